@@ -1,0 +1,3 @@
+from mockflow.cli import run
+
+run()

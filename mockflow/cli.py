@@ -1,0 +1,174 @@
+"""The ``mockflow`` command line. The only module that prints and picks exit codes:
+0 ok, 1 problems found, 2 usage or environment error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from . import __version__
+from .errors import InputError, MockflowError
+from .validate import CheckResult, check_file
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+app = typer.Typer(
+    name="mockflow",
+    help="Structured, fair voice interviews from plain YAML.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def _problem_lines(result: CheckResult) -> list[str]:
+    return [
+        f"{result.path}:{p.line}:{p.column}: {p.severity}[{p.code}] {p.message}"
+        for p in result.problems
+    ]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _version(value: bool) -> None:
+    if value:
+        _out(f"mockflow {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """mockflow: validate, render and run structured interviews."""
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[str], typer.Argument(help="Interview files; '-' reads stdin.")],
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+    strict: Annotated[bool, typer.Option(help="Treat warnings as problems (exit 1).")] = False,
+) -> None:
+    """Check interview files like a compiler: every problem at once, file:line:col."""
+    results: list[CheckResult] = []
+    io_errors: list[tuple[str, str]] = []
+    for path in paths:
+        try:
+            results.append(check_file(path))
+        except InputError as exc:
+            io_errors.append((path, str(exc)))
+    if fmt is Format.json:
+        files: list[dict[str, object]] = [
+            {
+                "path": r.path,
+                "valid": r.ok(strict=strict),
+                "problems": [p.to_dict() for p in r.problems],
+            }
+            for r in results
+        ]
+        files += [{"path": p, "valid": False, "problems": [], "error": e} for p, e in io_errors]
+        _out(json.dumps({"files": files}, indent=2, ensure_ascii=False))
+    else:
+        for r in results:
+            for line in _problem_lines(r):
+                _out(line)
+        for _, message in io_errors:
+            _err(f"mockflow: error: {message}")
+        errors = sum(len(r.errors) for r in results)
+        warnings = sum(len(r.warnings) for r in results)
+        bad = sum(not r.ok(strict=strict) for r in results)
+        summary = (
+            f"{_plural(len(results), 'file')} checked: {len(results) - bad} valid,"
+            f" {bad} with problems ({_plural(errors, 'error')}, {_plural(warnings, 'warning')})"
+        )
+        if strict and warnings:
+            summary += "; --strict counts warnings as problems"
+        _err(summary) if bad or io_errors else _out(summary)
+    if io_errors:
+        raise typer.Exit(EXIT_USAGE)
+    if any(not r.ok(strict=strict) for r in results):
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+@app.command()
+def render(
+    path: Annotated[str, typer.Argument(help="Interview file; '-' reads stdin.")],
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+    candidate_name: Annotated[
+        str | None, typer.Option(help="Sample candidate name (default: none given).")
+    ] = None,
+) -> None:
+    """Show exactly what the interviewer model receives: instructions and tool schemas."""
+    from .render import render_document
+    from .templates import Candidate
+
+    try:
+        result = check_file(path)
+    except InputError as exc:
+        _err(f"mockflow: error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    if result.compiled is None:
+        for line in _problem_lines(result):
+            _err(line)
+        _err(f"{path}: not rendered: fix the {_plural(len(result.errors), 'error')} above")
+        raise typer.Exit(EXIT_PROBLEMS)
+    try:
+        doc = render_document(result.compiled, Candidate(name=candidate_name))
+    except MockflowError as exc:
+        _err(f"mockflow: error: {exc}")
+        raise typer.Exit(EXIT_PROBLEMS) from None
+    if fmt is Format.json:
+        _out(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    _out(f"# {doc['interview']}")
+    _out()
+    _out("## Instructions")
+    _out(str(doc["instructions"]))
+    _out()
+    _out("## Tools")
+    for tool in doc["tools"]:
+        _out(json.dumps(tool, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def schema(
+    name: Annotated[str, typer.Argument(help="interview (default) or scorecard.")] = "interview",
+) -> None:
+    """Print the JSON Schema of the interview format (for editors and CI)."""
+    from .schema import SCHEMA_FILES, schema_text
+
+    if name not in SCHEMA_FILES:
+        _err(f"mockflow: error: unknown schema '{name}'; choose: {', '.join(SCHEMA_FILES)}")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        sys.stdout.write(schema_text(name))
+    except FileNotFoundError:
+        _err(f"mockflow: error: schema '{name}' is not shipped in this version")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()
