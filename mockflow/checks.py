@@ -200,8 +200,8 @@ def _stages(r: _Reporter, iv: Interview) -> None:
                 fixed[qid] = stage.id
     levels = iv.ladder.levels
     for s_i, stage in enumerate(iv.stages):
-        if stage.pick is None:
-            continue
+        if stage.pick is None or any(c not in iv.competencies_by_id for c in stage.competencies):
+            continue  # an unknown competency is reported on its own (MF101)
         pool = _pool(iv, stage, set(fixed))
         if len(pool) < stage.pick:
             r.at(("stages", s_i, "pick"), "MF108",
@@ -332,13 +332,9 @@ def _templates(r: _Reporter, doc: Document) -> None:
         if not isinstance(node, str):
             continue
         for issue in analyze(node, kind):
-            # Folded (>) and literal (|) blocks start on the next line.
-            base_line, base_col = doc.position(path)
-            line = base_line + issue.line - 1
-            raw_line = base_line if issue.line == 1 else line
+            line, column = doc.text_position(path, issue.line)
             r.problems.append(Problem(issue.code, f"{_template_name(path)}: {issue.message}",
-                                      raw_line, base_col if issue.line == 1 else 1,
-                                      pointer(path)))
+                                      line, column, pointer(path)))
 
 
 def _template_name(path: Path) -> str:
@@ -367,9 +363,15 @@ def _tools(r: _Reporter, iv: Interview) -> None:
             r.at(("tools", i, "parameters"), "MF114",
                  f"parameters of tool '{tool.name}' {problem}; e.g. {{type: object,"
                  " properties: {day: {type: string}}, required: [day]}")
-        parts = urlsplit(tool.url)
-        host = parts.netloc
-        hostname = parts.hostname or ""
+        try:
+            parts = urlsplit(tool.url)
+            host = parts.netloc
+            hostname = parts.hostname or ""
+        except ValueError as exc:
+            r.at(("tools", i, "http", "url"), "MF206",
+                 f"tool '{tool.name}' URL '{tool.url}' is not a valid URL ({exc}); write it"
+                 " like https://api.example.com/path")
+            continue
         if host not in tool.allow_hosts and hostname not in tool.allow_hosts:
             r.at(("tools", i, "http", "url"), "MF115",
                  f"tool '{tool.name}' URL host '{host}' is not in allow_hosts"
@@ -420,4 +422,4 @@ def semantic_problems(iv: Interview, doc: Document) -> list[Problem]:
     for check in CHECKS:
         check(reporter, iv)
     _templates(reporter, doc)
-    return reporter.problems
+    return list(dict.fromkeys(reporter.problems))  # one report per problem, in order

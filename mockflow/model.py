@@ -351,7 +351,10 @@ def _tool(data: Mapping[str, Json]) -> HttpTool:
 
     http = data["http"]
     url = str(http["url"])
-    host = urlsplit(url).netloc
+    try:
+        host = urlsplit(url).netloc
+    except ValueError:  # reported by the checks (MF206)
+        host = ""
     return HttpTool(
         name=data["name"],
         description=data["description"],
@@ -444,7 +447,7 @@ def build_interview(data: Mapping[str, Json]) -> Interview:
                 id=s["id"],
                 title=s.get("title"),
                 questions=tuple(s.get("questions", ())),
-                pick=s.get("pick"),
+                pick=None if s.get("pick") is None else int(s["pick"]),
                 competencies=tuple(s.get("competencies", ())),
                 minutes=None if s.get("minutes") is None else float(s["minutes"]),
             )

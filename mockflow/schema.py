@@ -83,7 +83,7 @@ def fast_validator(name: str = "interview") -> Any:
 
 def _json_type(value: Any) -> str:
     if value is None:
-        return "null (nothing)"
+        return "empty"
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int):
@@ -207,7 +207,10 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[Problem]:
                 continue
             key_line, key_col = doc.key_position((*path, key))
             hint = _did_you_mean(key, allowed)
-            if not hint:
+            if not hint and instance[key] is None and " " in key.strip():
+                hint = ("; if this is part of a text, a comma inside { } split it: put the"
+                        " whole text in quotes")
+            elif not hint:
                 hint = f"; allowed keys here: {', '.join(allowed)}" if allowed else ""
             yield Problem(
                 "MF203",
@@ -219,7 +222,12 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[Problem]:
         return
     if kind == "required":
         missing = [k for k in value if isinstance(instance, dict) and k not in instance]
+        schema_node = error.schema if isinstance(error.schema, dict) else {}
+        allowed = set(schema_node.get("properties", {}))
+        unknown = [k for k in instance if k not in allowed] if isinstance(instance, dict) else []
         for key in missing:
+            if difflib.get_close_matches(key, unknown, n=1, cutoff=0.6):
+                continue  # the misspelt key's did-you-mean (MF203) already says it
             yield at(
                 "MF202",
                 f"{where} is missing required key '{key}'"
@@ -229,9 +237,10 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[Problem]:
     if kind == "type":
         expected = value if isinstance(value, str) else " or ".join(value)
         wanted = _TYPE_NAMES.get(expected, expected)
+        shown = "" if instance is None else f" {short(instance)}"
         yield at(
             "MF201",
-            f"{where} must be {wanted}, not {_json_type(instance)} {short(instance)}"
+            f"{where} must be {wanted}, not {_json_type(instance)}{shown}"
             f"{_type_fix(value, instance)}",
         )
         return
@@ -285,13 +294,16 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[Problem]:
     if kind == "uniqueItems" and isinstance(instance, list):
         seen: set[str] = set()
         dup: Any = None
-        for item in instance:
+        dup_path = path
+        for index, item in enumerate(instance):
             item_key = json.dumps(item, sort_keys=True)
             if item_key in seen:
-                dup = item
+                dup, dup_path = item, (*path, index)
                 break
             seen.add(item_key)
-        yield at("MF208", f"{where} lists {short(dup)} more than once; remove the duplicate")
+        dup_line, dup_col = doc.position(dup_path)
+        yield Problem("MF208", f"{where} lists {short(dup)} more than once; remove the"
+                      " duplicate", dup_line, dup_col, pointer(dup_path))
         return
     if kind == "dependentRequired" and isinstance(instance, dict):
         for key, needs in value.items():

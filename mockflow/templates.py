@@ -134,11 +134,26 @@ def _guarded(path: tuple[str, ...], guards: frozenset[tuple[str, ...]]) -> bool:
     return any(path[: len(g)] == g for g in guards)
 
 
+MAX_NESTING = 30  # nested expressions / blocks; Jinja and Python give up at about 100
+
+
+def _negated_paths(test: nodes.Node) -> set[tuple[str, ...]]:
+    """Paths guarded in the ``else`` branch: ``if not x`` / ``if x is undefined``."""
+    if isinstance(test, nodes.Not):
+        return _tested_paths(test.node)
+    if isinstance(test, nodes.Test) and test.name == "undefined":
+        path = _access_path(test.node)
+        return {path} if path is not None else set()
+    return set()
+
+
 class _Analyzer:
     def __init__(self, shape: Shape) -> None:
         self.shape = shape
         self.issues: list[TemplateIssue] = []
         self.loop_names: set[str] = set()
+        self.depth = 0
+        self.too_deep = False
 
     def issue(self, code: str, message: str, node: nodes.Node) -> None:
         self.issues.append(TemplateIssue(code, message, getattr(node, "lineno", 1) or 1))
@@ -193,6 +208,21 @@ class _Analyzer:
 
     def visit(self, node: nodes.Node, guards: frozenset[tuple[str, ...]],
               defaulted: bool = False) -> None:
+        if self.too_deep:
+            return
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING:
+                self.too_deep = True
+                self.issue("MF302", f"the template nests more than {MAX_NESTING} levels deep;"
+                           " simplify it", node)
+                return
+            self._visit(node, guards, defaulted)
+        finally:
+            self.depth -= 1
+
+    def _visit(self, node: nodes.Node, guards: frozenset[tuple[str, ...]],
+               defaulted: bool) -> None:
         if not isinstance(node, _ALLOWED_NODES):
             self.issue("MF302", _disallowed_message(node), node)
             return
@@ -235,14 +265,15 @@ class _Analyzer:
                 self.visit(child, inner)
             for elif_node in node.elif_:
                 self.visit(elif_node, guards)
+            otherwise = guards | _negated_paths(node.test)
             for child in node.else_:
-                self.visit(child, guards)
+                self.visit(child, otherwise)
             return
         if isinstance(node, nodes.CondExpr):
             self.visit(node.test, guards, defaulted=True)
             self.visit(node.expr1, guards | _tested_paths(node.test))
             if node.expr2 is not None:
-                self.visit(node.expr2, guards)
+                self.visit(node.expr2, guards | _negated_paths(node.test))
             return
         if isinstance(node, nodes.For):
             if node.recursive or node.test is not None:
@@ -251,18 +282,27 @@ class _Analyzer:
             self.visit(node.iter, guards)
             targets = [node.target, *node.target.find_all(nodes.Name)]
             names = {n.name for n in targets if isinstance(n, nodes.Name)}
-            self.loop_names |= names | {"loop"}
-            for child in [*node.body, *node.else_]:
+            outer = self.loop_names
+            self.loop_names = outer | names | {"loop"}
+            for child in node.body:
+                self.visit(child, guards)
+            self.loop_names = outer  # loop variables end with the loop
+            for child in node.else_:
                 self.visit(child, guards)
             return
+        passes_default = isinstance(node, nodes.And | nodes.Or | nodes.Not)
         for child in node.iter_child_nodes():
-            self.visit(child, guards, defaulted if isinstance(node, nodes.And | nodes.Or)
-                       else False)
+            self.visit(child, guards, defaulted if passes_default else False)
+
+
+_OPERATORS = {nodes.Pow: "**", nodes.Mul: "*", nodes.Div: "/", nodes.FloorDiv: "//",
+              nodes.Mod: "%"}
 
 
 def _disallowed_message(node: nodes.Node) -> str:
-    if isinstance(node, nodes.Pow):
-        return "'**' is not allowed in templates"
+    operator = _OPERATORS.get(type(node))
+    if operator is not None:
+        return f"'{operator}' is not allowed in templates; use text, '~' or '+'"
     if isinstance(node, nodes.Call):
         return "calling functions or methods is not allowed in templates; use a filter"
     if isinstance(node, nodes.Include | nodes.Import | nodes.FromImport | nodes.Extends):
@@ -289,6 +329,9 @@ def analyze(source: str, kind: str) -> list[TemplateIssue]:
         tree = ENV.parse(source)
     except TemplateSyntaxError as exc:
         return [TemplateIssue("MF301", f"template syntax error: {exc.message}", exc.lineno)]
+    except RecursionError:
+        return [TemplateIssue("MF302", f"the template nests more than {MAX_NESTING} levels"
+                              " deep; simplify it")]
     analyzer = _Analyzer(CONTEXT_SHAPES[kind])
     analyzer.visit(tree, frozenset())
     return analyzer.issues

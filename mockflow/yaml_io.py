@@ -52,6 +52,9 @@ class Document:
 
     data: dict[str, Any] | None
     positions: dict[Path, Position] = field(default_factory=dict)
+    # Literal (|) and folded (>) scalars: their text starts on the line after the indicator.
+    block_scalars: set[Path] = field(default_factory=set)
+    lines: list[str] = field(default_factory=list)
     key_positions: dict[Path, Position] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
@@ -60,6 +63,18 @@ class Document:
         while path not in self.positions and path:
             path = path[:-1]
         return self.positions.get(path, (1, 1))
+
+    def text_position(self, path: Path, line_in_text: int) -> Position:
+        """Source position of line ``line_in_text`` (1-based) of the string at ``path``."""
+        line, column = self.position(path)
+        if path in self.block_scalars:
+            line += line_in_text
+        elif line_in_text == 1:
+            return line, column
+        else:
+            line += line_in_text - 1
+        source = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return line, len(source) - len(source.lstrip(" ")) + 1
 
     def key_position(self, path: Path) -> Position:
         """Position of the mapping key whose value sits at ``path``."""
@@ -288,6 +303,8 @@ class _Builder:
             if isinstance(event, yaml.ScalarEvent):
                 self.check_node(event, path)
                 self.add_value(self.resolve(event, path), event.start_mark, path)
+                if event.style in ("|", ">"):
+                    self.doc.block_scalars.add(path)
             elif isinstance(event, yaml.AliasEvent):
                 self.problem(
                     "MF006",
@@ -337,6 +354,12 @@ def _decode(raw: bytes, doc: Document) -> str | None:
             Problem("MF002", "the file is UTF-16; save it as UTF-8", 1, 1)
         )
         return None
+    if raw.count(b"\x00") * 4 > len(raw) >= 4:  # ASCII text in UTF-16/32 is half NULs
+        doc.problems.append(
+            Problem("MF002", "the file looks like UTF-16 (it is full of NUL bytes); save it"
+                    " as UTF-8", 1, 1)
+        )
+        return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -355,6 +378,18 @@ def _decode(raw: bytes, doc: Document) -> str | None:
         return None
 
 
+def _error_mark(exc: yaml.MarkedYAMLError) -> Any:
+    """Where the author has to look: an unclosed quote or bracket is reported by libyaml
+    where it gave up (often the end of the file); point at what was left open instead."""
+    problem, context = exc.problem_mark, exc.context_mark
+    if problem is None:
+        return context
+    opened = (exc.context or "").startswith(("while scanning a quoted", "while parsing a flow"))
+    if context is not None and opened and problem.line > context.line:
+        return context
+    return problem
+
+
 def _syntax_message(exc: yaml.MarkedYAMLError, text: str) -> str:
     problem = (exc.problem or "invalid YAML").strip()
     context = (exc.context or "").strip()
@@ -365,11 +400,19 @@ def _syntax_message(exc: yaml.MarkedYAMLError, text: str) -> str:
     text = f"invalid YAML: {problem}"
     if context:
         text += f" ({context})"
-    if "flow sequence" in context or "flow mapping" in context:
+    if "quoted scalar" in context and "end of stream" in problem:
+        return text + "; this quote is never closed: add the closing quote"
+    if context.startswith("while parsing a flow") and exc.context_mark is not None and (
+        exc.problem_mark is not None and exc.problem_mark.line > exc.context_mark.line
+    ):
         return text + (
-            "; a '[' or '{' is not closed, or a comma or colon inside it splits a value:"
-            " close the bracket, put each item in quotes, or write a block list"
+            "; this '[' or '{' is not closed on its line: close it, or write a block list"
             " ('- item' per line)"
+        )
+    if "flow" in context:
+        return text + (
+            "; inside [ ] or { } a comma separates items and a colon starts a key: remove"
+            " the stray comma, or put an item that contains commas or colons in quotes"
         )
     if "found unexpected end of stream" in problem or "found unexpected end" in problem:
         return text + "; a quote or bracket is not closed"
@@ -401,13 +444,14 @@ def load_bytes(raw: bytes) -> Document:
 def load_text(text: str, doc: Document | None = None) -> Document:
     """Load YAML text. Never raises on bad input."""
     doc = doc if doc is not None else Document(data=None)
+    doc.lines = text.splitlines()
     builder = _Builder(doc)
     try:
         builder.run(yaml.parse(text, Loader=_Loader))
     except _Stop:
         pass
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark = _error_mark(exc)
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         where = pointer(builder.current_path())
         if "maximum nesting depth" in (exc.problem or ""):

@@ -39,13 +39,16 @@ HOSTILE: dict[str, tuple[bytes, str]] = {
 }
 
 _PROBE = r"""
-import json, resource, sys
+import json, sys
 from mockflow.cli import app
 try:
     app(["validate", "--format", "json", sys.argv[1]])
 except SystemExit as exc:
     code = exc.code
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM is the peak of this program's own memory; ru_maxrss would include the peak of
+# the (possibly large) test process this one was forked from.
+status = open("/proc/self/status").read()
+rss = int(status.split("VmHWM:")[1].split()[0]) / 1024
 sys.stderr.write(json.dumps({"exit": code, "rss_mib": rss}) + "\n")
 """
 

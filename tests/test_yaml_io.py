@@ -81,8 +81,8 @@ def test_tab_indentation_message_says_the_fix() -> None:
 def test_unclosed_flow_list_message_says_the_fix() -> None:
     doc = load_text("hints: [Think about expiry, invalidation\nlevel: mid\n")
     problem = doc.problems[0]
-    assert (problem.code, problem.line, problem.column) == ("MF001", 2, 6)
-    assert "'[' or '{' is not closed" in problem.message and "block list" in problem.message
+    assert (problem.code, problem.line, problem.column) == ("MF001", 1, 8)
+    assert "is not closed on its line" in problem.message and "block list" in problem.message
 
 
 def test_colon_in_plain_value_message_says_the_fix() -> None:

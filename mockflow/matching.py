@@ -1,0 +1,325 @@
+"""Key-point matching: normalisation, a tiny stemmer, phrase search, verbatim evidence.
+
+The offline scorer (``scoring``) and the engine's follow-up decision rest on this module,
+so it is deterministic and fast: a phrase is compiled once per question, an answer is
+tokenised once per scoring call, and matching is dictionary look-ups.
+
+Rules, in order:
+
+- words are runs of letters and digits (``trade-off`` is two words, ``301`` is one);
+  lower-cased; clitics dropped (``I'd`` → ``i``, ``it's`` → ``it``) except ``n't``
+  (``don't`` → ``dont``);
+- each word is reduced by a small suffix stemmer (``invalidation``, ``invalidate``,
+  ``invalidating`` → ``invalidat``);
+- a phrase matches when its stems appear in order with at most one filler word between
+  neighbours (``one request refills`` matches "let one request refill it");
+- compounds match written together or apart (``tradeoff`` ↔ ``trade-off``);
+- a key point's phrases are alternatives: any one matches the point.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n\s*")
+_CLITICS = frozenset({"d", "ll", "s", "re", "ve", "m"})
+ARTICLES = frozenset({"a", "an", "the"})  # ignored on both sides: "add a column" = "add the column"
+
+MAX_GAP = 1  # filler words allowed between neighbouring words of a phrase
+MIN_STEM = 3  # the stemmer never leaves fewer letters than this
+MIN_JOINED = 5  # a one-word phrase matches two written-apart words only from this length
+QUOTE_WINDOW = 12  # words kept either side of a match when a sentence is very long
+LONG_SENTENCE = 40  # words
+
+# (suffix, replacement, shortest stem it may leave). Longest suffixes first.
+_RULES: tuple[tuple[str, str, int], ...] = (
+    ("abilities", "", 4),
+    ("ability", "", 4),
+    ("ments", "", 4),
+    ("ment", "", 4),
+    ("ness", "", 4),
+    ("ings", "", 3),
+    ("ions", "", 3),
+    ("ably", "", 4),
+    ("able", "", 4),
+    ("edly", "", 3),
+    ("encies", "ent", 3),
+    ("ency", "ent", 3),
+    ("ies", "y", 2),
+    ("ied", "y", 2),
+    ("ing", "", 3),
+    ("ion", "", 3),
+    ("ers", "", 3),
+    ("er", "", 3),
+    ("ly", "", 4),
+    ("ed", "", 3),
+    ("es", "", 3),
+    ("ss", "ss", 0),
+    ("s", "", 3),
+)
+_DOUBLE_KEEP = frozenset("lsz")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Reduce a lower-case word to a crude stem; inflections of one word meet."""
+    w = word
+    for _ in range(2):
+        changed = False
+        for suffix, replacement, shortest in _RULES:
+            if w.endswith(suffix):
+                base = w[: len(w) - len(suffix)]
+                if len(base) + len(replacement) >= max(shortest, MIN_STEM):
+                    new = base + replacement
+                    changed = new != w
+                    w = new
+                    if changed and suffix in ("ing", "ed", "ings") and len(w) > 3 and \
+                            w[-1] == w[-2] and w[-1] not in _DOUBLE_KEEP and w[-1].isalpha():
+                        w = w[:-1]  # stopped -> stop, running -> run
+                    break
+        if not changed:
+            break
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    if len(w) > 3 and w.endswith("y"):
+        w = w[:-1]
+    return w
+
+
+def _clean(raw: str) -> str:
+    word = raw.lower()
+    if "'" in word or "’" in word:
+        parts = re.split(r"['’]", word)
+        base, clitic = "".join(parts[:-1]), parts[-1]
+        if clitic in _CLITICS:
+            return base
+        return base + clitic  # don't -> dont
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Normalised (cleaned, lower-case, unstemmed) words of a text."""
+    return [_clean(m.group()) for m in _WORD.finditer(text)]
+
+
+def stems(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in words(text) if w)
+
+
+# --------------------------------------------------------------------------- phrases
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """One way of saying a key point, compiled to stems."""
+
+    text: str
+    stems: tuple[str, ...]
+    joined: str | None  # multi-word phrase written as one word ("trade off" -> "tradeoff")
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """A key point: its label and its alternative phrasings."""
+
+    label: str
+    phrases: tuple[Phrase, ...]
+
+
+def compile_phrase(text: str) -> Phrase:
+    raw = [w for w in words(text) if w and w not in ARTICLES] or [w for w in words(text) if w]
+    joined = stem("".join(raw)) if len(raw) > 1 else None
+    return Phrase(text, tuple(stem(w) for w in raw), joined)
+
+
+def compile_point(phrases: Sequence[str]) -> Point:
+    return Point(phrases[0], tuple(p for p in map(compile_phrase, phrases) if p.stems))
+
+
+# --------------------------------------------------------------------------- answers
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    stem: str
+    answer: int  # which answer turn
+    start: int  # character offsets in that turn's text
+    end: int
+    sentence: int  # index into Answer.sentences
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    answer: int
+    start: int
+    end: int
+    first: int  # token indices [first, last]
+    last: int
+
+
+class Answer:
+    """The candidate's answer turns, tokenised once, with an index for phrase search."""
+
+    __slots__ = ("texts", "tokens", "sentences", "word_count", "_where", "_joined")
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = tuple(texts)
+        tokens: list[Token] = []
+        sentences: list[Sentence] = []
+        count = 0
+        for a_i, text in enumerate(self.texts):
+            start = 0
+            spans = []
+            for brk in _SENTENCE_BREAK.finditer(text):
+                spans.append((start, brk.start()))
+                start = brk.end()
+            spans.append((start, len(text)))
+            for s_start, s_end in spans:
+                first = len(tokens)
+                for m in _WORD.finditer(text, s_start, s_end):
+                    word = _clean(m.group())
+                    count += 1
+                    if word and word not in ARTICLES:
+                        tokens.append(Token(stem(word), a_i, m.start(), m.end(),
+                                            len(sentences)))
+                if len(tokens) > first:
+                    sentences.append(Sentence(a_i, s_start, s_end, first, len(tokens) - 1))
+        self.word_count = count
+        self.tokens = tuple(tokens)
+        self.sentences = tuple(sentences)
+        where: dict[str, list[int]] = {}
+        for i, tok in enumerate(tokens):
+            where.setdefault(tok.stem, []).append(i)
+        self._where = where
+        self._joined: dict[str, list[int]] | None = None
+
+    def _joined_index(self) -> dict[str, list[int]]:
+        if self._joined is None:
+            joined: dict[str, list[int]] = {}
+            toks = self.tokens
+            for i in range(len(toks) - 1):
+                a, b = toks[i], toks[i + 1]
+                if a.sentence != b.sentence:
+                    continue
+                text = self.texts[a.answer]
+                raw = _clean(text[a.start:a.end]) + _clean(text[b.start:b.end])
+                if len(raw) >= MIN_JOINED:
+                    joined.setdefault(stem(raw), []).append(i)
+            self._joined = joined
+        return self._joined
+
+    def find(self, phrase: Phrase) -> tuple[int, int] | None:
+        """Token span (first, last) of the phrase's first occurrence, or None."""
+        seq = phrase.stems
+        if not seq:
+            return None
+        where = self._where
+        if len(seq) == 1:
+            hits = where.get(seq[0])
+            if hits:
+                return hits[0], hits[0]
+            if len(seq[0]) >= MIN_JOINED:
+                joined = self._joined_index().get(seq[0])
+                if joined:
+                    return joined[0], joined[0] + 1
+            return None
+        if phrase.joined is not None:
+            hits = where.get(phrase.joined)
+            if hits:
+                return hits[0], hits[0]
+        starts = where.get(seq[0])
+        if not starts:
+            return None
+        for i in starts:
+            end = self._follow(seq, 1, i)
+            if end is not None:
+                return i, end
+        return None
+
+    def _follow(self, seq: tuple[str, ...], k: int, prev: int) -> int | None:
+        if k == len(seq):
+            return prev
+        toks = self.tokens
+        sentence = toks[prev].sentence
+        for j in range(prev + 1, min(prev + 2 + MAX_GAP, len(toks))):
+            if toks[j].sentence != sentence:
+                break
+            if toks[j].stem == seq[k]:
+                end = self._follow(seq, k + 1, j)
+                if end is not None:
+                    return end
+        return None
+
+    def quotes(self, spans: Iterable[tuple[int, int]]) -> list[str]:
+        """Verbatim quotes for matched token spans: the sentence holding each match, one
+        quote per sentence, in order. A very long sentence (an unpunctuated transcript) is
+        cut to a window around its matches. Every quote is a substring of one turn."""
+        by_sentence: dict[int, tuple[int, int]] = {}
+        for first, last in spans:
+            sid = self.tokens[first].sentence
+            lo, hi = by_sentence.get(sid, (first, last))
+            by_sentence[sid] = (min(lo, first), max(hi, last))
+        out: list[str] = []
+        for sid in sorted(by_sentence):
+            sent = self.sentences[sid]
+            first, last = by_sentence[sid]
+            if sent.last - sent.first + 1 > LONG_SENTENCE:
+                lo = max(sent.first, first - QUOTE_WINDOW)
+                hi = min(sent.last, last + QUOTE_WINDOW)
+                start, end = self.tokens[lo].start, self.tokens[hi].end
+            else:
+                start, end = sent.start, sent.end
+            quote = self.texts[sent.answer][start:end].strip()
+            if quote and quote not in out:
+                out.append(quote)
+        return out
+
+
+STOPWORDS = frozenset(
+    "a an the and or but of to in on at for with by from as into onto about over under is are"
+    " was were be been being it its this that these those there their them they we our you your"
+    " i me my he she his her what how when where which who why would could should will can do"
+    " does did not no so if then than just also some any all more most very".split()
+)
+
+
+def partial_point(answer: Answer, point: Point, known: frozenset[str]) -> int | None:
+    """Token index of a partial match: at least half (and at least one) of a multi-word
+    phrasing's content words, other than words of the question itself (``known``), occur in
+    one sentence. None when no phrasing qualifies."""
+    where = answer._where
+    toks = answer.tokens
+    for phrase in point.phrases:
+        content = [s for s in phrase.stems if s not in STOPWORDS and s not in known]
+        if len(phrase.stems) < 2 or not content:
+            continue
+        need = max(1, (len(content) + 1) // 2)
+        by_sentence: dict[int, set[str]] = {}
+        first: dict[int, int] = {}
+        for s in content:
+            for i in where.get(s, ()):
+                sid = toks[i].sentence
+                by_sentence.setdefault(sid, set()).add(s)
+                first[sid] = min(first.get(sid, i), i)
+        for sid in sorted(by_sentence):
+            if len(by_sentence[sid]) >= need:
+                return first[sid]
+    return None
+
+
+def match_point(answer: Answer, point: Point) -> tuple[int, int] | None:
+    """The earliest span where any phrasing of the point occurs, or None."""
+    best: tuple[int, int] | None = None
+    for phrase in point.phrases:
+        span = answer.find(phrase)
+        if span is not None and (best is None or span[0] < best[0]):
+            best = span
+    return best
+
+
+def compile_points(key_points: Iterable[Sequence[str]]) -> tuple[Point, ...]:
+    return tuple(compile_point(tuple(p)) for p in key_points)
