@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
+from .compile import CompiledInterview
 from .errors import InputError, MockflowError
 from .validate import CheckResult, check_file
 
@@ -167,6 +168,85 @@ def schema(
     except FileNotFoundError:
         _err(f"mockflow: error: schema '{name}' is not shipped in this version")
         raise typer.Exit(EXIT_USAGE) from None
+
+
+def _load_or_exit(path: str) -> CompiledInterview:
+    """The compiled interview, or validate's output and exit 1 (2 if unreadable)."""
+    try:
+        result = check_file(path)
+    except InputError as exc:
+        _err(f"mockflow: error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    if result.compiled is None:
+        for line in _problem_lines(result):
+            _err(line)
+        _err(f"{path}: fix the {_plural(len(result.errors), 'error')} above first")
+        raise typer.Exit(EXIT_PROBLEMS)
+    return result.compiled
+
+
+@app.command()
+def invite(
+    path: Annotated[str, typer.Argument(help="Interview file.")],
+    room: Annotated[str, typer.Option(help="Room the candidate may join.")],
+    identity: Annotated[str, typer.Option(help="Candidate identity (unique per room).")],
+    name: Annotated[str | None, typer.Option(help="Candidate name, shown to templates.")] = None,
+    attribute: Annotated[
+        list[str] | None,
+        typer.Option("--attribute", "-a", help="KEY=VALUE for candidate.attributes; repeat."),
+    ] = None,
+    agent_name: Annotated[
+        str | None, typer.Option(help="Agent to dispatch (default: the interview id).")
+    ] = None,
+    ttl: Annotated[str, typer.Option(help="Lifetime, e.g. 10m, 1h (at most 24h).")] = "10m",
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+) -> None:
+    """Mint a least-privilege candidate token that dispatches this interview's agent."""
+    import os
+
+    from .invite import InviteError, mint_invite, parse_ttl
+    from .startup import AgentNameConflict, missing_livekit, resolve_agent_name
+
+    compiled = _load_or_exit(path)
+    env = os.environ
+    missing = [v for v in missing_livekit(env) if v != "LIVEKIT_URL"]
+    if missing:
+        _err(f"mockflow: error: {' and '.join(missing)} must be set to sign invites (the"
+             " same credentials the worker uses)")
+        raise typer.Exit(EXIT_USAGE)
+    attributes: dict[str, str] = {}
+    for item in attribute or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            _err(f"mockflow: error: --attribute '{item}' must look like KEY=VALUE")
+            raise typer.Exit(EXIT_USAGE)
+        attributes[key] = value
+    try:
+        resolved = resolve_agent_name(compiled.interview.id, agent_name, env)
+        issued = mint_invite(
+            api_key=env["LIVEKIT_API_KEY"],
+            api_secret=env["LIVEKIT_API_SECRET"],
+            agent_name=resolved,
+            room=room,
+            identity=identity,
+            name=name,
+            attributes=attributes,
+            ttl=parse_ttl(ttl),
+        )
+    except (InviteError, AgentNameConflict) as exc:
+        _err(f"mockflow: error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    data = issued.to_dict(env.get("LIVEKIT_URL") or None)
+    if fmt is Format.json:
+        _out(json.dumps(data, indent=2))
+        return
+    _out(f"room:       {data['room']}")
+    _out(f"identity:   {data['identity']}")
+    _out(f"agent:      {data['agent_name']}")
+    _out(f"expires at: {data['expires_at']}")
+    if "join_url" in data:
+        _out(f"join:       {data['join_url']}")
+    _out(f"token:      {data['token']}")
 
 
 def run() -> None:

@@ -41,3 +41,23 @@ def provider_keys(voice: VoiceConfig) -> dict[str, list[str]]:
 
 def missing_provider_keys(voice: VoiceConfig, env: Mapping[str, str]) -> dict[str, list[str]]:
     return {key: what for key, what in provider_keys(voice).items() if not env.get(key)}
+
+
+AGENT_NAME_OVERRIDE = "LIVEKIT_AGENT_NAME_OVERRIDE"
+
+
+class AgentNameConflict(ValueError):
+    """LIVEKIT_AGENT_NAME_OVERRIDE would silently rename the agent."""
+
+
+def resolve_agent_name(interview_id: str, flag: str | None, env: Mapping[str, str]) -> str:
+    """``--agent-name``, else the interview id. LiveKit lets LIVEKIT_AGENT_NAME_OVERRIDE win
+    silently; mockflow refuses a different one, so invites and workers always agree."""
+    name = flag or interview_id
+    override = env.get(AGENT_NAME_OVERRIDE)
+    if override and override != name:
+        raise AgentNameConflict(
+            f"{AGENT_NAME_OVERRIDE}={override} would rename the agent '{name}', and invites"
+            f" would dispatch the wrong agent; unset it or pass --agent-name {override}"
+        )
+    return name
