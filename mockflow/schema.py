@@ -222,9 +222,9 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[Problem]:
         return
     if kind == "required":
         missing = [k for k in value if isinstance(instance, dict) and k not in instance]
-        schema_node = error.schema if isinstance(error.schema, dict) else {}
-        allowed = set(schema_node.get("properties", {}))
-        unknown = [k for k in instance if k not in allowed] if isinstance(instance, dict) else []
+        required_schema = error.schema if isinstance(error.schema, dict) else {}
+        known = set(required_schema.get("properties", {}))
+        unknown = [k for k in instance if k not in known] if isinstance(instance, dict) else []
         for key in missing:
             if difflib.get_close_matches(key, unknown, n=1, cutoff=0.6):
                 continue  # the misspelt key's did-you-mean (MF203) already says it

@@ -295,7 +295,7 @@ class _Analyzer:
             self.visit(child, guards, defaulted if passes_default else False)
 
 
-_OPERATORS = {nodes.Pow: "**", nodes.Mul: "*", nodes.Div: "/", nodes.FloorDiv: "//",
+_OPERATORS: dict[type[nodes.Node], str] = {nodes.Pow: "**", nodes.Mul: "*", nodes.Div: "/", nodes.FloorDiv: "//",
               nodes.Mod: "%"}
 
 

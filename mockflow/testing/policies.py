@@ -1,0 +1,41 @@
+"""Scripted-model policies for the fake server: what a competent model does with
+mockflow's per-turn move message (see ``mockflow.prompting.competent_reply``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..prompting import competent_reply
+from .openai_server import ChatRequest, Reply, ToolCall
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return ""
+
+
+def simple_messages(raw: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """OpenAI chat messages as (role, text); tool results as ('tool', text)."""
+    out: list[tuple[str, str]] = []
+    for message in raw:
+        role = str(message.get("role", ""))
+        if role in {"system", "developer"}:
+            out.append(("system", _text(message.get("content"))))
+        elif role == "tool":
+            out.append(("tool", _text(message.get("content"))))
+        elif role in {"user", "assistant"}:
+            text = _text(message.get("content"))
+            if text or role == "user":
+                out.append((role, text))
+    return out
+
+
+def interviewer_policy(request: ChatRequest) -> Reply:
+    """Speak the suggested wording, or call candidate_request when asked."""
+    decision = competent_reply(simple_messages(list(request.messages)))
+    if decision.tool is not None:
+        return Reply(tool_calls=(ToolCall(decision.tool, decision.arguments),))
+    return Reply(text=decision.text)
