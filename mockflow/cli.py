@@ -249,6 +249,73 @@ def invite(
     _out(f"token:      {data['token']}")
 
 
+@app.command("run")
+def run_command(
+    path: Annotated[str, typer.Argument(help="Interview file.")],
+    dev: Annotated[bool, typer.Option("--dev", help="Development mode (verbose, no drain).")]
+    = False,
+    port: Annotated[int | None, typer.Option(help="Health-check HTTP port (default 8081;"
+                                                  " 0 picks a free one).")] = None,
+    agent_name: Annotated[
+        str | None, typer.Option(help="Agent name to register (default: the interview id).")
+    ] = None,
+    results: Annotated[
+        str | None, typer.Option(help="Results directory (env MOCKFLOW_RESULTS, default"
+                                      " ./results).")
+    ] = None,
+) -> None:
+    """Serve the interview to candidates as a LiveKit Agents worker."""
+    import os
+
+    from .results import results_root
+    from .startup import (
+        AgentNameConflict,
+        missing_livekit,
+        missing_provider_keys,
+        resolve_agent_name,
+    )
+
+    compiled = _load_or_exit(path)
+    env = os.environ
+    missing = missing_livekit(env)
+    if missing:
+        _err(
+            f"mockflow: error: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not"
+            " set; the worker needs a LiveKit server (self-hosted or LiveKit Cloud) to"
+            " register with. Set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET, or try"
+            f" the interview offline in the terminal: mockflow run {path} --console"
+        )
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        name = resolve_agent_name(compiled.interview.id, agent_name, env)
+    except AgentNameConflict as exc:
+        _err(f"mockflow: error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    keys = missing_provider_keys(compiled.interview.voice, env)
+    if keys:
+        for key, users in keys.items():
+            _err(f"mockflow: error: {key} is not set; it is needed by {', '.join(users)}")
+        raise typer.Exit(EXIT_USAGE)
+    root = results_root(results, env)
+    _run_worker(os.path.abspath(path), str(root.resolve()), name, port=port, devmode=dev)
+
+
+def _run_worker(path: str, results: str, agent_name: str, *, port: int | None,
+                devmode: bool) -> None:
+    import asyncio
+
+    from .worker import WorkerConfig, build_server, serve  # imports livekit (seconds)
+
+    config = WorkerConfig(interview_path=path, results_dir=results, agent_name=agent_name)
+    server = build_server(config, port=port, devmode=devmode)
+    _err(f"mockflow: serving '{agent_name}' from {path}; results in {results}")
+    try:
+        asyncio.run(serve(server, devmode=devmode))
+    except Exception as exc:  # the worker could not start or lost its server for good
+        _err(f"mockflow: error: the worker stopped: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
 def run() -> None:
     """Console-script entry point."""
     app()

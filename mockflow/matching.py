@@ -34,6 +34,7 @@ MIN_STEM = 3  # the stemmer never leaves fewer letters than this
 MIN_JOINED = 5  # a one-word phrase matches two written-apart words only from this length
 QUOTE_WINDOW = 12  # words kept either side of a match when a sentence is very long
 LONG_SENTENCE = 40  # words
+NEGATION_WINDOW = 3  # a match right after one of these words doesn't count
 
 # (suffix, replacement, shortest stem it may leave). Longest suffixes first.
 _RULES: tuple[tuple[str, str, int], ...] = (
@@ -120,6 +121,7 @@ class Phrase:
     text: str
     stems: tuple[str, ...]
     joined: str | None  # multi-word phrase written as one word ("trade off" -> "tradeoff")
+    word: str | None  # a one-word phrase's cleaned word, to find it written apart
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +135,8 @@ class Point:
 def compile_phrase(text: str) -> Phrase:
     raw = [w for w in words(text) if w and w not in ARTICLES] or [w for w in words(text) if w]
     joined = stem("".join(raw)) if len(raw) > 1 else None
-    return Phrase(text, tuple(stem(w) for w in raw), joined)
+    word = raw[0] if len(raw) == 1 and len(raw[0]) >= MIN_JOINED else None
+    return Phrase(text, tuple(stem(w) for w in raw), joined, word)
 
 
 def compile_point(phrases: Sequence[str]) -> Point:
@@ -142,116 +145,179 @@ def compile_point(phrases: Sequence[str]) -> Point:
 
 # --------------------------------------------------------------------------- answers
 
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    stem: str
-    answer: int  # which answer turn
-    start: int  # character offsets in that turn's text
-    end: int
-    sentence: int  # index into Answer.sentences
+STOPWORDS = frozenset(
+    "a an the and or but of to in on at for with by from as into onto about over under is are"
+    " was were be been being it its this that these those there their them they we our you your"
+    " i me my he she his her what how when where which who why would could should will can do"
+    " does did not no so if then than just also some any all more most very".split()
+)
+NEGATORS = frozenset(stem(w) for w in (
+    "no not never without instead dont doesnt didnt wont wouldnt cant cannot shouldnt isnt"
+    " arent wasnt neednt nor skip"
+).split())
 
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
-    answer: int
-    start: int
+    answer: int  # which answer turn
+    start: int  # character offsets in that turn's text
     end: int
     first: int  # token indices [first, last]
     last: int
 
 
 class Answer:
-    """The candidate's answer turns, tokenised once, with an index for phrase search."""
+    """The candidate's answer turns, tokenised once, with an index for phrase search.
 
-    __slots__ = ("texts", "tokens", "sentences", "word_count", "_where", "_joined")
+    Tokens are kept in parallel lists (stem, cleaned word, sentence); character offsets
+    are only worked out for the rare quote that needs them. This runs once per scoring
+    call, on the engine's hot path.
+    """
+
+    __slots__ = ("texts", "stems", "words", "sentence_of", "sentences", "word_count",
+                 "_where", "_by_word")
 
     def __init__(self, texts: Sequence[str]) -> None:
         self.texts = tuple(texts)
-        tokens: list[Token] = []
+        stems_: list[str] = []
+        words_: list[str] = []
+        sentence_of: list[int] = []
         sentences: list[Sentence] = []
+        where: dict[str, list[int]] = {}
         count = 0
         for a_i, text in enumerate(self.texts):
-            start = 0
+            low = text.lower()
+            lowered = len(low) == len(text)  # offsets survive lower-casing (almost always)
+            source = low if lowered else text
+            s_start = 0
             spans = []
             for brk in _SENTENCE_BREAK.finditer(text):
-                spans.append((start, brk.start()))
-                start = brk.end()
-            spans.append((start, len(text)))
-            for s_start, s_end in spans:
-                first = len(tokens)
-                for m in _WORD.finditer(text, s_start, s_end):
-                    word = _clean(m.group())
+                spans.append((s_start, brk.start()))
+                s_start = brk.end()
+            spans.append((s_start, len(text)))
+            for s0, s1 in spans:
+                first = len(stems_)
+                sid = len(sentences)
+                for word in _WORD.findall(source, s0, s1):
                     count += 1
-                    if word and word not in ARTICLES:
-                        tokens.append(Token(stem(word), a_i, m.start(), m.end(),
-                                            len(sentences)))
-                if len(tokens) > first:
-                    sentences.append(Sentence(a_i, s_start, s_end, first, len(tokens) - 1))
-        self.word_count = count
-        self.tokens = tuple(tokens)
+                    if not lowered or "'" in word or "’" in word:
+                        word = _clean(word)
+                    if not word or word in ARTICLES:
+                        continue
+                    st = stem(word)
+                    where.setdefault(st, []).append(len(stems_))
+                    stems_.append(st)
+                    words_.append(word)
+                    sentence_of.append(sid)
+                if len(stems_) > first:
+                    sentences.append(Sentence(a_i, s0, s1, first, len(stems_) - 1))
+        self.stems = stems_
+        self.words = words_
+        self.sentence_of = sentence_of
         self.sentences = tuple(sentences)
-        where: dict[str, list[int]] = {}
-        for i, tok in enumerate(tokens):
-            where.setdefault(tok.stem, []).append(i)
+        self.word_count = count
         self._where = where
-        self._joined: dict[str, list[int]] | None = None
+        self._by_word: dict[str, list[int]] | None = None
 
-    def _joined_index(self) -> dict[str, list[int]]:
-        if self._joined is None:
-            joined: dict[str, list[int]] = {}
-            toks = self.tokens
-            for i in range(len(toks) - 1):
-                a, b = toks[i], toks[i + 1]
-                if a.sentence != b.sentence:
-                    continue
-                text = self.texts[a.answer]
-                raw = _clean(text[a.start:a.end]) + _clean(text[b.start:b.end])
-                if len(raw) >= MIN_JOINED:
-                    joined.setdefault(stem(raw), []).append(i)
-            self._joined = joined
-        return self._joined
+    def offsets(self, sid: int) -> list[tuple[int, int]]:
+        """Character offsets of each token of sentence ``sid`` (in token order)."""
+        sent = self.sentences[sid]
+        text = self.texts[sent.answer]
+        out = []
+        for m in _WORD.finditer(text, sent.start, sent.end):
+            word = _clean(m.group())
+            if word and word not in ARTICLES:
+                out.append((m.start(), m.end()))
+        return out
+
+    def _split(self, phrase: Phrase) -> tuple[int, int] | None:
+        """A one-word phrase written as two neighbouring words ("trade-off" for
+        "tradeoff"): try each split of the phrase's word against the answer's words."""
+        word = phrase.word
+        if word is None:
+            return None
+        if self._by_word is None:
+            by_word: dict[str, list[int]] = {}
+            for i, w in enumerate(self.words):
+                by_word.setdefault(w, []).append(i)
+            self._by_word = by_word
+        words_, sentence_of, target = self.words, self.sentence_of, phrase.stems[0]
+        last = len(words_) - 1
+        for k in range(2, len(word) - 1):
+            for i in self._by_word.get(word[:k], ()):
+                if i < last and sentence_of[i + 1] == sentence_of[i] and \
+                        stem(words_[i] + words_[i + 1]) == target and not self.negated(i):
+                    return i, i + 1
+        return None
+
+    def negated(self, i: int) -> bool:
+        """A negation word shortly before token i, in its sentence ("no need to clear")."""
+        if not NEGATION_WINDOW:
+            return False
+        lo = max(self.sentences[self.sentence_of[i]].first, i - NEGATION_WINDOW)
+        stems_ = self.stems
+        return any(stems_[j] in NEGATORS for j in range(lo, i))
 
     def find(self, phrase: Phrase) -> tuple[int, int] | None:
-        """Token span (first, last) of the phrase's first occurrence, or None."""
+        """Token span (first, last) of the phrase's first occurrence that isn't negated."""
         seq = phrase.stems
         if not seq:
             return None
         where = self._where
         if len(seq) == 1:
-            hits = where.get(seq[0])
-            if hits:
-                return hits[0], hits[0]
-            if len(seq[0]) >= MIN_JOINED:
-                joined = self._joined_index().get(seq[0])
-                if joined:
-                    return joined[0], joined[0] + 1
-            return None
+            for i in where.get(seq[0], ()):
+                if not self.negated(i):
+                    return i, i
+            return self._split(phrase)
         if phrase.joined is not None:
-            hits = where.get(phrase.joined)
-            if hits:
-                return hits[0], hits[0]
-        starts = where.get(seq[0])
-        if not starts:
-            return None
-        for i in starts:
+            for i in where.get(phrase.joined, ()):
+                if not self.negated(i):
+                    return i, i
+        for i in where.get(seq[0], ()):
             end = self._follow(seq, 1, i)
-            if end is not None:
+            if end is not None and not self.negated(i):
                 return i, end
         return None
 
     def _follow(self, seq: tuple[str, ...], k: int, prev: int) -> int | None:
         if k == len(seq):
             return prev
-        toks = self.tokens
-        sentence = toks[prev].sentence
-        for j in range(prev + 1, min(prev + 2 + MAX_GAP, len(toks))):
-            if toks[j].sentence != sentence:
+        stems_, sentence_of = self.stems, self.sentence_of
+        sentence = sentence_of[prev]
+        for j in range(prev + 1, min(prev + 2 + MAX_GAP, len(stems_))):
+            if sentence_of[j] != sentence:
                 break
-            if toks[j].stem == seq[k]:
+            if stems_[j] == seq[k]:
                 end = self._follow(seq, k + 1, j)
                 if end is not None:
                     return end
+        return None
+
+    def find_partial(self, point: Point, known: frozenset[str]) -> int | None:
+        """Token index of a partial match: at least half (and at least one) of a multi-word
+        phrasing's content words, other than words of the question itself (``known``), in
+        one sentence. None when no phrasing qualifies."""
+        where = self._where
+        sentence_of = self.sentence_of
+        for phrase in point.phrases:
+            if len(phrase.stems) < 2:
+                continue
+            content = [s for s in phrase.stems if s not in STOPWORDS and s not in known]
+            if not content:
+                continue
+            need = max(1, (len(content) + 1) // 2)
+            found: dict[int, set[str]] = {}
+            first: dict[int, int] = {}
+            for s in content:
+                for i in where.get(s, ()):
+                    if self.negated(i):
+                        continue
+                    sid = sentence_of[i]
+                    found.setdefault(sid, set()).add(s)
+                    first[sid] = min(first.get(sid, i), i)
+            for sid in sorted(found):
+                if len(found[sid]) >= need:
+                    return first[sid]
         return None
 
     def quotes(self, spans: Iterable[tuple[int, int]]) -> list[str]:
@@ -260,7 +326,7 @@ class Answer:
         cut to a window around its matches. Every quote is a substring of one turn."""
         by_sentence: dict[int, tuple[int, int]] = {}
         for first, last in spans:
-            sid = self.tokens[first].sentence
+            sid = self.sentence_of[first]
             lo, hi = by_sentence.get(sid, (first, last))
             by_sentence[sid] = (min(lo, first), max(hi, last))
         out: list[str] = []
@@ -270,45 +336,14 @@ class Answer:
             if sent.last - sent.first + 1 > LONG_SENTENCE:
                 lo = max(sent.first, first - QUOTE_WINDOW)
                 hi = min(sent.last, last + QUOTE_WINDOW)
-                start, end = self.tokens[lo].start, self.tokens[hi].end
+                offsets = self.offsets(sid)
+                start, end = offsets[lo - sent.first][0], offsets[hi - sent.first][1]
             else:
                 start, end = sent.start, sent.end
             quote = self.texts[sent.answer][start:end].strip()
             if quote and quote not in out:
                 out.append(quote)
         return out
-
-
-STOPWORDS = frozenset(
-    "a an the and or but of to in on at for with by from as into onto about over under is are"
-    " was were be been being it its this that these those there their them they we our you your"
-    " i me my he she his her what how when where which who why would could should will can do"
-    " does did not no so if then than just also some any all more most very".split()
-)
-
-
-def partial_point(answer: Answer, point: Point, known: frozenset[str]) -> int | None:
-    """Token index of a partial match: at least half (and at least one) of a multi-word
-    phrasing's content words, other than words of the question itself (``known``), occur in
-    one sentence. None when no phrasing qualifies."""
-    where = answer._where
-    toks = answer.tokens
-    for phrase in point.phrases:
-        content = [s for s in phrase.stems if s not in STOPWORDS and s not in known]
-        if len(phrase.stems) < 2 or not content:
-            continue
-        need = max(1, (len(content) + 1) // 2)
-        by_sentence: dict[int, set[str]] = {}
-        first: dict[int, int] = {}
-        for s in content:
-            for i in where.get(s, ()):
-                sid = toks[i].sentence
-                by_sentence.setdefault(sid, set()).add(s)
-                first[sid] = min(first.get(sid, i), i)
-        for sid in sorted(by_sentence):
-            if len(by_sentence[sid]) >= need:
-                return first[sid]
-    return None
 
 
 def match_point(answer: Answer, point: Point) -> tuple[int, int] | None:

@@ -98,8 +98,13 @@ def greet(greeting: str) -> Move:
 
 
 def ask_question(*, question_id: str, text: str, level: str, stage_id: str,
-                 stage_title: str, number: int, total: int, ack: bool, first: bool) -> Move:
+                 stage_title: str, number: int, total: int, ack: bool, first: bool,
+                 reply: bool = False) -> Move:
+    """``reply``: the candidate just answered the greeting (reply to it in a few words)."""
     speech_lead, directive_lead = _lead(ack)
+    if reply:
+        speech_lead = "Great, let's begin. "
+        directive_lead = "reply in a few words to what the candidate said, then "
     label = "First question" if first else "Next question"
     return Move(
         MoveKind.ASK_QUESTION,
@@ -197,8 +202,8 @@ def next_stage(*, stage_id: str, stage_title: str, ack: bool) -> Move:
 def wrap_up(reason: EndReason, *, ack: bool) -> Move:
     speech_lead, directive_lead = _lead(ack)
     if reason is EndReason.TIME:
-        said = "We're nearly out of time, so I'll stop the questions there."
-        why = "that's all the questions since time is nearly up"
+        said = "That's all the time we have for questions."
+        why = "that's all the time there is for questions"
     else:
         said = "That's all the questions I have for you."
         why = "that's all the questions"

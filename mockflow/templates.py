@@ -295,8 +295,9 @@ class _Analyzer:
             self.visit(child, guards, defaulted if passes_default else False)
 
 
-_OPERATORS: dict[type[nodes.Node], str] = {nodes.Pow: "**", nodes.Mul: "*", nodes.Div: "/", nodes.FloorDiv: "//",
-              nodes.Mod: "%"}
+_OPERATORS: dict[type[nodes.Node], str] = {
+    nodes.Pow: "**", nodes.Mul: "*", nodes.Div: "/", nodes.FloorDiv: "//", nodes.Mod: "%",
+}
 
 
 def _disallowed_message(node: nodes.Node) -> str:

@@ -1,0 +1,127 @@
+"""``mockflow run``: a LiveKit Agents worker that serves one interview.
+
+Job processes come from a forkserver: they get the interview as picklable data
+(``WorkerConfig``, through ``functools.partial(prewarm, config)``), compile it and load
+the VAD once per process in ``prewarm``, and take per-session state only in
+``entrypoint``. Nothing reaches them through environment variables set after start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import secrets
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from livekit.agents import AgentServer, AgentSession, JobContext, JobProcess
+from livekit.agents.voice.room_io import RoomOptions
+
+from .agent import InterviewerAgent
+from .compile import CompiledInterview
+from .engine import InterviewEngine
+from .invite import candidate_attributes
+from .plugins import build_llm, build_stt, build_tts, build_vad, turn_handling
+from .results import SessionRecorder, new_session_id
+from .templates import Candidate
+from .validate import load_interview
+
+logger = logging.getLogger("mockflow.worker")
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerConfig:
+    """Everything a job process needs; plain, picklable data."""
+
+    interview_path: str
+    results_dir: str
+    agent_name: str
+
+
+def prewarm(config: WorkerConfig, proc: JobProcess) -> None:
+    """Once per job process: compile the interview and load the VAD."""
+    compiled = load_interview(config.interview_path)
+    proc.userdata["config"] = config
+    proc.userdata["compiled"] = compiled
+    proc.userdata["vad"] = build_vad(compiled.interview.voice.vad)
+
+
+def voice_session(compiled: CompiledInterview, vad: Any) -> AgentSession[Any]:
+    """The voice pipeline from the file's ``voice`` section."""
+    voice = compiled.interview.voice
+    return AgentSession(
+        stt=build_stt(voice.stt, compiled.interview.interviewer.language),
+        llm=build_llm(voice),
+        tts=build_tts(voice.tts),
+        vad=vad,
+        turn_handling=turn_handling(voice.turn),  # type: ignore[arg-type]
+        max_tool_steps=voice.max_tool_steps,
+    )
+
+
+async def entrypoint(ctx: JobContext) -> None:
+    """One interview in one room."""
+    compiled: CompiledInterview = ctx.proc.userdata["compiled"]
+    config: WorkerConfig = ctx.proc.userdata["config"]
+    session_id = f"{new_session_id()}-{ctx.job.id or secrets.token_hex(3)}"
+    recorder = SessionRecorder(Path(config.results_dir), compiled.interview.id, session_id)
+    recorder.write_session({"interview": compiled.ref, "session_id": session_id,
+                            "room": ctx.job.room.name, "status": "connecting"})
+    try:
+        await ctx.connect()
+        participant = await ctx.wait_for_participant()
+    except Exception as exc:
+        # Results are written on every close, errors included.
+        recorder.write_session({"interview": compiled.ref, "session_id": session_id,
+                                "room": ctx.job.room.name, "status": "failed",
+                                "close_reason": "connect_failed", "error": str(exc)})
+        recorder.close()
+        raise
+    candidate = Candidate(name=participant.name or None,
+                          attributes=candidate_attributes(participant.attributes))
+    engine = InterviewEngine(compiled, seed=secrets.randbits(31), candidate=candidate)
+    agent = InterviewerAgent(compiled, engine=engine, candidate=candidate, recorder=recorder)
+    session = voice_session(compiled, ctx.proc.userdata["vad"])
+    await session.start(
+        agent,
+        room=ctx.room,
+        room_options=RoomOptions(text_input=False, participant_identity=participant.identity),
+        record=compiled.interview.voice.record,
+    )
+
+
+def build_server(config: WorkerConfig, *, port: int | None = None,
+                 devmode: bool = False) -> AgentServer:
+    kwargs: dict[str, Any] = {"setup_fnc": functools.partial(prewarm, config)}
+    if port is not None:
+        kwargs["port"] = port
+    server = AgentServer(**kwargs)
+    server.rtc_session(entrypoint, agent_name=config.agent_name)
+    return server
+
+
+async def serve(server: AgentServer, *, devmode: bool) -> None:
+    """Run until SIGINT/SIGTERM; production mode drains running interviews first."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    main = asyncio.create_task(server.run(devmode=devmode))
+    waiter = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({main, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if main.done():
+            main.result()  # a worker that failed to start raises here
+            return
+        if not devmode:
+            await server.drain()
+    finally:
+        waiter.cancel()
+        await server.aclose()
+        if not main.done():
+            main.cancel()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

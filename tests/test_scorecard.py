@@ -1,0 +1,285 @@
+"""Scorecard: level adjustment, aggregation, the evidence gate, JSON and its schema."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from mockflow import __version__
+from mockflow.compile import CompiledInterview
+from mockflow.engine import InterviewEngine
+from mockflow.records import (
+    AnswerTurn,
+    CandidateTurn,
+    Outcome,
+    QuestionRecord,
+    SessionRecord,
+    TurnKind,
+)
+from mockflow.schema import load_schema
+from mockflow.scorecard import build_scorecard, gate, level_adjustment
+from mockflow.scoring import QuestionScore
+from mockflow.validate import check_bytes, load_interview
+
+ROOT = Path(__file__).resolve().parent.parent
+INTERVIEWS = sorted((ROOT / "interviews").glob("*.yaml"))
+SCHEMA = load_schema("scorecard")
+VALIDATOR = Draft202012Validator(SCHEMA)
+
+
+ANCHORS = "[{score: 1, behaviour: a}, {score: 5, behaviour: b}]"
+
+
+def build(weights: tuple[float, float] = (1, 1), adjustment: float = 1.0) -> CompiledInterview:
+    questions = "\n".join(
+        f"  - {{id: {c}-{lv}, competency: {c}, level: {lv}, text: 'Q {c} {lv}?',"
+        f" key_points: [alpha, bravo]}}"
+        for c in ("design", "debug") for lv in ("junior", "mid", "senior"))
+    text = textwrap.dedent(f"""\
+        mockflow: 1
+        id: card
+        title: Card interview
+        role: {{title: Engineer, level: mid}}
+        interviewer: {{name: Alex, greeting: Hi., closing: Bye.}}
+        scale: {{min: 1, max: 5}}
+        competencies:
+          - {{id: design, name: Design, weight: {weights[0]}, anchors: {ANCHORS}}}
+          - {{id: debug, name: Debugging, weight: {weights[1]}, anchors: {ANCHORS}}}
+        ladder: {{levels: [junior, mid, senior], start: mid, level_adjustment: {adjustment}}}
+        stages:
+          - {{id: all, pick: 4, competencies: [design, debug]}}
+        questions:
+        """) + questions + "\n"
+    result = check_bytes(text.encode(), "card.yaml")
+    assert result.compiled is not None, [p.message for p in result.errors]
+    return result.compiled
+
+
+def record(number: int, qid: str, raw: float | None, *, quote: str = "I'd use alpha here.",
+           source: str = "offline") -> QuestionRecord:
+    comp, level = qid.split("-")
+    score = None if raw is None else QuestionScore(
+        comp, raw, (quote,) if raw > 1 else (), "r", source, covered=("alpha",))
+    return QuestionRecord(
+        number=number, question_id=qid, stage_id="all", competency=comp, level=level,
+        ladder_level=level, borrowed=False, asked_at=10.0 * number, budget=180.0,
+        prompts=(f"Q {comp} {level}?",),
+        turns=(AnswerTurn(f"{quote} And more.", TurnKind.ANSWER, 10.0 * number + 5,
+                          10.0 * number + 1, 10.0 * number + 4),),
+        outcome=Outcome.ANSWERED, closed_at=10.0 * number + 5, score=score,
+        ladder_after=level,
+    )
+
+
+def session(compiled: CompiledInterview, *records: QuestionRecord) -> SessionRecord:
+    return SessionRecord(interview=compiled.ref, seed=1, ladder_start="mid",
+                         questions=tuple(records), nudges={}, end_reason="questions_exhausted",
+                         elapsed=100.0, wrap_up_at=90.0, stages=(("all", 4, len(records)),))
+
+
+# --------------------------------------------------------------------------- adjustment
+
+
+def test_level_adjustment_per_level() -> None:
+    iv = build().interview
+    assert level_adjustment(iv, "junior") == -1
+    assert level_adjustment(iv, "mid") == 0
+    assert level_adjustment(iv, "senior") == 1
+    assert level_adjustment(build(adjustment=0.5).interview, "junior") == -0.5
+
+
+def test_fives_below_the_role_level_do_not_beat_fours_at_or_above_it() -> None:
+    compiled = build()
+    low = build_scorecard(compiled, session(compiled, record(1, "design-junior", 5),
+                                            record(2, "debug-junior", 5)))
+    high = build_scorecard(compiled, session(compiled, record(1, "design-mid", 4),
+                                             record(2, "debug-senior", 4)))
+    assert low.overall is not None and high.overall is not None
+    assert low.overall <= high.overall
+    assert low.competency("design").score == 4.0  # 5 - 1
+    assert high.competency("debug").score == 5.0  # 4 + 1, clamped to the scale
+    for card in (low, high):
+        for c in card.competencies:
+            assert c.score is not None and 1 <= c.score <= 5
+
+
+def test_adjusted_scores_stay_on_the_scale_and_record_the_effective_adjustment() -> None:
+    compiled = build()
+    card = build_scorecard(compiled, session(compiled, record(1, "design-junior", 1),
+                                             record(2, "design-senior", 5)))
+    q1, q2 = card.to_dict()["questions"]
+    assert (q1["raw_score"], q1["adjustment"], q1["score"]) == (1.0, 0.0, 1.0)
+    assert (q2["raw_score"], q2["adjustment"], q2["score"]) == (5.0, 0.0, 5.0)
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+def test_competency_mean_and_weighted_overall() -> None:
+    compiled = build(weights=(3, 1))
+    card = build_scorecard(compiled, session(
+        compiled, record(1, "design-mid", 4), record(2, "design-mid", 2),
+        record(3, "debug-mid", 2)))
+    design, debug = card.competencies
+    assert (design.score, design.observations) == (3.0, 2)
+    assert (debug.score, debug.observations) == (2.0, 1)
+    assert card.overall == pytest.approx((3 * 3 + 1 * 2) / 4)
+    assert design.evidence == (("design-mid", "I'd use alpha here."),
+                               ("design-mid", "I'd use alpha here."))
+
+
+def test_not_observed_competencies_and_overall() -> None:
+    compiled = build()
+    card = build_scorecard(compiled, session(compiled, record(1, "design-mid", 3),
+                                             record(2, "debug-mid", None)))
+    data = card.to_dict()
+    debug = data["competencies"][1]
+    assert debug == {"id": "debug", "name": "Debugging", "weight": 1.0, "score": None,
+                     "not_observed": True, "observations": 0, "evidence": []}
+    assert data["overall"] == {"score": 3.0, "not_observed": False}
+    assert data["questions"][1]["not_observed"] is True
+    nothing = build_scorecard(compiled, session(compiled, record(1, "debug-mid", None)))
+    assert nothing.overall is None and nothing.to_dict()["overall"]["not_observed"] is True
+
+
+# --------------------------------------------------------------------------- the gate
+
+
+def test_gate_clamps_and_demands_verbatim_evidence() -> None:
+    compiled = build()
+    scale = compiled.interview.scale
+    answers = ("I'd use alpha here. And more.",)
+    judge = QuestionScore("design", 7, ("I'd use alpha here.",), "judge", "llm")
+    gated = gate(judge, answers, scale)
+    assert gated is not None and gated.score == 5  # clamped
+    invented = QuestionScore("design", 4, ("I'd use gamma here.",), "judge", "llm")
+    gated = gate(invented, answers, scale)
+    assert gated is not None and gated.score is None and "no verbatim evidence" in \
+        gated.rationale
+    floor = QuestionScore("design", 1, (), "nothing matched", "offline")
+    assert gate(floor, answers, scale) == floor  # the minimum needs no quote
+
+
+def test_a_judge_can_change_scores_but_not_the_path() -> None:
+    compiled = build()
+    s = session(compiled, record(1, "design-mid", 2), record(2, "debug-mid", 4))
+    offline = build_scorecard(compiled, s).to_dict()
+    judged = build_scorecard(compiled, s, scores={
+        1: QuestionScore("design", 5, ("I'd use alpha here.",), "judge says", "llm")}).to_dict()
+    assert judged["questions"][0]["raw_score"] == 5.0 and judged["questions"][0]["source"] \
+        == "llm"
+    assert judged["ladder"] == offline["ladder"]
+    assert [q["id"] for q in judged["questions"]] == [q["id"] for q in offline["questions"]]
+
+
+# --------------------------------------------------------------------------- JSON and schema
+
+
+def run_session(compiled: CompiledInterview, seed: int) -> InterviewEngine:
+    t = [100.0]
+    engine = InterviewEngine(compiled, clock=lambda: t[0], seed=seed)
+    engine.start()
+    iv = compiled.interview
+    turns = 0
+    while not engine.ended:
+        t[0] += 45
+        turns += 1
+        rec = engine.current
+        if rec is not None and turns % 4 == 0:
+            engine.request("hint")
+        if rec is not None and turns % 5 == 0:
+            nudge = engine.tick()
+            if nudge is not None:
+                engine.commit(nudge)
+        q = iv.question(rec.question_id) if rec else None
+        text = (q.examples.get(["strong", "average", "weak"][turns % 3]) if q else None) \
+            or "Yes, thanks."
+        engine.commit(engine.propose(CandidateTurn(text, t[0] - 40, t[0] - 1)))
+    return engine
+
+
+@pytest.mark.parametrize("path", INTERVIEWS, ids=lambda p: p.name)
+def test_scorecards_of_shipped_interviews_match_the_schema(path: Path) -> None:
+    compiled = load_interview(path)
+    engine = run_session(compiled, seed=4)
+    card = engine.scorecard(created_at="2026-01-01T00:00:00Z")
+    data = json.loads(card.to_json())
+    errors = sorted(VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))
+    assert not errors, [(list(e.absolute_path), e.message) for e in errors[:5]]
+    assert data["interview"] == compiled.ref and data["mockflow"] == __version__
+    assert data["status"] == "complete"
+    assert data["timestamps"] == {"created_at": "2026-01-01T00:00:00Z"}
+    assert data["hints_used"] == sum(len(q["hints_used"]) for q in data["questions"])
+    assert [s["question"] for s in data["ladder"]["trajectory"]] == \
+        [q["id"] for q in data["questions"]]
+    answers = {r.number: r.answers for r in engine.records}
+    for q in data["questions"]:
+        assert all(any(quote in a for a in answers[q["number"]]) for quote in q["evidence"])
+        assert q["timing"]["seconds"] == pytest.approx(
+            q["timing"]["closed_at"] - q["timing"]["asked_at"], abs=1e-3)
+    by_id = {q["id"]: q for q in data["questions"]}
+    for comp in data["competencies"]:
+        for ev in comp["evidence"]:
+            assert ev["quote"] in by_id[ev["question"]]["evidence"]
+    # in progress: also valid
+    midway = InterviewEngine(compiled, clock=lambda: 5.0, seed=1)
+    midway.start()
+    partial = json.loads(midway.scorecard().to_json())
+    assert partial["status"] == "in_progress" and partial["end_reason"] is None
+    assert not list(VALIDATOR.iter_errors(partial))
+
+
+def test_same_seed_same_inputs_byte_identical_json() -> None:
+    compiled = load_interview(INTERVIEWS[0])
+    a = run_session(compiled, seed=9).scorecard().to_json()
+    b = run_session(compiled, seed=9).scorecard().to_json()
+    assert a == b
+    assert a.endswith("\n") and json.loads(a)["timestamps"] == {"created_at": None}
+    keys = list(json.loads(a))
+    assert keys == sorted(keys)
+
+
+def test_per_question_timings_and_nudges() -> None:
+    compiled = build()
+    rec = record(1, "design-mid", 3)
+    s = SessionRecord(interview=compiled.ref, seed=1, ladder_start="mid", questions=(rec,),
+                      nudges={1: 14.5}, end_reason=None, elapsed=20.0, wrap_up_at=None,
+                      stages=(("all", 4, 1),))
+    timing = build_scorecard(compiled, s).to_dict()["questions"][0]["timing"]
+    assert timing == {"asked_at": 10.0, "closed_at": 15.0, "seconds": 5.0,
+                      "budget_seconds": 180.0, "nudged_at": 14.5, "speaking_seconds": 3.0}
+
+
+# --------------------------------------------------------------------------- the schema file
+
+
+def _walk(node: Any, path: str = "#") -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
+    if isinstance(node, dict):
+        for key, value in node.get("properties", {}).items():
+            found.append((f"{path}/properties/{key}", value))
+        for key, value in node.items():
+            if key not in {"enum", "const", "default", "examples"}:
+                found += _walk(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _walk(value, f"{path}/{i}")
+    return found
+
+
+def test_schema_is_shipped_identical_and_complete() -> None:
+    shipped = ROOT / "mockflow" / "schemas" / "scorecard.schema.json"
+    copy = ROOT / "schemas" / "scorecard.schema.json"
+    assert copy.read_bytes() == shipped.read_bytes(), \
+        "schemas/scorecard.schema.json is stale: cp mockflow/schemas/scorecard.schema.json schemas/"
+    Draft202012Validator.check_schema(SCHEMA)
+    assert SCHEMA["$schema"].endswith("2020-12/schema")
+    assert [p for p, v in _walk(SCHEMA) if "description" not in v] == []
+    open_objects = [p for p, v in _walk(SCHEMA) if isinstance(v, dict)
+                    and v.get("type") == "object" and v.get("additionalProperties") is not False]
+    assert open_objects == []
