@@ -13,8 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/mockflow validate interviews/*.yaml
-	$(BIN)/mockflow render interviews/backend.yaml --candidate-name Sam
+	$(BIN)/mockflow run interviews/backend.yaml --console --offline
 
 test: $(STAMP) lint typecheck pytest
 

@@ -231,18 +231,27 @@ class InterviewerAgent(Agent):
         kind = str(raw_arguments["kind"])
         say = raw_arguments.get("say")
         try:
-            proposal = self.engine.propose_request(kind, str(say) if say is not None else None)
+            proposal = self.take_request(kind, str(say) if say is not None else None)
         except RequestRejected as exc:
             raise ToolError(str(exc)) from None
-        self.engine.commit(proposal)
-        self.stats.commits += 1
-        self.stats.requests[kind] = self.stats.requests.get(kind, 0) + 1
         speech = _current_speech()
         if speech is not None and speech.id in self._replies:
             self._replies[speech.id].request_taken = True
-        self._speak(proposal)
         return ToolResult(output=json.dumps({"done": kind, "said": proposal.speech}),
                           reply_required=False)
+
+    def take_request(self, kind: str, say: str | None = None) -> Proposal:
+        """Repeat, clarify, hint, skip or stop: commit it and speak the engine's words.
+
+        The request tool calls this; so do front ends with their own controls (the
+        console's /hint, /skip, ...). Raises ``RequestRejected`` when it doesn't apply.
+        """
+        proposal = self.engine.propose_request(kind, say)
+        self.engine.commit(proposal)
+        self.stats.commits += 1
+        self.stats.requests[kind] = self.stats.requests.get(kind, 0) + 1
+        self._speak(proposal)
+        return proposal
 
     async def call_http(self, name: str, raw_arguments: dict[str, object]) -> str:
         tool = next(t for t in self.compiled.interview.tools if t.name == name)

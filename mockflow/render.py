@@ -62,6 +62,21 @@ def instructions(compiled: CompiledInterview, candidate: Candidate) -> str:
     return "\n".join(lines)
 
 
+def example_turn_message(compiled: CompiledInterview, candidate: Candidate) -> str:
+    """The system message the model gets with the candidate's first answer (seed 0)."""
+    from .engine import InterviewEngine
+    from .prompting import move_message
+
+    engine = InterviewEngine(compiled, clock=lambda: 0.0, seed=0, candidate=candidate)
+    engine.start()
+    if engine.current is None:  # the greeting asked something: the reply opens question 1
+        engine.commit(engine.propose("Yes, ready."))
+    current = engine.current
+    proposal = engine.propose("(the candidate's answer)")
+    question = current.prompts[0] if current is not None and current.prompts else None
+    return move_message(proposal.directive, proposal.speech, question)
+
+
 def render_document(compiled: CompiledInterview, candidate: Candidate) -> dict[str, Any]:
     """Everything ``mockflow render`` shows, as JSON-ready data."""
     return {
@@ -70,5 +85,6 @@ def render_document(compiled: CompiledInterview, candidate: Candidate) -> dict[s
         "instructions": instructions(compiled, candidate),
         "greeting": compiled.greeting(candidate),
         "closing": compiled.closing(candidate),
+        "example_turn_message": example_turn_message(compiled, candidate),
         "tools": list(compiled.tools),
     }

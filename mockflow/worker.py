@@ -20,30 +20,41 @@ from typing import Any
 from livekit.agents import AgentServer, AgentSession, JobContext, JobProcess
 from livekit.agents.voice.room_io import RoomOptions
 
+from . import privacy
 from .agent import InterviewerAgent
 from .compile import CompiledInterview
 from .engine import InterviewEngine
+from .errors import InterviewInvalid
 from .invite import candidate_attributes
 from .plugins import build_llm, build_stt, build_tts, build_vad, turn_handling
 from .results import SessionRecorder, new_session_id
 from .templates import Candidate
-from .validate import load_interview
+from .validate import check_bytes
 
 logger = logging.getLogger("mockflow.worker")
 
 
 @dataclass(frozen=True, slots=True)
 class WorkerConfig:
-    """Everything a job process needs; plain, picklable data."""
+    """Everything a job process needs; plain, picklable data.
+
+    The interview travels as the bytes the worker validated at start, so every job
+    process runs exactly that version even if the file changes on disk meanwhile.
+    """
 
     interview_path: str
+    interview_source: bytes
     results_dir: str
     agent_name: str
 
 
 def prewarm(config: WorkerConfig, proc: JobProcess) -> None:
     """Once per job process: compile the interview and load the VAD."""
-    compiled = load_interview(config.interview_path)
+    privacy.install()
+    result = check_bytes(config.interview_source, config.interview_path)
+    if result.compiled is None:
+        raise InterviewInvalid(config.interview_path, result.problems)
+    compiled = result.compiled
     proc.userdata["config"] = config
     proc.userdata["compiled"] = compiled
     proc.userdata["vad"] = build_vad(compiled.interview.voice.vad)
@@ -95,6 +106,7 @@ async def entrypoint(ctx: JobContext) -> None:
 
 def build_server(config: WorkerConfig, *, port: int | None = None,
                  devmode: bool = False) -> AgentServer:
+    privacy.install()
     kwargs: dict[str, Any] = {"setup_fnc": functools.partial(prewarm, config)}
     if port is not None:
         kwargs["port"] = port

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from fakes.voice import FakeMic, ScriptedSTT, Speaker
 from jsonschema import Draft202012Validator
 from livekit.agents import AgentSession, APIConnectOptions
 from livekit.agents.voice.agent_session import SessionConnectOptions
@@ -31,6 +30,7 @@ from mockflow.results import SessionRecorder, read_transcript
 from mockflow.schema import load_schema
 from mockflow.testing import FakeOpenAIServer, Reply, ToolCall
 from mockflow.testing.policies import interviewer_policy
+from mockflow.testing.voice import FakeMic, ScriptedSTT, Speaker
 from mockflow.validate import check_bytes, load_interview
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -90,7 +90,9 @@ def test_render_cli_text_and_json() -> None:
     assert "Priya" in text.stdout
     js = _run("render", "interviews/backend.yaml", "--format", "json")
     doc = json.loads(js.stdout)
-    assert set(doc) == {"interview", "candidate", "instructions", "greeting", "closing", "tools"}
+    assert set(doc) == {"interview", "candidate", "instructions", "greeting", "closing",
+                        "example_turn_message", "tools"}
+    assert doc["example_turn_message"].startswith("[mockflow] NEXT MOVE:")
     assert doc["candidate"] == {"attributes": {}}
 
 

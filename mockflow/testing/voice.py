@@ -1,5 +1,6 @@
-"""Fakes of the audio edge for tests: a microphone that sends silence and an STT whose
-events the test scripts (interim, preflight and final transcripts, start/end of speech).
+"""Fakes of the audio edge (imports livekit): a microphone that sends silence and an STT
+whose events a test or benchmark scripts (interim, preflight and final transcripts,
+start/end of speech).
 
 Everything behind them — LiveKit's audio recognition, turn detection, preemptive
 generation, the agent, the real openai plugin — runs for real.
@@ -12,6 +13,7 @@ from typing import Any
 
 from livekit import rtc
 from livekit.agents import utils
+from livekit.agents.language import LanguageCode
 from livekit.agents.stt import (
     STT,
     RecognizeStream,
@@ -43,14 +45,14 @@ class FakeMic(AudioInput):
                                                 samples_per_channel=samples))
 
 
-class ScriptedSTT(STT):
+class ScriptedSTT(STT[Any]):
     """A streaming STT whose transcripts the test emits."""
 
     def __init__(self) -> None:
         super().__init__(capabilities=STTCapabilities(streaming=True, interim_results=True))
         self.streams: list[ScriptedStream] = []
 
-    async def _recognize_impl(self, buffer: Any, *, language: Any,
+    async def _recognize_impl(self, buffer: Any, *, language: Any = None,
                               conn_options: APIConnectOptions) -> SpeechEvent:
         raise NotImplementedError("ScriptedSTT only streams")
 
@@ -75,7 +77,7 @@ class ScriptedStream(RecognizeStream):
             pass
 
     def emit(self, kind: SpeechEventType, text: str = "") -> None:
-        alternatives = [SpeechData(text=text, language="en")] if text else []
+        alternatives = [SpeechData(text=text, language=LanguageCode("en"))] if text else []
         self._event_ch.send_nowait(SpeechEvent(type=kind, alternatives=alternatives))
 
 
