@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import sys
 from enum import StrEnum
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -125,18 +126,9 @@ def render(
     from .render import render_document
     from .templates import Candidate
 
+    compiled = _load_or_exit(path)
     try:
-        result = check_file(path)
-    except InputError as exc:
-        _err(f"mockflow: error: {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
-    if result.compiled is None:
-        for line in _problem_lines(result):
-            _err(line)
-        _err(f"{path}: not rendered: fix the {_plural(len(result.errors), 'error')} above")
-        raise typer.Exit(EXIT_PROBLEMS)
-    try:
-        doc = render_document(result.compiled, Candidate(name=candidate_name))
+        doc = render_document(compiled, Candidate(name=candidate_name))
     except MockflowError as exc:
         _err(f"mockflow: error: {exc}")
         raise typer.Exit(EXIT_PROBLEMS) from None
@@ -147,6 +139,9 @@ def render(
     _out()
     _out("## Instructions")
     _out(str(doc["instructions"]))
+    _out()
+    _out("## Per-turn message (example: the first answer)")
+    _out(str(doc["example_turn_message"]))
     _out()
     _out("## Tools")
     for tool in doc["tools"]:
@@ -263,8 +258,18 @@ def run_command(
         str | None, typer.Option(help="Results directory (env MOCKFLOW_RESULTS, default"
                                       " ./results).")
     ] = None,
+    console: Annotated[bool, typer.Option("--console", help="Run the interview as text in"
+                                          " this terminal (no LiveKit server needed).")]
+    = False,
+    offline: Annotated[bool, typer.Option("--offline", help="With --console: use the"
+                                          " built-in offline interviewer even if"
+                                          " OPENAI_API_KEY is set.")] = False,
+    candidate_name: Annotated[
+        str | None, typer.Option(help="With --console: the candidate's name.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="With --console: seed for question order.")] = 0,
 ) -> None:
-    """Serve the interview to candidates as a LiveKit Agents worker."""
+    """Serve the interview to candidates as a LiveKit Agents worker (or --console)."""
     import os
 
     from .results import results_root
@@ -277,6 +282,13 @@ def run_command(
 
     compiled = _load_or_exit(path)
     env = os.environ
+    if console:
+        _run_console(compiled, results_root(results, env), offline=offline or not env.get(
+            "OPENAI_API_KEY"), candidate_name=candidate_name, seed=seed)
+        return
+    if offline:
+        _err("mockflow: error: --offline only applies with --console")
+        raise typer.Exit(EXIT_USAGE)
     missing = missing_livekit(env)
     if missing:
         _err(
@@ -300,13 +312,49 @@ def run_command(
     _run_worker(os.path.abspath(path), str(root.resolve()), name, port=port, devmode=dev)
 
 
+def _run_console(compiled: CompiledInterview, results: Path, *, offline: bool,
+                 candidate_name: str | None, seed: int) -> None:
+    import asyncio
+
+    from .console import console
+    from .templates import Candidate
+
+    if offline:
+        from .offline_llm import OfflineInterviewerLLM
+
+        model: Any = OfflineInterviewerLLM()
+        who = "offline (built in, deterministic; set OPENAI_API_KEY for the file's model)"
+    else:
+        from .plugins import build_llm
+
+        model = build_llm(compiled.interview.voice)
+        primary = compiled.interview.voice.llm.primary
+        who = f"{primary.provider} {primary.model}"
+
+    async def main() -> None:
+        try:
+            await console(compiled, model=model, interviewer=who, results_root=results,
+                          seed=seed, candidate=Candidate(name=candidate_name))
+        finally:
+            await model.aclose()
+
+    try:
+        asyncio.run(main())
+    except MockflowError as exc:
+        _err(f"mockflow: error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
 def _run_worker(path: str, results: str, agent_name: str, *, port: int | None,
                 devmode: bool) -> None:
     import asyncio
 
     from .worker import WorkerConfig, build_server, serve  # imports livekit (seconds)
 
-    config = WorkerConfig(interview_path=path, results_dir=results, agent_name=agent_name)
+    with open(path, "rb") as handle:  # the bytes validated above; job processes compile them
+        source = handle.read()
+    config = WorkerConfig(interview_path=path, interview_source=source, results_dir=results,
+                          agent_name=agent_name)
     server = build_server(config, port=port, devmode=devmode)
     _err(f"mockflow: serving '{agent_name}' from {path}; results in {results}")
     try:
@@ -314,6 +362,307 @@ def _run_worker(path: str, results: str, agent_name: str, *, port: int | None,
     except Exception as exc:  # the worker could not start or lost its server for good
         _err(f"mockflow: error: the worker stopped: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
+
+
+# ------------------------------------------------------------------ simulate and test
+
+
+def _persona_or_exit(value: str) -> Any:
+    from .personas import PersonaError, PersonaFileError, resolve_persona
+
+    try:
+        return resolve_persona(value)
+    except PersonaFileError as exc:
+        for line in exc.lines():
+            _err(line)
+        _err(f"{exc.path}: fix the {_plural(len(exc.problems), 'problem')} above first")
+        raise typer.Exit(EXIT_PROBLEMS) from None
+    except PersonaError as exc:
+        _err(f"mockflow: error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _parse_seeds(text: str) -> list[int]:
+    """``1-10``, ``3`` or ``1,4,7``."""
+    seeds: list[int] = []
+    try:
+        for part in text.split(","):
+            lo, sep, hi = part.strip().partition("-")
+            if sep:
+                seeds += range(int(lo), int(hi) + 1)
+            else:
+                seeds.append(int(lo))
+    except ValueError:
+        seeds = []
+    if not seeds or len(seeds) > 1000 or any(s < 0 for s in seeds):
+        _err(f"mockflow: error: --seeds '{text}' must look like 1-10, 3 or 1,4,7"
+             " (non-negative, at most 1000 seeds)")
+        raise typer.Exit(EXIT_USAGE)
+    return list(dict.fromkeys(seeds))
+
+
+class _Bar:
+    """A rich progress bar on stderr when it is a terminal (silent otherwise)."""
+
+    def __init__(self, total: int, label: str) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        console = Console(stderr=True)
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                 MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                                 disable=not console.is_terminal, transient=True)
+        self.task = self.progress.add_task(label, total=total)
+
+    def advance(self, _: object = None) -> None:
+        self.progress.advance(self.task)
+
+    def __enter__(self) -> _Bar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.progress.stop()
+
+
+def _question_lines(card: dict[str, Any]) -> list[str]:
+    lines = []
+    for q in card.get("questions", []):
+        score = "not observed" if q.get("score") is None else f"{q['score']:g}"
+        extra = []
+        if q.get("follow_ups"):
+            extra.append(_plural(q["follow_ups"], "follow-up"))
+        if q.get("hints_used"):
+            extra.append(_plural(len(q["hints_used"]), "hint"))
+        if q.get("repeats"):
+            extra.append(_plural(q["repeats"], "repeat"))
+        if (q.get("timing") or {}).get("nudged_at") is not None:
+            extra.append("nudged")
+        lines.append(f"  #{q['number']} {q['id']} ({q['competency']}, {q['level']}): {score}"
+                     f" {q.get('outcome')}" + (f"; {', '.join(extra)}" if extra else ""))
+    return lines
+
+
+@app.command("simulate")
+def simulate_command(
+    path: Annotated[str, typer.Argument(help="Interview file.")],
+    persona: Annotated[str, typer.Option(help="strong, average, weak, or a persona file"
+                                              " (see docs/simulate.md).")],
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the first run: question order"
+                                                  " and the persona's variation.")] = 1,
+    runs: Annotated[int, typer.Option(min=1, max=1000, help="Runs, with seeds seed,"
+                                                            " seed+1, ...; shows a summary"
+                                                            " table.")] = 1,
+    results: Annotated[
+        str | None, typer.Option(help="Results directory (env MOCKFLOW_RESULTS, default"
+                                      " ./results).")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+    llm_persona: Annotated[bool, typer.Option("--llm-persona", help="Let an OpenAI model"
+                                              " word the persona's answers (needs"
+                                              " OPENAI_API_KEY).")] = False,
+    persona_model: Annotated[str, typer.Option(help="With --llm-persona: the model.")]
+    = "gpt-4o-mini",
+) -> None:
+    """A simulated candidate answers through the same session path as a real one."""
+    import os
+
+    from .results import results_root
+
+    compiled = _load_or_exit(path)
+    spec = _persona_or_exit(persona)
+    if llm_persona and not os.environ.get("OPENAI_API_KEY"):
+        _err("mockflow: error: --llm-persona needs OPENAI_API_KEY (the persona is played by"
+             f" {persona_model}); without it, leave --llm-persona out for the offline persona")
+        raise typer.Exit(EXIT_USAGE)
+    root = results_root(results, os.environ)
+    seeds = list(range(seed, seed + runs))
+    import asyncio
+
+    from .expect import summarise
+    from .simulate import RunResult, simulate_runs  # imports livekit (seconds)
+
+    done: list[RunResult] = []
+    progress = _Bar(len(seeds), f"{spec.name} × {len(seeds)} seeds")
+
+    def finished(result: RunResult) -> None:
+        done.append(result)
+        progress.advance()
+
+    async def main() -> None:
+        voice: Any = None
+        if llm_persona:
+            from livekit.plugins import openai
+
+            voice = openai.LLM(model=persona_model)
+        try:
+            await simulate_runs(compiled, [spec], seeds, results_root=root,
+                                persona_model=voice,
+                                on_done=finished)
+        finally:
+            if voice is not None:
+                await voice.aclose()
+
+    try:
+        with progress:
+            asyncio.run(main())
+    except MockflowError as exc:
+        _err(f"mockflow: error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    except Exception as exc:
+        if not llm_persona:
+            raise
+        _err(f"mockflow: error: the persona model ({persona_model}) failed: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    iv = compiled.interview
+    summary = summarise(iv, [r.scorecard for r in done])
+    if fmt is Format.json:
+        _out(json.dumps({
+            "interview": compiled.ref, "persona": spec.name, "grade": spec.grade,
+            "behaviours": spec.behaviours,
+            "runs": [{"seed": r.seed, "overall": r.scorecard["overall"]["score"],
+                      "end_reason": r.scorecard["end_reason"], "results": str(r.directory),
+                      "scorecard": r.scorecard if len(done) == 1 else None}
+                     for r in done],
+            "summary": {key: {"name": name, **s.to_dict()}
+                        for key, (name, s) in summary.items()},
+        }, indent=2, ensure_ascii=False))
+        return
+    who = spec.name if spec.name == spec.grade else f"{spec.name} ({spec.grade})"
+    _out(f"{iv.title}: persona {who}"
+         + (f", {', '.join(f'{k} {v}' for k, v in spec.behaviours.items())}"
+            if spec.behaviours else ""))
+    if len(done) == 1:
+        card = done[0].scorecard
+        _out(f"seed {done[0].seed}; end: {card['end_reason']}")
+        _out()
+        for line in _question_lines(card):
+            _out(line)
+        _out()
+        overall = card["overall"]["score"]
+        _out(f"overall: {'not observed' if overall is None else overall}")
+        for comp in card["competencies"]:
+            shown = "not observed" if comp["score"] is None else comp["score"]
+            _out(f"  {comp['name']}: {shown}")
+        _out(f"results: {done[0].directory}")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(done)} runs, seeds {seeds[0]}-{seeds[-1]}", title_justify="left")
+    for column in ("competency", "mean", "sd", "min", "max", "observed"):
+        table.add_column(column, justify="left" if column == "competency" else "right")
+
+    def num(value: float | None) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
+    for key, (name, s) in summary.items():
+        table.add_row(name, num(s.mean), num(s.sd), num(s.min), num(s.max),
+                      f"{s.observed}/{s.runs}", style="bold" if key == "overall" else None)
+    Console(width=100).print(table)
+    _out(f"results: {root}")
+
+
+@app.command("test")
+def test_command(
+    paths: Annotated[list[str], typer.Argument(help="Interview files with an expect section.")],
+    junit: Annotated[str | None, typer.Option(help="Also write a JUnit XML report here"
+                                                   " (for CI).")] = None,
+    seeds: Annotated[str, typer.Option(help="Seeds to simulate: 1-10, 3 or 1,4,7.")] = "1-10",
+    results: Annotated[
+        str | None, typer.Option(help="Keep the simulated interviews' results here (default:"
+                                      " a temporary directory, removed).")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+) -> None:
+    """Check each file's expect section: simulated personas over seeds 1-10."""
+    import asyncio
+    import tempfile
+    import time
+
+    from .expect import FileReport, evaluate, junit_xml, personas_needed, report_lines
+
+    seed_list = _parse_seeds(seeds)
+    reports: list[FileReport] = []
+    usage_error = False
+    jobs: list[tuple[FileReport, CompiledInterview]] = []
+    for path in paths:
+        report = FileReport(path, seeds=tuple(seed_list))
+        reports.append(report)
+        try:
+            checked = check_file(path)
+        except InputError as exc:
+            report.error = str(exc)
+            usage_error = True
+            continue
+        if checked.compiled is None:
+            for line in _problem_lines(checked):
+                _err(line)
+            report.error = (f"not tested: fix the {_plural(len(checked.errors), 'error')} that"
+                            f" mockflow validate reports first")
+            continue
+        compiled = checked.compiled
+        report.interview = compiled.ref
+        report.personas = personas_needed(compiled.interview.expect)
+        if not report.personas:
+            report.error = ("no expectations to test: add an expect section (see"
+                            " docs/simulate.md)")
+            continue
+        jobs.append((report, compiled))
+    if jobs:
+        from .simulate import simulate_runs  # imports livekit (seconds)
+
+        total = sum(len(r.personas) * len(seed_list) for r, _ in jobs)
+        progress = _Bar(total, "simulating")
+
+        async def main(root: Path) -> None:
+            for report, compiled in jobs:
+                started = time.perf_counter()
+                runs = await simulate_runs(compiled, list(report.personas), seed_list,
+                                           results_root=root,
+                                           on_done=progress.advance)
+                cards = {(r.persona, r.seed): r.scorecard for r in runs}
+                report.checks = evaluate(compiled.interview, cards, seed_list)
+                report.seconds = time.perf_counter() - started
+
+        try:
+            with progress:
+                if results is not None:
+                    asyncio.run(main(Path(results)))
+                else:
+                    with tempfile.TemporaryDirectory(prefix="mockflow-test-") as tmp:
+                        asyncio.run(main(Path(tmp)))
+        except MockflowError as exc:
+            _err(f"mockflow: error: {exc}")
+            raise typer.Exit(EXIT_USAGE) from None
+    if junit is not None:
+        try:
+            Path(junit).write_text(junit_xml(reports), encoding="utf-8")
+        except OSError as exc:
+            _err(f"mockflow: error: cannot write {junit}: {exc.strerror or exc}")
+            raise typer.Exit(EXIT_USAGE) from None
+    if fmt is Format.json:
+        _out(json.dumps({"passed": all(r.passed for r in reports),
+                         "files": [r.to_dict() for r in reports]}, indent=2,
+                        ensure_ascii=False))
+    else:
+        for report in reports:
+            for line in report_lines(report):
+                _out(line)
+        failed = sum(not r.passed for r in reports)
+        misses = sum(len(r.misses) for r in reports)
+        _out(f"{_plural(len(reports), 'file')} tested: {len(reports) - failed} passed,"
+             f" {failed} failed ({misses} {'miss' if misses == 1 else 'misses'})")
+    if usage_error:
+        raise typer.Exit(EXIT_USAGE)
+    if any(not r.passed for r in reports):
+        raise typer.Exit(EXIT_PROBLEMS)
 
 
 def run() -> None:

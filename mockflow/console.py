@@ -101,7 +101,6 @@ async def run_interview(
     seed: int = 0,
     candidate: Candidate | None = None,
     on_interviewer: Callable[[str], None] | None = None,
-    on_time_move: Callable[[], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     tick_interval: float = 1.0,
     session_id: str | None = None,

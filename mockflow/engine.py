@@ -18,6 +18,7 @@ Events: ``propose_start()``/``start()``, ``propose(turn)``, ``propose_request(ki
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -49,6 +50,13 @@ MAX_CLARIFY_CHARS = 400  # matches the candidate_request tool's `say` limit
 GREETING_WAIT_SECONDS = 20.0  # silence after a greeting that asks: question 1 comes anyway
 
 Clock = Callable[[], float]
+
+# "No, thank you", "Nothing from me", "I'm good": the candidate has no (more) questions.
+_NO_MORE_QUESTIONS = re.compile(
+    r"^\W*(no\b|nope\b|nothing\b|not really\b|none\b|i'?m (good|fine|done|all set)\b"
+    r"|that'?s (all|it|everything)\b|all good\b|i don'?t have any)",
+    re.IGNORECASE,
+)
 
 
 # --------------------------------------------------------------------------- errors
@@ -381,7 +389,7 @@ class InterviewEngine:
             out, s1 = self._advance(s, at, ack=False, reply=True)
             return self._proposal(EventKind.TURN, out, s, s1, at)
         if s.phase is Phase.WRAP_UP:
-            return self._wrap_up_turn(s, at)
+            return self._wrap_up_turn(s, at, t.text)
         return self._answer(s, t, at)
 
     def propose_request(self, kind: RequestKind | str, say: str | None = None) -> Proposal:
@@ -753,10 +761,11 @@ class InterviewEngine:
         start = s.wrap_up_at if s.wrap_up_at is not None else 0.0
         return min(timing.total_seconds, start + timing.wrap_up_seconds)
 
-    def _wrap_up_turn(self, s: _State, at: float) -> Proposal:
+    def _wrap_up_turn(self, s: _State, at: float, text: str = "") -> Proposal:
         reason = s.questions_end or EndReason.QUESTIONS_EXHAUSTED
         turns = s.wrap_up_turns + 1
-        if turns >= MAX_WRAP_UP_TURNS or at >= self._wrap_up_deadline(s):
+        done = bool(_NO_MORE_QUESTIONS.match(text)) and "?" not in text
+        if done or turns >= MAX_WRAP_UP_TURNS or at >= self._wrap_up_deadline(s):
             out, s1 = self._end_moves(s, at, reason, ack=False, after_wrap_up=True)
             return self._proposal(EventKind.TURN, out, s, s1, at)
         move = mv.wrap_up_reply(reason)

@@ -235,7 +235,8 @@ def end(reason: EndReason, closing: str, *, stopped: bool, after_wrap_up: bool,
         speech_lead, directive_lead = ("Of course, we can stop here. ",
                                        "say that's fine and you'll stop here, then ")
     elif after_wrap_up:
-        speech_lead = "Thanks for your questions. "
+        # Closings usually thank the candidate already; don't say thanks twice.
+        speech_lead = "" if closing.lower().startswith("thank") else "Thanks for your questions. "
         directive_lead = ("answer the candidate's last question in a sentence from the facts"
                           " you were given if they asked one, then ")
     return Move(

@@ -63,9 +63,10 @@ _INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|i want to stop|can we stop|let'?s stop( here)?|i('m| am) done|i have to (go|leave)"
         r"|i need to (go|leave)|quit)\b")),
     ("skip", re.compile(
-        r"\b(skip( this| that| it)?|pass on (this|that)|next question|move on|can we move on)"
-        r"\b")),
-    ("hint", re.compile(r"\b(hint|clue|a pointer|point me)\b")),
+        r"^(skip|pass)\W*(please)?\W*$|\b(skip (this|that|it|the question)|pass on (this|that)"
+        r"|(go|move) on to the next question|next question,? please|can we move on"
+        r"|let'?s move on)\b")),
+    ("hint", re.compile(r"\b(a hint|any hints?|hint,? please|^hint|a clue|give me a pointer)\b")),
     ("repeat", re.compile(
         r"\b(repeat|say (that|it) again|come again|pardon|didn'?t (catch|hear)|one more time"
         r"|what was the question)\b")),

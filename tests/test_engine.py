@@ -533,7 +533,7 @@ def test_wrap_up_turns_then_end(compiled: CompiledInterview, clock: Clock) -> No
         assert p.kinds == (K.WRAP_UP,)
     p = say(engine, clock, "And the on-call?", dt=10)
     assert p.kinds == (K.END,) and p.moves[0].reason == "questions_exhausted"
-    assert p.speech == "Thanks for your questions. Thanks, that's all from me."
+    assert p.speech == "Thanks, that's all from me."  # the closing thanks once
 
 
 def test_wrap_up_ends_by_clock_or_stop(compiled: CompiledInterview, clock: Clock) -> None:
@@ -648,3 +648,22 @@ def test_engine_scoring_and_scorecard_never_import_livekit() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("reply", ["No, thank you.", "Nothing from me", "I'm good, thanks"])
+def test_wrap_up_ends_when_the_candidate_has_no_questions(
+        compiled: CompiledInterview, clock: Clock, reply: str) -> None:
+    engine = started(compiled, clock)
+    while engine.phase is not Phase.WRAP_UP:
+        say(engine, clock, answer(3))
+    p = say(engine, clock, reply, dt=5)
+    assert p.kinds == (K.END,) and engine.ended
+
+
+def test_wrap_up_question_is_answered_not_ended(compiled: CompiledInterview,
+                                                clock: Clock) -> None:
+    engine = started(compiled, clock)
+    while engine.phase is not Phase.WRAP_UP:
+        say(engine, clock, answer(3))
+    p = say(engine, clock, "No, but what is on-call like?", dt=5)
+    assert p.kinds == (K.WRAP_UP,) and not engine.ended

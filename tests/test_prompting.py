@@ -53,3 +53,25 @@ def test_competent_reply_speaks_the_move_or_calls_the_tool() -> None:
     assert json.loads(clarify.arguments) == {"kind": "clarify", "say": "I'm asking: Why?"}
     failed = competent_reply([("user", "x"), ("system", move), ("tool", "error: bad")])
     assert failed.text == f"{APOLOGY} Why?"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I mostly fix bugs in whatever service people point me at.",
+        "I'd leave it and move on.",
+        "We skip breaks until it's cleared.",
+        "The clue was in the logs.",
+    ],
+)
+def test_short_answers_are_not_requests(text: str) -> None:
+    assert detect_request(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("skip", "skip"), ("Pass, please.", "skip"), ("Let's move on.", "skip"),
+     ("Hint please", "hint"), ("Do you have any hints?", "hint")],
+)
+def test_terse_requests(text: str, kind: str) -> None:
+    assert detect_request(text) == kind
