@@ -27,10 +27,10 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/compile.py
+	$(BIN)/python benchmarks/run_all.py
 
 bench-quick: $(STAMP)
-	$(BIN)/python benchmarks/compile.py --quick
+	$(BIN)/python benchmarks/run_all.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,144 @@
+"""``make bench``: every benchmark, one report.
+
+Runs each benchmark as its own process (compile, engine, simulate when present,
+turn_latency, concurrency), shows what each printed, then one table of the headline
+figures against their goals, and finally every ``key=value`` figure, the required ones
+last. ``--quick`` passes ``--quick`` on (a reduced run, under a minute).
+
+Exit status: 0 when every benchmark ran and every required figure is there (a missed
+goal is reported, not an error), 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import machine, parse_kv, table  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+BENCHMARKS = ("compile", "engine", "simulate", "turn_latency", "concurrency")
+OPTIONAL = {"simulate"}  # comes from another change; skipped with a note when absent
+REQUIRED = (
+    "llm_calls_per_turn",
+    "seed_llm_calls_per_turn",
+    "turn_latency_ratio",
+    "session_rss_mib",
+    "job_process_rss_mib",
+    "compile_ratio",
+)
+
+
+@dataclass(frozen=True)
+class Goal:
+    key: str
+    limit: float
+    what: str
+
+
+GOALS = (
+    Goal("llm_calls_per_turn", 1.0, "LLM requests per answer turn (seed-style ~3)"),
+    Goal("turn_latency_ratio", 0.40, "median turn latency, mockflow / seed-style"),
+    Goal("session_rss_mib", 2.0, "marginal RSS per session, MiB (50 sessions)"),
+    Goal("p95_ratio_staggered_50", 1.5, "p95 latency, 50 staggered sessions / one"),
+)
+INFO = (
+    ("seed_llm_calls_per_turn", "seed-style LLM requests per answer turn"),
+    ("mockflow_turn_median_s", "mockflow turn latency, median s"),
+    ("seed_turn_median_s", "seed-style turn latency, median s"),
+    ("p95_ratio_all_at_once_50", "p95 latency, 50 sessions all at once / one"),
+    ("audio_requests_sent_per_turn", "audio path: requests sent per turn (drafts incl.)"),
+    ("job_process_rss_mib", "prewarmed job process VmRSS, MiB"),
+    ("compile_ratio", "compile time / raw YAML parse"),
+)
+
+
+def ordered_figures(figures: dict[str, str]) -> list[str]:
+    """``key=value`` lines: the other figures in the order seen, then the required ones
+    in :data:`REQUIRED` order (``missing`` when a benchmark did not produce one)."""
+    lines = [f"{k}={v}" for k, v in figures.items() if k not in REQUIRED]
+    lines += [f"{k}={figures.get(k, 'missing')}" for k in REQUIRED]
+    return lines
+
+
+def goal_rows(figures: dict[str, str]) -> list[list[str]]:
+    rows = []
+    for goal in GOALS:
+        raw = figures.get(goal.key)
+        try:
+            value = float(raw) if raw is not None else math.nan
+        except ValueError:
+            value = math.nan
+        verdict = "?" if math.isnan(value) else ("met" if value <= goal.limit else "MISSED")
+        rows.append([goal.what, raw or "missing", f"<= {goal.limit:g}", verdict])
+    for key, what in INFO:
+        rows.append([what, figures.get(key, "missing"), "", ""])
+    return rows
+
+
+def run_one(name: str, quick: bool, timeout: float) -> tuple[str, dict[str, str], str]:
+    """(output without key=value lines, figures, problem or "")."""
+    path = BENCH / f"{name}.py"
+    if not path.exists():
+        return "", {}, f"skipped: {path.name} does not exist yet"
+    cmd = [sys.executable, str(path), *(["--quick"] if quick else [])]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "", {}, f"FAILED: timed out after {timeout:.0f} s"
+    figures = parse_kv(out.stdout)
+    shown = "\n".join(line.rstrip() for line in out.stdout.splitlines()
+                      if line.split("=", 1)[0] not in figures).strip()
+    if out.returncode != 0:
+        tail = "\n".join(out.stderr.strip().splitlines()[-15:])
+        return shown, figures, f"FAILED (exit {out.returncode}):\n{tail}"
+    return shown, figures, ""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="reduced runs (under a minute)")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    info = machine()
+    print(f"mockflow benchmarks ({'quick' if args.quick else 'full'} run)")
+    print(table([[k, v] for k, v in info.items()], ["machine", ""]))
+    figures: dict[str, str] = {}
+    failed = False
+    for name in BENCHMARKS:
+        t0 = time.perf_counter()
+        print(f"\n== {name}", flush=True)
+        shown, found, problem = run_one(name, args.quick, 240 if args.quick else 1800)
+        if shown:
+            print(shown)
+        if problem:
+            print(problem)
+            failed = failed or name not in OPTIONAL or not problem.startswith("skipped")
+        print(f"({time.perf_counter() - t0:.1f} s)", flush=True)
+        for key, value in found.items():
+            figures.pop(key, None)
+            figures[key] = value
+    print("\n== summary")
+    print(table(goal_rows(figures), ["figure", "value", "goal", ""]))
+    missing = [k for k in REQUIRED if k not in figures]
+    if missing:
+        print(f"missing figures: {', '.join(missing)}")
+    print(f"total {time.perf_counter() - started:.1f} s; machine: {info['cpus']} CPUs,"
+          f" {info['memory']}, Python {info['python']}")
+    print()
+    figures["bench_mode"] = "quick" if args.quick else "full"
+    for line in ordered_figures(figures):
+        print(line)
+    return 1 if failed or missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

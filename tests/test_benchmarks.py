@@ -1,0 +1,149 @@
+"""Smoke tests of the benchmarks (no timings asserted): the seed-style reference agent
+costs three LLM requests per answer turn where mockflow costs one, and the ``make bench``
+driver reads and orders ``key=value`` figures."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.append(str(ROOT / "benchmarks"))
+
+import run_all  # noqa: E402
+from _common import FakeClock, SayStamps, scripted_answer, timed_turn  # noqa: E402
+from reference_agent import (  # noqa: E402
+    InterviewState,
+    ReferenceInterviewer,
+    reference_llm,
+    reference_policy,
+    reference_session,
+)
+
+BACKEND = ROOT / "interviews" / "backend.yaml"
+
+
+async def _until_assistant(session: Any) -> None:
+    async def poll() -> None:
+        while not any(m.role == "assistant" for m in session.history.messages()):
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(poll(), 10)
+
+
+async def _mockflow(server: Any) -> tuple[list[int], list[str], list[str]]:
+    """Ready + two answers through mockflow: (requests per turn, answers, prompts)."""
+    from livekit.plugins import openai
+
+    from mockflow.agent import InterviewerAgent, text_session
+    from mockflow.engine import InterviewEngine
+    from mockflow.testing.policies import interviewer_policy
+    from mockflow.validate import load_interview
+
+    compiled = load_interview(BACKEND)
+    clock = FakeClock()
+    engine = InterviewEngine(compiled, clock=clock, seed=7)
+    server.policy = interviewer_policy
+    model = openai.LLM(model="gpt-4o-mini", base_url=server.base_url, api_key="x")
+    costs, answers = [], []
+    try:
+        async with text_session(model, compiled) as session:
+            says = SayStamps(session)
+            await session.start(InterviewerAgent(compiled, engine=engine, clock=clock,
+                                                 tick_interval=3600))
+            await _until_assistant(session)
+            costs.append((await timed_turn(session, server, "Ready.", "ready", says)).requests)
+            for _ in range(2):
+                answers.append(scripted_answer(engine))
+                costs.append((await timed_turn(session, server, answers[-1], "a", says)).requests)
+    finally:
+        await model.aclose()
+    prompts = [p for r in engine.records for p in r.prompts]
+    return costs, answers, prompts
+
+
+async def _reference(server: Any, prompts: list[str], answers: list[str]
+                     ) -> tuple[list[int], list[list[str]], InterviewState]:
+    server.policy = reference_policy
+    model = reference_llm(server.base_url)
+    state = InterviewState(questions=prompts)
+    costs, said = [], []
+    try:
+        async with reference_session(model, state) as session:
+            await session.start(ReferenceInterviewer())
+            await _until_assistant(session)
+            for text in ["Ready.", *answers]:
+                turn = await timed_turn(session, server, text, "t")
+                costs.append(turn.requests)
+                said.append(turn.said)
+    finally:
+        await model.aclose()
+    return costs, said, state
+
+
+def test_reference_costs_three_requests_per_answer_and_mockflow_one() -> None:
+    from mockflow.testing import FakeOpenAIServer
+
+    async def main() -> tuple[Any, ...]:
+        async with FakeOpenAIServer(None) as server:
+            mock_costs, answers, prompts = await _mockflow(server)
+            first_ref = server.request_count
+            ref_costs, said, state = await _reference(server, prompts, answers)
+            ref_requests = server.requests[first_ref:]
+        return mock_costs, ref_costs, said, state, prompts, ref_requests
+
+    mock_costs, ref_costs, said, state, prompts, requests = asyncio.run(
+        asyncio.wait_for(main(), 60))
+    assert mock_costs == [1, 1, 1]
+    assert ref_costs == [2, 3, 3]  # ready: fetch + speak; answers: record + fetch + speak
+    # the reference asked what mockflow asked, in the same order
+    assert len(prompts) >= 3
+    for turn_said, prompt in zip(said, prompts, strict=False):
+        assert any(prompt in s for s in turn_said), (prompt, turn_said)
+    assert state.index == 3 and len(state.responses) == 2
+    assert all(r["summary"].startswith("The candidate said:") for r in state.responses)
+    # the seed's set-up: four tools from the class, parallel tool calls off
+    tools = {t["function"]["name"] for t in requests[-1].tools}
+    assert tools == {"record_response", "get_next_question", "provide_feedback",
+                     "end_interview"}
+    assert all(r.raw.get("parallel_tool_calls") is False for r in requests if r.tools)
+    names = [c["function"]["name"] for m in requests[-1].messages
+             if m.get("role") == "assistant" for c in m.get("tool_calls") or []]
+    assert names == ["get_next_question", "record_response", "get_next_question",
+                     "record_response", "get_next_question"]
+
+
+SAMPLE = """\
+machine: x86_64 cores=2 python=3.11.7
+measure                                               median
+mockflow load+schema+model+checks+compile (ms)          62.1
+compile_ms=62.1
+compile_ratio=1.69
+turn_latency_ratio=0.25
+  not a figure=1 2
+Key=upper case is not a figure
+llm_calls_per_turn=1.00
+compile_ratio=1.70
+"""
+
+
+def test_driver_parses_and_orders_figures() -> None:
+    figures = run_all.parse_kv(SAMPLE)
+    assert figures == {"compile_ms": "62.1", "turn_latency_ratio": "0.25",
+                       "llm_calls_per_turn": "1.00", "compile_ratio": "1.70"}
+    figures["p95_ratio_staggered_50"] = "1.10"
+    lines = run_all.ordered_figures(figures)
+    required = [line.split("=")[0] for line in lines[-len(run_all.REQUIRED):]]
+    assert required == list(run_all.REQUIRED)
+    assert lines[:2] == ["compile_ms=62.1", "p95_ratio_staggered_50=1.10"]
+    assert "session_rss_mib=missing" in lines
+    verdicts = {row[0]: row[3] for row in run_all.goal_rows(figures)}
+    goals = {g.key: g.what for g in run_all.GOALS}
+    assert verdicts[goals["llm_calls_per_turn"]] == "met"
+    assert verdicts[goals["turn_latency_ratio"]] == "met"
+    assert verdicts[goals["session_rss_mib"]] == "?"
+    figures["turn_latency_ratio"] = "0.55"
+    verdicts = {row[0]: row[3] for row in run_all.goal_rows(figures)}
+    assert verdicts[goals["turn_latency_ratio"]] == "MISSED"
