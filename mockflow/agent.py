@@ -21,7 +21,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterable, Callable
+from collections.abc import AsyncIterable, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,7 +119,7 @@ class InterviewerAgent(Agent):
         ]
         for tool in compiled.interview.tools:
             tools.append(function_tool(
-                _HttpHandler(tool.name, self),
+                self._http_handler(tool.name),
                 raw_schema=http_tool_schema(tool.name, tool.description, tool.parameters),
             ))
         super().__init__(instructions=instructions(compiled, self.candidate), tools=tools)
@@ -252,6 +252,16 @@ class InterviewerAgent(Agent):
         self.stats.requests[kind] = self.stats.requests.get(kind, 0) + 1
         self._speak(proposal)
         return proposal
+
+    def _http_handler(self, name: str) -> Callable[[dict[str, object]], Awaitable[str]]:
+        """A declared HTTP action as a function tool's handler (LiveKit reads its
+        signature: one ``raw_arguments`` parameter)."""
+
+        async def handler(raw_arguments: dict[str, object]) -> str:
+            return await self.call_http(name, raw_arguments)
+
+        handler.__name__ = name
+        return handler
 
     async def call_http(self, name: str, raw_arguments: dict[str, object]) -> str:
         tool = next(t for t in self.compiled.interview.tools if t.name == name)
@@ -443,18 +453,6 @@ class InterviewerAgent(Agent):
         self._commit(fresh)
         self.stats.time_moves += 1
         self._speak(fresh, cut_in=True)
-
-
-class _HttpHandler:
-    """A declared HTTP action as a function tool (a picklable-free bound callable)."""
-
-    def __init__(self, name: str, agent: InterviewerAgent) -> None:
-        self.name = name
-        self.agent = agent
-        self.__name__ = name
-
-    async def __call__(self, raw_arguments: dict[str, object]) -> str:
-        return await self.agent.call_http(self.name, raw_arguments)
 
 
 def text_session(llm_model: llm.LLM[Any], compiled: CompiledInterview,

@@ -431,3 +431,60 @@ def test_nudge_waits_for_a_pause(tmp_path: Path) -> None:
     rig, while_speaking, after_pause = run(main())
     assert while_speaking == 0
     assert after_pause == 1
+
+
+def test_declared_http_tool_runs_through_the_agent(tmp_path: Path) -> None:
+    from aiohttp import web
+
+    seen: list[dict[str, Any]] = []
+
+    async def slots(request: web.Request) -> web.Response:
+        seen.append(await request.json())
+        return web.json_response({"slots": ["Tuesday 10:00"]})
+
+    async def main() -> tuple[Rig, list[str]]:
+        app = web.Application()
+        app.router.add_post("/slots", slots)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        data = yaml.safe_load(BACKEND.read_text())
+        data["tools"] = [{
+            "name": "check_slot", "description": "Look up a follow-up interview slot",
+            "http": {"url": f"http://127.0.0.1:{port}/slots", "timeout_s": 2},
+            "parameters": {"type": "object", "properties": {"day": {"type": "string"}},
+                           "required": ["day"], "additionalProperties": False},
+        }]
+        result = check_bytes(yaml.safe_dump(data).encode(), "with-tool.yaml")
+        assert result.compiled is not None, result.problems
+        calls = {"n": 0}
+
+        def policy(request: Any) -> Reply:
+            calls["n"] += 1
+            if calls["n"] == 2:
+                return Reply(tool_calls=(ToolCall("check_slot", '{"day": "tuesday"}'),))
+            if calls["n"] == 3:
+                tool_results = [m for m in request.messages if m.get("role") == "tool"]
+                return Reply(text="We have " + json.loads(tool_results[-1]["content"])
+                             ["slots"][0] + ". " + interviewer_policy(request).text)
+            if calls["n"] == 4:
+                return Reply(tool_calls=(ToolCall("check_slot", '{"weekday": 3}'),))
+            return interviewer_policy(request)
+
+        try:
+            async with text_rig(tmp_path, policy=policy, compiled=result.compiled) as rig:
+                await rig.turn("Ready.")
+                _, said = await rig.turn("When could we do a follow-up?")
+                _, bad = await rig.turn("And on another day?")
+        finally:
+            await runner.cleanup()
+        return rig, said + bad
+
+    rig, said = run(main())
+    assert seen == [{"day": "tuesday"}]  # the bad call never reached the service
+    assert any(s.startswith("We have Tuesday 10:00.") for s in said), said
+    assert any(s.startswith("Sorry, I had a problem on my side") for s in said), said
+    names = [t["function"]["name"] for t in rig.server.requests[-1].tools]
+    assert names == ["candidate_request", "check_slot"]
