@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mockflow.clock import VirtualClock
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 INTERVIEWS = ROOT / "interviews"
@@ -140,17 +142,9 @@ def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
 # ------------------------------------------------------------------ the scripted candidate
 
 
-class FakeClock:
+def fake_clock() -> VirtualClock:
     """The engine's clock: moves only when the benchmark says (deterministic runs)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+    return VirtualClock(1000.0)
 
 
 def scripted_answer(engine: Any, quality: str = "strong") -> str:

@@ -40,8 +40,8 @@ from _common import (  # noqa: E402
     DEFAULT_TOKENS_PER_S,
     DEFAULT_TTFT,
     INTERVIEWS,
-    FakeClock,
     ServerProcess,
+    fake_clock,
     fmt,
     machine_line,
     median,
@@ -51,6 +51,8 @@ from _common import (  # noqa: E402
     settled_rss_mib,
     table,
 )
+
+from mockflow.clock import VirtualClock  # noqa: E402
 
 SEED = 11
 STEP_SECONDS = 20.0
@@ -66,7 +68,7 @@ class Sim:
     agent: Any = None
     engine: Any = None
     model: Any = None
-    clock: FakeClock = field(default_factory=FakeClock)
+    clock: VirtualClock = field(default_factory=fake_clock)
     starts: list[float] = field(default_factory=list)  # perf_counter at each session.run
 
     @property

@@ -39,10 +39,10 @@ from _common import (  # noqa: E402
     DEFAULT_TOKENS_PER_S,
     DEFAULT_TTFT,
     INTERVIEWS,
-    FakeClock,
     SayStamps,
     TurnResult,
     asked_prompts,
+    fake_clock,
     fmt,
     machine_line,
     median,
@@ -107,7 +107,7 @@ async def mockflow_interview(server: Any, path: Path, *, quality: str = "strong"
     from mockflow.validate import load_interview
 
     compiled = load_interview(path)
-    clock = FakeClock()
+    clock = fake_clock()
     engine = InterviewEngine(compiled, clock=clock, seed=SEED)
     server.policy = interviewer_policy
     model = openai.LLM(model="gpt-4o-mini", base_url=server.base_url, api_key="x")
@@ -220,7 +220,7 @@ async def audio_turns(ttft: float, tokens_per_s: float | None, turns: int,
     compiled = result.compiled
     turn_cfg = compiled.interview.voice.turn
     rng = random.Random(seed)
-    clock = FakeClock()
+    clock = fake_clock()
     engine = InterviewEngine(compiled, clock=clock, seed=SEED)
     out: list[dict[str, float]] = []
     async with FakeOpenAIServer(interviewer_policy, ttft=ttft,

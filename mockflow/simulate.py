@@ -27,6 +27,7 @@ from typing import Any
 
 from livekit.agents import llm
 
+from .clock import VirtualClock
 from .compile import CompiledInterview
 from .console import Outcome, Prompt, run_interview
 from .errors import MockflowError
@@ -53,28 +54,6 @@ RUN_TIMEOUT = 300.0  # real seconds for one simulated interview (hang guard)
 class SimulationError(MockflowError):
     """A simulated interview could not go on (the interviewer's timer never spoke, or the
     run took far too long)."""
-
-
-class VirtualClock:
-    """A clock that only moves when told to (``advance``/``advance_to``)."""
-
-    def __init__(self, start: float = 0.0) -> None:
-        self._now = start
-
-    def __call__(self) -> float:
-        return self._now
-
-    @property
-    def now(self) -> float:
-        return self._now
-
-    def advance(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("a clock doesn't go backwards")
-        self._now += seconds
-
-    def advance_to(self, when: float) -> None:
-        self._now = max(self._now, when)
 
 
 class LLMCandidate:

@@ -95,13 +95,20 @@ async def entrypoint(ctx: JobContext) -> None:
                           attributes=candidate_attributes(participant.attributes))
     engine = InterviewEngine(compiled, seed=secrets.randbits(31), candidate=candidate)
     agent = InterviewerAgent(compiled, engine=engine, candidate=candidate, recorder=recorder)
-    session = voice_session(compiled, ctx.proc.userdata["vad"])
-    await session.start(
-        agent,
-        room=ctx.room,
-        room_options=RoomOptions(text_input=False, participant_identity=participant.identity),
-        record=compiled.interview.voice.record,
-    )
+    try:
+        session = voice_session(compiled, ctx.proc.userdata["vad"])
+        await session.start(
+            agent,
+            room=ctx.room,
+            room_options=RoomOptions(text_input=False,
+                                     participant_identity=participant.identity),
+            record=compiled.interview.voice.record,
+        )
+    except Exception as exc:
+        agent.close_reason = "start_failed"
+        agent.write_results(error=exc)
+        recorder.close()
+        raise
 
 
 def build_server(config: WorkerConfig, *, port: int | None = None,

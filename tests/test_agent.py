@@ -23,6 +23,7 @@ from livekit.agents.voice.agent_session import SessionConnectOptions
 from livekit.plugins import openai
 
 from mockflow.agent import InterviewerAgent, text_session
+from mockflow.clock import VirtualClock
 from mockflow.compile import CompiledInterview
 from mockflow.engine import InterviewEngine
 from mockflow.records import Outcome
@@ -45,15 +46,6 @@ def run(coro: Awaitable[T], timeout: float = 60) -> T:
     return asyncio.run(guarded())
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def variant(**voice_turn: Any) -> CompiledInterview:
@@ -72,7 +64,7 @@ class Rig:
     agent: InterviewerAgent
     engine: InterviewEngine
     recorder: SessionRecorder
-    clock: FakeClock
+    clock: VirtualClock
 
     async def turn(self, text: str) -> tuple[int, list[str]]:
         """One text turn: (LLM requests it cost, what the interviewer said)."""
@@ -87,7 +79,7 @@ async def text_rig(tmp_path: Path, *, policy: Callable[..., Any] = interviewer_p
                    compiled: CompiledInterview | None = None, max_retry: int = 3,
                    tick_interval: float = 3600) -> AsyncIterator[Rig]:
     compiled = compiled or load_interview(BACKEND)
-    clock = FakeClock()
+    clock = VirtualClock(1000.0)
     engine = InterviewEngine(compiled, clock=clock, seed=1)
     recorder = SessionRecorder(tmp_path, compiled.interview.id, "s1")
     async with FakeOpenAIServer(policy) as server:
@@ -285,7 +277,7 @@ def test_time_moves_on_in_a_text_session(tmp_path: Path) -> None:
 @asynccontextmanager
 async def voice_rig(tmp_path: Path, compiled: CompiledInterview, *, ttft: float = 0.3,
                     tick_interval: float = 3600) -> AsyncIterator[tuple[Rig, Speaker]]:
-    clock = FakeClock()
+    clock = VirtualClock(1000.0)
     engine = InterviewEngine(compiled, clock=clock, seed=1)
     recorder = SessionRecorder(tmp_path, compiled.interview.id, "voice")
     turn = compiled.interview.voice.turn

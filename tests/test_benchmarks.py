@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.append(str(ROOT / "benchmarks"))
 
 import run_all  # noqa: E402
-from _common import FakeClock, SayStamps, scripted_answer, timed_turn  # noqa: E402
+from _common import SayStamps, fake_clock, scripted_answer, timed_turn  # noqa: E402
 from reference_agent import (  # noqa: E402
     InterviewState,
     ReferenceInterviewer,
@@ -43,7 +43,7 @@ async def _mockflow(server: Any) -> tuple[list[int], list[str], list[str]]:
     from mockflow.validate import load_interview
 
     compiled = load_interview(BACKEND)
-    clock = FakeClock()
+    clock = fake_clock()
     engine = InterviewEngine(compiled, clock=clock, seed=7)
     server.policy = interviewer_policy
     model = openai.LLM(model="gpt-4o-mini", base_url=server.base_url, api_key="x")
