@@ -341,6 +341,18 @@ class InterviewerAgent(Agent):
                                   question_id=current.question_id if current else None,
                                   extra={"interrupted": interrupted} if interrupted else None)
 
+    def hear(self, text: str, *, final: bool = True) -> None:
+        """Live transcription from a front end without audio (simulated candidates): the
+        words an STT would report while the candidate is still talking. A move-on for
+        time keeps them as the answer, exactly as on the audio path."""
+        if self._speaking_since is None:
+            self._speaking_since = self.clock()
+        if final:
+            self._heard.append(text)
+            self._interim = ""
+        else:
+            self._interim = text
+
     @property
     def _partial(self) -> str:
         """Everything the candidate has said in the turn that is still open."""
@@ -426,6 +438,19 @@ class InterviewerAgent(Agent):
                 continue
             await self._deliver_time_move(proposal)
 
+    async def _keep_heard_words(self, text: str) -> None:
+        """Without an audio path there is no user turn to commit: put what was heard into
+        the model's context and the transcript ourselves."""
+        ctx = self.chat_ctx.copy()
+        ctx.add_message(role="user", content=text)
+        await self.update_chat_ctx(ctx)
+        if self.recorder is not None:
+            current = self.engine.current
+            self.recorder.append_turn("candidate", text, kind="cut_off",
+                                      question_id=current.question_id if current else None,
+                                      started_at=self._speaking_since)
+        self._heard, self._interim, self._speaking_since = [], "", None
+
     async def _deliver_time_move(self, proposal: Proposal) -> None:
         grace = self.compiled.interview.voice.turn.move_on_grace_seconds
         if proposal.kinds == (MoveKind.NUDGE,):
@@ -440,13 +465,16 @@ class InterviewerAgent(Agent):
         while self.session.user_state == "speaking" and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         partial = self._partial.strip()
-        if self.session.user_state == "speaking" or partial:
+        if self.session.input.audio is not None and (
+                self.session.user_state == "speaking" or partial):
             # End the candidate's turn ourselves: their words go into history and the
             # transcript, and count as the answer; no model reply is generated.
             with contextlib.suppress(Exception):
                 said = await asyncio.wait_for(
                     self.session.commit_user_turn(skip_reply=True), timeout=grace + 3)
                 partial = said.strip() or partial
+        elif partial:
+            await self._keep_heard_words(partial)
         fresh = self.engine.tick(partial or None)
         if fresh is None:
             return

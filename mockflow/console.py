@@ -101,6 +101,7 @@ async def run_interview(
     seed: int = 0,
     candidate: Candidate | None = None,
     on_interviewer: Callable[[str], None] | None = None,
+    on_agent: Callable[[InterviewerAgent], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     tick_interval: float = 1.0,
     session_id: str | None = None,
@@ -116,6 +117,8 @@ async def run_interview(
     agent = InterviewerAgent(compiled, engine=engine, candidate=candidate, recorder=recorder,
                              clock=clock, tick_interval=tick_interval,
                              on_finished=lambda _: closed.set())
+    if on_agent is not None:
+        on_agent(agent)
     session = text_session(model, compiled)
 
     def shown(ev: Any) -> None:

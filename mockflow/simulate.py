@@ -27,13 +27,16 @@ from typing import Any
 
 from livekit.agents import llm
 
+from .agent import InterviewerAgent
 from .clock import VirtualClock
 from .compile import CompiledInterview
 from .console import Outcome, Prompt, run_interview
 from .errors import MockflowError
 from .offline_llm import OfflineInterviewerLLM
 from .personas import (
+    CUT_MARGIN,
     NOT_SURE,
+    PAST,
     InterviewView,
     Persona,
     PersonaSpec,
@@ -108,6 +111,7 @@ async def simulate(
     actor = Persona(spec, view, seed)
     clock = VirtualClock()
     heard = asyncio.Event()
+    agents: list[InterviewerAgent] = []
     voice = LLMCandidate(persona_model, spec, view) if persona_model is not None else None
 
     def on_interviewer(text: str) -> None:
@@ -124,11 +128,10 @@ async def simulate(
             text = await voice.words(step)
         turn = actor.timed(step, text, prompt)
         start = clock.now
-        if turn.pauses:
-            await asyncio.sleep(tick_interval)  # let anything already said arrive first
-        for offset in turn.pauses:
+
+        async def timer_speaks_at(when: float) -> None:
             heard.clear()
-            clock.advance_to(start + offset)
+            clock.advance_to(when)
             try:
                 await asyncio.wait_for(heard.wait(), TIMER_WAIT)
             except TimeoutError:
@@ -136,6 +139,19 @@ async def simulate(
                     f"the interviewer's timer didn't speak within {TIMER_WAIT:g} s at"
                     f" {clock.now:.1f} s into the interview (question {prompt.number})"
                 ) from None
+
+        if turn.pauses:
+            await asyncio.sleep(tick_interval)  # let anything already said arrive first
+        for offset in turn.pauses:
+            await timer_speaks_at(start + offset)
+        if turn.cut and turn.text and turn.kind != "silent" and agents:
+            # Still talking when time runs out: the interviewer hears the words live, its
+            # timer moves on at the budget and keeps them as the answer (as on voice).
+            agents[0].hear(turn.text)
+            await timer_speaks_at(start + turn.seconds + CUT_MARGIN + PAST)
+            if voice is not None:
+                voice.said(turn.text)
+            return ""
         clock.advance_to(start + turn.seconds)
         if voice is not None and turn.text:
             voice.said(turn.text)
@@ -148,7 +164,8 @@ async def simulate(
         outcome = await asyncio.wait_for(
             run_interview(compiled, model=interviewer, answers=answers,
                           results_root=results_root, seed=seed, candidate=candidate,
-                          on_interviewer=on_interviewer, clock=clock,
+                          on_interviewer=on_interviewer, on_agent=agents.append,
+                          clock=clock,
                           tick_interval=tick_interval, session_id=sid),
             timeout)
     except TimeoutError:

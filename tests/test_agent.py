@@ -480,3 +480,25 @@ def test_declared_http_tool_runs_through_the_agent(tmp_path: Path) -> None:
     assert any(s.startswith("Sorry, I had a problem on my side") for s in said), said
     names = [t["function"]["name"] for t in rig.server.requests[-1].tools]
     assert names == ["candidate_request", "check_slot"]
+
+
+def test_move_on_keeps_words_heard_without_an_audio_path(tmp_path: Path) -> None:
+    async def main() -> Rig:
+        async with text_rig(tmp_path, tick_interval=0.02) as rig:
+            await rig.turn("Ready.")
+            current = rig.engine.current
+            assert current is not None
+            rig.agent.hear("I rebuilt the export job on a queue")
+            rig.agent.hear("and then we added retries", final=False)
+            rig.clock.advance(current.budget + 1)
+            await _until(lambda: rig.engine.records[0].outcome is not None)
+            await asyncio.sleep(0.2)
+        return rig
+
+    rig = run(main())
+    record = rig.engine.records[0]
+    assert record.outcome is Outcome.MOVED_ON
+    assert record.turns[-1].text == "I rebuilt the export job on a queue and then we added retries"
+    turns = read_transcript(rig.recorder.transcript_path)
+    kept = [t for t in turns if t["role"] == "candidate" and t["kind"] == "cut_off"]
+    assert [t["text"] for t in kept] == [record.turns[-1].text]

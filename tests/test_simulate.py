@@ -154,10 +154,12 @@ def test_behaviours_show_in_the_transcript_and_scorecard(
     assert timing["nudged_at"] == pytest.approx(timing["asked_at"]
                                                 + 0.8 * timing["budget_seconds"], abs=0.1)
     assert timing["seconds"] >= timing["budget_seconds"]
-    # ramble: runs into the budget; nudged, said up to a second before the move-on
+    # ramble: still talking at the budget; nudged, then moved on for time by the
+    # interviewer's timer, with every word said so far kept as the answer
     ramble = q[4]["timing"]
     assert ramble["nudged_at"] is not None
-    assert ramble["budget_seconds"] - 1.5 <= ramble["seconds"] < ramble["budget_seconds"]
+    assert q[4]["outcome"] == "moved_on"
+    assert ramble["budget_seconds"] <= ramble["seconds"] < ramble["budget_seconds"] + 1
     assert q[4]["follow_ups"] == 0 and not q[4]["not_observed"]
     # stop_after 5: leaves when question 6 is asked
     assert q[6]["outcome"] == "stopped"
@@ -172,7 +174,9 @@ def test_behaviours_show_in_the_transcript_and_scorecard(
     assert any(t in LEAVE for t in said)
     rambled = next(t for t in turns if t["role"] == "candidate"
                    and t["question_id"] == q[4]["id"])
-    assert len(rambled["text"].split()) > 400
+    assert len(rambled["text"].split()) > 400 and rambled["kind"] == "cut_off"
+    assert any("let's stop there so we keep to time" in t["text"] for t in turns
+               if t["role"] == "interviewer")
     log = persona_log(outcome.recorder.directory)
     assert [t["kind"] for t in log["turns"]][:6] == ["greeting", "repeat", "answer",
                                                      "follow_up", "hint", "answer"]
