@@ -485,8 +485,8 @@ def load_text(text: str, doc: Document | None = None) -> Document:
         doc.problems.append(
             Problem(
                 "MF009",
-                "the file is empty; an interview starts with 'mockflow: 1' (run"
-                " `mockflow new ID` for a template)",
+                "the file is empty; an interview starts with 'mockflow: 1' (copy"
+                " interviews/backend.yaml from the mockflow repository to start)",
                 1,
                 1,
             )
