@@ -45,11 +45,15 @@ def test_two_workers_register_and_run_their_own_interviews(tmp_path: Path) -> No
                        OPENAI_API_KEY="sk-fake", DEEPGRAM_API_KEY="dg-fake",
                        LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE="0")
             procs = []
+            logs = []
             for name in ("backend.yaml", "support-lead.yaml"):
+                # Worker logs go to files: a pipe nobody reads could fill and block them.
+                log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115
+                logs.append(log)
                 procs.append(await asyncio.create_subprocess_exec(
                     sys.executable, "-m", "mockflow", "run", f"interviews/{name}",
                     "--port", "0", "--results", str(tmp_path / "results"),
-                    cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+                    cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log))
             try:
                 workers = await server.wait_for_workers(2, timeout=90)
                 names = sorted(w.register.agent_name for w in workers)
@@ -76,8 +80,11 @@ def test_two_workers_register_and_run_their_own_interviews(tmp_path: Path) -> No
                     if proc.returncode is None:
                         proc.send_signal(signal.SIGTERM)
                 codes = [await asyncio.wait_for(p.wait(), 60) for p in procs]
-            assert codes == [0, 0], [(await p.stderr.read()).decode()[-2000:]  # type: ignore
-                                     for p in procs]
+                for log in logs:
+                    log.close()
+            assert codes == [0, 0], [
+                (tmp_path / f"{n}.log").read_text(errors="replace")[-2000:]
+                for n in ("backend.yaml", "support-lead.yaml")]
 
     asyncio.run(main())
 
