@@ -257,12 +257,15 @@ def test_time_moves_on_in_a_text_session(tmp_path: Path) -> None:
             await rig.turn("Ready.")
             current = rig.engine.current
             assert current is not None
+            def said_now() -> list[str]:
+                return [m.text_content or "" for m in rig.session.history.messages()
+                        if m.role == "assistant"]
+
             rig.clock.advance(current.budget * 0.85)
-            await asyncio.sleep(0.3)
+            await _until(lambda: any(s.startswith("Just a heads-up:") for s in said_now()))
             rig.clock.advance(current.budget * 0.2)
-            await asyncio.sleep(0.3)
-            said = [m.text_content or "" for m in rig.session.history.messages()
-                    if m.role == "assistant"]
+            await _until(lambda: any("keep to time" in s for s in said_now()))
+            said = said_now()
         return rig, said
 
     rig, said = run(main())
