@@ -279,14 +279,19 @@ class InterviewerAgent(Agent):
     def _speak(self, proposal: Proposal, *, cut_in: bool = False) -> SpeechHandle:
         """Say the engine's words. ``cut_in``: speak now even if the candidate is still
         talking (a move-on for time), and don't let them talk over it."""
-        # Recorded now, in order; the history item LiveKit adds later is not recorded twice.
-        self._record_interviewer(proposal.speech, kind="+".join(proposal.kinds))
-        self._said.append(proposal.speech)
-        handle = (self.session.say(proposal.speech, allow_interruptions=False) if cut_in
-                  else self.session.say(proposal.speech))
+        handle = self._say_own(proposal.speech, kind="+".join(proposal.kinds), cut_in=cut_in)
         if proposal.ends:
             self._finish_after(handle)
         return handle
+
+    def _say_own(self, text: str, *, kind: str, cut_in: bool = False) -> SpeechHandle:
+        """Speak mockflow's own words (no model). Recorded now, in order; the history item
+        LiveKit adds for them later is not recorded twice."""
+        self._record_interviewer(text, kind=kind)
+        self._said.append(text)
+        if cut_in:
+            return self.session.say(text, allow_interruptions=False)
+        return self.session.say(text)
 
     def _apology(self) -> str:
         current = self.engine.current
@@ -314,18 +319,14 @@ class InterviewerAgent(Agent):
         item = ev.item
         if not isinstance(item, llm.ChatMessage):
             return
-        if self.recorder is None:
-            if item.role == "user":
-                self._heard, self._interim = [], ""
-            return
-        current = self.engine.current
-        question_id = current.question_id if current is not None else None
         if item.role == "user":
-            self._heard, self._interim = [], ""
-            self.recorder.append_turn("candidate", item.text_content or "",
-                                      question_id=question_id, started_at=self._speaking_since,
-                                      ended_at=item.created_at)
-            self._speaking_since = None
+            if self.recorder is not None:
+                current = self.engine.current
+                self.recorder.append_turn(
+                    "candidate", item.text_content or "",
+                    question_id=current.question_id if current is not None else None,
+                    started_at=self._speaking_since, ended_at=item.created_at)
+            self._heard, self._interim, self._speaking_since = [], "", None
         elif item.role == "assistant":
             text = item.text_content or ""
             if text in self._said:
@@ -377,11 +378,8 @@ class InterviewerAgent(Agent):
             return
         self.stats.llm_failures += 1
         logger.warning("mockflow: the interviewer model failed; apologising and repeating")
-        apology = self._apology()
-        self._record_interviewer(apology, kind="apology")
-        self._said.append(apology)
         with contextlib.suppress(RuntimeError):
-            self.session.say(apology)
+            self._say_own(self._apology(), kind="apology")
 
     def _on_close(self, ev: Any) -> None:
         if self.close_reason is None:

@@ -365,16 +365,16 @@ def _tools(r: _Reporter, iv: Interview) -> None:
                  " properties: {day: {type: string}}, required: [day]}")
         try:
             parts = urlsplit(tool.url)
-            host = parts.netloc
             hostname = parts.hostname or ""
+            allowed = tool.host_allowed()
         except ValueError as exc:
             r.at(("tools", i, "http", "url"), "MF206",
                  f"tool '{tool.name}' URL '{tool.url}' is not a valid URL ({exc}); write it"
                  " like https://api.example.com/path")
             continue
-        if host not in tool.allow_hosts and hostname not in tool.allow_hosts:
+        if not allowed:
             r.at(("tools", i, "http", "url"), "MF115",
-                 f"tool '{tool.name}' URL host '{host}' is not in allow_hosts"
+                 f"tool '{tool.name}' URL host '{parts.netloc}' is not in allow_hosts"
                  f" ({', '.join(tool.allow_hosts)}); add it or fix the URL")
         elif parts.scheme == "http" and hostname not in {"localhost", "127.0.0.1", "::1"}:
             r.at(("tools", i, "http", "url"), "MF115",

@@ -15,7 +15,7 @@ import typer
 from . import __version__
 from .compile import CompiledInterview
 from .errors import InputError, MockflowError
-from .validate import CheckResult, check_file
+from .validate import CheckResult, check_bytes, check_file, read_source
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -167,17 +167,23 @@ def schema(
 
 def _load_or_exit(path: str) -> CompiledInterview:
     """The compiled interview, or validate's output and exit 1 (2 if unreadable)."""
+    return _load_source_or_exit(path)[0]
+
+
+def _load_source_or_exit(path: str) -> tuple[CompiledInterview, bytes]:
+    """Like ``_load_or_exit``, also returning the bytes that were checked."""
     try:
-        result = check_file(path)
+        source = read_source(path)
     except InputError as exc:
         _err(f"mockflow: error: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
+    result = check_bytes(source, path)
     if result.compiled is None:
         for line in _problem_lines(result):
             _err(line)
         _err(f"{path}: fix the {_plural(len(result.errors), 'error')} above first")
         raise typer.Exit(EXIT_PROBLEMS)
-    return result.compiled
+    return result.compiled, source
 
 
 @app.command()
@@ -280,7 +286,7 @@ def run_command(
         resolve_agent_name,
     )
 
-    compiled = _load_or_exit(path)
+    compiled, source = _load_source_or_exit(path)
     env = os.environ
     if console:
         _run_console(compiled, results_root(results, env), offline=offline or not env.get(
@@ -309,7 +315,8 @@ def run_command(
             _err(f"mockflow: error: {key} is not set; it is needed by {', '.join(users)}")
         raise typer.Exit(EXIT_USAGE)
     root = results_root(results, env)
-    _run_worker(os.path.abspath(path), str(root.resolve()), name, port=port, devmode=dev)
+    _run_worker(os.path.abspath(path), source, str(root.resolve()), name, port=port,
+                devmode=dev)
 
 
 def _run_console(compiled: CompiledInterview, results: Path, *, offline: bool,
@@ -345,17 +352,16 @@ def _run_console(compiled: CompiledInterview, results: Path, *, offline: bool,
         raise typer.Exit(EXIT_USAGE) from None
 
 
-def _run_worker(path: str, results: str, agent_name: str, *, port: int | None,
-                devmode: bool) -> None:
+def _run_worker(path: str, source: bytes, results: str, agent_name: str, *,
+                port: int | None, devmode: bool) -> None:
+    """Serve ``source`` (the bytes validated at start; job processes compile them)."""
     import asyncio
 
     from .worker import WorkerConfig, build_server, serve  # imports livekit (seconds)
 
-    with open(path, "rb") as handle:  # the bytes validated above; job processes compile them
-        source = handle.read()
     config = WorkerConfig(interview_path=path, interview_source=source, results_dir=results,
                           agent_name=agent_name)
-    server = build_server(config, port=port, devmode=devmode)
+    server = build_server(config, port=port)
     _err(f"mockflow: serving '{agent_name}' from {path}; results in {results}")
     try:
         asyncio.run(serve(server, devmode=devmode))

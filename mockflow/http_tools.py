@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -21,15 +20,10 @@ class HttpToolError(MockflowError):
     """The action failed; the message is safe to show the model."""
 
 
-def host_allowed(tool: HttpTool) -> bool:
-    parts = urlsplit(tool.url)
-    return parts.netloc in tool.allow_hosts or (parts.hostname or "") in tool.allow_hosts
-
-
 async def call_http_tool(tool: HttpTool, arguments: Mapping[str, object],
                          session: aiohttp.ClientSession | None = None) -> str:
     """POST ``arguments`` to the tool's URL; return the (capped) response text."""
-    if not host_allowed(tool):
+    if not tool.host_allowed():
         raise HttpToolError(f"{tool.name}: host of {tool.url} is not allowed")
     timeout = aiohttp.ClientTimeout(total=tool.timeout_s)
     own = session is None

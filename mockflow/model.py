@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
+from urllib.parse import urlsplit
 
 Json = Any
 
@@ -208,6 +209,12 @@ class HttpTool:
     timeout_s: float = DEFAULT_TOOL_TIMEOUT_S
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
+    def host_allowed(self) -> bool:
+        """Whether the URL's host (with or without its port) is in ``allow_hosts``.
+        Raises ``ValueError`` for a URL that can't be parsed."""
+        parts = urlsplit(self.url)
+        return parts.netloc in self.allow_hosts or (parts.hostname or "") in self.allow_hosts
+
 
 @dataclass(frozen=True, slots=True)
 class ScoreRange:
@@ -347,8 +354,6 @@ def _question(data: Mapping[str, Json], timing: Timing) -> Question:
 
 
 def _tool(data: Mapping[str, Json]) -> HttpTool:
-    from urllib.parse import urlsplit
-
     http = data["http"]
     url = str(http["url"])
     try:

@@ -111,8 +111,7 @@ async def entrypoint(ctx: JobContext) -> None:
         raise
 
 
-def build_server(config: WorkerConfig, *, port: int | None = None,
-                 devmode: bool = False) -> AgentServer:
+def build_server(config: WorkerConfig, *, port: int | None = None) -> AgentServer:
     privacy.install()
     kwargs: dict[str, Any] = {"setup_fnc": functools.partial(prewarm, config)}
     if port is not None:
