@@ -374,7 +374,8 @@ def _run_worker(path: str, source: bytes, results: str, agent_name: str, *,
 
 
 def _persona_or_exit(value: str) -> Any:
-    from .personas import PersonaError, PersonaFileError, resolve_persona
+    from .persona_files import PersonaFileError, resolve_persona
+    from .personas import PersonaError
 
     try:
         return resolve_persona(value)

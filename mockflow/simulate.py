@@ -33,6 +33,7 @@ from .compile import CompiledInterview
 from .console import Outcome, Prompt, run_interview
 from .errors import MockflowError
 from .offline_llm import OfflineInterviewerLLM
+from .persona_files import resolve_persona
 from .personas import (
     CUT_MARGIN,
     NOT_SURE,
@@ -43,7 +44,6 @@ from .personas import (
     Step,
     llm_instructions,
     llm_turn_note,
-    resolve_persona,
     view_of,
 )
 from .results import new_session_id, write_json_atomic

@@ -17,6 +17,7 @@ import pytest
 
 from mockflow.compile import CompiledInterview
 from mockflow.expect import evaluate
+from mockflow.persona_files import PersonaFileError, parse_persona
 from mockflow.personas import (
     DECLINES,
     GRADES,
@@ -26,12 +27,10 @@ from mockflow.personas import (
     NEGOTIATION,
     REPEAT_REQUESTS,
     Persona,
-    PersonaFileError,
     PersonaSpec,
     When,
     builtin,
     llm_instructions,
-    parse_persona,
     view_of,
 )
 from mockflow.prompting import detect_request
