@@ -679,7 +679,7 @@ def test_cli_serves_scripted_replies_until_interrupted() -> None:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "mockflow.testing.openai_server",
+            "mockflow.testing.serve",
             "--port",
             "0",
             "--reply",

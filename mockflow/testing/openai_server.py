@@ -11,7 +11,7 @@
 
 What the "model" says comes from a *policy*: a callable that receives the parsed
 :class:`ChatRequest` and returns a :class:`Reply` (or a plain string, or an awaitable of
-either). :class:`ScriptedPolicy` replays a fixed list of replies. Fault knobs
+either); ``mockflow.testing.scripts`` has policies that replay fixed replies. Fault knobs
 (:meth:`FakeOpenAIServer.fail_next`, :meth:`FakeOpenAIServer.stall_next`), a time to first
 token and a streaming pace make latency and failure paths testable, and every request is kept
 as an :class:`Exchange` with ``perf_counter`` timestamps for benchmarks.
@@ -19,15 +19,11 @@ as an :class:`Exchange` with ``perf_counter`` timestamps for benchmarks.
 The server binds to a loopback address only, caps request bodies and bounds every wait.
 It depends on aiohttp and the standard library only.
 
-Command line (serves until Ctrl-C)::
-
-    python -m mockflow.testing.openai_server --port 8765 --reply "Hello!" --reply "Bye."
-    python -m mockflow.testing.openai_server --port 8765 --script replies.txt --cycle
+From the command line: ``python -m mockflow.testing.serve``.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import inspect
@@ -36,12 +32,9 @@ import json
 import logging
 import re
 import secrets
-import signal
-import sys
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, TypeAlias
 
@@ -54,12 +47,9 @@ __all__ = [
     "Outcome",
     "Policy",
     "Reply",
-    "ScriptedPolicy",
     "ToolCall",
+    "as_reply",
     "echo_policy",
-    "load_script",
-    "parse_script",
-    "reply_from_json",
 ]
 
 logger = logging.getLogger(__name__)
@@ -180,126 +170,6 @@ Policy: TypeAlias = Callable[[ChatRequest], "Reply | str | Awaitable[Reply | str
 def echo_policy(request: ChatRequest) -> Reply:
     """Default policy: answer with the text of the last user message."""
     return Reply(text=request.last_user_text or "(no user message)")
-
-
-class ScriptedPolicy:
-    """Returns the given replies in order, one per request.
-
-    Strings are shorthand for ``Reply(text=...)``. When the script runs out the reply is an
-    HTTP 500 whose message starts with ``"script exhausted"`` -- never a hang -- unless
-    ``cycle`` is true, in which case the script starts over.
-    """
-
-    def __init__(self, replies: Iterable[Reply | str], *, cycle: bool = False) -> None:
-        self._replies = [_as_reply(r) for r in replies]
-        self._cycle = cycle
-        self._next = 0
-        if cycle and not self._replies:
-            raise ValueError("a cycling script needs at least one reply")
-
-    @property
-    def used(self) -> int:
-        """How many replies have been handed out (including after cycling)."""
-        return self._next
-
-    @property
-    def remaining(self) -> int:
-        """Replies left before exhaustion (``len`` of the script forever when cycling)."""
-        if self._cycle:
-            return len(self._replies)
-        return max(0, len(self._replies) - self._next)
-
-    @property
-    def exhausted(self) -> bool:
-        return self.remaining == 0
-
-    def __call__(self, request: ChatRequest) -> Reply:
-        if self._cycle:
-            reply = self._replies[self._next % len(self._replies)]
-        elif self._next < len(self._replies):
-            reply = self._replies[self._next]
-        else:
-            return Reply(
-                status=500,
-                error=(
-                    f"script exhausted: all {len(self._replies)} scripted replies were used "
-                    f"before request #{request.index}"
-                ),
-                error_code="script_exhausted",
-            )
-        self._next += 1
-        return reply
-
-
-def reply_from_json(obj: Any) -> Reply:
-    """Build a :class:`Reply` from a JSON value (one line of a JSON-lines script).
-
-    A string is a text reply. An object may have ``text``, ``tool_calls`` (a list of
-    ``{"name", "arguments", "id"}``; ``arguments`` given as an object is serialised, given as a
-    string is kept verbatim), ``status``, ``error``, ``error_code``, ``finish_reason``, ``ttft``.
-    """
-    if isinstance(obj, str):
-        return Reply(text=obj)
-    if not isinstance(obj, dict):
-        raise ValueError(f"a scripted reply must be a string or an object, got {obj!r}")
-    unknown = set(obj) - {
-        "text",
-        "tool_calls",
-        "status",
-        "error",
-        "error_code",
-        "finish_reason",
-        "ttft",
-    }
-    if unknown:
-        raise ValueError(f"unknown reply fields: {sorted(unknown)}")
-    calls = []
-    for raw_call in obj.get("tool_calls", []):
-        if not isinstance(raw_call, dict) or not isinstance(raw_call.get("name"), str):
-            raise ValueError(f"a tool call needs a string 'name': {raw_call!r}")
-        args = raw_call.get("arguments", "{}")
-        calls.append(
-            ToolCall(
-                name=raw_call["name"],
-                arguments=args if isinstance(args, str) else json.dumps(args),
-                id=raw_call.get("id"),
-            )
-        )
-    return Reply(
-        text=str(obj.get("text", "")),
-        tool_calls=tuple(calls),
-        status=int(obj.get("status", 200)),
-        error=str(obj.get("error", "")),
-        error_code=obj.get("error_code"),
-        finish_reason=obj.get("finish_reason"),
-        ttft=None if obj.get("ttft") is None else float(obj["ttft"]),
-    )
-
-
-def parse_script(text: str) -> list[Reply]:
-    """Parse a reply script: one reply per line.
-
-    Blank lines and lines starting with ``#`` are skipped; a line starting with ``{`` is a
-    JSON object (see :func:`reply_from_json`); any other line is the reply text itself.
-    """
-    replies = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if stripped.startswith("{"):
-            try:
-                replies.append(reply_from_json(json.loads(stripped)))
-            except ValueError as exc:
-                raise ValueError(f"line {lineno}: {exc}") from exc
-        else:
-            replies.append(Reply(text=stripped))
-    return replies
-
-
-def load_script(path: str | Path) -> list[Reply]:
-    """Read a reply script file (see :func:`parse_script`)."""
-    return parse_script(Path(path).read_text(encoding="utf-8"))
 
 
 class FakeOpenAIServer:
@@ -632,7 +502,7 @@ class FakeOpenAIServer:
             result = self.policy(chat)
             if inspect.isawaitable(result):
                 result = await asyncio.wait_for(result, self.policy_timeout)
-            return _as_reply(result)
+            return as_reply(result)
         except TimeoutError:
             message = f"policy did not answer within {self.policy_timeout}s"
         except Exception as exc:  # the fake must answer, whatever the policy does
@@ -730,7 +600,8 @@ class _Completion:
 # -- helpers -------------------------------------------------------------------------------
 
 
-def _as_reply(value: Any) -> Reply:
+def as_reply(value: Any) -> Reply:
+    """A policy's result as a :class:`Reply` (a string is a text reply)."""
     if isinstance(value, Reply):
         return value
     if isinstance(value, str):
@@ -850,70 +721,3 @@ async def _error_shape(
         if exc.status < 400:
             raise
         return _error_response(exc.status, exc.text or exc.reason)
-
-
-# -- command line --------------------------------------------------------------------------
-
-
-def _build_arg_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m mockflow.testing.openai_server",
-        description="Serve a scripted OpenAI-compatible chat-completions API on 127.0.0.1.",
-    )
-    parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
-    parser.add_argument(
-        "--reply",
-        action="append",
-        default=[],
-        metavar="TEXT",
-        help="a scripted reply; repeat for several, in order",
-    )
-    parser.add_argument(
-        "--script",
-        type=Path,
-        help="file of replies: one per line, '{...}' lines are JSON replies, '#' comments",
-    )
-    parser.add_argument("--cycle", action="store_true", help="restart the script when used up")
-    parser.add_argument("--ttft", type=float, default=0.0, help="seconds before the first token")
-    parser.add_argument(
-        "--tokens-per-s", type=float, default=None, help="streaming pace (default: unpaced)"
-    )
-    return parser
-
-
-async def _serve(args: argparse.Namespace) -> None:
-    replies: list[Reply | str] = list(args.reply)
-    if args.script is not None:
-        replies.extend(load_script(args.script))
-    policy: Policy = ScriptedPolicy(replies, cycle=args.cycle) if replies else echo_policy
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        # also covers a SIGINT that a shell set to "ignore" for a background job
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
-    async with FakeOpenAIServer(
-        policy, ttft=args.ttft, tokens_per_s=args.tokens_per_s, port=args.port
-    ) as server:
-        n = len(replies)
-        what = f"{n} scripted repl{'y' if n == 1 else 'ies'}" if n else "echoing the user"
-        print(f"serving {server.base_url} ({what}); Ctrl-C to stop", flush=True)
-        await stop.wait()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python -m mockflow.testing.openai_server``."""
-    args = _build_arg_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        asyncio.run(_serve(args))
-    except KeyboardInterrupt:
-        pass
-    except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
