@@ -22,7 +22,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mockflow.validate import check_bytes  # noqa: E402
+from mockflow.format.validate import check_bytes  # noqa: E402
 
 LEVELS = ("junior", "mid", "senior")
 COMPETENCIES = ("system_design", "debugging", "databases", "apis", "testing")

@@ -17,7 +17,7 @@ Memory (in a fresh child process): 1, then 10, then 50 sessions held open mid-in
 after a GC, marginal RSS per session = (RSS(N) - RSS(1)) / (N - 1).
 
 Job process: VmRSS of a fresh process that imported livekit, the plugins and
-``mockflow.worker`` and did what ``prewarm`` does (compile the interview, load the VAD).
+``mockflow.live.worker`` and did what ``prewarm`` does (compile the interview, load the VAD).
 
 Prints tables, then ``key=value`` lines.
 """
@@ -52,7 +52,7 @@ from _common import (  # noqa: E402
     table,
 )
 
-from mockflow.clock import VirtualClock  # noqa: E402
+from mockflow.interview.clock import VirtualClock  # noqa: E402
 
 SEED = 11
 STEP_SECONDS = 20.0
@@ -80,8 +80,8 @@ class Sim:
         session) unless ``shared_model`` is given."""
         from livekit.plugins import openai
 
-        from mockflow.agent import InterviewerAgent, text_session
-        from mockflow.engine import InterviewEngine
+        from mockflow.interview.engine import InterviewEngine
+        from mockflow.live.agent import InterviewerAgent, text_session
 
         if shared_model is None:
             self.model = openai.LLM(model=self.name, base_url=base_url, api_key="x")
@@ -182,7 +182,7 @@ async def run_shape(compiled: Any, server: ServerProcess, n: int, shape: str, tu
 
 
 async def latency_phase(args: argparse.Namespace) -> list[Shape]:
-    from mockflow.validate import load_interview
+    from mockflow.format.validate import load_interview
 
     compiled = load_interview(INTERVIEW)
     rng = random.Random(SEED)
@@ -208,7 +208,7 @@ async def memory_phase(shared: bool) -> None:
     ``shared``: all sessions use one openai client instead of one each."""
     from livekit.plugins import openai
 
-    from mockflow.validate import load_interview
+    from mockflow.format.validate import load_interview
 
     compiled = load_interview(INTERVIEW)
     mid = 3  # turns per session before measuring: "ready" and two answers
@@ -247,7 +247,7 @@ from pathlib import Path
 t0 = time.perf_counter()
 import livekit.agents
 import livekit.plugins.openai, livekit.plugins.deepgram, livekit.plugins.silero
-from mockflow.worker import WorkerConfig, prewarm
+from mockflow.live.worker import WorkerConfig, prewarm
 
 def rss(key):
     for line in Path('/proc/self/status').read_text().splitlines():

@@ -24,11 +24,13 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mockflow.compile import CompiledInterview  # noqa: E402
-from mockflow.engine import InterviewEngine  # noqa: E402
-from mockflow.records import CandidateTurn  # noqa: E402
-from mockflow.scoring import OFFLINE, Rubric, spearman, within_one  # noqa: E402
-from mockflow.validate import load_interview  # noqa: E402
+from mockflow.format.compile import CompiledInterview  # noqa: E402
+from mockflow.format.validate import load_interview  # noqa: E402
+from mockflow.interview.engine import InterviewEngine  # noqa: E402
+from mockflow.interview.records import CandidateTurn  # noqa: E402
+from mockflow.scoring.agreement import spearman, within_one  # noqa: E402
+from mockflow.scoring.base import AnsweredQuestion, Rubric  # noqa: E402
+from mockflow.scoring.offline import OFFLINE  # noqa: E402
 
 GOALS_MS = {"engine_new_ms": 1.0, "engine_move_ms": 0.1, "score_answer_ms": 2.0}
 
@@ -66,11 +68,12 @@ def timings(compiled: CompiledInterview, quick: bool) -> dict[str, float]:
     answer = question.examples.average or question.examples.strong or "I'd add a cache."
     turn = CandidateTurn(answer, 20.0, 55.0)
     rubric = Rubric(iv.competency(question.competency), iv.scale)
+    item = AnsweredQuestion.of(question, [answer])
     return {
         "engine_new_ms": per_call_ms(new_engine, number=number, repeat=repeat),
         "engine_move_ms": per_call_ms(lambda: engine.propose(turn), number=number,
                                       repeat=repeat),
-        "score_answer_ms": per_call_ms(lambda: OFFLINE.score(question, [answer], rubric),
+        "score_answer_ms": per_call_ms(lambda: OFFLINE.score(item, rubric),
                                        number=number, repeat=repeat),
     }
 
@@ -90,8 +93,8 @@ def calibration(interviews: dict[str, CompiledInterview]) -> list[tuple[str, int
         pred: list[float] = []
         for item in data["answers"]:
             q = iv.question(item["question"])
-            score = OFFLINE.score(q, [item["answer"]], Rubric(iv.competency(q.competency),
-                                                              iv.scale))
+            score = OFFLINE.score(AnsweredQuestion.of(q, [item["answer"]]),
+                                  Rubric(iv.competency(q.competency), iv.scale))
             gold.append(float(item["score"]))
             pred.append(float(iv.scale.min) if score.score is None else score.score)
         rows.append((data["interview"], len(gold), within_one(gold, pred), spearman(gold, pred)))

@@ -139,7 +139,7 @@ def reference_llm(base_url: str, *, model: str = "gpt-4o-mini") -> lk_llm.LLM[An
 def reference_session(model: lk_llm.LLM[Any], state: InterviewState,
                       **kwargs: Any) -> AgentSession[InterviewState]:
     """A room-less text session, set up exactly like mockflow's ``text_session``."""
-    from mockflow.plugins import text_turn_handling
+    from mockflow.live.plugins import text_turn_handling
 
     return AgentSession(
         llm=model,

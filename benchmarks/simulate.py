@@ -2,7 +2,7 @@
 
 The import of the agent layer (livekit, the session, the offline interviewer) is timed
 separately and printed beside the run: it is paid once per process, the run once per
-interview. The run is the real session path (``mockflow.simulate.simulate``: room-less
+interview. The run is the real session path (``mockflow.simulate.runner.simulate``: room-less
 ``AgentSession``, ``InterviewerAgent``, tools, timers, engine, offline scorer, results
 written and fsynced to a temporary directory) with the strong persona, seed 1, on a
 virtual clock: a 40-minute interview in well under a second of real time.
@@ -28,8 +28,8 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mockflow.simulate import simulate  # noqa: E402  (imports livekit)
-from mockflow.validate import load_interview  # noqa: E402
+from mockflow.format.validate import load_interview  # noqa: E402
+from mockflow.simulate.runner import simulate  # noqa: E402  (imports livekit)
 
 IMPORT_S = time.perf_counter() - _T0
 GOAL_S = 2.0

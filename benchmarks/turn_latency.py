@@ -101,10 +101,10 @@ async def mockflow_interview(server: Any, path: Path, *, quality: str = "strong"
     ready turn). Returns the turns, the answers given and the prompts asked, in order."""
     from livekit.plugins import openai
 
-    from mockflow.agent import InterviewerAgent, text_session
-    from mockflow.engine import InterviewEngine
+    from mockflow.format.validate import load_interview
+    from mockflow.interview.engine import InterviewEngine
+    from mockflow.live.agent import InterviewerAgent, text_session
     from mockflow.testing.policies import interviewer_policy
-    from mockflow.validate import load_interview
 
     compiled = load_interview(path)
     clock = fake_clock()
@@ -205,12 +205,12 @@ async def audio_turns(ttft: float, tokens_per_s: float | None, turns: int,
     from livekit.agents import AgentSession
     from livekit.plugins import openai
 
-    from mockflow.agent import InterviewerAgent
-    from mockflow.engine import InterviewEngine
+    from mockflow.format.validate import check_bytes
+    from mockflow.interview.engine import InterviewEngine
+    from mockflow.live.agent import InterviewerAgent
     from mockflow.testing import FakeOpenAIServer
     from mockflow.testing.policies import interviewer_policy
     from mockflow.testing.voice import FakeMic, ScriptedSTT, Speaker
-    from mockflow.validate import check_bytes
 
     data = yaml.safe_load((INTERVIEWS / "backend.yaml").read_text())
     data.setdefault("voice", {}).setdefault("turn", {}).update(

@@ -17,24 +17,24 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
+from conftest import ROOT
 from jsonschema import Draft202012Validator
 from livekit.agents import AgentSession, APIConnectOptions
 from livekit.agents.voice.agent_session import SessionConnectOptions
 from livekit.plugins import openai
 
-from mockflow.agent import InterviewerAgent, text_session
-from mockflow.clock import VirtualClock
-from mockflow.compile import CompiledInterview
-from mockflow.engine import InterviewEngine
-from mockflow.records import Outcome
-from mockflow.results import SessionRecorder, read_transcript
-from mockflow.schema import load_schema
+from mockflow.format.compile import CompiledInterview
+from mockflow.format.schema import load_schema
+from mockflow.format.validate import check_bytes, load_interview
+from mockflow.interview.clock import VirtualClock
+from mockflow.interview.engine import InterviewEngine
+from mockflow.interview.records import QuestionOutcome
+from mockflow.live.agent import InterviewerAgent, text_session
+from mockflow.results.files import SessionRecorder, read_transcript
 from mockflow.testing import FakeOpenAIServer, Reply, ToolCall
 from mockflow.testing.policies import interviewer_policy
 from mockflow.testing.voice import FakeMic, ScriptedSTT, Speaker
-from mockflow.validate import check_bytes, load_interview
 
-ROOT = Path(__file__).resolve().parent.parent
 BACKEND = ROOT / "interviews" / "backend.yaml"
 T = TypeVar("T")
 
@@ -271,7 +271,7 @@ def test_time_moves_on_in_a_text_session(tmp_path: Path) -> None:
     rig, said = run(main())
     assert any(s.startswith("Just a heads-up:") for s in said), said
     assert any(s.startswith("Thank you, let's stop there so we keep to time.") for s in said)
-    assert rig.engine.records[0].outcome is Outcome.MOVED_ON
+    assert rig.engine.records[0].outcome is QuestionOutcome.MOVED_ON
 
 
 # ------------------------------------------------------------------ the audio path
@@ -383,7 +383,7 @@ def test_move_on_during_a_long_answer_keeps_every_word(tmp_path: Path) -> None:
 
     rig = run(main())
     record = rig.engine.records[0]
-    assert record.outcome is Outcome.MOVED_ON
+    assert record.outcome is QuestionOutcome.MOVED_ON
     spoken = " ".join(t.text for t in record.turns)
     for part in words:
         assert part in spoken
@@ -500,7 +500,7 @@ def test_move_on_keeps_words_heard_without_an_audio_path(tmp_path: Path) -> None
 
     rig = run(main())
     record = rig.engine.records[0]
-    assert record.outcome is Outcome.MOVED_ON
+    assert record.outcome is QuestionOutcome.MOVED_ON
     assert record.turns[-1].text == "I rebuilt the export job on a queue and then we added retries"
     turns = read_transcript(rig.recorder.transcript_path)
     kept = [t for t in turns if t["role"] == "candidate" and t["kind"] == "cut_off"]

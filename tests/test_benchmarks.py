@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
+
 sys.path.append(str(ROOT / "benchmarks"))
 
 import run_all  # noqa: E402
@@ -37,10 +37,10 @@ async def _mockflow(server: Any) -> tuple[list[int], list[str], list[str]]:
     """Ready + two answers through mockflow: (requests per turn, answers, prompts)."""
     from livekit.plugins import openai
 
-    from mockflow.agent import InterviewerAgent, text_session
-    from mockflow.engine import InterviewEngine
+    from mockflow.format.validate import load_interview
+    from mockflow.interview.engine import InterviewEngine
+    from mockflow.live.agent import InterviewerAgent, text_session
     from mockflow.testing.policies import interviewer_policy
-    from mockflow.validate import load_interview
 
     compiled = load_interview(BACKEND)
     clock = fake_clock()

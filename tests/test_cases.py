@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-from mockflow.errors import CODES, Problem
-from mockflow.validate import CheckResult, check_bytes
-from mockflow.yaml_io import MAX_BYTES, MAX_NODES
+from mockflow.format.errors import CODES, Problem
+from mockflow.format.validate import CheckResult, check_bytes
+from mockflow.format.yaml_io import MAX_BYTES, MAX_NODES
 
-ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"
 VALID = sorted((CASES / "valid").glob("*.yaml"))
 INVALID = sorted((CASES / "invalid").glob("*.yaml"))
@@ -39,6 +39,7 @@ LINE = re.compile(
     r"^(?P<path>.+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning)"
     r"\[(?P<code>MF\d{3})\] (?P<message>.+)$"
 )
+
 TIMEOUT_S = 10
 
 

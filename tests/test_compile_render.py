@@ -8,15 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import INTERVIEWS, ROOT
 
-from mockflow.compile import content_hash
-from mockflow.errors import InterviewInvalid
-from mockflow.render import instructions, render_document
-from mockflow.templates import Candidate
-from mockflow.validate import check_bytes, load_interview
-
-ROOT = Path(__file__).resolve().parent.parent
-INTERVIEWS = sorted((ROOT / "interviews").glob("*.yaml"))
+from mockflow.format.compile import content_hash
+from mockflow.format.errors import InterviewInvalid
+from mockflow.format.templates import Candidate
+from mockflow.format.validate import check_bytes, load_interview
+from mockflow.interview.render import instructions, render_document
 
 
 @pytest.mark.parametrize("path", INTERVIEWS, ids=lambda p: p.name)

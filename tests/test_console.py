@@ -12,10 +12,10 @@ from typing import Any
 
 import pexpect
 import pytest
+from conftest import ROOT
 
-from mockflow.results import read_transcript
+from mockflow.results.files import read_transcript
 
-ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 120  # hang guard for a whole console run (seconds)
 ANSWER = ("I'd put the slow work on a queue with a worker, retry with backoff, watch the"
           " metrics and logs, and roll back if the change makes things worse.")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from mockflow.errors import CODES
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+from mockflow.format.errors import CODES
 
 
 def test_readme_error_table_matches_registry() -> None:
@@ -25,3 +24,20 @@ def test_readme_has_exactly_the_two_setup_commands() -> None:
     assert commands == ["make demo", "make test"]
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^demo:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+
+
+def test_readme_exit_code_table_matches_the_enum() -> None:
+    from mockflow.cli.common import ExitCode
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("Exit codes, for every command:", 1)[1].split("\n\n", 2)[1]
+    rows = re.findall(r"^\| (\d+) \| (.+?) \|$", table, re.M)
+    assert [int(code) for code, _ in rows] == [int(c) for c in ExitCode]
+
+
+def test_architecture_map_names_every_subpackage() -> None:
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    packages = sorted(p.name for p in (ROOT / "mockflow").iterdir()
+                      if (p / "__init__.py").exists())
+    for name in packages:
+        assert f"## `{name}/`" in text, name

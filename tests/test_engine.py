@@ -6,13 +6,15 @@ import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import INTERVIEWS
 
-from mockflow.compile import CompiledInterview
-from mockflow.engine import (
+from mockflow.format.compile import CompiledInterview
+from mockflow.format.templates import Candidate
+from mockflow.format.validate import check_bytes, load_interview
+from mockflow.interview.engine import (
     GREETING_WAIT_SECONDS,
     MAX_WRAP_UP_TURNS,
     EngineError,
@@ -25,13 +27,8 @@ from mockflow.engine import (
     SnapshotError,
     StaleProposal,
 )
-from mockflow.moves import EndReason, MoveKind
-from mockflow.records import CandidateTurn, Outcome
-from mockflow.templates import Candidate
-from mockflow.validate import check_bytes, load_interview
-
-ROOT = Path(__file__).resolve().parent.parent
-INTERVIEWS = sorted((ROOT / "interviews").glob("*.yaml"))
+from mockflow.interview.moves import EndReason, MoveKind
+from mockflow.interview.records import CandidateTurn, QuestionOutcome
 
 K = MoveKind
 PAD = "and that is roughly how I would go about it in practice on the team"
@@ -206,7 +203,7 @@ def test_follow_up_when_key_points_are_missed(compiled: CompiledInterview,
     p = say(engine, clock, "Also bravo and charlie, " + PAD)
     assert p.kinds == (K.NEXT_STAGE, K.ASK_QUESTION)
     rec = engine.records[0]
-    assert rec.outcome is Outcome.ANSWERED and rec.follow_ups == 1
+    assert rec.outcome is QuestionOutcome.ANSWERED and rec.follow_ups == 1
     assert [t.kind.value for t in rec.turns] == ["answer", "follow_up"]
     assert rec.score is not None and rec.score.score == 5  # both turns count
     assert p.moves[0].speech == "Thank you. Let's move on to the next part: Technical."
@@ -346,7 +343,7 @@ def test_skip_closes_the_question_unanswered(compiled: CompiledInterview,
     assert p.moves[0].reason == "skip"
     assert p.speech.startswith("No problem, let's skip that one.")
     rec = engine.records[0]
-    assert rec.outcome is Outcome.SKIPPED and rec.score is None
+    assert rec.outcome is QuestionOutcome.SKIPPED and rec.score is None
     assert engine.level == "junior"  # not observed counts as the minimum for the ladder
 
 
@@ -356,7 +353,7 @@ def test_skipping_a_follow_up_keeps_the_answer(compiled: CompiledInterview,
     say(engine, clock, answer(2))
     engine.request("skip")
     rec = engine.records[0]
-    assert rec.outcome is Outcome.SKIPPED and rec.score is not None and rec.score.score == 4
+    assert rec.outcome is QuestionOutcome.SKIPPED and rec.score is not None and rec.score.score == 4
 
 
 def test_stop_ends_the_interview(compiled: CompiledInterview, clock: Clock) -> None:
@@ -366,7 +363,7 @@ def test_stop_ends_the_interview(compiled: CompiledInterview, clock: Clock) -> N
     assert p.kinds == (K.END,) and p.moves[0].reason == "candidate_stop"
     assert p.speech == "Of course, we can stop here. Thanks, that's all from me."
     assert engine.ended and engine.end_reason is EndReason.CANDIDATE_STOP
-    assert engine.records[0].outcome is Outcome.STOPPED
+    assert engine.records[0].outcome is QuestionOutcome.STOPPED
     with pytest.raises(InterviewOver):
         engine.propose("wait")
     with pytest.raises(InterviewOver):
@@ -472,7 +469,7 @@ def test_move_on_at_100_percent_counts_the_partial_answer(compiled: CompiledInte
     assert p.speech.startswith("Thank you, let's stop there so we keep to time.")
     engine.commit(p)
     rec = engine.records[0]
-    assert rec.outcome is Outcome.MOVED_ON and rec.closed_at == 120
+    assert rec.outcome is QuestionOutcome.MOVED_ON and rec.closed_at == 120
     assert [t.kind.value for t in rec.turns] == ["partial"]
     assert rec.score is not None and rec.score.score == 5
     assert engine.level == "senior"
@@ -559,7 +556,7 @@ def test_total_time_ends_the_interview_even_mid_question(compiled: CompiledInter
     p = engine.tick(partial="alpha " + PAD)
     assert p is not None and p.kinds == (K.END,) and p.moves[0].reason == "time"
     engine.commit(p)
-    assert engine.ended and engine.records[0].outcome is Outcome.TIME_UP
+    assert engine.ended and engine.records[0].outcome is QuestionOutcome.TIME_UP
     assert engine.records[0].answers == ("alpha " + PAD,)
 
 
@@ -643,7 +640,8 @@ def test_restore_rejects_another_interview(compiled: CompiledInterview, clock: C
 
 
 def test_engine_scoring_and_scorecard_never_import_livekit() -> None:
-    code = ("import sys, mockflow.engine, mockflow.scoring, mockflow.scorecard;"
+    code = ("import sys, mockflow.interview.engine, mockflow.scoring.offline,"
+            " mockflow.scoring.scorecard;"
             " print(sorted(m for m in sys.modules if m.split('.')[0] == 'livekit'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60)

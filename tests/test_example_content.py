@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import ROOT
 from jsonschema import Draft202012Validator
 
-ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_PATH = ROOT / "schemas" / "interview.schema.json"
 INTERVIEW_FILES = sorted((ROOT / "interviews").glob("*.yaml"))
 CALIBRATION_DIR = ROOT / "tests" / "calibration"

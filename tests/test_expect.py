@@ -10,8 +10,10 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
+from conftest import ROOT
 
-from mockflow.expect import (
+from mockflow.format.validate import check_bytes
+from mockflow.simulate.expect import (
     FileReport,
     evaluate,
     junit_xml,
@@ -20,9 +22,7 @@ from mockflow.expect import (
     stat,
     summarise,
 )
-from mockflow.validate import check_bytes
 
-ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 120  # hang guard for a CLI run (seconds)
 
 SMALL = """\

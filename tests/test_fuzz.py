@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockflow.errors import CODES
-from mockflow.validate import check_bytes
+from mockflow.format.errors import CODES
+from mockflow.format.validate import check_bytes
 
-ROOT = Path(__file__).resolve().parent.parent
 SEEDS = [p.read_bytes() for p in sorted((ROOT / "interviews").glob("*.yaml"))]
 SEEDS += [p.read_bytes() for p in sorted((ROOT / "tests" / "cases" / "valid").glob("*.yaml"))]
 
@@ -126,8 +124,8 @@ def test_structurally_mutated_files_never_raise(raw: bytes) -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(structurally_mutated())
 def test_fast_and_reference_schema_validators_agree(raw: bytes) -> None:
-    from mockflow.schema import fast_validator, validator
-    from mockflow.yaml_io import load_bytes
+    from mockflow.format.schema import fast_validator, validator
+    from mockflow.format.yaml_io import load_bytes
 
     doc = load_bytes(raw)
     if doc.data is None:

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 import pytest
 from aiohttp import web
 
-from mockflow.http_tools import HttpToolError, call_http_tool
-from mockflow.model import HttpTool
+from mockflow.format.model import HttpTool
+from mockflow.live.http_tools import HttpToolError, call_http_tool
 
 T = TypeVar("T")
 

@@ -7,15 +7,14 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import jwt
 import pytest
+from conftest import ROOT
 
-from mockflow.invite import InviteError, candidate_attributes, mint_invite, parse_ttl
-from mockflow.startup import AgentNameConflict, resolve_agent_name
+from mockflow.live.invite import InviteError, candidate_attributes, mint_invite, parse_ttl
+from mockflow.live.startup import AgentNameConflict, resolve_agent_name
 
-ROOT = Path(__file__).resolve().parent.parent
 KEY, SECRET = "devkey", "devsecret-that-is-long-enough-for-hs256"
 
 

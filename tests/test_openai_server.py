@@ -13,12 +13,12 @@ import signal
 import sys
 import time
 from collections.abc import Coroutine
-from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
 import openai
 import pytest
+from conftest import ROOT
 from livekit.agents import (
     APIConnectionError,
     APIConnectOptions,
@@ -40,7 +40,6 @@ from mockflow.testing import (
 )
 
 T = TypeVar("T")
-ROOT = Path(__file__).resolve().parents[1]
 NO_RETRY = APIConnectOptions(max_retry=0, timeout=5.0)
 
 

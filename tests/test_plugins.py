@@ -10,8 +10,8 @@ from livekit.agents import inference
 from livekit.agents.llm import FallbackAdapter
 from livekit.plugins import deepgram, openai, silero
 
-from mockflow.model import LlmConfig, LlmModel, SttConfig, TtsConfig, TurnConfig, VoiceConfig
-from mockflow.plugins import (
+from mockflow.format.model import LlmConfig, LlmModel, SttConfig, TtsConfig, TurnConfig, VoiceConfig
+from mockflow.live.plugins import (
     build_llm,
     build_stt,
     build_tts,
@@ -19,7 +19,7 @@ from mockflow.plugins import (
     text_turn_handling,
     turn_handling,
 )
-from mockflow.startup import missing_provider_keys, provider_keys
+from mockflow.live.startup import missing_provider_keys, provider_keys
 
 
 @pytest.fixture(autouse=True)

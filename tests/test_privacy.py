@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from mockflow import privacy
+from mockflow.live import privacy
 
 
 def test_pii_fields_are_removed_at_info_and_above(caplog: pytest.LogCaptureFixture) -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from mockflow.prompting import (
+from mockflow.interview.prompting import (
     APOLOGY,
     competent_reply,
     detect_request,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mockflow.results import (
+from mockflow.results.files import (
     ResultsError,
     SessionRecorder,
     new_session_id,
@@ -38,7 +38,7 @@ def test_transcript_survives_a_crash_mid_interview(tmp_path: Path) -> None:
     script = (
         "import os, sys\n"
         "from pathlib import Path\n"
-        "from mockflow.results import SessionRecorder\n"
+        "from mockflow.results.files import SessionRecorder\n"
         "rec = SessionRecorder(Path(sys.argv[1]), 'iv', 'crash')\n"
         "rec.append_turn('interviewer', 'Question one?')\n"
         "rec.append_turn('candidate', 'My answer.')\n"

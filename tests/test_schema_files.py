@@ -5,22 +5,21 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ROOT
 from jsonschema import Draft202012Validator
 
-from mockflow import model
-from mockflow.schema import SCHEMA_FILES, load_schema, schema_text
+from mockflow.format import model
+from mockflow.format.schema import SCHEMA_FILES, load_schema, schema_text
 
-ROOT = Path(__file__).resolve().parent.parent
 DATA_KEYWORDS = {"default", "const", "enum", "examples"}  # hold data, not subschemas
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMA_FILES))
 def test_shipped_schema_is_identical_to_repo_copy(name: str) -> None:
-    shipped = ROOT / "mockflow" / "schemas" / SCHEMA_FILES[name]
+    shipped = ROOT / "mockflow" / "format" / "schemas" / SCHEMA_FILES[name]
     if not shipped.exists():
         pytest.skip(f"{name} schema not shipped yet")
     copy = ROOT / "schemas" / SCHEMA_FILES[name]
@@ -73,38 +72,68 @@ def test_version_key() -> None:
     assert "mockflow" in schema["required"]
 
 
-def _default(*path: str) -> Any:
-    node: Any = load_schema()
-    for step in path:
-        node = node["properties"][step] if "properties" in node else node[step]
-        if "$ref" in node and "default" not in node:
-            ref = node["$ref"].split("/")[-1]
-            node = {**load_schema()["$defs"][ref], **node}
-    return node["default"]
+def _schema_defaults(node: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    """Every ``default`` under the schema's properties, with its property path."""
+    found: list[tuple[tuple[str, ...], Any]] = []
+    if not isinstance(node, dict):
+        return found
+    if "default" in node and path:
+        found.append((path, node["default"]))
+    for name, sub in node.get("properties", {}).items():
+        found += _schema_defaults(sub, (*path, name))
+    if isinstance(node.get("items"), dict):
+        found += _schema_defaults(node["items"], (*path, "[]"))
+    return found
 
 
-def test_model_defaults_match_schema_defaults() -> None:
-    turn = model.TurnConfig()
-    assert _default("voice", "turn", "detector") == turn.detector
-    assert _default("voice", "turn", "min_endpointing_delay") == turn.min_endpointing_delay
-    assert _default("voice", "turn", "max_endpointing_delay") == turn.max_endpointing_delay
-    assert _default("voice", "turn", "allow_interruptions") == turn.allow_interruptions
-    assert _default("voice", "turn", "preemptive_generation") == turn.preemptive_generation
-    assert _default("voice", "turn", "move_on_grace_seconds") == turn.move_on_grace_seconds
-    assert _default("voice", "max_tool_steps") == model.VoiceConfig().max_tool_steps
-    assert _default("voice", "record") is model.VoiceConfig().record is False
-    assert _default("voice", "vad") == model.VoiceConfig().vad
-    assert _default("voice", "stt", "provider") == model.SttConfig().provider
-    assert _default("voice", "tts", "provider") == model.TtsConfig().provider
-    assert _default("voice", "llm", "temperature") == model.LlmModel().temperature
-    assert _default("timing", "total_minutes") == model.DEFAULT_TOTAL_MINUTES
-    assert _default("timing", "wrap_up_minutes") == model.DEFAULT_WRAP_UP_MINUTES
-    assert _default("timing", "default_answer_seconds") == model.DEFAULT_ANSWER_SECONDS
-    assert _default("timing", "nudge_at") == model.DEFAULT_NUDGE_AT
-    assert _default("ladder", "level_adjustment") == model.DEFAULT_LEVEL_ADJUSTMENT
-    assert _default("interviewer", "language") == model.DEFAULT_LANGUAGE
-    assert _default("questions", "items", "max_follow_ups") == model.DEFAULT_MAX_FOLLOW_UPS
-    assert _default("competencies", "items", "weight") == model.DEFAULT_WEIGHT
+MINIMAL = """\
+mockflow: 1
+id: minimal
+title: Minimal
+role: {title: Engineer, level: mid}
+interviewer: {name: Alex, greeting: Hi., closing: Bye.}
+scale: {min: 1, max: 5}
+competencies:
+  - {id: c, name: C, anchors: [{score: 1, behaviour: a}, {score: 5, behaviour: b}]}
+ladder: {levels: [mid], start: mid}
+stages: [{id: s, questions: [q]}]
+questions:
+  - {id: q, competency: c, level: mid, text: Why?, key_points: [because]}
+tools:
+  - {name: look_up, description: Look it up, http: {url: "https://ats.example.com/x"}}
+"""
+
+
+def _model_value(interview: Any, path: tuple[str, ...]) -> Any:
+    obj = interview
+    for i, step in enumerate(path):
+        if step == "[]":
+            obj = obj[0]
+        elif step == "http" and path[:i] == ("tools", "[]"):
+            continue  # HttpTool keeps the http settings flat
+        else:
+            obj = getattr(obj, step)
+            if path[: i + 1] == ("voice", "llm"):
+                obj = obj.primary
+    return obj
+
+
+def test_every_schema_default_is_the_model_default() -> None:
+    """One source: a file that leaves a key out gets the schema's default, for every key
+    that has one (the builder and the dataclasses read them from the schema)."""
+    from mockflow.format.validate import check_bytes
+
+    result = check_bytes(MINIMAL.encode(), "minimal.yaml")
+    assert result.compiled is not None, [p.message for p in result.errors]
+    interview = result.compiled.interview
+    defaults = _schema_defaults(load_schema())
+    assert len(defaults) >= 20
+    for path, value in defaults:
+        assert _model_value(interview, path) == value, "/".join(path)
+    assert model.TurnConfig() == interview.voice.turn
+    assert model.LlmModel() == interview.voice.llm.primary
+    assert model.VoiceConfig() == interview.voice
+    assert model.Timing() == interview.timing
 
 
 def test_schema_command_prints_the_shipped_schema() -> None:

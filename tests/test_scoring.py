@@ -7,24 +7,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import INTERVIEWS, ROOT
 
-from mockflow.matching import Answer, compile_phrase, stem, words
-from mockflow.model import Anchor, Competency, KeyPoint, Question, Scale
-from mockflow.scoring import (
-    OFFLINE,
-    SHORT_WORDS,
-    OfflineScorer,
-    QuestionScore,
-    Rubric,
-    Scorer,
-    anchor_score,
-    spearman,
-    within_one,
-)
-from mockflow.validate import load_interview
+from mockflow.format.model import Anchor, Competency, KeyPoint, Question, Scale
+from mockflow.format.validate import load_interview
+from mockflow.scoring.agreement import spearman, within_one
+from mockflow.scoring.base import AnsweredQuestion, QuestionScore, Rubric, Scorer, anchor_score
+from mockflow.scoring.matching import Answer, compile_phrase, stem, words
+from mockflow.scoring.offline import OFFLINE, SHORT_WORDS, OfflineScorer
 
-ROOT = Path(__file__).resolve().parent.parent
-INTERVIEWS = sorted((ROOT / "interviews").glob("*.yaml"))
 CALIBRATION = sorted((ROOT / "tests" / "calibration").glob("*.yaml"))
 
 SCALE = Scale(1, 5)
@@ -102,7 +93,7 @@ def test_phrase_matching(phrase: str, text: str, hit: bool) -> None:
 
 
 def score(q: Question, *answers: str, rubric: Rubric = RUBRIC) -> QuestionScore:
-    return OFFLINE.score(q, list(answers), rubric)
+    return OFFLINE.score(AnsweredQuestion.of(q, list(answers)), rubric)
 
 
 def test_offline_scorer_satisfies_the_protocol() -> None:
@@ -230,8 +221,9 @@ def test_strong_examples_outscore_weak_ones_on_average(path: Path) -> None:
     for q in iv.questions:
         rubric = Rubric(iv.competency(q.competency), iv.scale)
         if q.examples.strong and q.examples.weak:
-            strong.append(OFFLINE.score(q, [q.examples.strong], rubric).score or iv.scale.min)
-            weak.append(OFFLINE.score(q, [q.examples.weak], rubric).score or iv.scale.min)
+            for bucket, text in ((strong, q.examples.strong), (weak, q.examples.weak)):
+                bucket.append(OFFLINE.score(AnsweredQuestion.of(q, [text]), rubric).score
+                              or iv.scale.min)
     if not strong:
         pytest.skip("no examples")
     assert sum(strong) / len(strong) > sum(weak) / len(weak) + 1
@@ -259,8 +251,8 @@ def test_calibration_agreement_does_not_regress(path: Path) -> None:
     gold, pred = [], []
     for item in data["answers"]:
         q = iv.question(item["question"])
-        result = OFFLINE.score(q, [item["answer"]], Rubric(iv.competency(q.competency),
-                                                           iv.scale))
+        result = OFFLINE.score(AnsweredQuestion.of(q, [item["answer"]]),
+                               Rubric(iv.competency(q.competency), iv.scale))
         assert all(quote in item["answer"] for quote in result.evidence)
         gold.append(item["score"])
         pred.append(iv.scale.min if result.score is None else result.score)

@@ -14,11 +14,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from conftest import INTERVIEWS, ROOT
 
-from mockflow.compile import CompiledInterview
-from mockflow.expect import evaluate
-from mockflow.persona_files import PersonaFileError, parse_persona
-from mockflow.personas import (
+from mockflow.format.compile import CompiledInterview
+from mockflow.format.validate import load_interview
+from mockflow.interview.prompting import detect_request
+from mockflow.results.files import read_transcript
+from mockflow.scoring.base import AnsweredQuestion, Rubric
+from mockflow.scoring.offline import OFFLINE
+from mockflow.simulate.expect import evaluate
+from mockflow.simulate.persona_files import PersonaFileError, parse_persona
+from mockflow.simulate.personas import (
     DECLINES,
     GRADES,
     HINT_REQUESTS,
@@ -33,14 +39,8 @@ from mockflow.personas import (
     llm_instructions,
     view_of,
 )
-from mockflow.prompting import detect_request
-from mockflow.results import read_transcript
-from mockflow.scoring import OFFLINE, Rubric
-from mockflow.simulate import persona_log, simulate, simulate_runs
-from mockflow.validate import load_interview
+from mockflow.simulate.runner import persona_log, simulate, simulate_runs
 
-ROOT = Path(__file__).resolve().parent.parent
-INTERVIEWS = sorted((ROOT / "interviews").glob("*.yaml"))
 PERSONA_FILES = sorted((ROOT / "interviews" / "personas").glob("*.yaml"))
 SEEDS = range(1, 11)
 T = TypeVar("T")
@@ -216,7 +216,7 @@ def test_texts_personas_add_to_answers_carry_no_content(
         for q in iv.questions:
             rubric = Rubric(iv.competency(q.competency), iv.scale)
             for text in IN_ANSWER_TEXTS:
-                score = OFFLINE.score(q, [text], rubric)
+                score = OFFLINE.score(AnsweredQuestion.of(q, [text]), rubric)
                 assert not score.covered and not score.partial, (iv.id, q.id, text)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mockflow.templates import Candidate, CompiledTemplate, analyze
+from mockflow.format.templates import Candidate, CompiledTemplate, analyze
 
 
 def codes(source: str, kind: str = "greeting") -> list[str]:
@@ -91,7 +91,7 @@ def test_render_folds_whitespace_and_plain_text_is_verbatim() -> None:
 
 def test_sandbox_blocks_unsafe_attributes_at_runtime() -> None:
     # The static check rejects this; if it ever slipped through, the sandbox yields nothing.
-    from mockflow.errors import TemplateRenderError
+    from mockflow.format.errors import TemplateRenderError
 
     assert CompiledTemplate("{{ x.__class__ }}").render({"x": object()}) == ""
     with pytest.raises(TemplateRenderError, match="unsafe"):

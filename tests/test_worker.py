@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from fakes.livekit_server import FakeLiveKitServer
 
-ROOT = Path(__file__).resolve().parent.parent
 KEY, SECRET = "devkey", "devsecret-that-is-long-enough-for-hs256"
 
 

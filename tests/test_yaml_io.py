@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mockflow.yaml_io import MAX_DEPTH, load_bytes, load_text
+from mockflow.format.yaml_io import MAX_DEPTH, load_bytes, load_text
 
 
 @pytest.mark.parametrize(

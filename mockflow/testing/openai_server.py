@@ -44,7 +44,7 @@ __all__ = [
     "ChatRequest",
     "Exchange",
     "FakeOpenAIServer",
-    "Outcome",
+    "RequestOutcome",
     "Policy",
     "Reply",
     "ToolCall",
@@ -136,7 +136,7 @@ class ChatRequest:
         return ""
 
 
-Outcome: TypeAlias = Literal["pending", "ok", "error", "injected", "stalled", "disconnected"]
+RequestOutcome: TypeAlias = Literal["pending", "ok", "error", "injected", "stalled", "disconnected"]
 
 
 @dataclass
@@ -148,7 +148,7 @@ class Exchange:
     """HTTP status sent (``None`` while pending, or when the connection was dropped first)."""
     reply: Reply | None = None
     """The policy's reply (``None`` for injected faults)."""
-    outcome: Outcome = "pending"
+    outcome: RequestOutcome = "pending"
     first_chunk_at: float | None = None
     """``perf_counter`` when the first content or tool-call data was written (stream: the
     first chunk carrying text or a tool-call fragment; non-stream: the response body)."""

@@ -1,11 +1,12 @@
 """Scripted-model policies for the fake server: what a competent model does with
-mockflow's per-turn move message (see ``mockflow.prompting.competent_reply``)."""
+mockflow's per-turn move message (see ``mockflow.interview.prompting.competent_reply``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..prompting import competent_reply
+from mockflow.interview.prompting import competent_reply
+
 from .openai_server import ChatRequest, Reply, ToolCall
 
 

@@ -1,0 +1,70 @@
+"""What every command shares: exit codes, output helpers, loading an interview or exiting.
+
+The CLI is the only code that prints and picks exit codes; library code raises typed
+errors (``mockflow.format.errors``).
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import IntEnum, StrEnum
+
+import typer
+
+from mockflow.format.compile import CompiledInterview
+from mockflow.format.errors import InputError
+from mockflow.format.validate import CheckResult, check_bytes, read_source
+
+
+class ExitCode(IntEnum):
+    """mockflow's exit codes (README, "Exit codes")."""
+
+    OK = 0  # all valid / done
+    PROBLEMS = 1  # problems found in the input (validation errors, failed expectations)
+    USAGE = 2  # usage or environment error: a bad option, a missing file or credential
+    INTERNAL = 3  # an internal failure: the worker crashed or lost its server for good
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def problem_lines(result: CheckResult) -> list[str]:
+    return [
+        f"{result.path}:{p.line}:{p.column}: {p.severity}[{p.code}] {p.message}"
+        for p in result.problems
+    ]
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def load_or_exit(path: str) -> CompiledInterview:
+    """The compiled interview, or validate's output and exit 1 (2 if unreadable)."""
+    return load_source_or_exit(path)[0]
+
+
+def load_source_or_exit(path: str) -> tuple[CompiledInterview, bytes]:
+    """Like ``_load_or_exit``, also returning the bytes that were checked."""
+    try:
+        source = read_source(path)
+    except InputError as exc:
+        err(f"mockflow: error: {exc}")
+        raise typer.Exit(ExitCode.USAGE) from None
+    result = check_bytes(source, path)
+    if result.compiled is None:
+        for line in problem_lines(result):
+            err(line)
+        err(f"{path}: fix the {plural(len(result.errors), 'error')} above first")
+        raise typer.Exit(ExitCode.PROBLEMS)
+    return result.compiled, source

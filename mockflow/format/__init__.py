@@ -1,0 +1,1 @@
+"""The interview file to a CompiledInterview: load, check, compile. No livekit."""

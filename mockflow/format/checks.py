@@ -1,0 +1,425 @@
+"""Semantic rules JSON Schema can't express: references, ids, ladder, budgets, templates,
+tools, expectations, and the warnings (coverage, time, fairness).
+
+Checks read the model (built from schema-valid data, so every field is present and
+well-typed) and use the document only to locate what they report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from urllib.parse import urlsplit
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from mockflow.format.errors import Problem
+from mockflow.format.model import Interview, Question, ScoreRange, Stage
+from mockflow.format.templates import analyze, iter_template_fields
+from mockflow.format.yaml_io import Document, Path, pointer
+
+# One list, used here and by the agent: names the interviewer's own tools take.
+RESERVED_TOOL_NAMES = frozenset(
+    {
+        "candidate_request", "end_interview", "record_response", "get_next_question",
+        "provide_feedback", "score", "submit_score", "transfer", "handoff",
+    }
+)
+
+# Fairness lint: topics that are not job-related and must not be asked about.
+_FAIRNESS_TERMS: dict[str, str] = {
+    r"\bhow old\b|\bage\b|\bbirth ?(date|day|year)\b|\bborn in\b": "age",
+    r"\bmarri(ed|age)\b|\bspouse\b|\bhusband\b|\bwife\b|\bpartner'?s? job\b|\bsingle\b": (
+        "marital status"
+    ),
+    r"\bchild(ren)?\b|\bkids?\b|\bfamily plans?\b|\bchildcare\b": "family status",
+    r"\bpregnan\w*\b|\bmaternity\b": "pregnancy",
+    r"\breligio\w*\b|\bchurch\b|\bmosque\b|\bsynagogue\b|\btemple\b|\bpray\w*\b": "religion",
+    r"\bnationality\b|\bnational origin\b|\bwhere are you (originally )?from\b|"
+    r"\bnative (language|country)\b|\bethnic\w*\b|\brace\b": "national origin",
+    r"\bcitizen(ship)?\b|\bimmigra\w*\b|\bpassport\b": "citizenship",
+    r"\bdisab\w*\b|\bhandicap\w*\b|\bwheelchair\b": "disability",
+    r"\bhealth\b|\bmedical\b|\bmedication\b|\billness\b|\bsick\b": "health",
+    r"\bpolitic\w*\b|\bvot(e|ed|ing)\b|\bparty affiliation\b|\bunion member\w*\b": "politics",
+}
+_FAIRNESS = [(re.compile(p, re.IGNORECASE), topic) for p, topic in _FAIRNESS_TERMS.items()]
+# Phrases that mention a topic legitimately (work authorisation; system health).
+_FAIRNESS_OK = re.compile(
+    r"\bwork authori[sz]ation\b|\bauthori[sz]ed to work\b|\bhealth ?checks?\b|"
+    r"\bhealth endpoints?\b|\bservice health\b|\bsystem health\b|\bhealthy\b|"
+    r"\bchild (process|processes|component|components|element|elements|node|nodes|span|spans)\b|"
+    r"\bsingle (point|page|source|responsibility|thread|threaded|request|query|table|file|"
+    r"server|instance|region|sign-on)\b|\brace condition",
+    re.IGNORECASE,
+)
+
+
+class _Reporter:
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.problems: list[Problem] = []
+
+    def at(self, path: Path, code: str, message: str, *, key: bool = False) -> None:
+        line, column = self.doc.key_position(path) if key else self.doc.position(path)
+        self.problems.append(Problem(code, message, line, column, pointer(path)))
+
+    def at_line(self, path: Path, line_offset: int, code: str, message: str) -> None:
+        line, column = self.doc.position(path)
+        if line_offset:
+            line, column = line + line_offset, 1
+        self.problems.append(Problem(code, message, line, column, pointer(path)))
+
+
+def _hint(word: str, choices: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def _unique_ids(r: _Reporter, iv: Interview) -> None:
+    groups: list[tuple[str, str, list[str]]] = [
+        ("questions", "question", [q.id for q in iv.questions]),
+        ("competencies", "competency", [c.id for c in iv.competencies]),
+        ("stages", "stage", [s.id for s in iv.stages]),
+        ("tools", "tool", [t.name for t in iv.tools]),
+    ]
+    for section, noun, ids in groups:
+        key = "name" if section == "tools" else "id"
+        seen: dict[str, int] = {}
+        for index, item_id in enumerate(ids):
+            if item_id in seen:
+                first_line = r.doc.position((section, seen[item_id], key))[0]
+                r.at((section, index, key), "MF104",
+                     f"{noun} id '{item_id}' is used twice (first at line {first_line});"
+                     f" give this {noun} a different id")
+            else:
+                seen[item_id] = index
+
+
+def _references(r: _Reporter, iv: Interview) -> None:
+    competencies = iv.competencies_by_id
+    questions = iv.questions_by_id
+    levels = iv.ladder.levels
+
+    def level_ok(path: Path, level: str, what: str) -> None:
+        if level not in levels:
+            hint = _hint(level, levels)
+            r.at(path, "MF103",
+                 f"{what} level '{level}' is not a ladder level; use one of:"
+                 f" {', '.join(levels)}" + (f" ({hint})" if hint else ""))
+
+    level_ok(("role", "level"), iv.role.level, "role")
+    level_ok(("ladder", "start"), iv.ladder.start, "ladder start")
+    for i, q in enumerate(iv.questions):
+        if q.competency not in competencies:
+            hint = _hint(q.competency, competencies)
+            r.at(("questions", i, "competency"), "MF101",
+                 f"question '{q.id}' refers to unknown competency '{q.competency}';"
+                 f" {hint or 'add it under competencies: or fix the id'}")
+        level_ok(("questions", i, "level"), q.level, f"question '{q.id}'")
+    for s_i, stage in enumerate(iv.stages):
+        for j, qid in enumerate(stage.questions):
+            if qid not in questions:
+                hint = _hint(qid, questions)
+                r.at(("stages", s_i, "questions", j), "MF102",
+                     f"stage '{stage.id}' lists unknown question '{qid}';"
+                     f" {hint or 'add it under questions: or fix the id'}")
+        for j, cid in enumerate(stage.competencies):
+            if cid not in competencies:
+                hint = _hint(cid, competencies)
+                r.at(("stages", s_i, "competencies", j), "MF101",
+                     f"stage '{stage.id}' draws from unknown competency '{cid}';"
+                     f" {hint or 'add it under competencies: or fix the id'}")
+
+
+def _scale_and_ladder(r: _Reporter, iv: Interview) -> None:
+    lo, hi = iv.scale.min, iv.scale.max
+    if lo >= hi:
+        r.at(("scale", "max"), "MF111",
+             f"scale max ({hi}) must be greater than scale min ({lo}); e.g. min: 1, max: 5")
+        return
+    ladder = iv.ladder
+    up, down = ladder.step_up_at, ladder.step_down_at
+    for key, value in (("step_up_at", up), ("step_down_at", down)):
+        if not lo <= value <= hi:
+            r.at(("ladder", key), "MF105",
+                 f"ladder {key} ({value:g}) is outside the scale {lo}..{hi}; pick a score"
+                 " on the scale")
+    if down >= up:
+        r.at(("ladder", "step_down_at"), "MF105",
+             f"ladder step_down_at ({down:g}) must be below step_up_at ({up:g}); e.g."
+             f" step_down_at: {lo + 1}, step_up_at: {hi - 1}")
+    for c_i, comp in enumerate(iv.competencies):
+        seen: set[int] = set()
+        # anchors were sorted in the model; locate them by their index in the file
+        by_score = {a.score: a for a in comp.anchors}
+        raw_scores = [a.score for a in comp.anchors]
+        for a_i, score in enumerate(_anchor_file_order(r.doc, c_i, raw_scores)):
+            path = ("competencies", c_i, "anchors", a_i, "score")
+            if not lo <= score <= hi:
+                r.at(path, "MF106",
+                     f"anchor score {score} of competency '{comp.id}' is outside the scale"
+                     f" {lo}..{hi}; use a score on the scale")
+            elif score in seen:
+                r.at(path, "MF106",
+                     f"competency '{comp.id}' has two anchors for score {score}; merge them")
+            seen.add(score)
+        missing = [s for s in (lo, hi) if s not in by_score]
+        if missing:
+            r.at(("competencies", c_i, "anchors"), "MF107",
+                 f"competency '{comp.id}' has no anchor for score"
+                 f" {' or '.join(map(str, missing))}; describe the behaviour at both ends"
+                 f" of the scale ({lo} and {hi})")
+
+
+def _anchor_file_order(doc: Document, c_i: int, fallback: list[int]) -> list[int]:
+    data = doc.data or {}
+    try:
+        return [int(a["score"]) for a in data["competencies"][c_i]["anchors"]]
+    except (KeyError, IndexError, TypeError, ValueError):
+        return fallback
+
+
+def _pool(iv: Interview, stage: Stage, fixed: set[str]) -> list[Question]:
+    comps = set(stage.competencies)
+    return [q for q in iv.questions if q.competency in comps and q.id not in fixed]
+
+
+def _stages(r: _Reporter, iv: Interview) -> None:
+    fixed: dict[str, str] = {}
+    for s_i, stage in enumerate(iv.stages):
+        for j, qid in enumerate(stage.questions):
+            if qid in fixed:
+                r.at(("stages", s_i, "questions", j), "MF110",
+                     f"question '{qid}' is already asked in stage '{fixed[qid]}'; a question"
+                     " is asked at most once: remove it here")
+            else:
+                fixed[qid] = stage.id
+    levels = iv.ladder.levels
+    for s_i, stage in enumerate(iv.stages):
+        if stage.pick is None or any(c not in iv.competencies_by_id for c in stage.competencies):
+            continue  # an unknown competency is reported on its own (MF101)
+        pool = _pool(iv, stage, set(fixed))
+        if len(pool) < stage.pick:
+            r.at(("stages", s_i, "pick"), "MF108",
+                 f"stage '{stage.id}' picks {stage.pick} questions but its competencies"
+                 f" ({', '.join(stage.competencies)}) have only {len(pool)} that no fixed"
+                 " stage uses; lower pick or add questions")
+            continue
+        short = [lv for lv in levels if sum(q.level == lv for q in pool) < stage.pick]
+        for level in short:
+            have = sum(q.level == level for q in pool)
+            r.at(("stages", s_i, "pick"), "MF506",
+                 f"stage '{stage.id}' picks {stage.pick} but level '{level}' has only {have}"
+                 f" question{'s' if have != 1 else ''} for it; the engine will borrow from"
+                 f" the nearest level — add {stage.pick - have} more at '{level}'")
+    budget = [(i, s.minutes) for i, s in enumerate(iv.stages) if s.minutes is not None]
+    total = sum(m for _, m in budget)
+    available = iv.timing.total_minutes - iv.timing.wrap_up_minutes
+    if budget and total > available + 1e-9:
+        last = budget[-1][0]
+        r.at(("stages", last, "minutes"), "MF109",
+             f"stage budgets add up to {total:g} minutes but only {available:g} are available"
+             f" (total_minutes {iv.timing.total_minutes:g} minus wrap_up_minutes"
+             f" {iv.timing.wrap_up_minutes:g}); shorten the stages or raise total_minutes")
+
+
+def _timing(r: _Reporter, iv: Interview) -> None:
+    if iv.timing.wrap_up_minutes >= iv.timing.total_minutes:
+        r.at(("timing", "wrap_up_minutes"), "MF112",
+             f"wrap_up_minutes ({iv.timing.wrap_up_minutes:g}) leaves no time for questions"
+             f" in a {iv.timing.total_minutes:g}-minute interview; make it smaller")
+        return
+    turn = iv.voice.turn
+    if turn.min_endpointing_delay > turn.max_endpointing_delay:
+        r.at(("voice", "turn", "min_endpointing_delay"), "MF118",
+             f"min_endpointing_delay ({turn.min_endpointing_delay:g}s) is above"
+             f" max_endpointing_delay ({turn.max_endpointing_delay:g}s); swap or fix them")
+    # Expected answer time: fixed questions plus pick x the longest answer in each pool.
+    expected = 0.0
+    fixed = {qid for s in iv.stages for qid in s.questions}
+    for stage in iv.stages:
+        if stage.pick is None:
+            expected += sum(iv.questions_by_id[q].answer_seconds for q in stage.questions
+                            if q in iv.questions_by_id)
+        else:
+            pool = sorted((q.answer_seconds for q in _pool(iv, stage, fixed)), reverse=True)
+            expected += sum(pool[: stage.pick])
+    available = (iv.timing.total_minutes - iv.timing.wrap_up_minutes) * 60
+    if expected > available:
+        r.at(("timing", "total_minutes") if r.doc.positions.get(("timing", "total_minutes"))
+             else ("stages",), "MF504",
+             f"the questions can take up to {expected / 60:.1f} minutes of answers but only"
+             f" {available / 60:g} minutes are available before the wrap-up; the engine will"
+             " skip questions that don't fit — raise total_minutes or ask fewer")
+
+
+def _coverage(r: _Reporter, iv: Interview) -> None:
+    for i, q in enumerate(iv.questions):
+        if not q.key_points:
+            r.at(("questions", i, "id"), "MF501",
+                 f"question '{q.id}' has no key_points; the offline scorer can't score it —"
+                 " list what a good answer covers")
+        ex = q.examples
+        missing = [n for n in ("strong", "average", "weak") if ex.get(n) is None]
+        if missing:
+            r.at(("questions", i, "id"), "MF502",
+                 f"question '{q.id}' has no {'/'.join(missing)} example answer; add"
+                 " examples so simulations and tests can use it")
+    used_comps = {c for s in iv.stages for c in s.competencies}
+    fixed = {qid for s in iv.stages for qid in s.questions}
+    per_level = Counter((q.competency, q.level) for q in iv.questions)
+    for c_i, comp in enumerate(iv.competencies):
+        lacking = [lv for lv in iv.ladder.levels if per_level[(comp.id, lv)] == 0]
+        if lacking and comp.id in used_comps:
+            r.at(("competencies", c_i, "id"), "MF503",
+                 f"competency '{comp.id}' has no question at level"
+                 f" {', '.join(repr(x) for x in lacking)}; add one so the ladder can reach it")
+        asked = comp.id in used_comps or any(
+            iv.questions_by_id[q].competency == comp.id for q in fixed
+            if q in iv.questions_by_id)
+        if not asked:
+            r.at(("competencies", c_i, "id"), "MF507",
+                 f"competency '{comp.id}' is never asked: no stage draws from it or lists"
+                 " one of its questions; add it to a stage or remove it")
+    for i, q in enumerate(iv.questions):
+        if q.id not in fixed and q.competency not in used_comps and \
+                q.competency in iv.competencies_by_id:
+            r.at(("questions", i, "id"), "MF507",
+                 f"question '{q.id}' is never asked: no stage lists it or draws from"
+                 f" '{q.competency}'; add it to a stage or remove it")
+
+
+def _texts(iv: Interview) -> Iterator[tuple[Path, str]]:
+    yield ("role", "title"), iv.role.title
+    if iv.role.summary:
+        yield ("role", "summary"), iv.role.summary
+    for key in ("greeting", "closing", "instructions"):
+        value = getattr(iv.interviewer, key)
+        if value:
+            yield ("interviewer", key), value
+    for i, fact in enumerate(iv.facts):
+        yield ("facts", i), fact
+    for i, q in enumerate(iv.questions):
+        yield ("questions", i, "text"), q.text
+        for j, text in enumerate(q.follow_ups):
+            yield ("questions", i, "follow_ups", j), text
+        for j, text in enumerate(q.hints):
+            yield ("questions", i, "hints", j), text
+
+
+def _fairness(r: _Reporter, iv: Interview) -> None:
+    for path, text in _texts(iv):
+        cleaned = _FAIRNESS_OK.sub(" ", text)
+        for pattern, topic in _FAIRNESS:
+            match = pattern.search(cleaned)
+            if match:
+                r.at(path, "MF505",
+                     f"mentions '{match.group(0)}' ({topic}), which is not related to the job"
+                     " and must not influence hiring; rephrase or remove it")
+                break
+
+
+def _templates(r: _Reporter, doc: Document) -> None:
+    data = doc.data or {}
+    for path, kind in iter_template_fields(data):
+        node: object = data
+        for step in path:
+            node = node[step]  # type: ignore[index]
+        if not isinstance(node, str):
+            continue
+        for issue in analyze(node, kind):
+            line, column = doc.text_position(path, issue.line)
+            r.problems.append(Problem(issue.code, f"{_template_name(path)}: {issue.message}",
+                                      line, column, pointer(path)))
+
+
+def _template_name(path: Path) -> str:
+    if path[0] == "interviewer":
+        return f"interviewer.{path[1]}"
+    text = f"questions[{path[1]}].{path[2]}"
+    return text + (f"[{path[3]}]" if len(path) > 3 else "")
+
+
+def _tools(r: _Reporter, iv: Interview) -> None:
+    for i, tool in enumerate(iv.tools):
+        if tool.name in RESERVED_TOOL_NAMES:
+            r.at(("tools", i, "name"), "MF113",
+                 f"tool name '{tool.name}' is reserved for mockflow's own tools; rename it,"
+                 f" e.g. '{tool.name}_http'")
+        params = tool.parameters
+        problem = ""
+        if not isinstance(params, dict) or params.get("type") != "object":
+            problem = "must be a JSON Schema with 'type: object'"
+        else:
+            try:
+                Draft202012Validator.check_schema(params)
+            except SchemaError as exc:
+                problem = f"is not a valid JSON Schema ({exc.message})"
+        if problem:
+            r.at(("tools", i, "parameters"), "MF114",
+                 f"parameters of tool '{tool.name}' {problem}; e.g. {{type: object,"
+                 " properties: {day: {type: string}}, required: [day]}")
+        try:
+            parts = urlsplit(tool.url)
+            hostname = parts.hostname or ""
+            allowed = tool.host_allowed()
+        except ValueError as exc:
+            r.at(("tools", i, "http", "url"), "MF206",
+                 f"tool '{tool.name}' URL '{tool.url}' is not a valid URL ({exc}); write it"
+                 " like https://api.example.com/path")
+            continue
+        if not allowed:
+            r.at(("tools", i, "http", "url"), "MF115",
+                 f"tool '{tool.name}' URL host '{parts.netloc}' is not in allow_hosts"
+                 f" ({', '.join(tool.allow_hosts)}); add it or fix the URL")
+        elif parts.scheme == "http" and hostname not in {"localhost", "127.0.0.1", "::1"}:
+            r.at(("tools", i, "http", "url"), "MF115",
+                 f"tool '{tool.name}' uses plain http to '{hostname}'; use https (http is"
+                 " only allowed for localhost)")
+
+
+def _expectations(r: _Reporter, iv: Interview) -> None:
+    lo, hi = iv.scale.min, iv.scale.max
+    for persona, exp in iv.expect.personas.items():
+        ranges: list[tuple[Path, str, ScoreRange]] = []
+        if exp.overall is not None:
+            ranges.append((("expect", persona, "overall"), "overall", exp.overall))
+        for cid, rng in exp.competencies.items():
+            path: Path = ("expect", persona, "competencies", cid)
+            if cid not in iv.competencies_by_id:
+                hint = _hint(cid, iv.competencies_by_id)
+                r.at(path, "MF117",
+                     f"expect.{persona} names unknown competency '{cid}';"
+                     f" {hint or 'use an id from competencies:'}", key=True)
+                continue
+            ranges.append((path, cid, rng))
+        for path, label, rng in ranges:
+            if rng.min > rng.max:
+                r.at(path, "MF116", f"expect.{persona} {label} range has min {rng.min:g} above"
+                     f" max {rng.max:g}; swap them")
+            elif rng.min < lo or rng.max > hi:
+                r.at(path, "MF116", f"expect.{persona} {label} range {rng.min:g}..{rng.max:g}"
+                     f" leaves the scale {lo}..{hi}; keep it on the scale")
+            elif rng.max - rng.min > 1.0 + 1e-9:
+                r.at(path, "MF116", f"expect.{persona} {label} range {rng.min:g}..{rng.max:g}"
+                     f" is {rng.max - rng.min:g} wide; make it at most 1.0 wide so the test"
+                     " means something")
+
+
+CHECKS: tuple[Callable[[_Reporter, Interview], None], ...] = (
+    _unique_ids, _references, _scale_and_ladder, _stages, _timing, _coverage, _fairness,
+    _tools, _expectations,
+)
+
+
+def semantic_problems(iv: Interview, doc: Document) -> list[Problem]:
+    """Every semantic problem and warning of a schema-valid interview."""
+    reporter = _Reporter(doc)
+    for check in CHECKS:
+        check(reporter, iv)
+    _templates(reporter, doc)
+    return list(dict.fromkeys(reporter.problems))  # one report per problem, in order

@@ -1,0 +1,83 @@
+"""The front-end pipeline: bytes → loader → schema → model → checks → compiled interview.
+
+Problems are values: every stage that can run does, and all of its problems are reported
+at once. A later stage only runs when the earlier ones found no errors (their output
+would be meaningless otherwise), so a file never gets a cascade of follow-on errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+
+from mockflow.format.checks import semantic_problems
+from mockflow.format.compile import CompiledInterview, compile_interview
+from mockflow.format.errors import InputError, InterviewInvalid, Problem
+from mockflow.format.model import Interview, build_interview
+from mockflow.format.schema import schema_problems
+from mockflow.format.yaml_io import MAX_BYTES, load_bytes
+
+
+@dataclass(slots=True)
+class CheckResult:
+    path: str
+    problems: list[Problem] = field(default_factory=list)
+    interview: Interview | None = None
+    compiled: CompiledInterview | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def ok(self, *, strict: bool = False) -> bool:
+        return not (self.problems if strict else self.errors)
+
+
+def check_bytes(raw: bytes, path: str = "<stdin>") -> CheckResult:
+    """Run the whole front end on a file's bytes. Never raises on bad input."""
+    result = CheckResult(path)
+    doc = load_bytes(raw)
+    if doc.problems or doc.data is None:
+        result.problems = sorted(doc.problems, key=Problem.sort_key)
+        return result
+    problems = schema_problems(doc)
+    if problems:
+        result.problems = problems
+        return result
+    interview = build_interview(doc.data)
+    result.interview = interview
+    result.problems = sorted(semantic_problems(interview, doc), key=Problem.sort_key)
+    if not result.errors:
+        result.compiled = compile_interview(interview, doc.data)
+    return result
+
+
+def read_source(path: str) -> bytes:
+    """Read an interview file (``-`` is stdin), capped at the loader's size limit."""
+    import sys
+
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read(MAX_BYTES + 1)
+        with open(path, "rb") as handle:
+            return handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise InputError(f"cannot read '{path}': {reason}") from exc
+
+
+def check_file(path: str) -> CheckResult:
+    """Check one file; raises ``InputError`` when it can't be read."""
+    return check_bytes(read_source(path), path)
+
+
+def load_interview(path: str | FsPath) -> CompiledInterview:
+    """Load and compile an interview; raises ``InterviewInvalid`` when it has errors."""
+    result = check_file(str(path))
+    if result.compiled is None:
+        raise InterviewInvalid(str(path), result.problems)
+    return result.compiled

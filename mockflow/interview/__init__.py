@@ -1,0 +1,1 @@
+"""The interview state machine, its moves, session records and prompting. No livekit."""

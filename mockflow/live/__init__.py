@@ -1,0 +1,1 @@
+"""The only layer that imports livekit: agent, worker, console, plugins, tools."""

@@ -1,0 +1,502 @@
+"""The interviewer: a LiveKit ``Agent`` that conducts the interview by driving the engine.
+
+One delivered LLM request per candidate turn. The per-turn logic lives in ``llm_node``,
+which both the audio path and the text paths (``session.run``, ``generate_reply``) pass
+through: it asks the engine for the move this turn calls for (``propose``, pure) and hands
+it to the model as one system message. The model speaks it, or calls ``candidate_request``
+when the candidate asked for something. The engine commits a move only when the reply
+that carries it is delivered — LiveKit drafts replies from partial transcripts on the
+audio path and throws most of them away; a discarded draft commits nothing.
+
+Requests are answered with the engine's own words through ``session.say`` and a
+``ToolResult(reply_required=False)``: no second LLM call. Time moves come from a
+per-session timer; a nudge waits for the candidate's next pause, a move-on waits a grace
+period for one, then ends the candidate's turn and keeps every word they said.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterable, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from livekit.agents import Agent, AgentSession, ModelSettings, llm
+from livekit.agents.llm import ToolError, ToolResult, function_tool
+from livekit.agents.types import FlushSentinel
+from livekit.agents.voice import SpeechHandle
+
+from mockflow.format.checks import RESERVED_TOOL_NAMES
+from mockflow.format.compile import CompiledInterview
+from mockflow.format.templates import Candidate
+from mockflow.format.tools import CANDIDATE_REQUEST, argument_errors, http_tool_schema
+from mockflow.interview.engine import (
+    EngineError,
+    InterviewEngine,
+    Proposal,
+    RequestRejected,
+    StaleProposal,
+)
+from mockflow.interview.moves import MoveKind
+from mockflow.interview.prompting import APOLOGY, move_message
+from mockflow.interview.records import CandidateTurn, score_record
+from mockflow.interview.render import instructions
+from mockflow.live.http_tools import HttpToolError, call_http_tool
+from mockflow.results.files import SessionRecorder
+
+logger = logging.getLogger("mockflow.live.agent")
+
+assert CANDIDATE_REQUEST["name"] in RESERVED_TOOL_NAMES
+
+
+def _current_speech() -> SpeechHandle | None:
+    """The speech (reply) the running ``llm_node`` or tool belongs to.
+
+    LiveKit keeps it in a context variable for the reply task; every draft has its own.
+    """
+    try:
+        from livekit.agents.voice.agent_activity import _SpeechHandleContextVar
+    except ImportError:  # pragma: no cover - guarded by the pinned livekit version
+        return None
+    return _SpeechHandleContextVar.get(None)
+
+
+@dataclass(slots=True)
+class _Reply:
+    """One reply in flight: the turn it answers and the move proposed for it."""
+
+    turn: CandidateTurn
+    proposal: Proposal
+    request_taken: bool = False
+    failed: bool = False  # the model's tool call failed; an apology went out instead
+
+
+@dataclass(slots=True)
+class AgentStats:
+    """What happened, for tests and benchmarks (no candidate text here)."""
+
+    drafts: int = 0  # llm_node runs for a candidate turn (delivered or not)
+    delivered: int = 0  # replies delivered that carried a proposed move
+    discarded: int = 0  # replies (drafts) that ended without being delivered
+    commits: int = 0  # engine commits of any kind
+    requests: dict[str, int] = field(default_factory=dict)
+    llm_failures: int = 0
+    time_moves: int = 0
+
+
+class InterviewerAgent(Agent):
+    """The interviewer for one session. Create one per session; it owns the engine."""
+
+    def __init__(
+        self,
+        compiled: CompiledInterview,
+        *,
+        engine: InterviewEngine,
+        candidate: Candidate | None = None,
+        recorder: SessionRecorder | None = None,
+        tick_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        on_finished: Callable[[InterviewerAgent], None] | None = None,
+    ) -> None:
+        """``clock`` must be the engine's clock (turn timestamps are read from it)."""
+        self.clock = clock
+        self.compiled = compiled
+        self.engine = engine
+        self.candidate = candidate or Candidate()
+        self.recorder = recorder
+        self.stats = AgentStats()
+        self.tick_interval = tick_interval
+        self.close_reason: str | None = None
+        self._on_finished = on_finished
+        self._replies: dict[str, _Reply] = {}
+        self._said: list[str] = []  # engine speech already recorded, awaiting its item
+        self._heard: list[str] = []  # final STT segments of the candidate's current turn
+        self._interim = ""  # the latest interim transcript after them
+        self._speaking_since: float | None = None
+        self._timer: asyncio.Task[None] | None = None
+        self._closing = False
+        self._results_written = False
+        tools: list[llm.Tool | llm.Toolset] = [
+            function_tool(self._candidate_request, raw_schema=CANDIDATE_REQUEST)
+        ]
+        for tool in compiled.interview.tools:
+            tools.append(function_tool(
+                self._http_handler(tool.name),
+                raw_schema=http_tool_schema(tool.name, tool.description, tool.parameters),
+            ))
+        super().__init__(instructions=instructions(compiled, self.candidate), tools=tools)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def on_enter(self) -> None:
+        session = self.session
+        session.on("conversation_item_added", self._on_item_added)
+        session.on("user_input_transcribed", self._on_transcribed)
+        session.on("user_state_changed", self._on_user_state)
+        session.on("error", self._on_error)
+        session.on("close", self._on_close)
+        proposal = self.engine.start()
+        self.stats.commits += 1
+        self._speak(proposal)
+        self._timer = asyncio.create_task(self._tick_loop(), name="mockflow-timer")
+
+    async def on_exit(self) -> None:
+        await self._stop_timer()
+
+    async def _stop_timer(self) -> None:
+        if self._timer is not None and self._timer is not asyncio.current_task():
+            self._timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._timer
+        self._timer = None
+
+    # ------------------------------------------------------------------ the turn
+
+    async def llm_node(
+        self,
+        chat_ctx: llm.ChatContext,
+        tools: list[llm.Tool],
+        model_settings: ModelSettings,
+    ) -> AsyncIterable[llm.ChatChunk | str | FlushSentinel]:
+        speech = _current_speech()
+        last = chat_ctx.items[-1] if chat_ctx.items else None
+        if isinstance(last, llm.FunctionCallOutput) and last.is_error:
+            # A bad tool call: put the question back without another model round trip.
+            # The move proposed for this turn was not delivered, so it is not committed.
+            self.stats.llm_failures += 1
+            if speech is not None and speech.id in self._replies:
+                self._replies[speech.id].failed = True
+            yield self._apology()
+            return
+        reply: _Reply | None = None
+        if isinstance(last, llm.ChatMessage) and last.role == "user":
+            if self.engine.ended:
+                return
+            turn = CandidateTurn(last.text_content or "", started_at=self._speaking_since,
+                                 ended_at=self.clock())
+            reply = _Reply(turn, self.engine.propose(turn))
+            self.stats.drafts += 1
+            if speech is not None:
+                self._replies[speech.id] = reply
+                speech.add_done_callback(self._on_reply_done)
+        elif speech is not None:
+            reply = self._replies.get(speech.id)  # a tool step of the same reply
+        ctx = chat_ctx
+        if reply is not None:
+            ctx = chat_ctx.copy()
+            ctx.add_message(role="system", content=self._move_text(reply.proposal))
+        async for chunk in Agent.default.llm_node(self, ctx, tools, model_settings):
+            yield chunk
+
+    def _move_text(self, proposal: Proposal) -> str:
+        current = self.engine.current
+        question = current.prompts[0] if current is not None and current.prompts else None
+        return move_message(proposal.directive, proposal.speech, question)
+
+    def _on_reply_done(self, speech: SpeechHandle) -> None:
+        reply = self._replies.pop(speech.id, None)
+        if reply is None:
+            return
+        delivered = any(
+            isinstance(item, llm.ChatMessage) and item.role == "assistant"
+            for item in speech.chat_items
+        )
+        if reply.request_taken:
+            return  # the request tool committed its own move
+        if not delivered or reply.failed:
+            self.stats.discarded += 1
+            return
+        self.stats.delivered += 1
+        self._commit(reply.proposal, reply.turn)
+        if reply.proposal.ends:
+            self._finish_after(speech)
+
+    def _commit(self, proposal: Proposal, turn: CandidateTurn | None = None) -> Proposal:
+        try:
+            self.engine.commit(proposal)
+        except StaleProposal:
+            if turn is None:
+                raise
+            # The state moved while the reply was out (rare: a time move landed first).
+            logger.warning("mockflow: a reply's move was stale; re-proposing")
+            proposal = self.engine.propose(turn)
+            self.engine.commit(proposal)
+        self.stats.commits += 1
+        return proposal
+
+    # ------------------------------------------------------------------ requests
+
+    async def _candidate_request(self, raw_arguments: dict[str, object]) -> ToolResult:
+        problems = argument_errors(CANDIDATE_REQUEST, raw_arguments)
+        if problems:
+            raise ToolError("candidate_request arguments are invalid: " + "; ".join(problems))
+        kind = str(raw_arguments["kind"])
+        say = raw_arguments.get("say")
+        try:
+            proposal = self.take_request(kind, str(say) if say is not None else None)
+        except RequestRejected as exc:
+            raise ToolError(str(exc)) from None
+        speech = _current_speech()
+        if speech is not None and speech.id in self._replies:
+            self._replies[speech.id].request_taken = True
+        return ToolResult(output=json.dumps({"done": kind, "said": proposal.speech}),
+                          reply_required=False)
+
+    def take_request(self, kind: str, say: str | None = None) -> Proposal:
+        """Repeat, clarify, hint, skip or stop: commit it and speak the engine's words.
+
+        The request tool calls this; so do front ends with their own controls (the
+        console's /hint, /skip, ...). Raises ``RequestRejected`` when it doesn't apply.
+        """
+        proposal = self.engine.propose_request(kind, say)
+        self.engine.commit(proposal)
+        self.stats.commits += 1
+        self.stats.requests[kind] = self.stats.requests.get(kind, 0) + 1
+        self._speak(proposal)
+        return proposal
+
+    def _http_handler(self, name: str) -> Callable[[dict[str, object]], Awaitable[str]]:
+        """A declared HTTP action as a function tool's handler (LiveKit reads its
+        signature: one ``raw_arguments`` parameter)."""
+
+        async def handler(raw_arguments: dict[str, object]) -> str:
+            return await self.call_http(name, raw_arguments)
+
+        handler.__name__ = name
+        return handler
+
+    async def call_http(self, name: str, raw_arguments: dict[str, object]) -> str:
+        tool = next(t for t in self.compiled.interview.tools if t.name == name)
+        problems = argument_errors(http_tool_schema(tool.name, tool.description,
+                                                    tool.parameters), raw_arguments)
+        if problems:
+            raise ToolError(f"{name} arguments are invalid: " + "; ".join(problems))
+        try:
+            return await call_http_tool(tool, raw_arguments)
+        except HttpToolError as exc:
+            raise ToolError(str(exc)) from None
+
+    # ------------------------------------------------------------------ speaking
+
+    def _speak(self, proposal: Proposal, *, cut_in: bool = False) -> SpeechHandle:
+        """Say the engine's words. ``cut_in``: speak now even if the candidate is still
+        talking (a move-on for time), and don't let them talk over it."""
+        handle = self._say_own(proposal.speech, kind="+".join(proposal.kinds), cut_in=cut_in)
+        if proposal.ends:
+            self._finish_after(handle)
+        return handle
+
+    def _say_own(self, text: str, *, kind: str, cut_in: bool = False) -> SpeechHandle:
+        """Speak mockflow's own words (no model). Recorded now, in order; the history item
+        LiveKit adds for them later is not recorded twice."""
+        self._record_interviewer(text, kind=kind)
+        self._said.append(text)
+        if cut_in:
+            return self.session.say(text, allow_interruptions=False)
+        return self.session.say(text)
+
+    def _apology(self) -> str:
+        current = self.engine.current
+        if current is not None and current.prompts:
+            return f"{APOLOGY} Let me ask again: {current.prompts[-1]}"
+        return f"{APOLOGY} Could you say that again?"
+
+    def _finish_after(self, speech: SpeechHandle) -> None:
+        if self._closing:
+            return
+        self._closing = True
+
+        def done(_: SpeechHandle) -> None:
+            self.close_reason = "interview_ended"
+            self.session.shutdown(drain=True)
+
+        if speech.done():
+            done(speech)
+        else:
+            speech.add_done_callback(done)
+
+    # ------------------------------------------------------------------ events
+
+    def _on_item_added(self, ev: Any) -> None:
+        item = ev.item
+        if not isinstance(item, llm.ChatMessage):
+            return
+        if item.role == "user":
+            if self.recorder is not None:
+                current = self.engine.current
+                self.recorder.append_turn(
+                    "candidate", item.text_content or "",
+                    question_id=current.question_id if current is not None else None,
+                    started_at=self._speaking_since, ended_at=item.created_at)
+            self._heard, self._interim, self._speaking_since = [], "", None
+        elif item.role == "assistant":
+            text = item.text_content or ""
+            if text in self._said:
+                self._said.remove(text)
+                return
+            self._record_interviewer(text, kind="reply", interrupted=item.interrupted)
+
+    def _record_interviewer(self, text: str, *, kind: str, interrupted: bool = False) -> None:
+        if self.recorder is None:
+            return
+        current = self.engine.current
+        self.recorder.append_turn("interviewer", text, kind=kind,
+                                  question_id=current.question_id if current else None,
+                                  extra={"interrupted": interrupted} if interrupted else None)
+
+    def hear(self, text: str, *, final: bool = True) -> None:
+        """Live transcription from a front end without audio (simulated candidates): the
+        words an STT would report while the candidate is still talking. A move-on for
+        time keeps them as the answer, exactly as on the audio path."""
+        if self._speaking_since is None:
+            self._speaking_since = self.clock()
+        if final:
+            self._heard.append(text)
+            self._interim = ""
+        else:
+            self._interim = text
+
+    @property
+    def _partial(self) -> str:
+        """Everything the candidate has said in the turn that is still open."""
+        return " ".join([*self._heard, self._interim]).strip()
+
+    def _on_transcribed(self, ev: Any) -> None:
+        if self._speaking_since is None:
+            self._speaking_since = self.clock()
+        if ev.is_final:
+            self._heard.append(ev.transcript)
+            self._interim = ""
+        else:
+            self._interim = ev.transcript
+
+    def _on_user_state(self, ev: Any) -> None:
+        if ev.new_state == "speaking" and self._speaking_since is None:
+            self._speaking_since = self.clock()
+
+    def _on_error(self, ev: Any) -> None:
+        error = getattr(ev, "error", None)
+        if getattr(error, "type", None) != "llm_error" or self.engine.ended:
+            return
+        self.stats.llm_failures += 1
+        logger.warning("mockflow: the interviewer model failed; apologising and repeating")
+        with contextlib.suppress(RuntimeError):
+            self._say_own(self._apology(), kind="apology")
+
+    def _on_close(self, ev: Any) -> None:
+        if self.close_reason is None:
+            reason = getattr(ev, "reason", None)
+            self.close_reason = getattr(reason, "value", None) or str(reason)
+        if self._timer is not None:
+            self._timer.cancel()
+        self.write_results(error=getattr(ev, "error", None))
+        if self.recorder is not None:
+            self.recorder.close()
+        if self._on_finished is not None:
+            self._on_finished(self)
+
+    def write_results(self, *, error: object = None) -> None:
+        """Scorecard and session summary; safe to call more than once (last wins)."""
+        if self.recorder is None:
+            return
+        try:
+            card = score_record(self.engine.compiled, self.engine.session())
+            self.recorder.write_scorecard(card.to_dict())
+            history: dict[str, Any] = {}
+            with contextlib.suppress(Exception):
+                history = self.session.history.to_dict(exclude_timestamp=False)
+            self.recorder.write_session({
+                "interview": self.compiled.ref,
+                "session_id": self.recorder.session_id,
+                "close_reason": self.close_reason,
+                "error": None if error is None else str(error),
+                "ended": self.engine.ended,
+                "stats": {
+                    "drafts": self.stats.drafts, "delivered": self.stats.delivered,
+                    "discarded": self.stats.discarded, "commits": self.stats.commits,
+                    "requests": self.stats.requests, "llm_failures": self.stats.llm_failures,
+                    "time_moves": self.stats.time_moves,
+                },
+                "history": history,
+            })
+            self._results_written = True
+        except Exception:  # results must never take the session down with them
+            logger.exception("mockflow: writing results failed")
+
+    # ------------------------------------------------------------------ time
+
+    async def _tick_loop(self) -> None:
+        while not self.engine.ended:
+            await asyncio.sleep(self.tick_interval)
+            if self._replies or self.session.agent_state in ("thinking", "speaking"):
+                continue  # a reply is on its way; let it land first
+            try:
+                proposal = self.engine.tick(self._partial or None)
+            except EngineError:
+                logger.exception("mockflow: timer tick failed")
+                continue
+            if proposal is None:
+                continue
+            await self._deliver_time_move(proposal)
+
+    async def _keep_heard_words(self, text: str) -> None:
+        """Without an audio path there is no user turn to commit: put what was heard into
+        the model's context and the transcript ourselves."""
+        ctx = self.chat_ctx.copy()
+        ctx.add_message(role="user", content=text)
+        await self.update_chat_ctx(ctx)
+        if self.recorder is not None:
+            current = self.engine.current
+            self.recorder.append_turn("candidate", text, kind="cut_off",
+                                      question_id=current.question_id if current else None,
+                                      started_at=self._speaking_since)
+        self._heard, self._interim, self._speaking_since = [], "", None
+
+    async def _deliver_time_move(self, proposal: Proposal) -> None:
+        grace = self.compiled.interview.voice.turn.move_on_grace_seconds
+        if proposal.kinds == (MoveKind.NUDGE,):
+            # A nudge waits for the candidate's next pause, however long.
+            while self.session.user_state == "speaking":
+                await asyncio.sleep(0.1)
+            self.engine.commit(proposal)
+            self.stats.time_moves += 1
+            self._speak(proposal)
+            return
+        deadline = time.monotonic() + grace
+        while self.session.user_state == "speaking" and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        partial = self._partial.strip()
+        if self.session.input.audio is not None and (
+                self.session.user_state == "speaking" or partial):
+            # End the candidate's turn ourselves: their words go into history and the
+            # transcript, and count as the answer; no model reply is generated.
+            with contextlib.suppress(Exception):
+                said = await asyncio.wait_for(
+                    self.session.commit_user_turn(skip_reply=True), timeout=grace + 3)
+                partial = said.strip() or partial
+        elif partial:
+            await self._keep_heard_words(partial)
+        fresh = self.engine.tick(partial or None)
+        if fresh is None:
+            return
+        self._commit(fresh)
+        self.stats.time_moves += 1
+        self._speak(fresh, cut_in=True)
+
+
+def text_session(llm_model: llm.LLM[Any], compiled: CompiledInterview,
+                 **kwargs: Any) -> AgentSession[Any]:
+    """A room-less text session: no VAD, no STT/TTS, manual turns, no turn-detector model."""
+    from mockflow.live.plugins import text_turn_handling
+
+    return AgentSession(
+        llm=llm_model,
+        vad=None,
+        turn_handling=text_turn_handling(),  # type: ignore[arg-type]
+        max_tool_steps=compiled.interview.voice.max_tool_steps,
+        **kwargs,
+    )

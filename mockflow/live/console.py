@@ -1,0 +1,256 @@
+"""Text interviews through the real session path (agent layer): the console and any
+other front end that feeds answers (simulated candidates, tests).
+
+``run_interview`` builds the same ``AgentSession`` (room-less, ``vad=None``, manual turns),
+``InterviewerAgent``, tools and engine as the voice worker, feeds it the candidate's
+answers one turn at a time and returns when the interview has ended and its results are
+on disk. ``console`` is the terminal front end: our own input loop, no PortAudio, no TTY
+needed, piped stdin answers one per line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from livekit.agents import llm
+
+from mockflow.format.compile import CompiledInterview
+from mockflow.format.templates import Candidate
+from mockflow.interview.engine import InterviewEngine, RequestRejected
+from mockflow.interview.records import score_record
+from mockflow.live import privacy
+from mockflow.live.agent import InterviewerAgent, text_session
+from mockflow.results.files import SessionRecorder
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """Where the interview is when the candidate's next answer is wanted."""
+
+    number: int | None  # question number, None before the first / after the last
+    total: int | None
+    stage: str | None
+    question_id: str | None
+    phase: str
+    elapsed: float
+
+
+AnswerSource = Callable[[Prompt], Awaitable[str | None]]
+"""Returns the candidate's next message; None means they left (EOF, Ctrl-C)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleResult:
+    engine: InterviewEngine
+    agent: InterviewerAgent
+    recorder: SessionRecorder
+    scorecard: dict[str, Any]
+    requests: int  # model requests made
+
+
+COMMANDS = {"/repeat": "repeat", "/hint": "hint", "/skip": "skip", "/quit": "stop",
+            "/stop": "stop"}
+HELP = ("Answer in your own words, one message per turn. Commands: /repeat the question,"
+        " /hint, /skip this question, /quit to end the interview, /help.")
+
+
+async def _settled(session: Any, timeout: float = 30.0) -> None:
+    """Wait until the interviewer has finished speaking (its words come before ours)."""
+    async def wait() -> None:
+        await asyncio.sleep(0)
+        while (speech := session.current_speech) is not None:
+            await speech.wait_for_playout()
+            await asyncio.sleep(0)
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(wait(), timeout)
+
+
+def _prompt(engine: InterviewEngine) -> Prompt:
+    current = engine.current
+    stage = None
+    if current is not None:
+        iv = engine.compiled.interview
+        st = next((s for s in iv.stages if s.id == current.stage_id), None)
+        stage = (st.title or st.id) if st else current.stage_id
+    total = engine.session().stages
+    planned = sum(p for _, p, _ in total) if total else None
+    return Prompt(
+        number=current.number if current else None,
+        total=planned,
+        stage=stage,
+        question_id=current.question_id if current else None,
+        phase=str(engine.phase),
+        elapsed=engine.elapsed(),
+    )
+
+
+async def run_interview(
+    compiled: CompiledInterview,
+    *,
+    model: llm.LLM[Any],
+    answers: AnswerSource,
+    results_root: Path,
+    seed: int = 0,
+    candidate: Candidate | None = None,
+    on_interviewer: Callable[[str], None] | None = None,
+    on_agent: Callable[[InterviewerAgent], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    tick_interval: float = 1.0,
+    session_id: str | None = None,
+    close_timeout: float = 15.0,
+) -> ConsoleResult:
+    """One whole interview through the real session path; results are written on exit,
+    whatever happens (EOF, Ctrl-C, errors)."""
+    privacy.install()
+    candidate = candidate or Candidate()
+    engine = InterviewEngine(compiled, clock=clock, seed=seed, candidate=candidate)
+    recorder = SessionRecorder(results_root, compiled.interview.id, session_id)
+    closed = asyncio.Event()
+    agent = InterviewerAgent(compiled, engine=engine, candidate=candidate, recorder=recorder,
+                             clock=clock, tick_interval=tick_interval,
+                             on_finished=lambda _: closed.set())
+    if on_agent is not None:
+        on_agent(agent)
+    session = text_session(model, compiled)
+
+    def shown(ev: Any) -> None:
+        item = ev.item
+        if isinstance(item, llm.ChatMessage) and item.role == "assistant" and on_interviewer:
+            on_interviewer(item.text_content or "")
+
+    session.on("conversation_item_added", shown)
+    requests_before = getattr(model, "requests", 0)
+    try:
+        await session.start(agent)
+        while not engine.ended:
+            await _settled(session)
+            answer = await answers(_prompt(engine))
+            if engine.ended:
+                break
+            if answer is None:
+                agent.take_request("stop")
+                break
+            text = answer.strip()
+            command = COMMANDS.get(text.split()[0].lower()) if text.startswith("/") else None
+            if command is not None:
+                with contextlib.suppress(RequestRejected):
+                    agent.take_request(command)
+                continue
+            if not text:
+                continue
+            await session.run(user_input=text)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(closed.wait(), close_timeout)
+    finally:
+        await session.aclose()
+        if not closed.is_set():
+            agent.write_results()
+            recorder.close()
+    scorecard = score_record(engine.compiled, engine.session()).to_dict()
+    requests = getattr(model, "requests", 0) - requests_before
+    return ConsoleResult(engine, agent, recorder, scorecard, requests)
+
+
+# ------------------------------------------------------------------ the terminal
+
+
+class Terminal:
+    """Prints the interview; reads answers from a TTY or a pipe."""
+
+    def __init__(self, compiled: CompiledInterview, *, out: TextIO, inp: TextIO) -> None:
+        self.compiled = compiled
+        self.out = out
+        self.inp = inp
+        self.interactive = inp.isatty()
+        self.name = compiled.interview.interviewer.name
+        self._last_header: tuple[int | None, str | None] = (None, None)
+        self._stop = asyncio.Event()
+
+    def write(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def interviewer(self, text: str) -> None:
+        self.write(f"{self.name}: {text}")
+
+    async def answer(self, prompt: Prompt) -> str | None:
+        header = (prompt.number, prompt.stage)
+        if prompt.number is not None and header != self._last_header:
+            total = f"/{prompt.total}" if prompt.total else ""
+            self.write(f"  [question {prompt.number}{total} · {prompt.stage}]")
+            self._last_header = header
+        while True:
+            if self.interactive:
+                self.out.write("you> ")
+                self.out.flush()
+            read = asyncio.ensure_future(asyncio.to_thread(self.inp.readline))
+            stop = asyncio.ensure_future(self._stop.wait())
+            done, _ = await asyncio.wait({read, stop}, return_when=asyncio.FIRST_COMPLETED)
+            stop.cancel()
+            if read not in done:
+                read.cancel()
+                self.write()
+                return None
+            line = read.result()
+            if not line:  # EOF
+                if self.interactive:
+                    self.write()
+                return None
+            text = line.strip()
+            if text == "/help":
+                self.write(HELP)
+                continue
+            if not self.interactive and text:
+                self.write(f"you> {text}")
+            return text
+
+    def interrupt(self) -> None:
+        self._stop.set()
+
+
+def summary_lines(outcome: ConsoleResult) -> list[str]:
+    card = outcome.scorecard
+    lines = ["", "— scorecard —"]
+    overall = (card.get("overall") or {}).get("score")
+    scale = card.get("scale", {})
+    top = f"/{scale.get('max')}" if isinstance(scale, dict) and scale.get("max") else ""
+    lines.append(f"overall: {'not observed' if overall is None else f'{overall}{top}'}")
+    for comp in card.get("competencies", []):
+        score = comp.get("score")
+        shown = "not observed" if score is None else f"{score}{top}"
+        lines.append(f"  {comp.get('name', comp.get('id'))}: {shown}"
+                     f" ({comp.get('observations', 0)} observed)")
+    lines.append(f"end: {card.get('end_reason')}")
+    lines.append(f"results: {outcome.recorder.directory}")
+    return lines
+
+
+async def console(compiled: CompiledInterview, *, model: llm.LLM[Any], interviewer: str,
+                  results_root: Path, seed: int, candidate: Candidate,
+                  out: TextIO = sys.stdout, inp: TextIO = sys.stdin) -> ConsoleResult:
+    term = Terminal(compiled, out=out, inp=inp)
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGINT, term.interrupt)
+    term.write(f"mockflow console — {compiled.interview.title}")
+    term.write(f"interviewer: {interviewer}. Type /help for commands.")
+    term.write()
+    try:
+        outcome = await run_interview(compiled, model=model, answers=term.answer,
+                                      results_root=results_root, seed=seed,
+                                      candidate=candidate, on_interviewer=term.interviewer)
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGINT)
+    for line in summary_lines(outcome):
+        term.write(line)
+    return outcome

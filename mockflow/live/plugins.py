@@ -1,0 +1,103 @@
+"""The voice pipeline from the file's ``voice`` section (agent layer: imports livekit).
+
+STT, LLM (with a ``FallbackAdapter`` over the fallback list), TTS, VAD and the
+``turn_handling`` options. Constructors read provider keys from the environment; the
+CLI has already checked they are set (``mockflow.live.startup``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from livekit.agents import llm as lk_llm
+from livekit.agents import stt as lk_stt
+from livekit.agents import tts as lk_tts
+from livekit.agents import vad as lk_vad
+
+from mockflow.format.model import LlmModel, SttConfig, TtsConfig, TurnConfig, VoiceConfig
+
+DEFAULT_STT_MODELS = {"deepgram": "nova-3", "openai": "gpt-4o-mini-transcribe"}
+DEFAULT_TTS_MODEL = "gpt-4o-mini-tts"
+
+
+def build_llm_model(cfg: LlmModel, *, api_key: str | None = None) -> lk_llm.LLM[Any]:
+    from livekit.plugins import openai
+
+    kwargs: dict[str, Any] = {"model": cfg.model, "temperature": cfg.temperature}
+    if cfg.base_url:
+        kwargs["base_url"] = cfg.base_url
+    if api_key is not None:
+        kwargs["api_key"] = api_key
+    return openai.LLM(**kwargs)
+
+
+def build_persona_llm(model: str) -> lk_llm.LLM[Any]:
+    """The OpenAI model that plays a simulated candidate (``simulate --llm-persona``)."""
+    from livekit.plugins import openai
+
+    return openai.LLM(model=model)
+
+
+def build_llm(voice: VoiceConfig, *, api_key: str | None = None) -> lk_llm.LLM[Any]:
+    primary = build_llm_model(voice.llm.primary, api_key=api_key)
+    if not voice.llm.fallback:
+        return primary
+    models = [primary, *(build_llm_model(m, api_key=api_key) for m in voice.llm.fallback)]
+    return lk_llm.FallbackAdapter(models)
+
+
+def build_stt(cfg: SttConfig, language: str) -> lk_stt.STT[Any]:
+    lang = cfg.language or language
+    model = cfg.model or DEFAULT_STT_MODELS[cfg.provider]
+    if cfg.provider == "deepgram":
+        from livekit.plugins import deepgram
+
+        return deepgram.STT(model=model, language=lang)
+    from livekit.plugins import openai
+
+    return openai.STT(model=model, language=lang.split("-")[0])
+
+
+def build_tts(cfg: TtsConfig) -> lk_tts.TTS[Any]:
+    from livekit.plugins import openai
+
+    kwargs: dict[str, Any] = {"model": cfg.model or DEFAULT_TTS_MODEL, "voice": cfg.voice}
+    if cfg.speed is not None:
+        kwargs["speed"] = cfg.speed
+    return openai.TTS(**kwargs)
+
+
+def build_vad(name: str) -> lk_vad.VAD:
+    from livekit.plugins import silero
+
+    if name != "silero":  # the schema only allows silero; keep the error typed if it grows
+        raise ValueError(f"unknown VAD '{name}'")
+    return silero.VAD.load()
+
+
+def turn_detection(turn: TurnConfig) -> Any:
+    """The detector named explicitly, never LiveKit's implicit default."""
+    if turn.detector == "model":
+        from livekit.agents import inference
+
+        # The local end-of-turn model: no network, no inference credentials.
+        return inference.TurnDetector(version="v1-mini")
+    return turn.detector  # "vad" | "stt" | "manual"
+
+
+def turn_handling(turn: TurnConfig, *, detector: Any = None) -> dict[str, Any]:
+    """The file's turn settings as LiveKit 1.8 ``turn_handling`` options."""
+    return {
+        "turn_detection": detector if detector is not None else turn_detection(turn),
+        "endpointing": {
+            "min_delay": turn.min_endpointing_delay,
+            "max_delay": turn.max_endpointing_delay,
+        },
+        "interruption": {"enabled": turn.allow_interruptions},
+        "preemptive_generation": {"enabled": turn.preemptive_generation},
+    }
+
+
+def text_turn_handling() -> dict[str, Any]:
+    """For text sessions (console, simulate, tests): no audio, no turn-detector model."""
+    return {"turn_detection": "manual", "preemptive_generation": {"enabled": False}}

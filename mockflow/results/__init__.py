@@ -1,0 +1,1 @@
+"""Session files and what is built from them. No livekit."""

@@ -1,0 +1,1 @@
+"""Scoring as a stage on a finished session record: pure functions, no livekit."""

@@ -1,0 +1,48 @@
+"""The scoring stage: a finished (or interrupted) session's answered questions -> Scorecard.
+
+Order inside the stage, for every scorer alike: score each question (a judge's score
+when one was given for that question number, else ``scorer``) -> level adjustment ->
+the evidence gate *after* adjustment -> aggregation (``mockflow.scoring.scorecard``).
+The engine never builds the scorecard; the stage never changes the interview's path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from mockflow.format.compile import CompiledInterview
+from mockflow.scoring.base import AnsweredQuestion, QuestionScore, Rubric, Scorer, SessionFacts
+from mockflow.scoring.offline import OFFLINE
+from mockflow.scoring.scorecard import Scorecard, aggregate
+
+
+def score_question(compiled: CompiledInterview, item: AnsweredQuestion, scorer: Scorer
+                   ) -> QuestionScore | None:
+    """One question's raw score from ``scorer``; None when the candidate said nothing.
+
+    The engine already scored every answer offline for its own decisions: for a question
+    taken from a session record, the offline scorer reuses that score.
+    """
+    if scorer is OFFLINE and item.facts is not None:  # taken from a session record
+        return item.engine_score
+    if not item.answers:
+        return None
+    iv = compiled.interview
+    return scorer.score(item, Rubric(iv.competency(item.competency), iv.scale))
+
+
+def score_session(compiled: CompiledInterview, answered: Sequence[AnsweredQuestion],
+                  session: SessionFacts, *, scorer: Scorer = OFFLINE,
+                  scores: Mapping[int, QuestionScore] | None = None,
+                  created_at: str | None = None) -> Scorecard:
+    """Score every answered question and aggregate them into a ``Scorecard``.
+
+    ``scores`` are per-question scores already made (by question number), e.g. a judge's
+    results that arrived while the session ran; the rest are scored by ``scorer``.
+    """
+    scored: list[tuple[AnsweredQuestion, QuestionScore | None]] = []
+    for item in answered:
+        given = None if scores is None else scores.get(item.number)
+        scored.append((item, given if given is not None
+                       else score_question(compiled, item, scorer)))
+    return aggregate(compiled, session, scored, created_at=created_at)

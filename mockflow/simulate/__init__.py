@@ -1,0 +1,1 @@
+"""Simulated candidates: personas, persona files, expectations, the runner."""
