@@ -141,11 +141,11 @@ def test_score_is_monotone_in_coverage() -> None:
 
 
 def test_a_very_short_answer_cannot_score_high() -> None:
-    short = "TTL, invalidate, stampede."
+    short = "Set a TTL, then invalidate on writes and avoid a stampede."
     assert len(words(short)) < SHORT_WORDS
     result = score(CACHE, short)
     assert result.score == 3
-    assert "Capped" in result.rationale
+    assert "capped at the middle" in result.rationale
 
 
 def test_follow_up_answers_count_toward_the_same_question() -> None:
@@ -165,14 +165,22 @@ def test_alternatives_are_or() -> None:
 
 
 def test_partial_credit_needs_words_the_question_did_not_say() -> None:
-    q = question(("request coalescing",), ("price feed",), text="How would you cache prices?")
-    # "coalescing" alone is half of the phrase and not a question word: partial credit
-    partial = score(q, "I think coalescing is the main thing I would look at for this one.")
-    assert partial.partial == ("request coalescing",)
+    q = question(("coalesce concurrent requests",), ("price feed refresh",),
+                 text="How would you cache prices?")
+    # two of the phrase's three content words, none of them the question's: partial credit
+    partial = score(q, "I think coalescing the requests is the main thing I would look at.")
+    assert partial.partial == ("coalesce concurrent requests",)
     assert partial.evidence
-    # "price" is in the question: echoing it earns nothing
-    echo = score(q, "The prices would be cached somewhere and that is about it for me here.")
+    # "price" is in the question: echoing it (plus one more word) earns nothing
+    echo = score(q, "The prices would be cached with a refresh and that is about it for me.")
     assert echo.partial == () and echo.covered == ()
+
+
+def test_one_generic_word_never_earns_partial_credit() -> None:
+    """Old scorer: "error" alone was half of "error rate" and earned half a point."""
+    q = question(("error rate",), ("first responder",), text="What do you watch?")
+    result = score(q, "When an error shows up I look at it first, then I decide what to do.")
+    assert result.partial == () and result.covered == ()
 
 
 def test_anchor_mapping_follows_uneven_anchors() -> None:
@@ -195,7 +203,7 @@ def test_other_scales() -> None:
 
 def test_question_without_key_points_is_not_observed() -> None:
     result = score(question(), "A long and thoughtful answer with many words in it, really.")
-    assert result.score is None and "no key points" in result.rationale
+    assert result.score is None and "no key points or example answers" in result.rationale
 
 
 def test_long_unpunctuated_transcript_quotes_a_window_of_it() -> None:
@@ -219,7 +227,7 @@ def test_strong_examples_outscore_weak_ones_on_average(path: Path) -> None:
     iv = load_interview(path).interview
     strong, weak = [], []
     for q in iv.questions:
-        rubric = Rubric(iv.competency(q.competency), iv.scale)
+        rubric = Rubric(iv.competency(q.competency), iv.scale, iv.questions)
         if q.examples.strong and q.examples.weak:
             for bucket, text in ((strong, q.examples.strong), (weak, q.examples.weak)):
                 bucket.append(OFFLINE.score(AnsweredQuestion.of(q, [text]), rubric).score
@@ -252,9 +260,9 @@ def test_calibration_agreement_does_not_regress(path: Path) -> None:
     for item in data["answers"]:
         q = iv.question(item["question"])
         result = OFFLINE.score(AnsweredQuestion.of(q, [item["answer"]]),
-                               Rubric(iv.competency(q.competency), iv.scale))
+                               Rubric(iv.competency(q.competency), iv.scale, iv.questions))
         assert all(quote in item["answer"] for quote in result.evidence)
         gold.append(item["score"])
         pred.append(iv.scale.min if result.score is None else result.score)
-    assert within_one(gold, pred) >= 0.6
-    assert spearman(gold, pred) > 0.15
+    assert within_one(gold, pred) >= 0.8
+    assert spearman(gold, pred) > 0.55

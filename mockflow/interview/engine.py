@@ -150,7 +150,7 @@ def _plan_for(compiled: CompiledInterview) -> _Plan:
         pools=tuple(pools),
         level_of={q.id: levels.index(q.level) if q.level in levels else start
                   for q in iv.questions},
-        rubrics={c.id: Rubric(c, iv.scale) for c in iv.competencies},
+        rubrics={c.id: Rubric(c, iv.scale, iv.questions) for c in iv.competencies},
         planned=tuple(len(s.questions) if s.is_fixed else min(s.pick or 0, len(p))
                       for s, p in zip(iv.stages, pools, strict=True)),
         titles=tuple(s.title or s.id for s in iv.stages),

@@ -22,10 +22,13 @@ SOURCE_OFFLINE = "offline"
 
 @dataclass(frozen=True, slots=True)
 class Rubric:
-    """What a question is scored against: its competency (anchors) and the scale."""
+    """What a question is scored against: its competency (anchors), the scale and the
+    interview's questions (their written examples are the reference answers; empty: only
+    the scored question's own)."""
 
     competency: Competency
     scale: Scale
+    questions: tuple[Question, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,9 @@ Rules, in order:
 - a phrase matches when its stems appear in order with at most one filler word between
   neighbours (``one request refills`` matches "let one request refill it");
 - compounds match written together or apart (``tradeoff`` ↔ ``trade-off``);
-- a key point's phrases are alternatives: any one matches the point.
+- a key point's phrases are alternatives: any one matches the point;
+- only the candidate's own words count: ``Answer.mask`` takes out tokens that repeat what
+  the interviewer said (``mockflow.scoring.echo``), and they match nothing.
 """
 
 from __future__ import annotations
@@ -26,9 +28,12 @@ from functools import lru_cache
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n\s*")
+# between two words, any of these starts a new segment (a clause or a list item)
+_SEGMENT_BREAK = re.compile(r"[,;:.!?\n•*()\"“”]|\s[-–—]+\s")
 _CLITICS = frozenset({"d", "ll", "s", "re", "ve", "m"})
 ARTICLES = frozenset({"a", "an", "the"})  # ignored on both sides: "add a column" = "add the column"
 
+PARTIAL_MIN_WORDS = 2  # a partial match needs this many content words: one never does
 MAX_GAP = 1  # filler words allowed between neighbouring words of a phrase
 MIN_STEM = 3  # the stemmer never leaves fewer letters than this
 MIN_JOINED = 5  # a one-word phrase matches two written-apart words only from this length
@@ -174,15 +179,17 @@ class Answer:
     call, on the engine's hot path.
     """
 
-    __slots__ = ("texts", "stems", "words", "sentence_of", "sentences", "word_count",
-                 "_where", "_by_word")
+    __slots__ = ("texts", "stems", "words", "sentence_of", "segment_of", "sentences",
+                 "word_count", "spoken", "masked", "_where", "_by_word")
 
     def __init__(self, texts: Sequence[str]) -> None:
         self.texts = tuple(texts)
         stems_: list[str] = []
         words_: list[str] = []
         sentence_of: list[int] = []
+        segment_of: list[int] = []
         sentences: list[Sentence] = []
+        segment = -1
         where: dict[str, list[int]] = {}
         count = 0
         for a_i, text in enumerate(self.texts):
@@ -198,8 +205,18 @@ class Answer:
             for s0, s1 in spans:
                 first = len(stems_)
                 sid = len(sentences)
-                for word in _WORD.findall(source, s0, s1):
+                breaks = [b.start() for b in _SEGMENT_BREAK.finditer(source, s0, s1)]
+                b_i = 0
+                segment += 1  # a sentence starts a segment
+                for m in _WORD.finditer(source, s0, s1):
+                    word = m.group()
                     count += 1
+                    start = m.start()
+                    if b_i < len(breaks) and breaks[b_i] < start:
+                        if stems_ and len(stems_) > first:
+                            segment += 1
+                        while b_i < len(breaks) and breaks[b_i] < start:
+                            b_i += 1
                     if not lowered or "'" in word or "’" in word:
                         word = _clean(word)
                     if not word or word in ARTICLES:
@@ -209,15 +226,40 @@ class Answer:
                     stems_.append(st)
                     words_.append(word)
                     sentence_of.append(sid)
+                    segment_of.append(segment)
                 if len(stems_) > first:
                     sentences.append(Sentence(a_i, s0, s1, first, len(stems_) - 1))
         self.stems = stems_
         self.words = words_
         self.sentence_of = sentence_of
+        self.segment_of = segment_of
         self.sentences = tuple(sentences)
         self.word_count = count
+        self.spoken: tuple[str, ...] = tuple(stems_)  # every token's stem, masked or not
+        self.masked: frozenset[int] = frozenset()
         self._where = where
         self._by_word: dict[str, list[int]] | None = None
+
+    def mask(self, indices: Iterable[int]) -> None:
+        """Take tokens out of matching: they are not the candidate's own words. A masked
+        token matches nothing, so no key point, partial credit or quote rests on it."""
+        masked = frozenset(i for i in indices if 0 <= i < len(self.stems))
+        if not masked:
+            return
+        self.masked = self.masked | masked
+        for i in masked:
+            self.stems[i] = ""
+            self.words[i] = ""
+        self._where = {}
+        for i, st in enumerate(self.stems):
+            if st:
+                self._where.setdefault(st, []).append(i)
+        self._by_word = None
+
+    @property
+    def own_words(self) -> int:
+        """Tokens (articles aside) that are the candidate's own words."""
+        return len(self.stems) - len(self.masked)
 
     def offsets(self, sid: int) -> list[tuple[int, int]]:
         """Character offsets of each token of sentence ``sid`` (in token order)."""
@@ -245,6 +287,8 @@ class Answer:
         last = len(words_) - 1
         for k in range(2, len(word) - 1):
             for i in self._by_word.get(word[:k], ()):
+                if i >= last or not words_[i + 1]:
+                    continue
                 if i < last and sentence_of[i + 1] == sentence_of[i] and \
                         stem(words_[i] + words_[i + 1]) == target and not self.negated(i):
                     return i, i + 1
@@ -295,8 +339,9 @@ class Answer:
 
     def find_partial(self, point: Point, known: frozenset[str]) -> int | None:
         """Token index of a partial match: at least half (and at least one) of a multi-word
-        phrasing's content words, other than words of the question itself (``known``), in
-        one sentence. None when no phrasing qualifies."""
+        phrasing's content words, other than words the interviewer used (``known``), in one
+        sentence, and never fewer than ``PARTIAL_MIN_WORDS`` (one generic word such as
+        "error" or "first" earns nothing). None when no phrasing qualifies."""
         where = self._where
         sentence_of = self.sentence_of
         for phrase in point.phrases:
@@ -305,7 +350,9 @@ class Answer:
             content = [s for s in phrase.stems if s not in STOPWORDS and s not in known]
             if not content:
                 continue
-            need = max(1, (len(content) + 1) // 2)
+            need = max(PARTIAL_MIN_WORDS, (len(content) + 1) // 2)
+            if len(content) < need:
+                continue
             found: dict[int, set[str]] = {}
             first: dict[int, int] = {}
             for s in content:

@@ -28,7 +28,7 @@ def score_question(compiled: CompiledInterview, item: AnsweredQuestion, scorer: 
     if not item.answers:
         return None
     iv = compiled.interview
-    return scorer.score(item, Rubric(iv.competency(item.competency), iv.scale))
+    return scorer.score(item, Rubric(iv.competency(item.competency), iv.scale, iv.questions))
 
 
 def score_session(compiled: CompiledInterview, answered: Sequence[AnsweredQuestion],

@@ -1,0 +1,247 @@
+"""The reference-answer component: how close an answer is to a question's graded examples.
+
+Every question may carry written ``examples`` (strong, average, weak). The offline
+scorer compares the candidate's own words with them, and with the other questions'
+examples (off-topic references), and turns the similarities into a position on the
+scale. Plain Python, deterministic, no model:
+
+- **features**: content-word stems (function words dropped) and pairs of neighbouring
+  content stems within a sentence, so "drop that key" and "key drop" differ;
+- **weights**: TF-IDF over the interview's examples (``1 + log tf`` times
+  ``log((N + 1) / (df + 1)) + 1``); a word no example uses carries no information about
+  the level and is ignored, so padding an answer with unrelated words changes nothing;
+- **similarity**: cosine between the answer and each example;
+- **level**: a similarity-weighted vote of the references, sharpened by a temperature
+  (``TEMPERATURE``): strong = top of the scale, average = the middle, weak = a quarter of
+  the way up, other questions' examples (the nearest one) = the bottom.
+
+**No circular scoring.** Simulated candidates speak the examples. ``reproduced`` finds
+an example the answer repeats (one of its sentences of six or more words nearly word for
+word, or most of it); the offline scorer then leaves the examples out for that answer
+and scores it on key points alone. Leaving out only the repeated example would not do:
+a question's three examples are graded against each other, and without the strong one
+nothing marks the top of the scale, so the strong persona would be compared with the
+average and weak answers and scored as unlike either.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from mockflow.format.model import Question
+from mockflow.scoring.matching import Answer
+
+GRADES = ("strong", "average", "weak")
+# where each grade's example sits on the scale, as a fraction from min to max
+GRADE_POSITION = {"strong": 1.0, "average": 0.5, "weak": 0.25}
+OFF_TOPIC_POSITION = 0.0
+TEMPERATURE = 0.02  # softmax temperature over cosine similarities
+RELEVANT_WORDS = 2  # a sentence sharing fewer words with the question's examples is an aside
+FLOOR = 0.15  # a reference must be at least this similar to outvote 'like no example'
+SOURCE_GRAMS = 3  # word triples compared to find an example the answer reproduces
+SOURCE_SENTENCE_GRAMS = 4  # an example sentence counts from this many triples (6+ words)
+SOURCE_SENTENCE_SHARE = 0.9  # ... and is reproduced when this share of them is said
+SOURCE_EXAMPLE_SHARE = 0.75  # or when this share of the whole example's triples is said
+
+_FUNCTION = (
+    "a an the and or but of to in on at for with by from as into onto about over under is"
+    " are was were be been being it its this that these those there their them they we our"
+    " you your i me my he she his her what how when where which who why would could should"
+    " will can do does did not no so if then than just also some any all more most very"
+    " im yes yeah okay ok um uh well really like know think say said get got go going make"
+    " made thing things way one two here now up out because while after before until since"
+    " though through only still even too again each every other such own same both few"
+    " much many have has had am let us thinking thought says saying gets getting goes went"
+    " gone making makes doing done having"
+)
+# numbers are specifics that differ between equally good answers ("two minutes", "a
+# million rows"): they don't make two answers alike (key points may still name them)
+_NUMBERS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen"
+    " fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy"
+    " eighty ninety hundred hundreds thousand thousands million millions billion half"
+    " dozen dozens"
+)
+FUNCTION_WORDS = frozenset(_FUNCTION.split()) | frozenset(_NUMBERS.split())
+"""Words that carry grammar, not content (also used by the list rule)."""
+
+
+def is_function(word: str) -> bool:
+    """A word that carries grammar or a number, not content (matched as written, so
+    "owner" isn't taken for "own")."""
+    return word in FUNCTION_WORDS or word.isdigit()
+
+
+def features(answer: Answer, skip: frozenset[int] = frozenset()
+             ) -> dict[int, Counter[str]]:
+    """Content stems and neighbouring pairs of an answer, per sentence (token indices in
+    ``skip`` are not the candidate's own words and don't count)."""
+    out: dict[int, Counter[str]] = {}
+    prev: str | None = None
+    prev_sentence = -1
+    words, stems, sentence_of = answer.words, answer.stems, answer.sentence_of
+    counts: Counter[str] = Counter()
+    for i in range(len(stems)):
+        sentence = sentence_of[i]
+        if sentence != prev_sentence:
+            prev, prev_sentence = None, sentence
+            counts = out.setdefault(sentence, Counter())
+        st = stems[i]
+        if not st or i in skip or is_function(words[i]):
+            continue
+        counts[st] += 1
+        if prev is not None:
+            counts[prev + " " + st] += 1
+        prev = st
+    return out
+
+
+def total(per_sentence: dict[int, Counter[str]], keep: Iterable[int] | None = None
+          ) -> Counter[str]:
+    out: Counter[str] = Counter()
+    for sid in (per_sentence if keep is None else keep):
+        out.update(per_sentence[sid])
+    return out
+
+
+def trigrams(seq: Sequence[str]) -> frozenset[tuple[str, ...]]:
+    n = SOURCE_GRAMS
+    return frozenset(tuple(seq[i:i + n]) for i in range(len(seq) - n + 1))
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    question_id: str
+    grade: str
+    weights: dict[str, float]
+    norm: float
+    grams: frozenset[tuple[str, ...]]
+    sentence_grams: tuple[frozenset[tuple[str, ...]], ...]
+
+    def reproduced_by(self, said: frozenset[tuple[str, ...]]) -> bool:
+        """The answer repeats this example (a simulated candidate reading it out)."""
+        if self.grams and len(self.grams & said) >= SOURCE_EXAMPLE_SHARE * len(self.grams):
+            return True
+        return any(len(g) >= SOURCE_SENTENCE_GRAMS
+                   and len(g & said) >= SOURCE_SENTENCE_SHARE * len(g)
+                   for g in self.sentence_grams)
+
+
+@dataclass(frozen=True, slots=True)
+class Similarity:
+    """The reference component's verdict for one answer."""
+
+    position: float  # 0..1 on the scale
+    similarities: tuple[tuple[str, float], ...]  # grade -> cosine, own examples used
+    off_topic: float  # cosine with the nearest other question's example
+    nearest: str  # the grade (or "off-topic") with the highest similarity
+    evidence: tuple[int, ...]  # sentence ids that share most with the nearest example
+
+
+class ReferenceSet:
+    """Every example of an interview's questions, weighted for comparison."""
+
+    __slots__ = ("_examples", "_idf", "_postings", "_by_question")
+
+    def __init__(self, questions: Iterable[Question]) -> None:
+        raw: list[tuple[str, str, Answer]] = []
+        for q in questions:
+            for grade in GRADES:
+                text = q.examples.get(grade)
+                if text and text.strip():
+                    raw.append((q.id, grade, Answer((text,))))
+        counted = [total(features(a)) for _, _, a in raw]
+        df: Counter[str] = Counter()
+        for c in counted:
+            df.update(c.keys())
+        n = len(raw)
+        self._idf = {t: math.log((n + 1) / (d + 1)) + 1.0 for t, d in df.items()}
+        self._examples: list[Example] = []
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        self._by_question: dict[str, list[int]] = {}
+        for k, ((qid, grade, answer), c) in enumerate(zip(raw, counted, strict=True)):
+            weights = self._weigh(c)
+            norm = math.sqrt(sum(v * v for v in weights.values()))
+            by_sentence: dict[int, list[str]] = {}
+            for i, st in enumerate(answer.stems):
+                by_sentence.setdefault(answer.sentence_of[i], []).append(st)
+            self._examples.append(Example(
+                qid, grade, weights, norm, trigrams(answer.stems),
+                tuple(trigrams(s) for s in by_sentence.values())))
+            for t, w in weights.items():
+                self._postings.setdefault(t, []).append((k, w))
+            self._by_question.setdefault(qid, []).append(k)
+
+    def _weigh(self, counts: Counter[str]) -> dict[str, float]:
+        idf = self._idf
+        return {t: (1.0 + math.log(n)) * idf[t] for t, n in counts.items() if t in idf}
+
+    def _vocab(self, own: Sequence[int]) -> frozenset[str]:
+        return frozenset(t for k in own for t in self._examples[k].weights)
+
+    def has_examples(self, question_id: str) -> bool:
+        return question_id in self._by_question
+
+    def reproduced(self, question_id: str, answer: Answer) -> tuple[str, ...]:
+        """The grades of this question's examples that the answer repeats (a simulated
+        candidate speaking them)."""
+        said = trigrams(answer.spoken)
+        return tuple(self._examples[k].grade for k in self._by_question.get(question_id, ())
+                     if self._examples[k].reproduced_by(said))
+
+    def compare(self, question_id: str, answer: Answer, skip: frozenset[int]
+                ) -> Similarity | None:
+        """Where the answer's own words sit among the question's examples; None when the
+        question has no example to compare with."""
+        own = self._by_question.get(question_id, [])
+        used = list(own)
+        if not used:
+            return None
+        per_sentence = features(answer, skip)
+        # a sentence sharing fewer than RELEVANT_WORDS words with this question's examples
+        # is an aside ("sorry, my dog is barking", "surely that's a five"): it doesn't count
+        vocab = self._vocab(own)
+        relevant = [sid for sid, c in per_sentence.items()
+                    if sum(1 for t in c if t in vocab and " " not in t) >= RELEVANT_WORDS]
+        counts = total(per_sentence, relevant)
+        weights = self._weigh(counts)
+        norm = math.sqrt(sum(v * v for v in weights.values()))
+        dots: dict[int, float] = {}
+        for t, w in weights.items():
+            for k, wk in self._postings[t]:
+                dots[k] = dots.get(k, 0.0) + w * wk
+        mine = set(own)
+
+        def cos(k: int) -> float:
+            ex = self._examples[k]
+            return dots.get(k, 0.0) / (norm * ex.norm) if norm and ex.norm else 0.0
+
+        sims = [(self._examples[k].grade, cos(k)) for k in used]
+        off = max((cos(k) for k in dots if k not in mine), default=0.0)
+        votes = [(GRADE_POSITION[g], s) for g, s in sims] + [(OFF_TOPIC_POSITION, off)]
+        if FLOOR:
+            votes.append((OFF_TOPIC_POSITION, FLOOR))
+        top = max(s for _, s in votes)
+        if norm == 0.0 or top <= 0.0:  # shares no word with any example
+            position = OFF_TOPIC_POSITION
+        else:
+            ws = [(p, math.exp((s - top) / TEMPERATURE)) for p, s in votes]
+            position = sum(p * w for p, w in ws) / sum(w for _, w in ws)
+        best_grade, best = max(sims, key=lambda gs: gs[1])
+        nearest = best_grade if best >= off and best > 0 else "off-topic"
+        evidence: tuple[int, ...] = ()
+        if nearest != "off-topic":
+            ex = self._examples[next(k for k in used if self._examples[k].grade == best_grade)]
+            share: dict[int, float] = {}
+            for t, w in weights.items():
+                ew = ex.weights.get(t)
+                if ew:
+                    for sid in relevant:
+                        if per_sentence[sid].get(t):
+                            share[sid] = share.get(sid, 0.0) + w * ew
+            ranked = sorted(share, key=lambda sid: (-share[sid], sid))[:2]
+            evidence = tuple(sorted(ranked))
+        return Similarity(position, tuple(sims), off, nearest, evidence)
