@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,8 @@ VALIDATOR = Draft202012Validator(SCHEMA)
 ANCHORS = "[{score: 1, behaviour: a}, {score: 5, behaviour: b}]"
 
 
-def build(weights: tuple[float, float] = (1, 1), adjustment: float = 1.0) -> CompiledInterview:
+def build(weights: tuple[float, float] = (1, 1), adjustment: float = 1.0, scoring: str = ""
+          ) -> CompiledInterview:
     questions = "\n".join(
         f"  - {{id: {c}-{lv}, competency: {c}, level: {lv}, text: 'Q {c} {lv}?',"
         f" key_points: [alpha, bravo]}}"
@@ -54,7 +56,7 @@ def build(weights: tuple[float, float] = (1, 1), adjustment: float = 1.0) -> Com
         stages:
           - {{id: all, pick: 4, competencies: [design, debug]}}
         questions:
-        """) + questions + "\n"
+        """) + questions + "\n" + scoring
     result = check_bytes(text.encode(), "card.yaml")
     assert result.compiled is not None, [p.message for p in result.errors]
     return result.compiled
@@ -133,18 +135,99 @@ def test_competency_mean_and_weighted_overall() -> None:
                                ("design-mid", "I'd use alpha here."))
 
 
-def test_not_observed_competencies_and_overall() -> None:
+def unanswered(number: int, qid: str, outcome: QuestionOutcome) -> QuestionRecord:
+    """A question asked and then skipped, left silent, cut off or left: nothing said."""
+    comp, level = qid.split("-")
+    return QuestionRecord(
+        number=number, question_id=qid, stage_id="all", competency=comp, level=level,
+        ladder_level=level, borrowed=False, asked_at=10.0 * number, budget=180.0,
+        prompts=(f"Q {comp} {level}?",), outcome=outcome, closed_at=10.0 * number + 5,
+        ladder_after=level)
+
+
+def test_only_a_competency_never_asked_is_not_observed() -> None:
     compiled = build()
-    card = score_record(compiled, session(compiled, record(1, "design-mid", 3),
-                                             record(2, "debug-mid", None)))
+    card = score_record(compiled, session(compiled, record(1, "design-mid", 3)))
     data = card.to_dict()
     debug = data["competencies"][1]
     assert debug == {"id": "debug", "name": "Debugging", "weight": 1.0, "score": None,
-                     "not_observed": True, "observations": 0, "evidence": []}
-    assert data["overall"] == {"score": 3.0, "not_observed": False}
-    assert data["questions"][1]["not_observed"] is True
-    nothing = score_record(compiled, session(compiled, record(1, "debug-mid", None)))
+                     "not_observed": True, "observations": 0, "not_answered": 0,
+                     "questions": 0, "evidence": []}
+    assert data["overall"] == {"score": 3.0, "not_observed": False, "questions": 1,
+                               "competencies": 1}
+    nothing = score_record(compiled, session(compiled))
     assert nothing.overall is None and nothing.to_dict()["overall"]["not_observed"] is True
+
+
+@pytest.mark.parametrize("outcome", [QuestionOutcome.SKIPPED, QuestionOutcome.MOVED_ON,
+                                     QuestionOutcome.TIME_UP, QuestionOutcome.STOPPED])
+def test_a_question_asked_and_not_answered_counts_at_the_minimum(
+        outcome: QuestionOutcome) -> None:
+    """Old scorecard: the skipped competency was "not observed" and dropped from the
+    overall, so skipping a question raised the overall score (3.0 here instead of 2.0)."""
+    compiled = build()
+    card = score_record(compiled, session(compiled, record(1, "design-mid", 3),
+                                          unanswered(2, "debug-mid", outcome)))
+    data = card.to_dict()
+    debug = data["competencies"][1]
+    assert debug["score"] == 1.0 and debug["not_observed"] is False
+    assert (debug["observations"], debug["not_answered"], debug["questions"]) == (0, 1, 1)
+    assert data["overall"] == {"score": 2.0, "not_observed": False, "questions": 2,
+                               "competencies": 2}
+    q = data["questions"][1]
+    assert q["not_answered"] is True and q["score"] == 1.0 and q["raw_score"] is None
+    assert q["rationale"].startswith("Not answered (")
+    VALIDATOR.validate(data)
+
+
+def test_skipping_never_beats_answering_badly() -> None:
+    compiled = build()
+    answered = score_record(compiled, session(compiled, record(1, "design-mid", 4),
+                                              record(2, "debug-mid", 1)))
+    skipped = score_record(compiled, session(compiled, record(1, "design-mid", 4),
+                                             unanswered(2, "debug-mid",
+                                                        QuestionOutcome.SKIPPED)))
+    assert answered.overall is not None and skipped.overall is not None
+    assert skipped.overall <= answered.overall
+
+
+def test_a_question_still_open_counts_for_nothing_yet() -> None:
+    compiled = build()
+    still = replace(unanswered(2, "debug-mid", QuestionOutcome.SKIPPED), outcome=None,
+                    closed_at=None)
+    data = score_record(compiled, SessionRecord(
+        interview=compiled.ref, seed=1, ladder_start="mid",
+        questions=(record(1, "design-mid", 3), still), nudges={}, end_reason=None,
+        elapsed=30.0, wrap_up_at=None, stages=(("all", 4, 2),))).to_dict()
+    assert data["competencies"][1]["not_observed"] is True
+    assert data["questions"][1]["not_answered"] is False
+    assert data["questions"][1]["score"] is None
+    assert data["overall"]["score"] == 3.0
+
+
+def with_hint_penalty(penalty: float) -> CompiledInterview:
+    return build(scoring=f"scoring: {{hint_penalty: {penalty}}}\n")
+
+
+def test_hints_are_recorded_and_an_optional_penalty_applies() -> None:
+    hinted = replace(record(1, "design-mid", 4), hints=(0, 1))
+    plain = build()
+    data = score_record(plain, session(plain, hinted)).to_dict()
+    assert data["hint_penalty"] == 0 and data["hints_used"] == 2
+    assert data["questions"][0]["hints_used"] == [0, 1]
+    assert data["questions"][0]["hint_penalty"] == 0 and data["questions"][0]["score"] == 4
+    penalised = with_hint_penalty(0.5)
+    assert penalised.interview.scoring.hint_penalty == 0.5
+    data = score_record(penalised, session(penalised, hinted)).to_dict()
+    q = data["questions"][0]
+    assert q["hint_penalty"] == 1.0 and q["score"] == 3.0 and q["raw_score"] == 4
+    assert "Hint penalty: -1 for 2 hints." in q["rationale"]
+    assert data["hint_penalty"] == 0.5 and data["competencies"][0]["score"] == 3.0
+    VALIDATOR.validate(data)
+    # never below the scale minimum
+    low = replace(record(1, "design-mid", 2), hints=(0, 1))
+    big = with_hint_penalty(5)
+    assert score_record(big, session(big, low)).to_dict()["questions"][0]["score"] == 1.0
 
 
 # --------------------------------------------------------------------------- the gate
@@ -329,5 +412,6 @@ def test_a_raw_minimum_adjusted_above_it_needs_a_quote() -> None:
     compiled = build()
     s = session(compiled, record(1, "design-senior", 1, quote="nothing relevant"))
     q = score_record(compiled, s).questions[0]
-    assert q.score is not None and q.score.score is None and q.adjusted is None
-    assert "no verbatim evidence" in q.score.rationale
+    # no score without a quote: it counts as not answered, at the scale minimum
+    assert q.score is not None and q.score.score is None and q.adjusted == 1
+    assert q.not_answered and "no verbatim evidence" in q.score.rationale

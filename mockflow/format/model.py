@@ -25,6 +25,7 @@ DEFAULT_NUDGE_AT = float(_d("timing", "nudge_at"))
 DEFAULT_MAX_FOLLOW_UPS = int(_d("questions", "[]", "max_follow_ups"))
 DEFAULT_WEIGHT = float(_d("competencies", "[]", "weight"))
 DEFAULT_LEVEL_ADJUSTMENT = float(_d("ladder", "level_adjustment"))
+DEFAULT_HINT_PENALTY = float(_d("scoring", "hint_penalty"))
 DEFAULT_LANGUAGE = str(_d("interviewer", "language"))
 DEFAULT_TOOL_TIMEOUT_S = float(_d("tools", "[]", "http", "timeout_s"))
 DEFAULT_MAX_RESPONSE_BYTES = int(_d("tools", "[]", "http", "max_response_bytes"))
@@ -170,6 +171,13 @@ class Ladder:
 
 
 @dataclass(frozen=True, slots=True)
+class Scoring:
+    """How the scorecard totals questions (``scoring:`` in the file)."""
+
+    hint_penalty: float = DEFAULT_HINT_PENALTY  # points off per hint given, after adjustment
+
+
+@dataclass(frozen=True, slots=True)
 class Stage:
     id: str
     title: str | None = None
@@ -273,6 +281,7 @@ class Interview:
     timing: Timing = field(default_factory=Timing)
     tools: tuple[HttpTool, ...] = ()
     expect: Expectations = field(default_factory=Expectations)
+    scoring: Scoring = field(default_factory=Scoring)
     version: int = 1
     questions_by_id: Mapping[str, Question] = field(
         default_factory=dict, repr=False, compare=False, hash=False
@@ -475,6 +484,8 @@ def build_interview(data: Mapping[str, Json]) -> Interview:
         questions=questions,
         tools=tuple(_tool(t) for t in data.get("tools", ())),
         expect=_expect(data.get("expect", {})),
+        scoring=Scoring(hint_penalty=float(data.get("scoring", {}).get(
+            "hint_penalty", DEFAULT_HINT_PENALTY))),
         questions_by_id={q.id: q for q in questions},
         competencies_by_id={c.id: c for c in competencies},
     )

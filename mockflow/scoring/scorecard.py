@@ -16,8 +16,17 @@ Rules (docs/scoring.md has the worked example):
   the scale. So all 5s on questions one level below the role become 4s and can't beat
   4s at or above it. The ladder uses raw scores; competency scores, the overall score and
   ``expect`` ranges use adjusted ones.
-- A competency's score is the mean of its observed questions' adjusted scores; the
-  overall score is the mean of the observed competencies weighted by their ``weight``.
+- Hints: with ``scoring.hint_penalty`` > 0, each hint given takes that many points off
+  the question's adjusted score (never below the scale minimum). Hints are recorded per
+  question either way.
+- Totals can't be gamed by not answering: a question that was asked and then skipped,
+  left silent, cut off by time or left when the candidate stopped, with no score, is
+  "not answered" and counts at the scale minimum for its competency. Only a competency
+  that was never asked is "not observed". A question still open (an interrupted
+  session) counts for nothing yet.
+- A competency's score is the mean of its counted questions (scored and not answered);
+  the overall score is the mean of the competencies asked, weighted by their ``weight``.
+  Both say how many questions they rest on.
 
 ``Scorecard.to_json()`` is deterministic (sorted keys, rounded numbers): same seed and
 inputs give byte-identical output. The one wall-clock value, ``timestamps.created_at``,
@@ -73,11 +82,22 @@ def gate(score: QuestionScore | None, answers: Sequence[str], scale: Scale, *,
     return replace(score, score=value, evidence=evidence)
 
 
+NOT_ANSWERED = {
+    "skipped": "skipped",
+    "moved_on": "nothing said before the interviewer moved on",
+    "time_up": "cut off by time",
+    "stopped": "the candidate stopped the interview",
+    "answered": "nothing scorable was said",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class QuestionResult:
     item: AnsweredQuestion
     score: QuestionScore | None  # after the gate
     adjustment: float
+    penalty: float = 0.0  # points taken off for hints (after the adjustment)
+    floor: float | None = None  # the scale minimum, when the question counts unanswered
 
     @property
     def raw(self) -> float | None:
@@ -85,8 +105,16 @@ class QuestionResult:
 
     @property
     def adjusted(self) -> float | None:
+        """The question's score in the totals: raw + level adjustment - hint penalty, the
+        scale minimum when it was asked and not answered, None while it is still open."""
         raw = self.raw
-        return None if raw is None else raw + self.adjustment
+        if raw is None:
+            return self.floor
+        return raw + self.adjustment - self.penalty
+
+    @property
+    def not_answered(self) -> bool:
+        return self.raw is None and self.floor is not None
 
     def to_dict(self) -> dict[str, Any]:
         item, score = self.item, self.score
@@ -102,10 +130,12 @@ class QuestionResult:
             "outcome": None if item.outcome == "open" else item.outcome,
             "raw_score": _r(self.raw),
             "adjustment": _r(self.adjustment),
+            "hint_penalty": _r(self.penalty),
             "score": _r(self.adjusted),
             "not_observed": self.raw is None,
+            "not_answered": self.not_answered,
             "evidence": [] if score is None else list(score.evidence),
-            "rationale": "Not answered." if score is None else score.rationale,
+            "rationale": self._rationale(),
             "source": None if score is None else score.source,
             "covered": [] if score is None else list(score.covered),
             "partial": [] if score is None else list(score.partial),
@@ -126,6 +156,22 @@ class QuestionResult:
         }
 
 
+    def _rationale(self) -> str:
+        score = self.score
+        if self.not_answered:
+            why = NOT_ANSWERED.get(self.item.outcome, "not answered")
+            base = f"Not answered ({why}): counts as the scale minimum."
+            return base if score is None else f"{base} {score.rationale}"
+        if score is None:
+            return "Not answered yet."
+        if self.penalty:
+            hints = len(self.item.hints) or len(self.item.facts.hint_indices
+                                                if self.item.facts else ())
+            return (f"{score.rationale} Hint penalty: -{self.penalty:g} for"
+                    f" {hints} hint{'s' if hints != 1 else ''}.")
+        return score.rationale
+
+
 _NO_FACTS = QuestionFacts(stage="", ladder_level="", borrowed=False, follow_ups=0,
                           hint_indices=(), repeats=0, clarifications=0, asked_at=0.0,
                           closed_at=None, budget=0.0, nudged_at=None, speaking_seconds=0.0,
@@ -138,12 +184,19 @@ class CompetencyResult:
     name: str
     weight: float
     score: float | None
-    observations: int
+    observations: int  # questions scored
     evidence: tuple[tuple[str, str], ...]  # (question id, verbatim quote)
+    not_answered: int = 0  # questions asked and not answered (counted at the minimum)
 
     @property
     def not_observed(self) -> bool:
+        """Never asked (or only a question still open)."""
         return self.score is None
+
+    @property
+    def questions(self) -> int:
+        """How many questions the score rests on."""
+        return self.observations + self.not_answered
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -153,6 +206,8 @@ class CompetencyResult:
             "score": _r(self.score),
             "not_observed": self.not_observed,
             "observations": self.observations,
+            "not_answered": self.not_answered,
+            "questions": self.questions,
             "evidence": [{"question": q, "quote": quote} for q, quote in self.evidence],
         }
 
@@ -202,7 +257,15 @@ class Scorecard:
             "scale": {"min": iv.scale.min, "max": iv.scale.max},
             "status": "complete" if self.complete else "in_progress",
             "end_reason": session.end_reason,
-            "overall": {"score": _r(self.overall), "not_observed": self.overall is None},
+            "overall": {
+                "score": _r(self.overall),
+                "not_observed": self.overall is None,
+                "questions": sum(c.questions for c in self.competencies
+                                 if c.score is not None and c.weight > 0),
+                "competencies": sum(1 for c in self.competencies
+                                    if c.score is not None and c.weight > 0),
+            },
+            "hint_penalty": _r(iv.scoring.hint_penalty),
             "adjustment": {
                 "role_level": iv.role.level if iv.role.level in iv.ladder.levels else None,
                 "points_per_level": _r(iv.ladder.level_adjustment),
@@ -239,22 +302,31 @@ def aggregate(compiled: CompiledInterview, session: SessionFacts,
     iv = compiled.interview
     scale = iv.scale
     results: list[QuestionResult] = []
+    per_hint = iv.scoring.hint_penalty
     for item, chosen in scored:
         adjustment = level_adjustment(iv, item.level)
         gated = gate(chosen, item.answers, scale, adjustment=adjustment)
+        penalty = 0.0
+        floor = None
         if gated is not None and gated.score is not None:
             adjusted = scale.clamp(gated.score + adjustment)
             adjustment = adjusted - gated.score
-        results.append(QuestionResult(item, gated, adjustment))
+            hints = len(item.facts.hint_indices) if item.facts is not None else len(item.hints)
+            penalty = min(per_hint * hints, adjusted - scale.min)
+        elif item.outcome != "open":
+            floor = float(scale.min)
+        results.append(QuestionResult(item, gated, adjustment, penalty, floor))
     comps: list[CompetencyResult] = []
     for comp in iv.competencies:
         mine = [r for r in results if r.item.competency == comp.id and r.adjusted is not None]
         values = [r.adjusted for r in mine if r.adjusted is not None]
         evidence = tuple((r.item.question.id, quote) for r in mine
                          if r.score is not None for quote in r.score.evidence)
+        unanswered = sum(1 for r in mine if r.not_answered)
         comps.append(CompetencyResult(
             comp.id, comp.name, comp.weight,
-            sum(values) / len(values) if values else None, len(values), evidence,
+            sum(values) / len(values) if values else None, len(values) - unanswered,
+            evidence, unanswered,
         ))
     observed = [c for c in comps if c.score is not None and c.weight > 0]
     weight = sum(c.weight for c in observed)
