@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from mockflow import __version__
+from mockflow.cli.calibrate import calibrate_command
 from mockflow.cli.common import ExitCode, out
 from mockflow.cli.run import invite, run_command
 from mockflow.cli.simulate import simulate_command, test_command
@@ -48,6 +49,7 @@ app.command()(invite)
 app.command("run")(run_command)
 app.command("simulate")(simulate_command)
 app.command("test")(test_command)
+app.command("calibrate")(calibrate_command)
 
 
 def run() -> None:

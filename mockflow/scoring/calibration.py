@@ -98,9 +98,10 @@ def parse_answers(raw: bytes, interview: Interview, path: str = "<answers>") -> 
     if not isinstance(name, str):
         add(("interview",) if "interview" in data else (),
             f"'interview' must name the interview's id ('{interview.id}')")
-    elif name != interview.id:
+    elif name != interview.id:  # nothing else can be checked against the wrong interview
         add(("interview",), f"these answers are for interview '{name}', but the interview"
                             f" given is '{interview.id}'; pass the matching interview file")
+        raise CalibrationFileError(path, problems)
     items = data.get("answers")
     if not isinstance(items, list) or not items:
         add(("answers",) if "answers" in data else (),

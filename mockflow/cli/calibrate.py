@@ -1,0 +1,121 @@
+"""``mockflow calibrate``: score hand-scored answers and report how well a judge agrees.
+
+The answers files' format is in docs/calibration.md; the statistics live in
+``mockflow.scoring.calibration``. Exit 0 when it ran, 1 only when ``--min-within-one``
+is given and missed, 2 for a usage or input problem (a bad answers file, a judge that
+isn't available).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from mockflow.cli.common import ExitCode, Format, err, load_or_exit, out, plural
+from mockflow.format.errors import InputError
+from mockflow.scoring.base import Scorer
+from mockflow.scoring.calibration import (
+    Agreement,
+    AnswersFile,
+    Calibration,
+    CalibrationFileError,
+    calibrate,
+    load_answers,
+)
+from mockflow.scoring.offline import OFFLINE
+
+
+class Judge(StrEnum):
+    offline = "offline"
+    llm = "llm"
+
+
+def judge_scorer(judge: Judge) -> Scorer:
+    """The scorer behind ``--judge``. Any object implementing the ``Scorer`` protocol plugs
+    in here; the LLM judge (issue #14) is not part of this build yet."""
+    if judge is Judge.offline:
+        return OFFLINE
+    err("mockflow: error: --judge llm needs the LLM judge (mockflow.scoring.judge), which"
+        " is not part of this build of mockflow; use --judge offline")
+    raise typer.Exit(ExitCode.USAGE)
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None or math.isnan(value) else f"{value:.{digits}f}"
+
+
+def _agreement_line(a: Agreement) -> str:
+    return (f"exact {_num(a.exact)}  within one {_num(a.within_one)}  MAE {_num(a.mae)}"
+            f"  Spearman {_num(a.spearman)}  QWK {_num(a.qwk)}")
+
+
+def text_report(result: Calibration, files: list[AnswersFile]) -> list[str]:
+    lines = [f"{result.interview}: {plural(result.overall.n, 'answer')} from"
+             f" {plural(len(files), 'file')}, judge {result.judge}",
+             "  " + _agreement_line(result.overall)]
+    width = max((len(name) for name, _ in (*result.by_competency, *result.by_kind)),
+                default=8)
+    for title, groups in (("per competency", result.by_competency),
+                          ("per kind", result.by_kind)):
+        lines.append(f"{title}:")
+        for name, a in groups:
+            lines.append(f"  {name:<{width}}  n={a.n:<3} " + _agreement_line(a))
+    lines.append(f"ordering (a higher hand score scored lower on the same question):"
+                 f" {plural(len(result.violations), 'violation')}")
+    for v in result.violations:
+        lines.append(f"  {v.question}: hand {v.higher.hand.score} scored {v.higher.score:g}"
+                     f" < hand {v.lower.hand.score} scored {v.lower.score:g}")
+    far = [s for s in result.items if abs(s.score - s.hand.score) >= 2]
+    lines.append(f"two or more points apart: {len(far)}")
+    for s in far:
+        kind = f" ({s.hand.kind})" if s.hand.kind else ""
+        why = "Not observed." if s.result is None else s.result.rationale
+        lines.append(f"  {s.hand.question}{kind}: hand {s.hand.score}, scored {s.score:g}."
+                     f" {why}")
+    return lines
+
+
+def calibrate_command(
+    interview: Annotated[str, typer.Argument(help="Interview file.")],
+    answers: Annotated[list[str], typer.Argument(help="Answers files (docs/calibration.md).")],
+    judge: Annotated[Judge, typer.Option(help="Who scores: the offline scorer or the LLM"
+                                              " judge.")] = Judge.offline,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+    min_within_one: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, help="Exit 1 when within-one agreement"
+                                                          " is below this (for CI).")
+    ] = None,
+) -> None:
+    """Score hand-scored answers and report agreement with the hand scores."""
+    compiled = load_or_exit(interview)
+    iv = compiled.interview
+    files: list[AnswersFile] = []
+    failed = False
+    for path in answers:
+        try:
+            files.append(load_answers(path, iv))
+        except CalibrationFileError as exc:
+            for line in exc.lines():
+                err(line)
+            failed = True
+        except InputError as exc:
+            err(f"mockflow: error: {exc}")
+            failed = True
+    if failed:
+        err("mockflow: error: fix the answers files above first")
+        raise typer.Exit(ExitCode.USAGE)
+    scorer = judge_scorer(judge)
+    result = calibrate(iv, files, scorer)
+    if fmt is Format.json:
+        out(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        for line in text_report(result, files):
+            out(line)
+    if min_within_one is not None and not result.overall.within_one >= min_within_one:
+        err(f"mockflow: within-one agreement {_num(result.overall.within_one, 3)} is below"
+            f" --min-within-one {min_within_one:g}")
+        raise typer.Exit(ExitCode.PROBLEMS)
