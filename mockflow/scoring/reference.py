@@ -40,6 +40,7 @@ GRADE_POSITION = {"strong": 1.0, "average": 0.5, "weak": 0.25}
 OFF_TOPIC_POSITION = 0.0
 TEMPERATURE = 0.02  # softmax temperature over cosine similarities
 RELEVANT_WORDS = 2  # a sentence sharing fewer words with the question's examples is an aside
+RELEVANT_SHARE = 0.3  # ... or a smaller share of its own words
 FLOOR = 0.15  # a reference must be at least this similar to outvote 'like no example'
 SOURCE_GRAMS = 3  # word triples compared to find an example the answer reproduces
 SOURCE_SENTENCE_GRAMS = 4  # an example sentence counts from this many triples (6+ words)
@@ -141,6 +142,12 @@ class Similarity:
     evidence: tuple[int, ...]  # sentence ids that share most with the nearest example
 
 
+def _relevant(counts: Counter[str], vocab: frozenset[str]) -> bool:
+    words = [t for t in counts if " " not in t]
+    shared = sum(1 for t in words if t in vocab)
+    return shared >= RELEVANT_WORDS and shared >= RELEVANT_SHARE * len(words)
+
+
 class ReferenceSet:
     """Every example of an interview's questions, weighted for comparison."""
 
@@ -201,11 +208,10 @@ class ReferenceSet:
         if not used:
             return None
         per_sentence = features(answer, skip)
-        # a sentence sharing fewer than RELEVANT_WORDS words with this question's examples
-        # is an aside ("sorry, my dog is barking", "surely that's a five"): it doesn't count
+        # a sentence sharing too few words with this question's examples is an aside
+        # ("sorry, my dog is barking", "surely that's a five"): it doesn't count
         vocab = self._vocab(own)
-        relevant = [sid for sid, c in per_sentence.items()
-                    if sum(1 for t in c if t in vocab and " " not in t) >= RELEVANT_WORDS]
+        relevant = [sid for sid, c in per_sentence.items() if _relevant(c, vocab)]
         counts = total(per_sentence, relevant)
         weights = self._weigh(counts)
         norm = math.sqrt(sum(v * v for v in weights.values()))
