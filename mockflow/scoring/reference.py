@@ -17,11 +17,12 @@ scale. Plain Python, deterministic, no model:
 
 **No circular scoring.** Simulated candidates speak the examples. ``reproduced`` finds
 an example the answer repeats (one of its sentences of six or more words nearly word for
-word, or most of it); the offline scorer then leaves the examples out for that answer
-and scores it on key points alone. Leaving out only the repeated example would not do:
-a question's three examples are graded against each other, and without the strong one
-nothing marks the top of the scale, so the strong persona would be compared with the
-average and weak answers and scored as unlike either.
+word, most of it, or a piece of it that makes up most of a short answer); the offline
+scorer then leaves the examples out for that answer and scores it on key points alone.
+Leaving out only the repeated example would not do: a question's three examples are
+graded against each other, and without the strong one nothing marks the top of the
+scale, so the strong persona would be compared with the average and weak answers and
+scored as unlike either.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ SOURCE_GRAMS = 3  # word triples compared to find an example the answer reproduc
 SOURCE_SENTENCE_GRAMS = 4  # an example sentence counts from this many triples (6+ words)
 SOURCE_SENTENCE_SHARE = 0.9  # ... and is reproduced when this share of them is said
 SOURCE_EXAMPLE_SHARE = 0.75  # or when this share of the whole example's triples is said
+SOURCE_ANSWER_GRAMS = 3  # or when an answer of at least this many triples ...
+SOURCE_ANSWER_SHARE = 0.5  # ... has this share of them from the example
 
 _FUNCTION = (
     "a an the and or but of to in on at for with by from as into onto about over under is"
@@ -124,8 +127,11 @@ class Example:
 
     def reproduced_by(self, said: frozenset[tuple[str, ...]]) -> bool:
         """The answer repeats this example (a simulated candidate reading it out)."""
-        if self.grams and len(self.grams & said) >= SOURCE_EXAMPLE_SHARE * len(self.grams):
+        shared = len(self.grams & said)
+        if self.grams and shared >= SOURCE_EXAMPLE_SHARE * len(self.grams):
             return True
+        if len(said) >= SOURCE_ANSWER_GRAMS and shared >= SOURCE_ANSWER_SHARE * len(said):
+            return True  # a short answer that is mostly a piece of the example
         return any(len(g) >= SOURCE_SENTENCE_GRAMS
                    and len(g & said) >= SOURCE_SENTENCE_SHARE * len(g)
                    for g in self.sentence_grams)
