@@ -186,8 +186,8 @@ def test_behaviours_show_in_the_transcript_and_scorecard(
 def test_negotiating_does_not_raise_the_score(compiled: dict[str, CompiledInterview],
                                              tmp_path: Path) -> None:
     """End to end: the appeal is said, and the score doesn't rise. A simulated answer
-    repeats an example, so it is scored on key points alone, which no appeal matches: this check alone could not fail. The scorer's
-    side, with answers it compares with the examples, is
+    repeats an example, so it is scored on key points alone, which no appeal matches: this
+    check alone could not fail. The scorer's side, with answers it compares with the examples, is
     ``test_scoring_adversarial.test_negotiating_never_raises_an_independent_answer``,
     which fails when asides count."""
     plain = builtin("average")
