@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mockflow.format.model import Scale
+from mockflow.format.model import Interview, Scale
 from mockflow.scoring.base import AnsweredQuestion, QuestionScore, Rubric, Scorer
 from mockflow.scoring.offline import OFFLINE
 
@@ -190,6 +190,10 @@ class RoleInfo:
 
     title: str
     level: str
+
+
+def role_info(interview: Interview) -> RoleInfo:
+    return RoleInfo(interview.role.title, interview.role.level)
 
 
 def new_delimiter() -> str:

@@ -43,7 +43,8 @@ _TRIGGER = re.compile(
     r"score|grade|grading|rating|\brate\b|marks?\b|points?\b|ignore|instruction|rubric"
     r"|system|assistant|evaluat|grader|judge|\bai\b|\bllm\b|model|prompt|\bnote\b|nota"
     r"|punt|bewert|anweis|consigne|instrucc|istruz|regel|regla|règle|maximum|máxim|höchst"
-    r"|[{}<>\[\]#=|]|\b(?:5|10|five|cinq|cinco|fünf|cinque)\b|deserve|pretend|you are",
+    r"|[{}<>\[\]#=|]|\b(?:5|10|five|cinq|cinco|fünf|cinque)\b|deserve|pretend|you are"
+    r"|criteri|this answer|excellent|perfect|outstanding|the candidate",
     re.IGNORECASE,
 )
 
