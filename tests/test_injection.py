@@ -138,7 +138,7 @@ def all_answers() -> list[str]:
     for path in INTERVIEWS:
         data = yaml.safe_load(path.read_text())
         for q in data["questions"]:
-            texts += [v for v in (q.get("examples") or {}).values()]
+            texts += list((q.get("examples") or {}).values())
     return texts
 
 
