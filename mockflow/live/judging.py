@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from mockflow.format.compile import CompiledInterview
 from mockflow.interview.engine import InterviewEngine
@@ -29,7 +31,36 @@ from mockflow.scoring.stage import score_question
 
 logger = logging.getLogger("mockflow.judging")
 
+T = TypeVar("T")
 DEFAULT_WAIT_S = 10.0  # how long the end of a session waits for judgements still running
+
+
+async def _in_daemon_thread(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` on a daemon thread: a judge still waiting on its endpoint never keeps
+    the process alive after the session (``asyncio.to_thread`` would, until it timed out)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        try:
+            result = fn(*args)
+        except BaseException as exc:  # handed to the awaiting task
+            with contextlib.suppress(RuntimeError):  # the loop may be closed by now
+                loop.call_soon_threadsafe(settle, None, exc)
+            return
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, result, None)
+
+    threading.Thread(target=run, name="mockflow-judge", daemon=True).start()
+    return await future
 
 
 def _now() -> str:
@@ -109,7 +140,7 @@ class SessionJudge:
 
     async def _judge(self, item: AnsweredQuestion) -> None:
         try:
-            score = await asyncio.to_thread(score_question, self.compiled, item,
+            score = await _in_daemon_thread(score_question, self.compiled, item,
                                             self.choice.scorer)
         except Exception as exc:
             logger.exception("mockflow: the judge failed on question %d", item.number)
