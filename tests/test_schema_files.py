@@ -101,6 +101,7 @@ questions:
   - {id: q, competency: c, level: mid, text: Why?, key_points: [because]}
 tools:
   - {name: look_up, description: Look it up, http: {url: "https://ats.example.com/x"}}
+judge: {model: m}
 """
 
 

@@ -13,6 +13,7 @@ import typer
 from mockflow import __version__
 from mockflow.cli.calibrate import calibrate_command
 from mockflow.cli.common import ExitCode, out
+from mockflow.cli.rescore import rescore_command
 from mockflow.cli.run import invite, run_command
 from mockflow.cli.simulate import simulate_command, test_command
 from mockflow.cli.validate import render, schema, validate
@@ -50,6 +51,7 @@ app.command("run")(run_command)
 app.command("simulate")(simulate_command)
 app.command("test")(test_command)
 app.command("calibrate")(calibrate_command)
+app.command("rescore")(rescore_command)
 
 
 def run() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -122,7 +123,8 @@ def run_command(
     env = os.environ
     if console:
         _run_console(compiled, results_root(results, env), offline=offline or not env.get(
-            "OPENAI_API_KEY"), candidate_name=candidate_name, seed=seed)
+            "OPENAI_API_KEY"), candidate_name=candidate_name, seed=seed, source=source,
+            judge_offline=offline)
         return
     if offline:
         err("mockflow: error: --offline only applies with --console")
@@ -152,11 +154,16 @@ def run_command(
 
 
 def _run_console(compiled: CompiledInterview, results: Path, *, offline: bool,
-                 candidate_name: str | None, seed: int) -> None:
+                 candidate_name: str | None, seed: int, source: bytes | None = None,
+                 judge_offline: bool = False) -> None:
     import asyncio
 
     from mockflow.format.templates import Candidate
     from mockflow.live.console import console
+    from mockflow.scoring.judge import choose
+
+    # --offline: no network at all; else the judge the file asks for (offline without a key)
+    judge = choose(compiled.interview, os.environ, mode="offline" if judge_offline else None)
 
     if offline:
         from mockflow.live.offline_llm import OfflineInterviewerLLM
@@ -173,7 +180,8 @@ def _run_console(compiled: CompiledInterview, results: Path, *, offline: bool,
     async def main() -> None:
         try:
             await console(compiled, model=model, interviewer=who, results_root=results,
-                          seed=seed, candidate=Candidate(name=candidate_name))
+                          seed=seed, candidate=Candidate(name=candidate_name), judge=judge,
+                          interview_source=source)
         finally:
             await model.aclose()
 

@@ -98,6 +98,19 @@ def render(
     out("## Tools")
     for tool in doc["tools"]:
         out(json.dumps(tool, indent=2, ensure_ascii=False))
+    judge = doc["judge"]
+    out()
+    out("## Judge (scores answers; separate from the interviewer)")
+    out(f"Judge: {judge['configured']}")
+    out()
+    out("### Judge instructions")
+    out(str(judge["instructions"]))
+    out()
+    out("### Per-question message (example: the first question)")
+    out(str(judge["example_question_message"]))
+    out()
+    out("### Judge tool")
+    out(json.dumps(judge["tool"], indent=2, ensure_ascii=False))
 
 
 def schema(

@@ -33,6 +33,9 @@ DEFAULT_TOOL_PARAMETERS: Mapping[str, Json] = _d("tools", "[]", "parameters")
 _STT_PROVIDER = str(_d("voice", "stt", "provider"))
 _LLM_PROVIDER = str(_d("voice", "llm", "provider"))
 _LLM_MODEL = str(_d("voice", "llm", "model"))
+_JUDGE_TEMPERATURE = float(_d("judge", "temperature"))
+_JUDGE_TIMEOUT_S = float(_d("judge", "timeout_s"))
+_JUDGE_KEY_ENV = str(_d("judge", "api_key_env"))
 _LLM_TEMPERATURE = float(_d("voice", "llm", "temperature"))
 _TTS_PROVIDER = str(_d("voice", "tts", "provider"))
 _TTS_VOICE = str(_d("voice", "tts", "voice"))
@@ -116,6 +119,33 @@ class VoiceConfig:
     turn: TurnConfig = field(default_factory=TurnConfig)
     max_tool_steps: int = _MAX_TOOL_STEPS
     record: bool = _RECORD
+
+
+@dataclass(frozen=True, slots=True)
+class JudgeMember:
+    """One judge model: a name and, optionally, its own OpenAI-compatible endpoint."""
+
+    model: str
+    base_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JudgeConfig:
+    """The file's ``judge`` section: one model, or a ``panel`` of several (median)."""
+
+    model: str | None = None
+    base_url: str | None = None
+    temperature: float = _JUDGE_TEMPERATURE
+    timeout_s: float = _JUDGE_TIMEOUT_S
+    panel: tuple[JudgeMember, ...] = ()
+    api_key_env: str = _JUDGE_KEY_ENV
+
+    @property
+    def members(self) -> tuple[JudgeMember, ...]:
+        """Every judge model asked, each with its endpoint (the judge's when not its own)."""
+        if self.panel:
+            return tuple(JudgeMember(m.model, m.base_url or self.base_url) for m in self.panel)
+        return (JudgeMember(self.model or _LLM_MODEL, self.base_url),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +308,7 @@ class Interview:
     questions: tuple[Question, ...]
     facts: tuple[str, ...] = ()
     voice: VoiceConfig = field(default_factory=VoiceConfig)
+    judge: JudgeConfig | None = None  # None: no judge section (see scoring.judge.choose)
     timing: Timing = field(default_factory=Timing)
     tools: tuple[HttpTool, ...] = ()
     expect: Expectations = field(default_factory=Expectations)
@@ -311,6 +342,20 @@ def _llm_model(data: Mapping[str, Json]) -> LlmModel:
         model=data.get("model", _LLM_MODEL),
         temperature=float(data.get("temperature", _LLM_TEMPERATURE)),
         base_url=_opt_str(data, "base_url"),
+    )
+
+
+def _judge(data: Mapping[str, Json] | None) -> JudgeConfig | None:
+    if data is None:
+        return None
+    return JudgeConfig(
+        model=_opt_str(data, "model"),
+        base_url=_opt_str(data, "base_url"),
+        temperature=float(data.get("temperature", _JUDGE_TEMPERATURE)),
+        timeout_s=float(data.get("timeout_s", _JUDGE_TIMEOUT_S)),
+        panel=tuple(JudgeMember(str(m["model"]), _opt_str(m, "base_url"))
+                    for m in data.get("panel", ())),
+        api_key_env=str(data.get("api_key_env", _JUDGE_KEY_ENV)),
     )
 
 
@@ -460,6 +505,7 @@ def build_interview(data: Mapping[str, Json]) -> Interview:
         ),
         facts=tuple(data.get("facts", ())),
         voice=_voice(data.get("voice", {})),
+        judge=_judge(data.get("judge")),
         timing=timing,
         scale=scale,
         competencies=competencies,

@@ -312,7 +312,9 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[Problem]:
                     "MF210",
                     f"{where} has both {text}; keep only one of them"
                     + (" (a stage lists 'questions' or draws 'pick' from 'competencies')"
-                       if set(keys) == {"questions", "pick"} else ""),
+                       if set(keys) == {"questions", "pick"} else "")
+                    + (" (a judge is one 'model' or a 'panel' of several)"
+                       if set(keys) == {"model", "panel"} else ""),
                 )
             else:
                 text = " or ".join(f"'{k}'" for k in keys)
@@ -320,7 +322,9 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[Problem]:
                     "MF210",
                     f"{where} needs {text}"
                     + (": list fixed 'questions', or 'pick' a number from 'competencies'"
-                       if set(keys) == {"questions", "pick"} else ""),
+                       if set(keys) == {"questions", "pick"} else "")
+                    + (": name the judge's 'model', or list a 'panel' of models"
+                       if set(keys) == {"model", "panel"} else ""),
                 )
             return
         best = best_match(error.context or [])

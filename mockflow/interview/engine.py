@@ -308,6 +308,7 @@ class InterviewEngine:
         self._nudges: dict[int, float] = {}
         self._last: Proposal | None = None
         self._token = object()
+        self._observers: list[Callable[[InterviewEngine], None]] = []
 
     # -- read-only views ----------------------------------------------------------------
 
@@ -516,6 +517,13 @@ class InterviewEngine:
             return
         self._state = proposal.state_after
         self._last = proposal
+        for observer in self._observers:
+            observer(self)
+
+    def observe(self, observer: Callable[[InterviewEngine], None]) -> None:
+        """Call ``observer(engine)`` after every committed move (e.g. to judge a question
+        as soon as it closes). It must not raise and must not drive the engine."""
+        self._observers.append(observer)
 
     # -- results ------------------------------------------------------------------------
 

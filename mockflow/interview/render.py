@@ -77,6 +77,28 @@ def example_turn_message(compiled: CompiledInterview, candidate: Candidate) -> s
     return move_message(proposal.directive, proposal.speech, question)
 
 
+def judge_document(compiled: CompiledInterview) -> dict[str, Any]:
+    """What the judge receives, for the interview's first question (an example: every
+    request gets a fresh delimiter and the question's own rubric)."""
+    from mockflow.scoring.base import AnsweredQuestion, Rubric
+    from mockflow.scoring.judge import configured
+    from mockflow.scoring.judge_prompt import SYSTEM_PROMPT, role_info, tool_schema
+    from mockflow.scoring.judge_prompt import question_message as judge_message
+
+    iv = compiled.interview
+    first = next((q for s in iv.stages for q in (iv.question(i) for i in s.questions)),
+                 iv.questions[0])
+    rubric = Rubric(iv.competency(first.competency), iv.scale)
+    item = AnsweredQuestion(1, first, ("(the candidate's answer)",), (first.text,))
+    return {
+        "configured": configured(iv),
+        "instructions": SYSTEM_PROMPT,
+        "example_question_message": judge_message(item, rubric, role_info(iv),
+                                                  "ANSWER-<random per request>"),
+        "tool": tool_schema(rubric),
+    }
+
+
 def render_document(compiled: CompiledInterview, candidate: Candidate) -> dict[str, Any]:
     """Everything ``mockflow render`` shows, as JSON-ready data."""
     return {
@@ -87,4 +109,5 @@ def render_document(compiled: CompiledInterview, candidate: Candidate) -> dict[s
         "closing": compiled.closing(candidate),
         "example_turn_message": example_turn_message(compiled, candidate),
         "tools": list(compiled.tools),
+        "judge": judge_document(compiled),
     }

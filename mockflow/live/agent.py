@@ -46,6 +46,7 @@ from mockflow.interview.prompting import APOLOGY, move_message
 from mockflow.interview.records import CandidateTurn, score_record
 from mockflow.interview.render import instructions
 from mockflow.live.http_tools import HttpToolError, call_http_tool
+from mockflow.live.judging import SessionJudge
 from mockflow.results.files import SessionRecorder
 
 logger = logging.getLogger("mockflow.live.agent")
@@ -101,13 +102,18 @@ class InterviewerAgent(Agent):
         tick_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         on_finished: Callable[[InterviewerAgent], None] | None = None,
+        judging: SessionJudge | None = None,
     ) -> None:
-        """``clock`` must be the engine's clock (turn timestamps are read from it)."""
+        """``clock`` must be the engine's clock (turn timestamps are read from it).
+        ``judging`` (attached to ``engine``) judges closed questions in the background;
+        at the close the scorecard waits for it, within its bound."""
         self.clock = clock
         self.compiled = compiled
         self.engine = engine
         self.candidate = candidate or Candidate()
         self.recorder = recorder
+        self.judging = judging
+        self._finishing: asyncio.Task[None] | None = None
         self.stats = AgentStats()
         self.tick_interval = tick_interval
         self.close_reason: str | None = None
@@ -393,19 +399,50 @@ class InterviewerAgent(Agent):
             self.close_reason = getattr(reason, "value", None) or str(reason)
         if self._timer is not None:
             self._timer.cancel()
-        self.write_results(error=getattr(ev, "error", None))
+        error = getattr(ev, "error", None)
+        self.write_results(error=error)
+        if self.judging is not None and self.judging.pending:
+            # judgements still running: a provisional scorecard now, the final one when
+            # they are in (or their bound has passed)
+            self._finishing = asyncio.get_event_loop().create_task(
+                self._finish_judging(error), name="mockflow-judging")
+            return
+        self._closed()
+
+    async def _finish_judging(self, error: object) -> None:
+        assert self.judging is not None
+        try:
+            await self.judging.finish()
+            self.write_results(error=error)
+        finally:
+            self._closed()
+
+    def _closed(self) -> None:
         if self.recorder is not None:
             self.recorder.close()
+        if self.judging is not None:
+            self.judging.close()
         if self._on_finished is not None:
             self._on_finished(self)
+
+    async def finished(self) -> None:
+        """Returns once the final results are written (judgements included)."""
+        if self._finishing is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._finishing
 
     def write_results(self, *, error: object = None) -> None:
         """Scorecard and session summary; safe to call more than once (last wins)."""
         if self.recorder is None:
             return
         try:
-            card = score_record(self.engine.compiled, self.engine.session())
-            self.recorder.write_scorecard(card.to_dict())
+            scores = self.judging.scores if self.judging is not None and \
+                self.judging.active else None
+            card = score_record(self.engine.compiled, self.engine.session(), scores=scores)
+            data = card.to_dict()
+            if self.judging is not None:
+                data["judge"] = self.judging.choice.describe()
+            self.recorder.write_scorecard(data)
             history: dict[str, Any] = {}
             with contextlib.suppress(Exception):
                 history = self.session.history.to_dict(exclude_timestamp=False)
@@ -421,6 +458,7 @@ class InterviewerAgent(Agent):
                     "requests": self.stats.requests, "llm_failures": self.stats.llm_failures,
                     "time_moves": self.stats.time_moves,
                 },
+                "judge": None if self.judging is None else self.judging.summary(),
                 "history": history,
             })
             self._results_written = True

@@ -28,7 +28,10 @@ from mockflow.interview.engine import InterviewEngine, RequestRejected
 from mockflow.interview.records import score_record
 from mockflow.live import privacy
 from mockflow.live.agent import InterviewerAgent, text_session
+from mockflow.live.judging import DEFAULT_WAIT_S, SessionJudge
 from mockflow.results.files import SessionRecorder
+from mockflow.results.scoring_files import ScoringFiles
+from mockflow.scoring.judge import OFFLINE_CHOICE, JudgeChoice
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,17 +110,24 @@ async def run_interview(
     tick_interval: float = 1.0,
     session_id: str | None = None,
     close_timeout: float = 15.0,
+    judge: JudgeChoice = OFFLINE_CHOICE,
+    judge_wait_s: float = DEFAULT_WAIT_S,
+    interview_source: bytes | None = None,
 ) -> ConsoleResult:
     """One whole interview through the real session path; results are written on exit,
-    whatever happens (EOF, Ctrl-C, errors)."""
+    whatever happens (EOF, Ctrl-C, errors). ``judge`` scores each question in the
+    background as it closes (``interview_source``: the file's bytes, kept for rescore)."""
     privacy.install()
     candidate = candidate or Candidate()
     engine = InterviewEngine(compiled, clock=clock, seed=seed, candidate=candidate)
     recorder = SessionRecorder(results_root, compiled.interview.id, session_id)
+    judging = SessionJudge(compiled, judge, ScoringFiles(recorder.directory),
+                           wait_s=judge_wait_s)
+    judging.attach(engine, source=interview_source)
     closed = asyncio.Event()
     agent = InterviewerAgent(compiled, engine=engine, candidate=candidate, recorder=recorder,
                              clock=clock, tick_interval=tick_interval,
-                             on_finished=lambda _: closed.set())
+                             on_finished=lambda _: closed.set(), judging=judging)
     if on_agent is not None:
         on_agent(agent)
     session = text_session(model, compiled)
@@ -149,13 +159,16 @@ async def run_interview(
                 continue
             await session.run(user_input=text)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(closed.wait(), close_timeout)
+            await asyncio.wait_for(closed.wait(), close_timeout + judge_wait_s)
     finally:
         await session.aclose()
         if not closed.is_set():
+            await judging.finish()
             agent.write_results()
             recorder.close()
-    scorecard = score_record(engine.compiled, engine.session()).to_dict()
+            judging.close()
+    scores = judging.scores if judging.active else None
+    scorecard = score_record(engine.compiled, engine.session(), scores=scores).to_dict()
     requests = getattr(model, "requests", 0) - requests_before
     return ConsoleResult(engine, agent, recorder, scorecard, requests)
 
@@ -236,18 +249,23 @@ def summary_lines(outcome: ConsoleResult) -> list[str]:
 
 async def console(compiled: CompiledInterview, *, model: llm.LLM[Any], interviewer: str,
                   results_root: Path, seed: int, candidate: Candidate,
-                  out: TextIO = sys.stdout, inp: TextIO = sys.stdin) -> ConsoleResult:
+                  out: TextIO = sys.stdout, inp: TextIO = sys.stdin,
+                  judge: JudgeChoice = OFFLINE_CHOICE,
+                  interview_source: bytes | None = None) -> ConsoleResult:
     term = Terminal(compiled, out=out, inp=inp)
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGINT, term.interrupt)
     term.write(f"mockflow console — {compiled.interview.title}")
     term.write(f"interviewer: {interviewer}. Type /help for commands.")
+    models = ", ".join(judge.models)
+    term.write(f"judge: {judge.kind}{f' ({models})' if models else ''} — {judge.reason}")
     term.write()
     try:
         outcome = await run_interview(compiled, model=model, answers=term.answer,
                                       results_root=results_root, seed=seed,
-                                      candidate=candidate, on_interviewer=term.interviewer)
+                                      candidate=candidate, on_interviewer=term.interviewer,
+                                      judge=judge, interview_source=interview_source)
     finally:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGINT)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import secrets
 import signal
 from dataclasses import dataclass
@@ -28,8 +29,11 @@ from mockflow.interview.engine import InterviewEngine
 from mockflow.live import privacy
 from mockflow.live.agent import InterviewerAgent
 from mockflow.live.invite import candidate_attributes
+from mockflow.live.judging import SessionJudge
 from mockflow.live.plugins import build_llm, build_stt, build_tts, build_vad, turn_handling
 from mockflow.results.files import SessionRecorder, new_session_id
+from mockflow.results.scoring_files import ScoringFiles
+from mockflow.scoring.judge import choose
 
 logger = logging.getLogger("mockflow.live.worker")
 
@@ -94,7 +98,13 @@ async def entrypoint(ctx: JobContext) -> None:
     candidate = Candidate(name=participant.name or None,
                           attributes=candidate_attributes(participant.attributes))
     engine = InterviewEngine(compiled, seed=secrets.randbits(31), candidate=candidate)
-    agent = InterviewerAgent(compiled, engine=engine, candidate=candidate, recorder=recorder)
+    judging = SessionJudge(compiled, choose(compiled.interview, os.environ),
+                           ScoringFiles(recorder.directory))
+    judging.attach(engine, source=config.interview_source)
+    agent = InterviewerAgent(compiled, engine=engine, candidate=candidate, recorder=recorder,
+                             judging=judging)
+    # the job waits for the final scorecard (judgements included, within their bound)
+    ctx.add_shutdown_callback(agent.finished)
     try:
         session = voice_session(compiled, ctx.proc.userdata["vad"])
         await session.start(

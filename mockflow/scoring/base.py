@@ -38,6 +38,8 @@ class QuestionScore:
     ``score`` is on the rubric scale, or ``None`` when nothing was observed. Every
     ``evidence`` item is a verbatim substring of one of the candidate's answer turns.
     ``covered``/``partial``/``missed`` are key-point labels (scorecard only, never spoken).
+    ``review`` holds (flag, detail) pairs a person should look at (a judge that fell back,
+    a panel that disagreed); ``panel`` every panel member's score, by member.
     """
 
     competency: str
@@ -49,6 +51,9 @@ class QuestionScore:
     partial: tuple[str, ...] = ()
     missed: tuple[str, ...] = ()
     words: int = 0
+    review: tuple[tuple[str, str], ...] = ()
+    panel: tuple[tuple[str, float | None], ...] = ()
+    disagreement: bool = False
 
     @property
     def observed(self) -> bool:
@@ -70,6 +75,9 @@ class QuestionScore:
             "partial": list(self.partial),
             "missed": list(self.missed),
             "words": self.words,
+            "review": [{"flag": flag, "detail": detail} for flag, detail in self.review],
+            "panel": [{"judge": who, "score": score} for who, score in self.panel],
+            "disagreement": self.disagreement,
         }
 
     @classmethod
@@ -84,6 +92,10 @@ class QuestionScore:
             partial=tuple(data.get("partial", ())),
             missed=tuple(data.get("missed", ())),
             words=int(data.get("words", 0)),
+            review=tuple((str(r["flag"]), str(r["detail"])) for r in data.get("review", ())),
+            panel=tuple((str(m["judge"]), None if m["score"] is None else float(m["score"]))
+                        for m in data.get("panel", ())),
+            disagreement=bool(data.get("disagreement", False)),
         )
 
 

@@ -6,11 +6,17 @@ the interview's path.
 
 Rules (docs/scoring.md has the worked example):
 
-- The gate, applied after level adjustment: a score is clamped to the scale; evidence
-  must be verbatim substrings of the candidate's answers to that question (others are
-  dropped); a score that is above the scale minimum *once adjusted* with no evidence left
-  is "not observed". The minimum needs no quote: it records that none of the expected
-  points came up (a raw minimum on a senior question, adjusted up, does need one).
+- The gate, applied after level adjustment, to every scorer alike: a score is clamped to
+  the scale; each quote must occur verbatim (case and whitespace aside) in that
+  question's candidate turns *as the scorers saw them* -- sentences addressed to the
+  scorer screened out (``mockflow.scoring.injection``) -- else it is dropped, as is a
+  quote that is itself instruction-like; a score that is above the scale minimum *once
+  adjusted* with no quote left is "not observed", with the reason. The minimum needs no
+  quote: it records that none of the expected points came up (a raw minimum on a senior
+  question, adjusted up, does need one).
+- Review flags: what a person must look at before relying on a question's score
+  (``instruction-like text``, ``panel disagreement``, ``judge fallback``, ``cut off by
+  time``, ``no quotes``), per question and collected at the top of the scorecard.
 - Level adjustment: a question's raw score is moved by ``ladder.level_adjustment`` points
   per level the question sits above (+) or below (−) the role's level, then clamped to
   the scale. So all 5s on questions one level below the role become 4s and can't beat
@@ -43,7 +49,19 @@ from typing import Any
 from mockflow import __version__
 from mockflow.format.compile import CompiledInterview
 from mockflow.format.model import Interview, Scale
-from mockflow.scoring.base import AnsweredQuestion, QuestionFacts, QuestionScore, SessionFacts
+from mockflow.scoring.base import (
+    AnsweredQuestion,
+    QuestionFacts,
+    QuestionScore,
+    Rubric,
+    SessionFacts,
+)
+from mockflow.scoring.injection import (
+    REVIEW_INSTRUCTION_LIKE,
+    Screened,
+    is_instruction_like,
+    screen_item,
+)
 
 SCORECARD_FORMAT = 1
 ADJUSTMENT_RULE = (
@@ -66,17 +84,44 @@ def level_adjustment(interview: Interview, question_level: str) -> float:
                                                 - levels.index(role))
 
 
+REVIEW_NO_QUOTES = "no quotes"
+REVIEW_CUT_OFF = "cut off by time"
+_QUOTE_MARKS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def _plain(text: str) -> str:
+    """Case and whitespace folded: what "verbatim" compares."""
+    return " ".join(text.translate(_QUOTE_MARKS).casefold().split())
+
+
+def quoted(quote: str, turns: Sequence[str]) -> bool:
+    """Whether ``quote`` occurs in one of ``turns`` (case and whitespace aside)."""
+    needle = _plain(quote)
+    return bool(needle) and any(needle in _plain(t) for t in turns)
+
+
 def gate(score: QuestionScore | None, answers: Sequence[str], scale: Scale, *,
-         adjustment: float = 0.0) -> QuestionScore | None:
-    """Clamp to the scale; keep only verbatim evidence; a score that is above the minimum
-    *after* level adjustment with no evidence left → not observed (score None)."""
+         adjustment: float = 0.0, screened: Sequence[str] | None = None
+         ) -> QuestionScore | None:
+    """Clamp to the scale; keep only quotes found verbatim in the turns the scorers saw
+    (``screened``, default ``answers``) and in the candidate's own words, and never an
+    instruction-like quote; a score that is above the minimum *after* level adjustment with
+    no quote left → not observed (score None), with the reason and a review flag."""
     if score is None or score.score is None:
         return score
     value = scale.clamp(float(score.score))
-    evidence = tuple(q for q in score.evidence if q.strip() and any(q in a for a in answers))
+    seen = answers if screened is None else screened
+    evidence = tuple(q for q in score.evidence
+                     if quoted(q, seen) and quoted(q, answers) and not is_instruction_like(q))
     if scale.clamp(value + adjustment) > scale.min and not evidence:
+        dropped = len(score.evidence)
+        why = (f"none of its {dropped} quote{'s' if dropped != 1 else ''} occurs verbatim in"
+               " the candidate's answer" if dropped else "it quoted nothing")
+        detail = f"a score of {value:g} from {score.source}, but {why}"
         return replace(score, score=None, evidence=(),
-                       rationale=score.rationale + " Not observed: no verbatim evidence.")
+                       rationale=f"{score.rationale} Not observed: no verbatim evidence"
+                                 f" ({detail}).",
+                       review=score.review + ((REVIEW_NO_QUOTES, detail),))
     if value == score.score and evidence == score.evidence:
         return score
     return replace(score, score=value, evidence=evidence)
@@ -91,6 +136,24 @@ NOT_ANSWERED = {
 }
 
 
+def review_flags(item: AnsweredQuestion, screened: Screened, score: QuestionScore | None
+                 ) -> tuple[tuple[str, str], ...]:
+    """What a person must look at for this question, (flag, detail) in a fixed order."""
+    flags: list[tuple[str, str]] = []
+    if screened.flagged:
+        n = len(screened.removed)
+        flags.append((REVIEW_INSTRUCTION_LIKE,
+                      f"{n} sentence{'s' if n != 1 else ''} addressed to the scorer removed"
+                      f" before scoring ({', '.join(screened.reasons)})"))
+    if item.outcome in ("moved_on", "time_up"):
+        flags.append((REVIEW_CUT_OFF, "the answer was cut off: "
+                      + ("its time ran out" if item.outcome == "moved_on"
+                         else "the interview's time ran out")))
+    if score is not None:
+        flags += [f for f in score.review if f not in flags]
+    return tuple(flags)
+
+
 @dataclass(frozen=True, slots=True)
 class QuestionResult:
     item: AnsweredQuestion
@@ -98,6 +161,7 @@ class QuestionResult:
     adjustment: float
     penalty: float = 0.0  # points taken off for hints (after the adjustment)
     floor: float | None = None  # the scale minimum, when the question counts unanswered
+    review: tuple[tuple[str, str], ...] = ()  # (flag, detail) for a person to look at
 
     @property
     def raw(self) -> float | None:
@@ -137,6 +201,10 @@ class QuestionResult:
             "evidence": [] if score is None else list(score.evidence),
             "rationale": self._rationale(),
             "source": None if score is None else score.source,
+            "panel": [] if score is None else [{"judge": who, "score": _r(value)}
+                                               for who, value in score.panel],
+            "disagreement": False if score is None else score.disagreement,
+            "review": [{"flag": flag, "detail": detail} for flag, detail in self.review],
             "covered": [] if score is None else list(score.covered),
             "partial": [] if score is None else list(score.partial),
             "missed": [] if score is None else list(score.missed),
@@ -273,6 +341,9 @@ class Scorecard:
             },
             "competencies": [c.to_dict() for c in self.competencies],
             "questions": [q.to_dict() for q in self.questions],
+            "review": [{"number": q.item.number, "question": q.item.question.id,
+                        "flag": flag, "detail": detail}
+                       for q in self.questions for flag, detail in q.review],
             "ladder": {
                 "levels": list(iv.ladder.levels),
                 "start": session.ladder_start,
@@ -305,7 +376,10 @@ def aggregate(compiled: CompiledInterview, session: SessionFacts,
     per_hint = iv.scoring.hint_penalty
     for item, chosen in scored:
         adjustment = level_adjustment(iv, item.level)
-        gated = gate(chosen, item.answers, scale, adjustment=adjustment)
+        _, screened = screen_item(item, Rubric(iv.competency(item.competency), scale,
+                                               iv.questions))
+        gated = gate(chosen, item.answers, scale, adjustment=adjustment,
+                     screened=screened.turns)
         penalty = 0.0
         floor = None
         if gated is not None and gated.score is not None:
@@ -315,7 +389,8 @@ def aggregate(compiled: CompiledInterview, session: SessionFacts,
             penalty = min(per_hint * hints, adjusted - scale.min)
         elif item.outcome != "open":
             floor = float(scale.min)
-        results.append(QuestionResult(item, gated, adjustment, penalty, floor))
+        results.append(QuestionResult(item, gated, adjustment, penalty, floor,
+                                      review_flags(item, screened, gated)))
     comps: list[CompetencyResult] = []
     for comp in iv.competencies:
         mine = [r for r in results if r.item.competency == comp.id and r.adjusted is not None]

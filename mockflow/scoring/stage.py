@@ -1,7 +1,8 @@
 """The scoring stage: a finished (or interrupted) session's answered questions -> Scorecard.
 
-Order inside the stage, for every scorer alike: score each question (a judge's score
-when one was given for that question number, else ``scorer``) -> level adjustment ->
+Order inside the stage, for every scorer alike: screen each answer (sentences addressed
+to the scorer removed, ``mockflow.scoring.injection``) -> score it (a judge's score when
+one was given for that question number, else ``scorer``) -> level adjustment ->
 the evidence gate *after* adjustment -> aggregation (``mockflow.scoring.scorecard``).
 The engine never builds the scorecard; the stage never changes the interview's path.
 """
@@ -12,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from mockflow.format.compile import CompiledInterview
 from mockflow.scoring.base import AnsweredQuestion, QuestionScore, Rubric, Scorer, SessionFacts
+from mockflow.scoring.injection import screen_item
 from mockflow.scoring.offline import OFFLINE
 from mockflow.scoring.scorecard import Scorecard, aggregate
 
@@ -20,15 +22,19 @@ def score_question(compiled: CompiledInterview, item: AnsweredQuestion, scorer: 
                    ) -> QuestionScore | None:
     """One question's raw score from ``scorer``; None when the candidate said nothing.
 
-    The engine already scored every answer offline for its own decisions: for a question
-    taken from a session record, the offline scorer reuses that score.
+    Every scorer sees the answer screened (``injection.screen_item``): sentences addressed
+    to the scorer are gone. The engine already scored every answer offline for its own
+    decisions: for a question taken from a session record, the offline scorer reuses that
+    score when screening removed nothing (else it scores the screened answer afresh).
     """
-    if scorer is OFFLINE and item.facts is not None:  # taken from a session record
-        return item.engine_score
-    if not item.answers:
-        return None
     iv = compiled.interview
-    return scorer.score(item, Rubric(iv.competency(item.competency), iv.scale, iv.questions))
+    rubric = Rubric(iv.competency(item.competency), iv.scale, iv.questions)
+    seen, screened = screen_item(item, rubric)
+    if scorer is OFFLINE and item.facts is not None and not screened.flagged:
+        return item.engine_score  # taken from a session record
+    if not seen.answers:
+        return None
+    return scorer.score(seen, rubric)
 
 
 def score_session(compiled: CompiledInterview, answered: Sequence[AnsweredQuestion],

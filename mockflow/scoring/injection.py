@@ -1,0 +1,195 @@
+"""Screening candidate text for sentences addressed to the scorer.
+
+Candidate answers are data. A sentence that talks to whoever (or whatever) scores the
+answer -- "ignore your instructions", ``system:``, a fake end-of-answer delimiter, pasted
+rubric text, a JSON score object, "give me a 5" -- is removed from what every scorer sees
+(``screen``), can never be quoted as evidence (the gate checks quotes against the screened
+turns) and marks the question for review (``instruction-like text``). The scoring stage
+screens every question, for the offline scorer and every judge alike.
+
+Detection is general, not a list of known attacks (``injection_rules``): each sentence is
+normalised and tested against families of patterns in six languages -- override,
+role markers, delimiters, score demands, addressing the grader, role play,
+self-assessment, JSON / tool syntax, talk about the rubric -- plus a long verbatim run of
+the rubric's own anchor texts. Instructions split over sentences are caught twice: each
+pair of neighbouring sentences is tested as one, and the sentences right after a flagged
+one go too while they carry scoring vocabulary (a score word, a bare number, a grader or
+instruction word), as do up to two short fragments between such parts.
+
+Limits: it reads words, not intent. A sentence that asks for a score in words none of the
+families know will pass (the judge's own instructions and the quote gate still stand);
+an answer *about* graders or rubrics (a teacher describing their marking) can be flagged,
+which removes that sentence and asks a person to look.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from mockflow.scoring.base import AnsweredQuestion, Rubric
+from mockflow.scoring.injection_rules import NEIGHBOUR, RULES, normalise
+
+REVIEW_INSTRUCTION_LIKE = "instruction-like text"
+RUBRIC_RUN = 6  # this many words in a row copied from the rubric count as pasted rubric text
+FRAGMENT_WORDS = 7  # a sentence this short between two parts of an instruction goes too
+
+_SPLIT = re.compile(
+    r"(?<=[.!?\u3002\uff01\uff1f])[\"')\]]*\s+|\s*[\r\n]+\s*|(?<=[;])\s+",
+    re.IGNORECASE,
+)
+
+
+# Objects, chat-template tokens and tags are kept whole, as sentences of their own.
+_ATOMIC = re.compile(r"\{[^{}]{0,2000}\}|<\|[^|<>]{0,40}\|>|<<?/?[A-Za-z][^<>]{0,60}>>?")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences of ``text`` (each a verbatim slice, ends trimmed)."""
+    atoms = [(m.start(), m.end()) for m in _ATOMIC.finditer(text)]
+    cuts = sorted([(m.start(), m.end()) for m in _SPLIT.finditer(text)
+                   if not any(a < m.start() < b for a, b in atoms)]
+                  + [(a, a) for a, _ in atoms] + [(b, b) for _, b in atoms])
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for cut_start, cut_end in cuts:
+        if cut_start < start:
+            continue
+        if cut_start > start:
+            spans.append((start, cut_start))
+        start = cut_end
+    if start < len(text):
+        spans.append((start, len(text)))
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", normalise(text))
+
+
+def _rubric_grams(texts: Iterable[str]) -> frozenset[tuple[str, ...]]:
+    grams: set[tuple[str, ...]] = set()
+    for text in texts:
+        words = _words(text)
+        for i in range(len(words) - RUBRIC_RUN + 1):
+            grams.add(tuple(words[i:i + RUBRIC_RUN]))
+    return frozenset(grams)
+
+
+def instruction_reason(sentence: str, rubric: frozenset[tuple[str, ...]] = frozenset()
+                       ) -> str | None:
+    """Why ``sentence`` addresses the scorer (a rule family), or None."""
+    norm = normalise(sentence)
+    for name, pattern in RULES:
+        if pattern.search(norm):
+            return name
+    if rubric:
+        words = re.findall(r"\w+", norm)
+        for i in range(len(words) - RUBRIC_RUN + 1):
+            if tuple(words[i:i + RUBRIC_RUN]) in rubric:
+                return "rubric text"
+    return None
+
+
+def is_instruction_like(text: str, rubric_texts: Sequence[str] = ()) -> bool:
+    """Whether any sentence of ``text`` addresses the scorer."""
+    grams = _rubric_grams(rubric_texts)
+    return any(instruction_reason(text[a:b], grams) for a, b in sentences(text)) or (
+        instruction_reason(text, grams) is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    turn: int  # index of the answer turn
+    text: str  # the removed sentence, verbatim
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Screened:
+    """Answer turns with every sentence that addresses the scorer taken out."""
+
+    turns: tuple[str, ...]  # what scorers see (same number of turns; a turn may be "")
+    removed: tuple[Removed, ...]
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.removed)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.reason for r in self.removed))
+
+
+def screen(turns: Sequence[str], rubric_texts: Sequence[str] = ()) -> Screened:
+    """Remove sentences addressed to the scorer (and their split-off neighbours)."""
+    grams = _rubric_grams(rubric_texts)
+    kept_turns: list[str] = []
+    removed: list[Removed] = []
+    for index, turn in enumerate(turns):
+        spans = sentences(turn)
+        texts = [turn[a:b] for a, b in spans]
+        reasons: list[str | None] = [instruction_reason(t, grams) for t in texts]
+        # an instruction split over two sentences: test each adjacent pair as one
+        for i in range(len(texts) - 1):
+            if reasons[i] is None and reasons[i + 1] is None:
+                joined = instruction_reason(texts[i] + " " + texts[i + 1], grams)
+                if joined is not None:
+                    reasons[i] = reasons[i + 1] = joined + " (split)"
+        # neighbours of a flagged sentence that carry scoring vocabulary
+        flagged = [r is not None for r in reasons]
+        for i in range(len(texts)):
+            if not flagged[i]:
+                continue
+            j, pending = i + 1, list[int]()
+            while j < len(texts) and reasons[j] is None:
+                if NEIGHBOUR.search(normalise(texts[j])):
+                    for k in [*pending, j]:
+                        reasons[k] = "split instruction"
+                    pending = []
+                elif len(_words(texts[j])) <= FRAGMENT_WORDS and len(pending) < 2:
+                    pending.append(j)  # a fragment: removed only if more instruction follows
+                else:
+                    break
+                j += 1
+            if i > 0 and reasons[i - 1] is None and NEIGHBOUR.search(normalise(texts[i - 1])) \
+                    and len(_words(texts[i - 1])) <= 12:
+                reasons[i - 1] = "split instruction"
+        for i in range(1, len(texts)):  # stray punctuation left by a removed object
+            if reasons[i] is None and reasons[i - 1] is not None and not re.search(
+                    r"\w", texts[i]):
+                reasons[i] = reasons[i - 1]
+        keep: list[str] = []
+        for text, reason in zip(texts, reasons, strict=True):
+            if reason is None:
+                keep.append(text)
+            else:
+                removed.append(Removed(index, text, reason))
+        kept_turns.append(" ".join(keep) if removed and any(r.turn == index for r in removed)
+                          else turn)
+    return Screened(tuple(kept_turns), tuple(removed))
+
+
+def rubric_texts(rubric: Rubric) -> tuple[str, ...]:
+    """The rubric's own words that an answer must not paste (its anchor behaviours)."""
+    return tuple(a.behaviour for a in rubric.competency.anchors)
+
+
+def screen_item(item: AnsweredQuestion, rubric: Rubric
+                ) -> tuple[AnsweredQuestion, Screened]:
+    """``item`` as every scorer sees it: sentences addressed to the scorer removed, turns
+    left empty dropped, and the engine's own score (made on the raw turns) not reused."""
+    screened = screen(item.answers, rubric_texts(rubric))
+    if not screened.flagged:
+        return item, screened
+    turns = tuple(t for t in screened.turns if t.strip())
+    return replace(item, answers=turns, engine_score=None), screened

@@ -1,0 +1,463 @@
+"""The patterns behind ``mockflow.scoring.injection``: sentences that address the scorer.
+
+Every pattern runs on ``normalise(text)``: compatibility forms folded, invisible
+characters dropped, look-alike letters from other scripts mapped to Latin, accents
+removed, lower-cased, s p a c e d - o u t letters joined. They are families over shared
+vocabularies (grader words, instruction words, override verbs, score words, giving verbs,
+top-of-scale words, numbers), in English, French, Spanish, German, Italian and Portuguese,
+so a new phrasing of a known idea is caught without being listed. ``RULES`` pairs each
+pattern with the family name shown to reviewers; ``NEIGHBOUR`` is the scoring vocabulary
+that carries an instruction split over several sentences.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# --------------------------------------------------------------------------- normalising
+
+# Letters from other scripts that look like Latin ones (a homoglyph attack on the patterns).
+_CONFUSABLES = str.maketrans({
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "i",
+    "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g", "һ": "h", "ӏ": "l", "ո": "n", "ν": "v",
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+    "С": "C", "Т": "T", "Х": "X", "У": "Y", "І": "I",
+    "α": "a", "ο": "o", "ρ": "p", "ε": "e", "ι": "i", "κ": "k", "τ": "t", "υ": "u",
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
+    "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+    "ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d",
+    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2013": "-", "\u2014": "-", "\u2212": "-",
+})
+
+
+def normalise(text: str) -> str:
+    """Lower-case ASCII-ish form used for detection (never shown or quoted)."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # zero-width etc.
+    text = text.translate(_CONFUSABLES)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.casefold()
+    # s p a c e d - o u t letters: "i g n o r e" -> "ignore"
+    text = re.sub(r"\b(?:[a-z][ ._*-]){3,}[a-z]\b",
+                  lambda m: re.sub(r"[ ._*-]", "", m.group(0)), text)
+    return re.sub(r"[ \t\u00a0]+", " ", text)
+
+
+# --------------------------------------------------------------------------- vocabulary
+# Alternations over normalised (accent-free, lower-case) text.
+
+_GRADER = (
+    r"grader|graders|evaluator|evaluators|scorer|scorers|rater|raters|assessor|assessors"
+    r"|examiner|examiners|marker|markers|reviewer|reviewers|judge|judges|jury"
+    r"|ai|a\.i\.|llm|llms|language model|ai model|chatbot|bot|gpt[\w.-]*|chatgpt|claude"
+    r"|gemini|llama|mistral|copilot|assistant|scoring (?:system|model|bot|engine|ai)"
+    r"|grading (?:system|model|bot|engine|ai)|evaluation (?:system|model|bot|engine|ai)"
+    # fr / es / it / pt / de
+    r"|evaluateur|evaluatrice|correcteur|correctrice|examinateur|jury|ia|modele de langage"
+    r"|evaluador|evaluadora|calificador|calificadora|corrector|examinador|juez|modelo de lenguaje"
+    r"|valutatore|valutatrice|esaminatore|correttore|giudice|modello linguistico"
+    r"|avaliador|avaliadora|examinador|corretor|modelo de linguagem"
+    r"|bewerter|bewerterin|prufer|pruferin|gutachter|korrektor|ki|sprachmodell"
+)
+_INSTRUCTIONS = (
+    r"instructions?|prompts?|system prompt|rules|rubrics?|guidelines?|directions|directives?"
+    r"|criteria|guardrails|scoring guide|key points|reference answers?|examples"
+    r"|grading (?:guide|criteria|scheme)|marking scheme"
+    r"|consignes?|regles|directives|grille|bareme|criteres"
+    r"|instrucciones|indicaciones|reglas|rubricas?|normas|criterios|pautas|ordenes"
+    r"|istruzioni|regole|indicazioni|criteri"
+    r"|instrucoes|regras|orientacoes|criterios"
+    r"|anweisungen|anweisung|anleitung|regeln|vorgaben|richtlinien|befehle|bewertungsschema"
+    r"|kriterien|systemprompt|\w*kriterien|\w*anweisungen|\w*richtlinien|\w*vorgaben"
+    r"|bewertungs\w*|grading|scoring|marking"
+)
+_OVERRIDE = (
+    r"ignore|ignoring|ignored|disregard|disregarding|forget|forgetting|override|overriding"
+    r"|bypass|stop following|do not follow|don'?t follow|never mind|nevermind|set aside"
+    r"|supersede|disobey"
+    r"|ignorez|ignores?|oubliez|oublie|ne tenez pas compte|ne tiens pas compte|annulez|annule"
+    r"|ignora|ignore[ns]?|ignorad|olvida|olvide[ns]?|olvidad|omite|omita|haz caso omiso"
+    r"|no sigas|descarta|anula"
+    r"|ignorare|ignorate|dimentica|dimenticate|tralascia|trascura"
+    r"|esqueca|esquece|desconsidere|desconsidera"
+    r"|ignoriere|ignorieren|ignoriert|vergiss|vergesst|vergessen sie|missachte|missachten"
+    r"|ubergehe|ubergehen|verwirf|verwerfen"
+)
+_PRIOR = (
+    r"previous|prior|above|earlier|preceding|former|original|initial|all|any|every|your"
+    r"|those|these|the|my|everything|anything|that"
+    r"|precedentes?|anterieures?|ci-dessus|toutes?|tous|vos|tes|les"
+    r"|anteriores?|previas?|todas?|todos|tus|sus|las|los"
+    r"|precedenti|tutte|tutti|le|tue"
+    r"|vorherigen?|bisherigen?|obigen?|alle|alles|deine|ihre|die|frueheren|fruheren"
+)
+_SCORE = (
+    r"score|scores|scored|scoring|rating|ratings|rate|grade|grades|grading|mark|marks|marking"
+    r"|points?|stars?|evaluation|assessment|verdict|band|tier|credit"
+    r"|note|notes|notation|evaluation|points"
+    r"|puntuacion|puntaje|nota|notas|calificacion|calificaciones|puntos|valoracion"
+    r"|punteggio|voto|valutazione|punti"
+    r"|pontuacao|nota|avaliacao|pontos"
+    r"|punkte|punktzahl|bewertung|wertung|benotung|zensur|note"
+)
+_SCORE_STRICT = (
+    r"score|scores|rating|grade|marks|puntuacion|puntaje|nota|calificacion|punteggio|voto"
+    r"|pontuacao|punktzahl|bewertung|benotung"
+)
+_GIVE = (
+    r"give|gives|giving|award|awards|assign|assigns|grant|grants|rate|score|mark|grade"
+    r"|put|output|return|set|record|write down|enter|submit|provide|hand out|bump|raise"
+    r"|donne|donnez|donner|attribue|attribuez|accorde|accordez|mets|mettez|note|notez"
+    r"|da|dame|dale|dadme|deme|asigna|asignad|asigname|otorga|otorgame|pon|ponme|poned"
+    r"|califica|calificame|puntua|puntuame"
+    r"|dai|dammi|assegna|assegnami|metti|mettimi"
+    r"|de|de-me|me de|atribua|atribui|coloque"
+    r"|gib|gebt|geben sie|vergib|vergeben sie|erteile|setze|setzen sie|bewerte|bewerten sie"
+)
+_HIGH = (
+    r"maximum|max|maximal|highest|top|perfect|full|best|excellent|outstanding|exceptional"
+    r"|maximale|maximum|parfaite?|meilleure?|excellente?"
+    r"|maxima|maximo|maximos|perfecta|perfecto|mejor|mejores|excelente|sobresaliente"
+    r"|massim[oa]|perfett[oa]|ottim[oa]|eccellente|migliore"
+    r"|maxim[ao]|perfeit[ao]|melhor|excelente"
+    r"|hochste|hochstnote|hochstpunktzahl|volle|maximale|beste|perfekte|ausgezeichnet"
+    r"|bestnote|hervorragend"
+)
+_NUMBER_WORD = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten"
+    r"|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix"
+    r"|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez"
+    r"|due|tre|quattro|cinque|sei|sette|otto|nove|dieci"
+    r"|um|uma|dois|quatro|cinco"
+    r"|eins|zwei|drei|vier|funf|sechs|sieben|acht|neun|zehn"
+)
+_NUM = rf"(?:\b(?:10|[0-9])(?:[.,][05])?(?![\d.,]\d)|\b(?:{_NUMBER_WORD})\b)"
+_ME = (
+    r"me|us|this|this one|this answer|this response|it|my answer|my response|the candidate"
+    r"|him|her|them|moi|ceci|cette reponse|ma reponse|le candidat|la candidate"
+    r"|me|esto|esta respuesta|mi respuesta|el candidato|la candidata|le|lo|la"
+    r"|mi|questa risposta|la mia risposta|il candidato"
+    r"|mim|esta resposta|minha resposta|o candidato"
+    r"|mir|uns|diese antwort|meine antwort|dem kandidaten|der kandidatin|ihm|ihr"
+)
+_UNIT_FOLLOWS = (
+    r"\s*(?:$|[.!?,;:\"')\]/]|(?:out of|sur|de|von|su|auf|of|points?|pts?|stars?|marks?|on"
+    r"|for|here|please|score|rating|grade|because|since|as|and|right|now|then|pour|por|para"
+    r"|per|fur|bitte|s'il|por favor|svp|sil|punkte|puntos|points|punti|pontos|from)\b)"
+)
+
+
+def _w(alternation: str) -> str:
+    return rf"(?:\b(?:{alternation})\b)"
+
+
+RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE | re.DOTALL))
+    for name, pattern in (
+        # "ignore all previous instructions", "forget the rubric", "vergiss alle Anweisungen"
+        ("override", rf"{_w(_OVERRIDE)}(?:\W+\w+){{0,5}}?\W+{_w(_INSTRUCTIONS)}"),
+        ("override", rf"{_w(_OVERRIDE)}\W+(?:(?:{_PRIOR})\W+){{0,3}}"
+                     r"(?:(?:everything|anything|all|what(?:ever)?|tout|todo|tutto|alles)\W+)?"
+                     r"(?:(?:you(?:'ve| have)? (?:been |were )?(?:told|given|said)|that came before"
+                     r"|above|before this|so far|said before|ci-dessus|dessus|arriba|anterior"
+                     r"|sopra|acima|oben|zuvor|bisher))\b"),
+        ("override", r"\b(?:new|updated|revised|real|actual|true|hidden|secret|priority"
+                     r"|additional|important|override|overriding)\s+(?:system\s+)?"
+                     r"(?:instructions?|directives?|prompt)\b"),
+        ("override", r"\b(?:nouvelles? consignes|nouvelles instructions|nuevas instrucciones"
+                     r"|nuove istruzioni|novas instrucoes|neue anweisungen)\b"),
+        ("override", r"\b(?:instructions?|prompt|rules|rubric|anweisungen|consignes"
+                     r"|instrucciones|istruzioni|instrucoes)\s+(?:override|update|change|reset"
+                     r"|no longer appl\w*|are void|do not apply|don'?t apply)\b"),
+        ("override", r"\b(?:system|admin|developer|debug|god|jailbreak|dan)\s+"
+                     r"(?:override|mode|prompt|message|update|instruction|command|notice)\b"),
+        # role markers and chat-template tokens
+        ("role marker", r"(?:^|[\n\r]|[.!?]\s+|[\]>)\"'-]\s*)\W{0,3}(?:system|assistant|user"
+                        r"|developer|human|ai|tool|function|judge|grader|evaluator|scorer"
+                        r"|instruction|instructions|systeme|sistema|asistente|assistente"
+                        r"|interviewer|recruiter|hiring manager|rubric|verdict"
+                        r"|note to (?:the )?\w+|admin|administrator|operator|moderator"
+                        r"|assistent|benutzer|usuario|utilisateur|modelo|model)\s*[:>\]|]"),
+        ("role marker", r"<\|[^|>]{0,40}\|>|\[/?inst\]|<</?sys>>|<\s*/?\s*(?:system|assistant"
+                        r"|user|developer|human|instructions?|rubric|score|answer|response"
+                        r"|candidate|transcript|input|output|data|context|s|im_start|im_end"
+                        r"|eot|bos|eos)\b[^<>]{0,40}>|\bim_(?:start|end)\b|###\s*(?:system"
+                        r"|instruction|response|assistant|user|input|answer|score|rubric"
+                        r"|end|new)"),
+        # delimiters and their look-alikes
+        ("delimiter", r"(?:^|\s)(?:-{3,}|={3,}|#{3,}|\*{3,}|_{3,}|~{3,}|`{3,}|<{2,}|>{2,}"
+                      r"|\[{2,}|\]{2,}|\{{2,}|\}{2,}|\|{2,}|[\u27e6\u27e7\u3010\u3011\u300a"
+                      r"\u300b\u2039\u203a\u2500-\u257f\u25a0-\u25ff])"),
+        ("delimiter", r"(?:^|[^\w\s'\",]\s*)\b(?:end|ende|fin|fine"
+                  r"|begin|beginning|start|stop|close|closing"
+                      r"|open|debut|inicio|comienzo|anfang|beginn|inizio)\s*(?:of\s+|de\s+(?:la\s+|l')?"
+                      r"|del?\s+|der\s+|des\s+|della?\s+|do\s+|da\s+)?(?:the\s+)?(?:candidate'?s?\s+)?"
+                      r"(?:answer|answers|response|transcript|input|untrusted|delimit\w*|data"
+                      r"|candidate|user|block|section|message|text|instructions?|system"
+                      r"|prompt|reponse|respuesta|antwort|risposta|resposta|texte|texto"
+                      r"|eingabe|donnees|datos|dati|dados)\b\s*(?:\w+\s*)?(?:$|[^\w\s'\",])"),
+        ("delimiter", r"\[\s*(?:turn|tour|turno|runde|zug)\s*\d+\s*\]"),
+        ("delimiter", r"\banswer-[0-9a-f]{4,}\b|\bdelim(?:iter)?[-_ ]?[0-9a-f]{4,}\b"
+                      r"|\buntrusted[-_ ](?:text|data|input|answer)\b"),
+        # score demands
+        ("score demand", rf"{_w(_GIVE)}\W+(?:(?:{_ME})\W+)?(?:(?:a|an|the|un|une|la|le|el|lo"
+                         rf"|ein|eine|einen|il|o)\W+)?(?:(?:score|rating|grade|mark|note"
+                         rf"|nota|punktzahl|punteggio|puntuacion|voto|bewertung)\s+(?:of\s+|de\s+"
+                         rf"|von\s+|di\s+)?)?{_NUM}(?={_UNIT_FOLLOWS})"),
+        ("score demand", rf"{_w(_GIVE)}\W+(?:(?:{_ME})\W+)?(?:\w+\W+){{0,3}}?{_w(_HIGH)}\W+"
+                         rf"(?:\w+\W+)?{_w(_SCORE)}"),
+        ("score demand", rf"{_w(_HIGH)}\W+(?:possible\W+)?{_w(_SCORE)}\W+(?:\w+\W+){{0,2}}?"
+                         r"(?:please|pls|bitte|svp|s'il|por favor|per favore|for (?:this|me|my)"
+                         r"|pour|para|fur|is (?:deserved|warranted|appropriate|required|needed)"
+                         r"|required|needed)"),
+        ("score demand", r"\b(?:full|top)\s+marks\b"),
+        ("score demand", r"\b(?:full|top|maximum|max|perfect|highest|best)\s+(?:possible\s+)?"
+                         r"(?:points|score|rating|grade|stars|mark)\b(?=.*\b(?:give|award|me|this"
+                         r" answer|this response|deserve\w*|please|get|receive|earn|want|expect"
+                         r"|need|should|must|assign|grant|reward\w*|grader|evaluator|judge"
+                         r"|scorer|examiner|rater)\b)|(?:\b(?:give|award|me|deserve\w*|please"
+                         r"|get|receive|earn|want|expect|need|should|must|assign|grant|reward\w*"
+                         r"|grader|evaluator|judge|scorer|examiner|rater)\b)"
+                         r".*\b(?:full|top|maximum|max|perfect|highest|best)\s+(?:possible\s+)?"
+                         r"(?:points|score|rating|grade|stars|mark)\b"),
+        ("score demand", r"\b(?:note maximale|note parfaite|note maximum"
+                         r"|puntuacion maxima|nota maxima|puntuacion perfecta|nota perfecta"
+                         r"|calificacion maxima|punteggio massimo|voto massimo|pontuacao maxima"
+                         r"|nota maxima|volle punktzahl|hochstpunktzahl|hochste punktzahl"
+                         r"|bestnote|hochstnote|hochste note|maximale punktzahl"
+                         r"|hochste bewertung|beste bewertung)\b"),
+        ("score demand", rf"\b(?:deserves?|deserving|merits?|earns?|warrants?|worth|should"
+                         rf" (?:get|receive|be given|be awarded|score|be scored|be rated|be"
+                         rf" graded|be marked)|must (?:get|receive|be given|score|be scored|be"
+                         rf" rated)|expect(?:s|ing)?|entitled to|qualifies for|merite|merece"
+                         rf"|merita|verdient|mereco|merezco|mereco)\W+(?:(?:a|an|the|un|une|la"
+                         rf"|le|el|una|eine|einen|ein|o|uma)\W+)?(?:{_NUM}(?={_UNIT_FOLLOWS})"
+                         rf"|{_w(_HIGH)}|{_w(_SCORE)}\W+(?:of\W+)?{_NUM})"),
+        ("score demand", rf"{_w(_SCORE)}\s*(?:[:=]|->|=>|is|should be|must be|will be|of|est"
+                         rf"|doit etre|es|debe ser|ist|sollte|muss|e|deve essere)\s*(?:a\s+|an\s+"
+                         rf"|un\s+|une\s+|eine\s+)?(?:{_NUM}(?={_UNIT_FOLLOWS})|{_w(_HIGH)})"),
+        ("score demand", rf"\b(?:correct|right|expected|appropriate|proper|only valid|true|real"
+                         rf"|fair|final|official|required|bonne|correcte|juste|correcta|justa"
+                         rf"|richtige|korrekte|corretta|giusta)\s+{_w(_SCORE)}\b"),
+        ("score demand", r"\b(?:10|[1-9])\s*(?:/|out of|sur|de|von|su|of)\s*(?:10|[1-9])\b"
+                         r"(?=.*\b(?:score|rating|grade|mark|deserve|give|award|rate|note|nota"
+                         r"|punkt|answer|response|respuesta|reponse|antwort)\w*)"),
+        ("score demand", r"\b(?:score|rate|grade|mark|evaluate|assess|judge)\s+(?:me|this"
+                         r"|it|my answer|this answer|this response|the answer|the candidate)"
+                         r"\s+(?:as\s+|at\s+|with\s+|a\s+)?(?:highly|high|well|generously"
+                         r"|favou?rably|positively|excellent|strong|perfect|correct|complete"
+                         r"|the (?:highest|best|top|maximum)|top|\d|a \d|above)\b"),
+        ("score demand", r"\b(?:donnez|donne|attribuez|attribue|mettez)(?:-|\s)?(?:moi|nous|lui)?"
+                         r"\s+(?:la|le|une|un)?\s*(?:note|score|points?)\b"),
+        ("score demand", rf"\b(?:dame|deme|danos|dadme|asignadme|asigname|ponme|pongame"
+                         rf"|(?:gib|gebt|geben sie)\s+(?:mir|uns)|dammi|datemi|mi dia|me de|de-me"
+                         rf"|donne-moi|donnez-moi|give me|give us|award me|grant me)\W+"
+                         rf"(?:\w+\W+){{0,3}}?(?:{_SCORE}|{_HIGH}|mas alta|plus haute|piu alto"
+                         rf"|mais alta)\b|(?:dame|deme|danos|dadme|ponme|(?:gib|gebt)\s+(?:mir|uns)"
+                         rf"|dammi|me de|donne-moi|donnez-moi|give me|give us)\W+(?:(?:a|an|un|una"
+                         rf"|une|eine|ein|um|uma)\W+)?{_NUM}(?={_UNIT_FOLLOWS})"),
+        ("score demand", rf"\b(?:rate|grade|score|mark|evaluate|assess|judge|califica\w*"
+                         rf"|puntua\w*|evalua\w*|valora\w*|valuta\w*|bewerte\w*|benote\w*"
+                         rf"|notez|note|evaluez|avalie|avalia)\s+(?:\w+\s+){{0,3}}?(?:with|con|mit"
+                         rf"|avec|as|at|a|en|como|come|als|com|par)\s+(?:(?:un|una|a|an|eine|einen"
+                         rf"|der|le|la|il|the|um|uma|o)\s+)?(?:note\s+|nota\s+|grade\s+)?"
+                         rf"(?:{_NUM}(?={_UNIT_FOLLOWS})|{_w(_HIGH)})"),
+        ("score demand", r"\b(?:valutami|valutatemi|calificame|puntuame|evaluame|valorame"
+                         r"|bewerte mich|benote mich|notez-moi|note-moi|evaluez-moi|rate me"
+                         r"|grade me|score me|mark me|avalie-me|avalia-me)\b"),
+        ("score demand", rf"(?:{_w(_GIVE)}\W+(?:{_ME})|{_w(_SCORE_STRICT)})\W+(?:\w+\W+){{0,3}}?"
+                         rf"(?:less than|lower than|below|under|at least|no less than|nothing"
+                         rf" less than|anything (?:but|other than|below|less than)|minimum of"
+                         rf"|moins de|menos de|weniger als|unter|meno di|inferior a)\W+"
+                         rf"(?:(?:a|an)\W+)?(?:{_NUM}|{_w(_HIGH)})"),
+        ("score demand", rf"{_w(_SCORE_STRICT)}(?=.*(?:{_NUM}(?={_UNIT_FOLLOWS})|{_w(_HIGH)}))"
+                         rf"(?=.*\b(?:you|your|please|must|unfair|fair|deserve\w*|vous|tu"
+                         rf"|bitte|por favor|per favore|s'il)\b)"),
+        ("score demand", rf"\bmy\s+(?:final\s+|overall\s+)?(?:score|grade|rating|mark"
+                         rf"|note|nota)\b(?=.*(?:{_NUM}(?={_UNIT_FOLLOWS})|{_w(_HIGH)}))"),
+        ("score demand", rf"(?:^|[:;]\s*|\b(?:and|then|now|just|simply|please|only)\s+)"
+                         rf"(?:say|output|print|return|respond with|reply with|answer with|write"
+                         rf"|emit|type|produce)\s+(?:only\s+|just\s+)?(?:the\s+)?(?:number\s+|word"
+                         rf"\s+|value\s+)?(?:{_NUM}(?={_UNIT_FOLLOWS})|{_w(_HIGH)}|{_w(_SCORE)}"
+                         rf"|json|yes\b|pass\b)"),
+        ("override", r"\b(?:stop|cease|quit)\s+(?:reading|evaluating|scoring|grading|analy[sz]ing"
+                     r"|processing|checking)\b"),
+        ("override", r"^\W*(?:please\s+|kindly\s+|just\s+)?(?:ignore|disregard|overlook|forgive"
+                     r"|excuse|don'?t penali[sz]e|do not penali[sz]e|don'?t count|do not count"
+                     r"|don'?t deduct|do not deduct|never mind)\b.*\b(?:missed|mistakes?|errors?"
+                     r"|wrong|gaps?|omissions?|missing|forgot|didn'?t mention|did not mention"
+                     r"|left out|incomplete|brevity|length|typos?|shortcomings?)\b"),
+        ("override", r"(?:^|\b(?:please|now|just|you must|you should|you will|simply)\s+)"
+                     r"(?:follow|obey|comply with|heed|execute)\s+(?:only\s+)?(?:my|these|the"
+                     r" following|this|the new|the instructions|the rules|the steps)\b"),
+        ("override", r"\b(?:instead of|rather than|not)\s+(?:yours|your (?:own )?(?:instructions"
+                     r"|rules|rubric|guidelines|prompt|criteria))\b|\b(?:obedience|obey me)\b"),
+        ("rubric text", r"\b(?:from|in|matches|matching|meets|satisfies|fits|of)\s+(?:the|your"
+                        r"|this)\s+(?:rubric|scoring guide|grading criteria|scoring criteria"
+                        r"|marking scheme|reference answers?)\b"),
+        ("addresses the grader", r"\b(?:dear|hey|hi|hello|attention|note to|message to)\s+"
+                                 r"(?:the\s+)?(?:model|models|machine|computer|system|program"
+                                 r"|robot|scoring|grading)\b"),
+        ("addresses the grader", r"\b(?:you|vous|tu|usted|du)\s+(?:\w+\s+){0,2}?(?:score|grade|rate"
+                                 r"|mark|evaluate|assess|judge|review|check|notez|evaluez|calificas"
+                                 r"|evaluas|bewertest|bewerten|valuti)\s+(?:this|my|me|it|the"
+                                 r" (?:answer|response|transcript|candidate))\b"),
+        ("addresses the grader", r"\b(?:treat|consider|count|regard|read|interpret|take|score"
+                                 r"|grade|mark|view|see)\s+(?:my|this|the)\s+(?:answer|response"
+                                 r"|reply|transcript)\s+(?:as|like)\b|\b(?:assume|pretend|imagine"
+                                 r"|suppose|act as if|count it as if|as if)\s+(?:that\s+)?i(?:'d|"
+                                 r" had| have)?\s+(?:said|mentioned|covered|explained|named"
+                                 r"|answered|included|talked)\b"),
+        ("addresses the grader", r"\byour\s+(?:own\s+)?(?:scoring|grading|marking|evaluation"
+                                 r"|assessment|rubric|instructions|criteria|judgement|judgment"
+                                 r"|verdict|score)\b|\byour\s+(?:real|actual|true|new|hidden"
+                                 r"|secret)\s+(?:task|job|role|purpose|goal|mission|objective)\b"),
+        ("json", r"\b(?:evidence|score|rationale|rating|grade|verdict)\s+(?:field|parameter"
+                 r"|property|key|argument|slot|box)s?\b"),
+        ("score demand", rf"\b(?:set|change|make|put|update|fix|bump|raise|move|round)\s+"
+                         rf"(?:the\s+|my\s+|this\s+)?(?:score|grade|rating|mark|note|nota)\s+"
+                         rf"(?:up\s+)?(?:to|at|as|=|on)\s*(?:an?\s+)?(?:{_NUM}|{_w(_HIGH)})"),
+        ("score demand", rf"\b(?:nothing|anything|no)\s+(?:less|lower|below|under|short of)\s+"
+                         rf"(?:than\s+)?(?:an?\s+)?(?:{_NUM}(?={_UNIT_FOLLOWS})|{_w(_HIGH)}|full)"),
+        ("score demand", r"(?<!\ba\s)\b(?:full|maximum|max|top)\s+credit\b"),
+        ("rubric text", r"\b(?:highest|top|best|lowest|first|last|strongest|\d)\s+anchors?\b"
+                        r"|\banchors?\s+(?:\d|for \d|of \d)|\b(?:strong|reference|model|example)"
+                        r"\s+(?:reference\s+)?(?:answer|example)\s+(?:says|said|describes|is)\b"
+                        r"|\bmy answer is the (?:strong|reference|model|best)\b"),
+        ("override", r"\b(?:ne\s+)?(?:suivez|suis|sigue|sigas|siga|folge|folgt|folgen sie|segui"
+                     r"|seguite)\s+(?:pas\s+|nicht\s+)?(?:vos|tes|tus|sus|deine|ihre|le tue"
+                     r"|suas|les miennes|las mias|los mios|meinen|meine|le mie|as minhas)\b"
+                     r"|\bfollow (?:mine|my (?:rules|instructions|lead on the score))\b"),
+        # someone scoring is addressed
+        ("addresses the grader", rf"\b(?:dear|hey|hi|hello|attention|note to|message to"
+                                 rf"|memo to|ps to|cher|chere|estimado|estimada|querido"
+                                 rf"|lieber|liebe|sehr geehrte[rs]?|caro|cara|an den|an die"
+                                 rf"|al|a la|au|a l')\s+(?:the\s+|any\s+|all\s+|my\s+|our\s+"
+                                 rf"|l'|le\s+|la\s+|el\s+|der\s+|die\s+|den\s+|il\s+)?"
+                                 rf"(?:{_GRADER})\b"),
+        ("addresses the grader", rf"\b(?:to|for|from)\s+(?:the|any|all|my|our|whichever|every)"
+                                 rf"\s+(?:{_GRADER})\b(?!\s+(?:of|on|in|for|to)\b)(?=.*\b(?:you|your"
+                                 rf"|please|must|should|number|value|{_SCORE}|{_GIVE}|{_INSTRUCTIONS}|{_HIGH}|{_NUMBER_WORD}"
+                                 rf"|\d+)\b)"),
+        ("addresses the grader", rf"(?:^|[.!?]\s*)\W*(?:{_GRADER})\s*[,:!]"),
+        ("addresses the grader", rf"{_w(_GRADER)}\W+(?:\w+\W+){{0,6}}?(?:you|your|please|must"
+                                 rf"|should|need to|have to|are required|shall|make sure"
+                                 rf"|remember|note that|be sure|vous|tu|debes|debe|usted|du"
+                                 rf"|sie|musst|mussen|devi|deve|voce)\b(?:\W+\w+){{0,8}}?\W+"
+                                 rf"(?:{_SCORE}|{_GIVE}|{_INSTRUCTIONS}|{_HIGH}|{_NUM})\b"),
+        ("addresses the grader", rf"\b(?:you|vous|tu|du|usted)\b(?:\W+\w+){{0,4}}?\W+(?:are|re"
+                                 rf"|etes|es|eres|bist|sind|sei)\s+(?:an?\s+|the\s+|un\s+|une\s+"
+                                 rf"|el\s+|la\s+|ein\s+|eine\s+)?(?:{_GRADER})\b"),
+        ("addresses the grader", r"\b(?:whoever|whatever|anyone|anything|the (?:person|system"
+                                 r"|software|program|tool|process)(?: that| who)?)\s+(?:is\s+)?"
+                                 r"(?:grades?|grading|scores?|scoring|evaluates?|evaluating|rates?"
+                                 r"|rating|marks?|marking|assess\w*|reviews?|reviewing|reads?"
+                                 r"|reading|judg\w+|process\w*|analy[sz]\w*)\s+(?:this|these|my"
+                                 r"|the answer|the transcript)"),
+        ("addresses the grader", r"\bif you (?:are|re|'re) (?:an?\s+)?(?:ai|a\.i\.|llm|language"
+                                 r"|model|bot|chatbot|assistant|automated|machine|grader|judge"
+                                 r"|evaluator|scorer)\b|\bsi (?:vous etes|tu es|eres|usted es)"
+                                 r"\s+(?:une?\s+)?(?:ia|modelo|modele"
+                                 r"|ai)\b|\bwenn du\s+(?:eine\s+)?"
+                                 r"(?:ki|sprachmodell)\b"),
+        ("addresses the grader", r"\bas an? (?:ai|language model|llm|grader|evaluator|judge"
+                                 r"|scorer|assistant)\b(?=.*\b(?:you|your|must|should|will)\b)"),
+        # role play
+        ("role play", r"\b(?:you are|you're|youre|you will be|you'll be)\s+(?:now|no longer"
+                      r"|henceforth|from now on|actually|really|going to be|hereby)\s+"
+                      r"(?:(?:a|an|the|my|in|bound|restricted|limited|required|free|allowed"
+                      r"|able)\s+)?(?:\w+\s+){0,2}?(?:grader|judge|evaluator|scorer|rater"
+                      r"|examiner|assistant|model|ai|bot|system|mode|dan|named|called|free"
+                      r"|unrestricted|unfiltered|bound|restricted|limited|to (?:score|grade"
+                      r"|rate|give|award|ignore)|[a-z]*(?:bot|gpt|ai))\b"),
+        ("role play", r"\b(?:from now on|henceforth|for the rest of this|a partir de maintenant"
+                      r"|desormais|de ahora en adelante|a partir de ahora|da ora in poi"
+                      r"|a partir de agora|ab jetzt|von nun an|ab sofort)\b.*\b(?:you|your|vous"
+                      r"|tu|usted|du|sie|voce)\b"),
+        ("role play", r"(?:^|[.!?]\s+|\bplease\s+|\byou (?:will|should|must|now|shall)\s+)"
+                      r"(?:act|behave|respond|answer|reply|speak|operate|function)\s+(?:as|like)"
+                      r"\s+(?:an?\s+|the\s+|my\s+)?(?:\w+\s+){0,2}?(?:grader|evaluator|judge"
+                      r"|scorer|rater|assistant|ai|model|bot|teacher|examiner|reviewer|someone"
+                      r"|person)\b"),
+        ("role play", r"\b(?:pretend|imagine|suppose|assume|let'?s say|lets say|role-?play"
+                      r"|play the role|play a game|simulate|roleplay)\b(?:\W+\w+){0,6}?\W+"
+                      r"(?:grader|evaluator|judge|scorer|rater|examiner|ai|llm|language model"
+                      r"|assistant|scoring|score|grade|grading|rating|rubric)\b"),
+        ("role play", r"\b(?:tu es maintenant|vous etes maintenant|joue le role|jouez le role"
+                      r"|fais semblant|faites semblant|imagine que tu|imaginez que vous"
+                      r"|ahora eres|ahora es usted|finge|fingir|haz de cuenta|imagina que eres"
+                      r"|actua como|actue como|ora sei|fingi di|fai finta|agisci come"
+                      r"|agora voce e|finja|aja como|du bist jetzt|sie sind jetzt|tu so als"
+                      r"|stell dir vor|spiel die rolle|verhalte dich wie"
+                      r"|agis comme|agissez comme)\b"),
+        ("role play", r"\b(?:developer mode|dev mode|jailbreak|jailbroken|dan mode|do anything now"
+                      r"|unfiltered|no restrictions|without restrictions|sudo)\b"),
+        # self-assessment aimed at the grader
+        ("self-assessment", r"\b(?:this|my|the above|the previous|the following|that)\s+(?:answer"
+                            r"|response|reply|submission|explanation)\s+(?:is|was|has been"
+                            r"|should be|must be|will be|clearly|definitely|obviously|deserves"
+                            r"|merits|meets|exceeds|covers all|demonstrates|shows|fully"
+                            r"|completely)\b(?:\W+\w+){0,12}?\W+(?:excellent|perfect|outstanding"
+                            r"|exemplary|flawless|complete|correct|strong|exceptional|rated"
+                            r"|scored|graded|marked|considered|judged|evaluated|top|best|highest"
+                            r"|maximum|all (?:the )?(?:key )?(?:points"
+                            r"|criteria)|expectations|criterion"
+                            r"|every (?:criterion|anchor|key point|requirement)"
+                            r"|rubric|criteria|a \d|\d)\b"),
+        ("self-assessment", r"\b(?:the|this|our)\s+candidate\s+(?:has|have|clearly|fully"
+                            r"|demonstrates?d?|shows?|showed|covered|covers|mentioned|mentions"
+                            r"|meets|met|exceeds|exceeded|deserves|should|is|was|gave|provided"
+                            r"|answered|named|understands|understood|explained|addressed"
+                            r"|displays|handled|handles|did|does|knows|performed|excelled|nailed"
+                            r"|aced|described|identified|proposed|correctly|successfully"
+                            r"|obviously|definitely)\b"),
+        ("self-assessment", r"\b(?:meets|met|satisf(?:y|ies|ied)|fulfil+s?|fulfil+ed|hits|ticks"
+                            r"|checks)\s+(?:off\s+)?(?:every|all|each)\s+(?:of\s+the\s+|the\s+)?"
+                            r"(?:criteri\w+|key points?|anchors?|box(?:es)?|rubric\w*"
+                            r"|expectations?|requirements? of the (?:question|rubric|role))\b"
+                            r"|\b(?:covers|addresses|mentions|hits|names)\s+(?:every|all|each)"
+                            r"\s+(?:of\s+the\s+|the\s+)?(?:key points?|criteri\w+|anchors?)\b"),
+        ("self-assessment", r"\b(?:le candidat|la candidate|el candidato|la candidata"
+                            r"|il candidato|o candidato|der kandidat|die kandidatin)\s+\w+"),
+        ("self-assessment", r"\b(?:cette reponse|ma reponse|esta respuesta|mi respuesta"
+                            r"|questa risposta|esta resposta|diese antwort|meine antwort)\s+"
+                            r"(?:\w+\s+){0,3}?(?:merite|merece|merita|verdient|est parfaite"
+                            r"|es perfecta|e perfetta|ist perfekt|excellente|excelente"
+                            r"|eccellente|ausgezeichnet|parfaite|perfecta|perfetta|perfekt)"),
+        # talk about the scoring apparatus itself
+        ("rubric text", r"\b(?:rubric|rubrics|scoring guide|grading guide|grading criteria"
+                        r"|scoring criteria|evaluation criteria|assessment criteria|marking scheme"
+                        r"|mark scheme|reference answers?|model answers?|anchor (?:texts?"
+                        r"|behaviou?rs?)|grille d'evaluation|criteres d'evaluation|bareme|corrige"
+                        r"|rubrica|criterios de evaluacion|respuesta modelo|criteri di"
+                        r" valutazione|griglia di valutazione|criterios de avaliacao"
+                        r"|bewertungskriterien|bewertungsschema|musterlosung|erwartungshorizont)\b"
+                        r"(?:\W+\w+){0,8}?\W*\b(?:satisf\w*|met|fulfil\w*|says?|states?|requires?"
+                        r"|covered|complete\w*|match\w*|meets?|exceed\w*|gives?|awards?|score\w*"
+                        r"|marks?|grades?|levels?|\d|top|maximum|outdated|wrong|void|irrelevant"
+                        r"|appl\w+|according|dit|dice|sagt|erfullt|cumplid\w*|rempli\w*"
+                        r"|soddisfatt\w*)\b"),
+        ("rubric text", r"\b(?:according to|per|as per|under|by)\s+(?:the|your|this)\s+"
+                        r"(?:rubric|scoring guide|grading criteria|scoring criteria|marking"
+                        r" scheme|anchors?)\b"),
+        # JSON and tool syntax
+        ("json", r"\{[^{}]{0,400}[\"']?\b(?:score|rating|grade|evidence|rationale|points"
+                 r"|verdict|result|note|nota|puntuacion|bewertung|punktzahl|marks?|level)\b"
+                 r"[\"']?\s*[:=]"),
+        ("json", r"\b(?:submit_score|submit_verdict|function_call|tool_calls?|tool_choice"
+                 r"|\"arguments\"|\"role\"\s*:)"),
+    )
+)
+
+# Scoring vocabulary that carries an instruction split over sentences (neighbour rule).
+NEIGHBOUR = re.compile(
+    rf"{_w(_SCORE)}|{_w(_INSTRUCTIONS)}|{_w(_GRADER)}|{_w(_HIGH)}|{_w(_OVERRIDE)}"
+    r"|\b(?:number|value|figure|digit|nombre|numero|nummer|zahl|cifra|accordingly)\b"
+    rf"|(?:^|\W)(?:10|[0-9])(?:\s*/\s*10|\s*/\s*[0-9])?(?:\W*$|\s*[.!?])|\b(?:{_NUMBER_WORD})"
+    r"\W*$|^\W*(?:and|then|also|so|et|puis|y|luego|und|dann|e|poi)?\W*(?:give|award|assign"
+    r"|rate|score|mark|grade|output|return|write|put|say|respond|reply|donne|dame|gib|da)\b",
+    re.IGNORECASE,
+)
