@@ -293,6 +293,29 @@ def _coverage(r: _Reporter, iv: Interview) -> None:
                  f" '{q.competency}'; add it to a stage or remove it")
 
 
+def _probes(r: _Reporter, iv: Interview) -> None:
+    for i, q in enumerate(iv.questions):
+        labels = [kp.label for kp in q.key_points]
+        for j, follow_up in enumerate(q.follow_ups):
+            for k, probe in enumerate(follow_up.probes):
+                if q.key_point_index(probe) is not None:
+                    continue
+                path: Path = ("questions", i, "follow_ups", j, "probes", k)
+                if isinstance(probe, int):
+                    have = (f"its key points are numbered 0 to {len(labels) - 1}" if labels
+                            else "it has no key_points")
+                    r.at(path, "MF119",
+                         f"follow-up {j} of question '{q.id}' probes key point {probe}, but"
+                         f" {have}; use an index from 0 or a key point's label")
+                    continue
+                hint = _hint(probe, labels)
+                listed = ", ".join(f"'{label}'" for label in labels) or "none"
+                r.at(path, "MF119",
+                     f"follow-up {j} of question '{q.id}' probes '{probe}', which is not the"
+                     f" label (first phrase) of any key point; "
+                     + (hint if hint else f"use one of: {listed}"))
+
+
 def _texts(iv: Interview) -> Iterator[tuple[Path, str]]:
     yield ("role", "title"), iv.role.title
     if iv.role.summary:
@@ -305,8 +328,13 @@ def _texts(iv: Interview) -> Iterator[tuple[Path, str]]:
         yield ("facts", i), fact
     for i, q in enumerate(iv.questions):
         yield ("questions", i, "text"), q.text
-        for j, text in enumerate(q.follow_ups):
-            yield ("questions", i, "follow_ups", j), text
+        for j, follow_up in enumerate(q.follow_ups):
+            # a plain-string follow-up is located at its item (the nearest located path)
+            yield ("questions", i, "follow_ups", j, "text"), follow_up.text
+            if follow_up.hint:
+                yield ("questions", i, "follow_ups", j, "hint"), follow_up.hint
+        if q.clarification:
+            yield ("questions", i, "clarification"), q.clarification
         for j, text in enumerate(q.hints):
             yield ("questions", i, "hints", j), text
 
@@ -341,7 +369,8 @@ def _template_name(path: Path) -> str:
     if path[0] == "interviewer":
         return f"interviewer.{path[1]}"
     text = f"questions[{path[1]}].{path[2]}"
-    return text + (f"[{path[3]}]" if len(path) > 3 else "")
+    text += f"[{path[3]}]" if len(path) > 3 else ""
+    return text + (f".{path[4]}" if len(path) > 4 else "")
 
 
 def _tools(r: _Reporter, iv: Interview) -> None:
@@ -411,7 +440,8 @@ def _expectations(r: _Reporter, iv: Interview) -> None:
 
 
 CHECKS: tuple[Callable[[_Reporter, Interview], None], ...] = (
-    _unique_ids, _references, _scale_and_ladder, _stages, _timing, _coverage, _fairness,
+    _unique_ids, _references, _scale_and_ladder, _stages, _timing, _coverage, _probes,
+    _fairness,
     _tools, _expectations,
 )
 

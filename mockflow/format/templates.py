@@ -383,11 +383,26 @@ class CompiledTemplate:
 
 def iter_template_fields(data: Mapping[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """(path, kind) of every template in validated interview data."""
+    interviewer = data.get("interviewer")
     for key in ("greeting", "closing", "instructions"):
-        if key in data.get("interviewer", {}):
+        if isinstance(interviewer, Mapping) and key in interviewer:
             yield ("interviewer", key), key
-    for i, q in enumerate(data.get("questions", [])):
+    for i, q in enumerate(_list(data.get("questions"))):
+        if not isinstance(q, Mapping):
+            continue
         yield ("questions", i, "text"), "question"
-        for field_name in ("follow_ups", "hints"):
-            for j, _ in enumerate(q.get(field_name, [])):
-                yield ("questions", i, field_name, j), "question"
+        if "clarification" in q:
+            yield ("questions", i, "clarification"), "question"
+        for j, item in enumerate(_list(q.get("hints"))):
+            yield ("questions", i, "hints", j), "question"
+        for j, item in enumerate(_list(q.get("follow_ups"))):
+            if isinstance(item, Mapping):
+                for key in ("text", "hint"):
+                    if key in item:
+                        yield ("questions", i, "follow_ups", j, key), "question"
+            else:
+                yield ("questions", i, "follow_ups", j), "question"
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
