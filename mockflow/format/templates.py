@@ -393,7 +393,7 @@ def iter_template_fields(data: Mapping[str, Any]) -> Iterator[tuple[tuple[str | 
         yield ("questions", i, "text"), "question"
         if "clarification" in q:
             yield ("questions", i, "clarification"), "question"
-        for j, item in enumerate(_list(q.get("hints"))):
+        for j, _ in enumerate(_list(q.get("hints"))):
             yield ("questions", i, "hints", j), "question"
         for j, item in enumerate(_list(q.get("follow_ups"))):
             if isinstance(item, Mapping):

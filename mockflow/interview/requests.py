@@ -309,19 +309,24 @@ def classify_sentence(sentence: str) -> Sentence:
     bare = re.sub(r",", "", norm)
     intent = Intent.SKIP if _DONE.match(bare) else _request_in(bare)
     if intent is None:
-        # "..., could you repeat the whole question?": a request in the last clause.
-        for boundary in _CLAUSE.finditer(norm):
-            tail = normalize(norm[boundary.end():])[0].replace(",", "")
-            intent = _request_in(tail) if tail else None
-            if intent is not None:
-                break
+        # "..., could you repeat the whole question?" / "I need to leave, something came
+        # up": a request in a clause of at least three words, or in all after a boundary.
+        cuts = [0, *(b.end() for b in _CLAUSE.finditer(norm)), len(norm)]
+        pieces = [norm[a:] for a in cuts[1:-1]]
+        pieces += [norm[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+        for piece in pieces:
+            clause = normalize(piece)[0].replace(",", "")
+            if len(clause.split()) >= 3:
+                intent = _request_in(clause)
+                if intent is not None:
+                    break
     if intent is not None:
         return Sentence(sentence, intent, "request")
     if _CHECK_IN.match(bare) or _EMPTY.match(bare):
         return Sentence(sentence, None, "empty")
     if asked and (_ANNOUNCED.search(bare) or _ABOUT_THE_JOB.search(bare)) and \
-            not re.match(r"^(?:so |then )?(?:what|how|why|where|when) (?:would|should|could|do|"
-                         r"did|can|will) (?:i|we)\b", bare):
+            not re.match(r"^(?:so |then )?(?:what|how|why|where|when) (?:would|should|could|"
+                         r"did) (?:i|we)\b", bare):
         return Sentence(sentence, Intent.QUESTION, "request")
     if _AUX.match(bare):
         return Sentence(sentence, None, "aux")
