@@ -575,7 +575,8 @@ def test_moves_never_carry_key_points_examples_or_anchors(clock: Clock) -> None:
                    (q.examples.strong, q.examples.average, q.examples.weak) if e}
         secret |= {a.behaviour.lower() for c in iv.competencies for a in c.anchors}
         visible = {q.text.lower() for q in iv.questions}
-        visible |= {t.lower() for q in iv.questions for t in (*q.hints, *(f.text for f in q.follow_ups))}
+        visible |= {t.lower() for q in iv.questions
+                    for t in (*q.hints, *(f.text for f in q.follow_ups))}
         secret = {s for s in secret if not any(s in v for v in visible)}
         engine = started(compiled, Clock())
         proposals: list[Proposal] = []

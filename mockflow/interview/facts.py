@@ -29,7 +29,8 @@ could would should will shall may might must just so than then too very really a
 some much more most many lot lots bit kind sort like get got go going know tell ask asking
 wondering curious question quick before answer please thanks thank could i'd i'm i'll you're
 there's what's it's that's let let's one would be joining join team's team role job
-position company
+position company use uses using used work works working often usually typical typically
+look looks need needs want think currently right now day-to-day generally
 """.split())
 
 # Topic tags: words that ask about the same thing as the facts' different words.
