@@ -360,7 +360,7 @@ def _templates(r: _Reporter, doc: Document) -> None:
         if not isinstance(node, str):
             continue
         for issue in analyze(node, kind):
-            line, column = doc.text_position(path, issue.line)
+            line, column = doc.offset_position(path, issue.offset)
             r.problems.append(Problem(issue.code, f"{_template_name(path)}: {issue.message}",
                                       line, column, pointer(path)))
 

@@ -466,8 +466,7 @@ class InterviewEngine:
             return self._hint(before, s, at)
         # skip: close the question (what was already said still counts) and move on
         s1 = self._close(s, at, QuestionOutcome.SKIPPED, None)
-        out = [mv.move_on(MoveOnReason.SKIP, question_id=rec.question_id, number=rec.number,
-                          answered=bool(rec.turns))]
+        out = [mv.move_on(MoveOnReason.SKIP, question_id=rec.question_id, number=rec.number)]
         more, s2 = self._advance(s1, at, ack=False)
         return self._proposal(EventKind.REQUEST, out + more, before, s2, at)
 

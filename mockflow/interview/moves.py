@@ -180,13 +180,8 @@ def nudge(*, question_id: str, number: int, seconds_left: float) -> Move:
     )
 
 
-def move_on(reason: MoveOnReason, *, question_id: str, number: int,
-            answered: bool = False) -> Move:
-    """``answered``: the candidate had answered and said they were done with it."""
-    if reason is MoveOnReason.SKIP and answered:
-        speech = "Sure, let's move on."
-        directive = "NEXT MOVE: say that's fine and you'll move on."
-    elif reason is MoveOnReason.SKIP:
+def move_on(reason: MoveOnReason, *, question_id: str, number: int) -> Move:
+    if reason is MoveOnReason.SKIP:
         speech = "No problem, let's skip that one."
         directive = "NEXT MOVE: say that's fine and you'll skip this question."
     else:
