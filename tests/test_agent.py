@@ -234,7 +234,15 @@ def test_stop_request_ends_the_interview_and_writes_results(tmp_path: Path) -> N
     async def main() -> Rig:
         async with text_rig(tmp_path) as rig:
             await rig.turn("Ready.")
-            await rig.turn("I'd like to stop the interview, sorry.")
+            # an answer that mentions stopping is an answer; a request is confirmed first
+            await rig.turn("I would stop the deploy, then roll back and read the logs.")
+            assert not rig.engine.ended and rig.engine.current is not None
+            assert rig.engine.current.turns
+            await rig.turn("Sorry, something came up. I'd like to stop the interview.")
+            assert not rig.engine.ended
+            assert rig.session.history.messages()[-1].text_content == (
+                "Do you want to end the interview here?")
+            await rig.turn("Yes, sorry.")
             for _ in range(50):
                 if rig.agent.close_reason is not None:
                     break

@@ -115,6 +115,44 @@ def test_invalid_case_reports_its_problem_first(path: Path) -> None:
     assert not repeated, f"problem reported more than once: {_listing(repeated)}"
 
 
+# ------------------------------------------------------------------ several problems at once
+
+MULTI = sorted((CASES / "multi").glob("*.yaml"))
+
+
+def read_expectations(path: Path) -> list[Expect]:
+    """Every ``# expect:`` line at the top of a multi-problem case."""
+    found: list[Expect] = []
+    for raw in path.read_bytes().split(b"\n"):
+        match = HEADER.match(raw)
+        if match is None:
+            break
+        code, line, column, text = match.groups()
+        found.append(Expect(code.decode(), int(line), int(column), text.decode("ascii")))
+    return found
+
+
+@pytest.mark.parametrize("path", MULTI, ids=lambda p: p.stem)
+def test_multi_problem_case_reports_every_problem_in_one_run(path: Path) -> None:
+    """Mistakes in different parts of a file are all reported at once, each at its place,
+    with nothing more (no follow-on problems from a part with a schema error)."""
+    expected = read_expectations(path)
+    assert len(expected) >= 3, f"{path.name}: list every expected problem"
+    result = check_in_time(path.read_bytes(), str(path))
+    got = [(p.code, p.line, p.column) for p in result.problems]
+    assert got == [(e.code, e.line, e.column) for e in expected], _listing(result.problems)
+    for problem, expect in zip(result.problems, expected, strict=True):
+        assert expect.text in problem.message, (expect, problem.message)
+    assert result.compiled is None
+
+
+def test_four_independent_mistakes_in_one_run() -> None:
+    """The issue's example: a typo'd key, a bad reference, a bad template variable and a
+    missing required key, all in one run (before: the schema errors only)."""
+    result = check_in_time((CASES / "multi" / "four-independent-mistakes.yaml").read_bytes())
+    assert sorted(p.code for p in result.problems) == ["MF102", "MF202", "MF203", "MF303"]
+
+
 # ------------------------------------------------------------------ generated inputs
 
 

@@ -327,8 +327,9 @@ def test_clarify_says_the_models_text_and_keeps_the_question_open(
                                          "I mean a service you worked on.")
     assert engine.current is not None and engine.current.clarifications == (
         "I mean a service you worked on.",)
-    with pytest.raises(RequestRejected, match="say"):
-        engine.request("clarify")
+    own = engine.request("clarify").moves[0]  # no wording from a model: the framing
+    assert own.speech.startswith("Let me put it another way. This one is about design")
+    assert not any(word in own.speech for word in ("alpha", "bravo", "charlie"))
     with pytest.raises(RequestRejected, match="characters"):
         engine.request("clarify", say="x" * 401)
     with pytest.raises(RequestRejected, match="unknown request"):
@@ -359,7 +360,7 @@ def test_skipping_a_follow_up_keeps_the_answer(compiled: CompiledInterview,
 def test_stop_ends_the_interview(compiled: CompiledInterview, clock: Clock) -> None:
     engine = started(compiled, clock)
     say(engine, clock, answer(1))
-    p = engine.request("stop")
+    p = engine.request("stop", confirmed=True)
     assert p.kinds == (K.END,) and p.moves[0].reason == "candidate_stop"
     assert p.speech == "Of course, we can stop here. Thanks, that's all from me."
     assert engine.ended and engine.end_reason is EndReason.CANDIDATE_STOP
@@ -379,7 +380,8 @@ def test_requests_that_need_a_question(compiled: CompiledInterview, clock: Clock
             engine.request(kind)
     assert engine.request("repeat").moves[0].text == "Hi there, I'm Alex. Ready?"
     assert engine.request("clarify", say="We'll talk for 30 minutes.").kinds == (K.CLARIFY,)
-    assert engine.request("stop").moves[0].reason == "candidate_stop"
+    assert engine.request("stop").kinds == (K.CONFIRM_STOP,)
+    assert engine.request("stop").moves[0].reason == "candidate_stop"  # asked twice: ends
 
 
 # --------------------------------------------------------------------------- propose/commit
@@ -573,7 +575,8 @@ def test_moves_never_carry_key_points_examples_or_anchors(clock: Clock) -> None:
                    (q.examples.strong, q.examples.average, q.examples.weak) if e}
         secret |= {a.behaviour.lower() for c in iv.competencies for a in c.anchors}
         visible = {q.text.lower() for q in iv.questions}
-        visible |= {t.lower() for q in iv.questions for t in (*q.hints, *q.follow_ups)}
+        visible |= {t.lower() for q in iv.questions
+                    for t in (*q.hints, *(f.text for f in q.follow_ups))}
         secret = {s for s in secret if not any(s in v for v in visible)}
         engine = started(compiled, Clock())
         proposals: list[Proposal] = []

@@ -24,6 +24,12 @@ def test_move_message_round_trip() -> None:
     assert parse_move_message("You are Alex.") is None
 
 
+def test_move_message_offers_the_clarification_wording() -> None:
+    text = move_message("NEXT MOVE: ask", "Why?", "Why?", clarification="I mean: in production.")
+    assert 'Clarification wording, if they ask what it means: "I mean: in production."' in text
+    assert "Clarification" not in move_message("NEXT MOVE: ask", "Why?", "Why?")
+
+
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
@@ -50,7 +56,14 @@ def test_competent_reply_speaks_the_move_or_calls_the_tool() -> None:
     hint = competent_reply([("user", "Can I have a hint?"), ("system", move)])
     assert hint.tool == "candidate_request" and json.loads(hint.arguments) == {"kind": "hint"}
     clarify = competent_reply([("user", "What do you mean?"), ("system", move)])
-    assert json.loads(clarify.arguments) == {"kind": "clarify", "say": "I'm asking: Why?"}
+    assert json.loads(clarify.arguments) == {"kind": "clarify"}  # the engine's own words
+    asked = competent_reply([("user", "Thanks. Before I go on, how big is the team?"),
+                             ("system", move)])
+    assert json.loads(asked.arguments) == {"kind": "question",
+                                           "question": "Before I go on, how big is the team?"}
+    mention = competent_reply([("user", "I would quit the process and restart it."),
+                               ("system", move)])
+    assert mention.tool is None and mention.text == "Next question: why?"
     failed = competent_reply([("user", "x"), ("system", move), ("tool", "error: bad")])
     assert failed.text == f"{APOLOGY} Why?"
 

@@ -17,6 +17,7 @@ from jsonschema.exceptions import SchemaError
 
 from mockflow.format.errors import Problem
 from mockflow.format.model import Interview, Question, ScoreRange, Stage
+from mockflow.format.partial import Damage
 from mockflow.format.templates import analyze, iter_template_fields
 from mockflow.format.yaml_io import Document, Path, pointer
 
@@ -57,15 +58,22 @@ _FAIRNESS_OK = re.compile(
 
 
 class _Reporter:
-    def __init__(self, doc: Document) -> None:
+    def __init__(self, doc: Document, damage: Damage | None = None) -> None:
         self.doc = doc
+        self.damage = damage if damage is not None else Damage()
         self.problems: list[Problem] = []
 
+    def intact(self, *sections: str) -> bool:
+        """Nothing of these sections was cut out for schema errors (see format.partial)."""
+        return self.damage.intact(*sections)
+
     def at(self, path: Path, code: str, message: str, *, key: bool = False) -> None:
+        path = self.damage.file_path(path)
         line, column = self.doc.key_position(path) if key else self.doc.position(path)
         self.problems.append(Problem(code, message, line, column, pointer(path)))
 
     def at_line(self, path: Path, line_offset: int, code: str, message: str) -> None:
+        path = self.damage.file_path(path)
         line, column = self.doc.position(path)
         if line_offset:
             line, column = line + line_offset, 1
@@ -103,18 +111,28 @@ def _references(r: _Reporter, iv: Interview) -> None:
     competencies = iv.competencies_by_id
     questions = iv.questions_by_id
     levels = iv.ladder.levels
+    # ids of items cut out for schema errors exist; None: one had no id, so skip the check
+    cut_competencies = r.damage.known_ids("competencies")
+    cut_questions = r.damage.known_ids("questions")
+
+    def competency_unknown(cid: str) -> bool:
+        return cut_competencies is not None and cid not in competencies and \
+            cid not in cut_competencies
 
     def level_ok(path: Path, level: str, what: str) -> None:
+        if not r.intact("ladder"):
+            return
         if level not in levels:
             hint = _hint(level, levels)
             r.at(path, "MF103",
                  f"{what} level '{level}' is not a ladder level; use one of:"
                  f" {', '.join(levels)}" + (f" ({hint})" if hint else ""))
 
-    level_ok(("role", "level"), iv.role.level, "role")
+    if r.intact("role"):
+        level_ok(("role", "level"), iv.role.level, "role")
     level_ok(("ladder", "start"), iv.ladder.start, "ladder start")
     for i, q in enumerate(iv.questions):
-        if q.competency not in competencies:
+        if competency_unknown(q.competency):
             hint = _hint(q.competency, competencies)
             r.at(("questions", i, "competency"), "MF101",
                  f"question '{q.id}' refers to unknown competency '{q.competency}';"
@@ -122,13 +140,13 @@ def _references(r: _Reporter, iv: Interview) -> None:
         level_ok(("questions", i, "level"), q.level, f"question '{q.id}'")
     for s_i, stage in enumerate(iv.stages):
         for j, qid in enumerate(stage.questions):
-            if qid not in questions:
+            if cut_questions is not None and qid not in questions and qid not in cut_questions:
                 hint = _hint(qid, questions)
                 r.at(("stages", s_i, "questions", j), "MF102",
                      f"stage '{stage.id}' lists unknown question '{qid}';"
                      f" {hint or 'add it under questions: or fix the id'}")
         for j, cid in enumerate(stage.competencies):
-            if cid not in competencies:
+            if competency_unknown(cid):
                 hint = _hint(cid, competencies)
                 r.at(("stages", s_i, "competencies", j), "MF101",
                      f"stage '{stage.id}' draws from unknown competency '{cid}';"
@@ -136,6 +154,8 @@ def _references(r: _Reporter, iv: Interview) -> None:
 
 
 def _scale_and_ladder(r: _Reporter, iv: Interview) -> None:
+    if not r.intact("scale"):
+        return
     lo, hi = iv.scale.min, iv.scale.max
     if lo >= hi:
         r.at(("scale", "max"), "MF111",
@@ -143,12 +163,12 @@ def _scale_and_ladder(r: _Reporter, iv: Interview) -> None:
         return
     ladder = iv.ladder
     up, down = ladder.step_up_at, ladder.step_down_at
-    for key, value in (("step_up_at", up), ("step_down_at", down)):
+    for key, value in (("step_up_at", up), ("step_down_at", down)) if r.intact("ladder") else ():
         if not lo <= value <= hi:
             r.at(("ladder", key), "MF105",
                  f"ladder {key} ({value:g}) is outside the scale {lo}..{hi}; pick a score"
                  " on the scale")
-    if down >= up:
+    if down >= up and r.intact("ladder"):
         r.at(("ladder", "step_down_at"), "MF105",
              f"ladder step_down_at ({down:g}) must be below step_up_at ({up:g}); e.g."
              f" step_down_at: {lo + 1}, step_up_at: {hi - 1}")
@@ -157,7 +177,8 @@ def _scale_and_ladder(r: _Reporter, iv: Interview) -> None:
         # anchors were sorted in the model; locate them by their index in the file
         by_score = {a.score: a for a in comp.anchors}
         raw_scores = [a.score for a in comp.anchors]
-        for a_i, score in enumerate(_anchor_file_order(r.doc, c_i, raw_scores)):
+        file_index = int(r.damage.file_path(("competencies", c_i))[1])
+        for a_i, score in enumerate(_anchor_file_order(r.doc, file_index, raw_scores)):
             path = ("competencies", c_i, "anchors", a_i, "score")
             if not lo <= score <= hi:
                 r.at(path, "MF106",
@@ -199,8 +220,11 @@ def _stages(r: _Reporter, iv: Interview) -> None:
             else:
                 fixed[qid] = stage.id
     levels = iv.ladder.levels
+    # pool sizes need every question, competency and level (nothing cut out)
+    pools_known = r.intact("questions", "competencies", "ladder")
     for s_i, stage in enumerate(iv.stages):
-        if stage.pick is None or any(c not in iv.competencies_by_id for c in stage.competencies):
+        if not pools_known or stage.pick is None or \
+                any(c not in iv.competencies_by_id for c in stage.competencies):
             continue  # an unknown competency is reported on its own (MF101)
         pool = _pool(iv, stage, set(fixed))
         if len(pool) < stage.pick:
@@ -216,6 +240,8 @@ def _stages(r: _Reporter, iv: Interview) -> None:
                  f"stage '{stage.id}' picks {stage.pick} but level '{level}' has only {have}"
                  f" question{'s' if have != 1 else ''} for it; the engine will borrow from"
                  f" the nearest level — add {stage.pick - have} more at '{level}'")
+    if not r.intact("stages", "timing"):
+        return
     budget = [(i, s.minutes) for i, s in enumerate(iv.stages) if s.minutes is not None]
     total = sum(m for _, m in budget)
     available = iv.timing.total_minutes - iv.timing.wrap_up_minutes
@@ -228,16 +254,20 @@ def _stages(r: _Reporter, iv: Interview) -> None:
 
 
 def _timing(r: _Reporter, iv: Interview) -> None:
+    turn = iv.voice.turn
+    if r.intact("voice") and turn.min_endpointing_delay > turn.max_endpointing_delay:
+        r.at(("voice", "turn", "min_endpointing_delay"), "MF118",
+             f"min_endpointing_delay ({turn.min_endpointing_delay:g}s) is above"
+             f" max_endpointing_delay ({turn.max_endpointing_delay:g}s); swap or fix them")
+    if not r.intact("timing"):
+        return
     if iv.timing.wrap_up_minutes >= iv.timing.total_minutes:
         r.at(("timing", "wrap_up_minutes"), "MF112",
              f"wrap_up_minutes ({iv.timing.wrap_up_minutes:g}) leaves no time for questions"
              f" in a {iv.timing.total_minutes:g}-minute interview; make it smaller")
         return
-    turn = iv.voice.turn
-    if turn.min_endpointing_delay > turn.max_endpointing_delay:
-        r.at(("voice", "turn", "min_endpointing_delay"), "MF118",
-             f"min_endpointing_delay ({turn.min_endpointing_delay:g}s) is above"
-             f" max_endpointing_delay ({turn.max_endpointing_delay:g}s); swap or fix them")
+    if not r.intact("stages", "questions"):
+        return
     # Expected answer time: fixed questions plus pick x the longest answer in each pool.
     expected = 0.0
     fixed = {qid for s in iv.stages for qid in s.questions}
@@ -269,6 +299,8 @@ def _coverage(r: _Reporter, iv: Interview) -> None:
             r.at(("questions", i, "id"), "MF502",
                  f"question '{q.id}' has no {'/'.join(missing)} example answer; add"
                  " examples so simulations and tests can use it")
+    if not r.intact("stages", "questions", "competencies", "ladder"):
+        return  # what is asked at which level needs the whole bank and plan
     used_comps = {c for s in iv.stages for c in s.competencies}
     fixed = {qid for s in iv.stages for qid in s.questions}
     per_level = Counter((q.competency, q.level) for q in iv.questions)
@@ -293,6 +325,29 @@ def _coverage(r: _Reporter, iv: Interview) -> None:
                  f" '{q.competency}'; add it to a stage or remove it")
 
 
+def _probes(r: _Reporter, iv: Interview) -> None:
+    for i, q in enumerate(iv.questions):
+        labels = [kp.label for kp in q.key_points]
+        for j, follow_up in enumerate(q.follow_ups):
+            for k, probe in enumerate(follow_up.probes):
+                if q.key_point_index(probe) is not None:
+                    continue
+                path: Path = ("questions", i, "follow_ups", j, "probes", k)
+                if isinstance(probe, int):
+                    have = (f"its key points are numbered 0 to {len(labels) - 1}" if labels
+                            else "it has no key_points")
+                    r.at(path, "MF119",
+                         f"follow-up {j} of question '{q.id}' probes key point {probe}, but"
+                         f" {have}; use an index from 0 or a key point's label")
+                    continue
+                hint = _hint(probe, labels)
+                listed = ", ".join(f"'{label}'" for label in labels) or "none"
+                r.at(path, "MF119",
+                     f"follow-up {j} of question '{q.id}' probes '{probe}', which is not the"
+                     f" label (first phrase) of any key point; "
+                     + (hint if hint else f"use one of: {listed}"))
+
+
 def _texts(iv: Interview) -> Iterator[tuple[Path, str]]:
     yield ("role", "title"), iv.role.title
     if iv.role.summary:
@@ -305,8 +360,13 @@ def _texts(iv: Interview) -> Iterator[tuple[Path, str]]:
         yield ("facts", i), fact
     for i, q in enumerate(iv.questions):
         yield ("questions", i, "text"), q.text
-        for j, text in enumerate(q.follow_ups):
-            yield ("questions", i, "follow_ups", j), text
+        for j, follow_up in enumerate(q.follow_ups):
+            # a plain-string follow-up is located at its item (the nearest located path)
+            yield ("questions", i, "follow_ups", j, "text"), follow_up.text
+            if follow_up.hint:
+                yield ("questions", i, "follow_ups", j, "hint"), follow_up.hint
+        if q.clarification:
+            yield ("questions", i, "clarification"), q.clarification
         for j, text in enumerate(q.hints):
             yield ("questions", i, "hints", j), text
 
@@ -323,16 +383,23 @@ def _fairness(r: _Reporter, iv: Interview) -> None:
                 break
 
 
-def _templates(r: _Reporter, doc: Document) -> None:
+def _templates(r: _Reporter, doc: Document, skip: tuple[Path, ...] = ()) -> None:
     data = doc.data or {}
     for path, kind in iter_template_fields(data):
+        if any(bad[:len(path)] == path for bad in skip):
+            continue  # the text itself has a schema error (too long, not text, ...)
         node: object = data
         for step in path:
-            node = node[step]  # type: ignore[index]
+            if isinstance(node, dict) and isinstance(step, str):
+                node = node.get(step)
+            elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+                node = node[step]
+            else:
+                node = None
         if not isinstance(node, str):
             continue
         for issue in analyze(node, kind):
-            line, column = doc.text_position(path, issue.line)
+            line, column = doc.offset_position(path, issue.offset)
             r.problems.append(Problem(issue.code, f"{_template_name(path)}: {issue.message}",
                                       line, column, pointer(path)))
 
@@ -341,7 +408,8 @@ def _template_name(path: Path) -> str:
     if path[0] == "interviewer":
         return f"interviewer.{path[1]}"
     text = f"questions[{path[1]}].{path[2]}"
-    return text + (f"[{path[3]}]" if len(path) > 3 else "")
+    text += f"[{path[3]}]" if len(path) > 3 else ""
+    return text + (f".{path[4]}" if len(path) > 4 else "")
 
 
 def _tools(r: _Reporter, iv: Interview) -> None:
@@ -383,6 +451,9 @@ def _tools(r: _Reporter, iv: Interview) -> None:
 
 
 def _expectations(r: _Reporter, iv: Interview) -> None:
+    if not r.intact("expect", "scale"):
+        return
+    cut = r.damage.known_ids("competencies")
     lo, hi = iv.scale.min, iv.scale.max
     for persona, exp in iv.expect.personas.items():
         ranges: list[tuple[Path, str, ScoreRange]] = []
@@ -391,6 +462,8 @@ def _expectations(r: _Reporter, iv: Interview) -> None:
         for cid, rng in exp.competencies.items():
             path: Path = ("expect", persona, "competencies", cid)
             if cid not in iv.competencies_by_id:
+                if cut is None or cid in cut:
+                    continue  # the competency is there, with its own schema errors
                 hint = _hint(cid, iv.competencies_by_id)
                 r.at(path, "MF117",
                      f"expect.{persona} names unknown competency '{cid}';"
@@ -411,15 +484,23 @@ def _expectations(r: _Reporter, iv: Interview) -> None:
 
 
 CHECKS: tuple[Callable[[_Reporter, Interview], None], ...] = (
-    _unique_ids, _references, _scale_and_ladder, _stages, _timing, _coverage, _fairness,
+    _unique_ids, _references, _scale_and_ladder, _stages, _timing, _coverage, _probes,
+    _fairness,
     _tools, _expectations,
 )
 
 
-def semantic_problems(iv: Interview, doc: Document) -> list[Problem]:
-    """Every semantic problem and warning of a schema-valid interview."""
-    reporter = _Reporter(doc)
+def semantic_problems(iv: Interview, doc: Document, damage: Damage | None = None,
+                      skip_templates: Iterable[Path] = ()) -> list[Problem]:
+    """Every semantic problem and warning of an interview.
+
+    ``iv`` is built from schema-valid data; for a file with schema errors it is built from
+    the usable part (``format.partial``) and ``damage`` says what was cut, so the checks
+    that depend on a cut part are skipped. ``skip_templates``: paths with schema errors,
+    whose templates are not checked.
+    """
+    reporter = _Reporter(doc, damage)
     for check in CHECKS:
         check(reporter, iv)
-    _templates(reporter, doc)
+    _templates(reporter, doc, tuple(skip_templates))
     return list(dict.fromkeys(reporter.problems))  # one report per problem, in order

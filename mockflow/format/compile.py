@@ -104,6 +104,22 @@ class CompiledInterview:
         return self._render_question(f"q:{question_id}:follow_up:{index}", question_id,
                                      stage_id, number, candidate)
 
+    def follow_up_hint_text(self, question_id: str, index: int, *, stage_id: str, number: int,
+                            candidate: Candidate) -> str | None:
+        """The hint of follow-up ``index``, if it has one."""
+        key = f"q:{question_id}:follow_up:{index}:hint"
+        if key not in self.templates:
+            return None
+        return self._render_question(key, question_id, stage_id, number, candidate)
+
+    def clarification_text(self, question_id: str, *, stage_id: str, number: int,
+                           candidate: Candidate) -> str | None:
+        """The question's own ``clarification``, if it has one."""
+        key = f"q:{question_id}:clarification"
+        if key not in self.templates:
+            return None
+        return self._render_question(key, question_id, stage_id, number, candidate)
+
     def hint_text(self, question_id: str, index: int, *, stage_id: str, number: int,
                   candidate: Candidate) -> str:
         return self._render_question(f"q:{question_id}:hint:{index}", question_id, stage_id,
@@ -130,8 +146,12 @@ def compile_interview(interview: Interview, data: Mapping[str, Any]) -> Compiled
         templates["instructions"] = CompiledTemplate(interview.interviewer.instructions)
     for q in interview.questions:
         templates[f"q:{q.id}:text"] = CompiledTemplate(q.text)
-        for j, text in enumerate(q.follow_ups):
-            templates[f"q:{q.id}:follow_up:{j}"] = CompiledTemplate(text)
+        for j, follow_up in enumerate(q.follow_ups):
+            templates[f"q:{q.id}:follow_up:{j}"] = CompiledTemplate(follow_up.text)
+            if follow_up.hint is not None:
+                templates[f"q:{q.id}:follow_up:{j}:hint"] = CompiledTemplate(follow_up.hint)
+        if q.clarification is not None:
+            templates[f"q:{q.id}:clarification"] = CompiledTemplate(q.clarification)
         for j, text in enumerate(q.hints):
             templates[f"q:{q.id}:hint:{j}"] = CompiledTemplate(text)
     return CompiledInterview(

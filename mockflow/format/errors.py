@@ -54,6 +54,7 @@ CODES: dict[str, CodeInfo] = {
     "MF116": CodeInfo("expected score range invalid", "error"),
     "MF117": CodeInfo("expectation for an unknown competency", "error"),
     "MF118": CodeInfo("endpointing delays out of order", "error"),
+    "MF119": CodeInfo("follow-up probes an unknown key point", "error"),
     # -- schema (MF2xx): shape of the file
     "MF201": CodeInfo("wrong type", "error"),
     "MF202": CodeInfo("missing required key", "error"),

@@ -244,17 +244,39 @@ class Examples:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowUp:
+    """A follow-up question; ``probes`` name the key points it is about (a 0-based index
+    into ``key_points`` or a key point's label), ``hint`` is given if asked during it."""
+
+    text: str
+    probes: tuple[int | str, ...] = ()
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Question:
     id: str
     competency: str
     level: str
     text: str
     answer_seconds: int
-    follow_ups: tuple[str, ...] = ()
+    follow_ups: tuple[FollowUp, ...] = ()
     max_follow_ups: int = DEFAULT_MAX_FOLLOW_UPS
     key_points: tuple[KeyPoint, ...] = ()
     hints: tuple[str, ...] = ()
     examples: Examples = field(default_factory=Examples)
+    clarification: str | None = None
+
+    def key_point_index(self, probe: int | str) -> int | None:
+        """The key point a probe names (an index, or a label), or None if there is none."""
+        if isinstance(probe, int):
+            return probe if 0 <= probe < len(self.key_points) else None
+        return next((i for i, kp in enumerate(self.key_points) if kp.label == probe), None)
+
+    def probed(self, follow_up: int) -> frozenset[int]:
+        """Indexes of the key points a follow-up probes (those that exist)."""
+        found = (self.key_point_index(p) for p in self.follow_ups[follow_up].probes)
+        return frozenset(i for i in found if i is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,6 +422,16 @@ def _key_point(item: Json) -> KeyPoint:
     return KeyPoint(tuple(str(p) for p in item))
 
 
+def _follow_up(item: Json) -> FollowUp:
+    if isinstance(item, str):
+        return FollowUp(item)
+    return FollowUp(
+        text=str(item["text"]),
+        probes=tuple(p if isinstance(p, int) else str(p) for p in item.get("probes", ())),
+        hint=_opt_str(item, "hint"),
+    )
+
+
 def _question(data: Mapping[str, Json], timing: Timing) -> Question:
     examples = data.get("examples", {})
     return Question(
@@ -408,7 +440,7 @@ def _question(data: Mapping[str, Json], timing: Timing) -> Question:
         level=data["level"],
         text=data["text"],
         answer_seconds=int(data.get("answer_seconds", timing.default_answer_seconds)),
-        follow_ups=tuple(data.get("follow_ups", ())),
+        follow_ups=tuple(_follow_up(f) for f in data.get("follow_ups", ())),
         max_follow_ups=int(data.get("max_follow_ups", DEFAULT_MAX_FOLLOW_UPS)),
         key_points=tuple(_key_point(k) for k in data.get("key_points", ())),
         hints=tuple(data.get("hints", ())),
@@ -417,6 +449,7 @@ def _question(data: Mapping[str, Json], timing: Timing) -> Question:
             average=examples.get("average"),
             weak=examples.get("weak"),
         ),
+        clarification=_opt_str(data, "clarification"),
     )
 
 

@@ -334,11 +334,21 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[Problem]:
     yield at("MF201", f"{where}: {error.message}")
 
 
-def schema_problems(doc: Document) -> list[Problem]:
-    """All schema violations of a loaded document, located and sorted."""
-    if fast_validator().is_valid(doc.data):
+def schema_errors(data: Any) -> list[ValidationError]:
+    """The reference validator's errors for some data (none, fast, when it is valid)."""
+    if fast_validator().is_valid(data):
         return []
+    return list(validator().iter_errors(data))
+
+
+def translate(errors: Iterable[ValidationError], doc: Document) -> list[Problem]:
+    """Schema errors as located problems, sorted."""
     problems: list[Problem] = []
-    for error in validator().iter_errors(doc.data):
+    for error in errors:
         problems.extend(_translate(error, doc))
     return sorted(set(problems), key=Problem.sort_key)
+
+
+def schema_problems(doc: Document) -> list[Problem]:
+    """All schema violations of a loaded document, located and sorted."""
+    return translate(schema_errors(doc.data), doc)

@@ -16,8 +16,9 @@ static check first, so no template can fail in the middle of a live interview:
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, Undefined, nodes
@@ -83,11 +84,13 @@ ENV = make_environment()
 
 @dataclass(frozen=True, slots=True)
 class TemplateIssue:
-    """A static problem in one template; ``line`` is 1-based within the template."""
+    """A static problem in one template; ``line`` is 1-based within the template and
+    ``offset`` the character in it where the offending expression starts."""
 
     code: str
     message: str
     line: int = 1
+    offset: int = 0
 
 
 def _access_path(node: nodes.Node) -> tuple[str, ...] | None:
@@ -151,12 +154,14 @@ class _Analyzer:
     def __init__(self, shape: Shape) -> None:
         self.shape = shape
         self.issues: list[TemplateIssue] = []
+        self.nodes: list[nodes.Node] = []  # the node each issue is about
         self.loop_names: set[str] = set()
         self.depth = 0
         self.too_deep = False
 
     def issue(self, code: str, message: str, node: nodes.Node) -> None:
         self.issues.append(TemplateIssue(code, message, getattr(node, "lineno", 1) or 1))
+        self.nodes.append(node)
 
     def check_path(self, path: tuple[str, ...], node: nodes.Node,
                    guards: frozenset[tuple[str, ...]], defaulted: bool) -> None:
@@ -329,13 +334,97 @@ def analyze(source: str, kind: str) -> list[TemplateIssue]:
     try:
         tree = ENV.parse(source)
     except TemplateSyntaxError as exc:
-        return [TemplateIssue("MF301", f"template syntax error: {exc.message}", exc.lineno)]
+        return [TemplateIssue("MF301", f"template syntax error: {exc.message}", exc.lineno,
+                              _syntax_offset(source, exc.lineno or 1))]
     except RecursionError:
         return [TemplateIssue("MF302", f"the template nests more than {MAX_NESTING} levels"
                               " deep; simplify it")]
     analyzer = _Analyzer(CONTEXT_SHAPES[kind])
     analyzer.visit(tree, frozenset())
-    return analyzer.issues
+    used: set[int] = set()
+    return [replace(issue, offset=_locate(source, issue.line, node, used, tree))
+            for issue, node in zip(analyzer.issues, analyzer.nodes, strict=True)]
+
+
+# -- where in the template an issue is (folded YAML text has no useful line numbers) --
+
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_SEP = r"\s*(?:\.\s*|\[\s*['\"]?)"
+
+
+def _needle(node: nodes.Node) -> str | None:
+    """A pattern for the source text of the expression a node stands for."""
+    if isinstance(node, nodes.Filter):
+        return rf"\|\s*{re.escape(node.name)}\b"
+    if isinstance(node, nodes.Test):
+        return rf"\bis\s+(?:not\s+)?{re.escape(node.name)}\b"
+    if isinstance(node, nodes.For):
+        return r"\{%-?\s*for\b"
+    if isinstance(node, nodes.Call):
+        return _needle(node.node)
+    parts: list[str] = []
+    while True:
+        if isinstance(node, nodes.Getattr):
+            parts.append(node.attr)
+            node = node.node
+        elif isinstance(node, nodes.Getitem):
+            if isinstance(node.arg, nodes.Const):
+                parts.append(str(node.arg.value))
+            node = node.node
+        elif isinstance(node, nodes.Name):
+            parts.append(node.name)
+            return r"\b" + _SEP.join(re.escape(p) for p in reversed(parts)) + r"\b"
+        else:
+            return None
+
+
+def _line_span(source: str, lineno: int) -> tuple[int, int]:
+    starts = [0, *(m.end() for m in re.finditer("\n", source))]
+    index = min(max(lineno, 1), len(starts)) - 1
+    end = starts[index + 1] if index + 1 < len(starts) else len(source)
+    return starts[index], end
+
+
+def _locate(source: str, lineno: int, node: nodes.Node, used: set[int],
+            tree: nodes.Template) -> int:
+    """Offset of the expression an issue is about. Nodes come in source order, so the
+    k-th node with the same text is the k-th match of that text inside the tags; failing
+    that, the first unused match on its line, the first tag on the line, the line."""
+    start, end = _line_span(source, lineno)
+    spans = [m.span() for m in _TAG.finditer(source) if m.start() < end and m.end() > start]
+    needle = _needle(node)
+    if needle is not None:
+        pattern = re.compile(needle)
+        same = [n for n in tree.find_all(type(node)) if _needle(n) == needle]
+        matches = [m.start() for t in _TAG.finditer(source)
+                   for m in pattern.finditer(source, t.start(), t.end())]
+        ordinal = next((i for i, n in enumerate(same) if n is node), None)
+        if ordinal is not None and len(matches) == len(same) and matches[ordinal] not in used:
+            used.add(matches[ordinal])
+            return matches[ordinal]
+        # a variable is usually misused where it is printed: try {{ }} tags first
+        printed = [span for span in spans if source.startswith("{{", span[0])]
+        for a, b in [*printed, *spans]:
+            for match in pattern.finditer(source, a, b):
+                if match.start() not in used:
+                    used.add(match.start())
+                    return match.start()
+    return max(spans[0][0], start) if spans else start
+
+
+def _syntax_offset(source: str, lineno: int) -> int:
+    """Where a syntax error is: the first tag on its line that does not parse on its own
+    (an expression tag), else the first tag on the line."""
+    start, end = _line_span(source, lineno)
+    spans = [m for m in _TAG.finditer(source) if m.start() < end and m.end() > start]
+    for match in spans:
+        if match.group().startswith("{{"):
+            try:
+                ENV.parse(match.group())
+            except TemplateSyntaxError:
+                return match.start()
+    opened = source.find("{", start, end)
+    return spans[0].start() if spans else (opened if opened >= 0 else start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,11 +472,26 @@ class CompiledTemplate:
 
 def iter_template_fields(data: Mapping[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """(path, kind) of every template in validated interview data."""
+    interviewer = data.get("interviewer")
     for key in ("greeting", "closing", "instructions"):
-        if key in data.get("interviewer", {}):
+        if isinstance(interviewer, Mapping) and key in interviewer:
             yield ("interviewer", key), key
-    for i, q in enumerate(data.get("questions", [])):
+    for i, q in enumerate(_list(data.get("questions"))):
+        if not isinstance(q, Mapping):
+            continue
         yield ("questions", i, "text"), "question"
-        for field_name in ("follow_ups", "hints"):
-            for j, _ in enumerate(q.get(field_name, [])):
-                yield ("questions", i, field_name, j), "question"
+        if "clarification" in q:
+            yield ("questions", i, "clarification"), "question"
+        for j, _ in enumerate(_list(q.get("hints"))):
+            yield ("questions", i, "hints", j), "question"
+        for j, item in enumerate(_list(q.get("follow_ups"))):
+            if isinstance(item, Mapping):
+                for key in ("text", "hint"):
+                    if key in item:
+                        yield ("questions", i, "follow_ups", j, key), "question"
+            else:
+                yield ("questions", i, "follow_ups", j), "question"
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

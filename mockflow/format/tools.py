@@ -13,16 +13,17 @@ from jsonschema import Draft202012Validator
 
 from mockflow.format.model import Interview
 
-REQUEST_KINDS = ("repeat", "clarify", "hint", "skip", "stop")
+REQUEST_KINDS = ("repeat", "clarify", "hint", "skip", "stop", "question")
 MAX_SAY_CHARS = 400
 
 CANDIDATE_REQUEST: dict[str, Any] = {
     "name": "candidate_request",
     "description": (
-        "Call this instead of speaking when the candidate asks to hear the question again"
-        " (repeat), asks what the question means (clarify), asks for a hint (hint), wants"
-        " to skip this question (skip), or wants to end the interview (stop). mockflow"
-        " speaks the response itself."
+        "Call this instead of speaking when the candidate's message asks you (not just"
+        " mentions, inside an answer) to repeat the question (repeat), to explain what it"
+        " means (clarify), for a hint (hint), to skip this question (skip), to end the"
+        " interview (stop; mockflow asks them to confirm), or asks you a question about the"
+        " role, the team or the company (question). mockflow speaks the response itself."
     ),
     "parameters": {
         "type": "object",
@@ -36,9 +37,17 @@ CANDIDATE_REQUEST: dict[str, Any] = {
                 "type": "string",
                 "maxLength": MAX_SAY_CHARS,
                 "description": (
-                    "Only for clarify: one or two short sentences that explain what the"
-                    " question means. Never a hint, a key point or an answer."
+                    "For clarify: one or two short sentences that explain what the question"
+                    " means (use the clarification wording you were given, if any); never a"
+                    " hint, a key point or an answer. For question: a one-sentence answer"
+                    " using only the facts you were given; leave it out when they don't"
+                    " cover it."
                 ),
+            },
+            "question": {
+                "type": "string",
+                "maxLength": MAX_SAY_CHARS,
+                "description": "For question: the candidate's question, in their words.",
             },
         },
         "required": ["kind"],

@@ -14,7 +14,8 @@ from mockflow.format.checks import semantic_problems
 from mockflow.format.compile import CompiledInterview, compile_interview
 from mockflow.format.errors import InputError, InterviewInvalid, Problem
 from mockflow.format.model import Interview, build_interview
-from mockflow.format.schema import schema_problems
+from mockflow.format.partial import usable_part
+from mockflow.format.schema import schema_errors, translate
 from mockflow.format.yaml_io import MAX_BYTES, load_bytes
 
 
@@ -44,8 +45,17 @@ def check_bytes(raw: bytes, path: str = "<stdin>") -> CheckResult:
     if doc.problems or doc.data is None:
         result.problems = sorted(doc.problems, key=Problem.sort_key)
         return result
-    problems = schema_problems(doc)
-    if problems:
+    errors = schema_errors(doc.data)
+    if errors:
+        # Every problem in one run: the parts whose shape is valid still get the semantic
+        # and template checks; what depends on a damaged part is skipped (format.partial).
+        problems = translate(errors, doc)
+        usable = usable_part(doc.data, errors, schema_errors)
+        if usable is not None:
+            data, damage = usable
+            more = semantic_problems(build_interview(data), doc, damage,
+                                     skip_templates=[tuple(e.absolute_path) for e in errors])
+            problems = sorted(set(problems) | set(more), key=Problem.sort_key)
         result.problems = problems
         return result
     interview = build_interview(doc.data)

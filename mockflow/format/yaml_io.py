@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from mockflow.format.errors import Problem
+from mockflow.format.indentation import indentation_problem
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
@@ -75,6 +76,58 @@ class Document:
             line += line_in_text - 1
         source = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         return line, len(source) - len(source.lstrip(" ")) + 1
+
+    def offset_position(self, path: Path, offset: int) -> Position:
+        """Source position of character ``offset`` of the text at ``path``.
+
+        Folding (``>``), block indentation and line breaks in plain or quoted text change
+        only whitespace, so the position is found by counting the non-space characters
+        before ``offset`` in the value and walking as many in the source. In quoted text an
+        escape (``\\"``, ``''``) counts as one character.
+        """
+        line, column = self.position(path)
+        value = self._value(path)
+        if not isinstance(value, str) or not self.lines:
+            return line, column
+        wanted = sum(1 for ch in value[:offset] if not ch.isspace())
+        if path in self.block_scalars:  # the text starts on the line after '|' or '>'
+            row, col, quote = line + 1, 0, ""
+        else:
+            row, col = line, column - 1
+            source = self.lines[row - 1] if row <= len(self.lines) else ""
+            quote = source[col] if col < len(source) and source[col] in "'\"" else ""
+            if quote:
+                col += 1
+        seen = 0
+        while row <= len(self.lines):
+            text = self.lines[row - 1]
+            while col < len(text):
+                ch = text[col]
+                if ch.isspace():
+                    col += 1
+                    continue
+                if seen == wanted:
+                    return row, col + 1
+                step = 1
+                if quote == "'" and text.startswith("''", col):
+                    step = 2
+                elif quote == '"' and ch == "\\" and col + 1 < len(text):
+                    step = 2
+                seen += 1
+                col += step
+            row, col = row + 1, 0
+        return line, column
+
+    def _value(self, path: Path) -> object:
+        node: object = self.data
+        for step in path:
+            if isinstance(node, dict) and isinstance(step, str):
+                node = node.get(step)
+            elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+                node = node[step]
+            else:
+                return None
+        return node
 
     def key_position(self, path: Path) -> Position:
         """Position of the mapping key whose value sits at ``path``."""
@@ -468,7 +521,15 @@ def load_text(text: str, doc: Document | None = None) -> Document:
                 )
             )
         else:
-            doc.problems.append(Problem("MF001", _syntax_message(exc, text), line, column, where))
+            indented = None
+            if exc.problem_mark is not None:
+                indented = indentation_problem(doc.lines, exc.problem_mark.line + 1,
+                                               exc.problem or "")
+            if indented is not None:
+                message, line, column = indented
+            else:
+                message = _syntax_message(exc, text)
+            doc.problems.append(Problem("MF001", message, line, column, where))
     except yaml.YAMLError as exc:  # reader errors: control characters and the like
         position = getattr(exc, "position", None)
         line, column = _line_col(text, position) if isinstance(position, int) else (1, 1)

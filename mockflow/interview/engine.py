@@ -31,6 +31,8 @@ from mockflow.format.errors import MockflowError
 from mockflow.format.model import Question
 from mockflow.format.templates import Candidate
 from mockflow.interview import moves as mv
+from mockflow.interview.aims import NEUTRAL_NUDGE, choose_follow_up, framing
+from mockflow.interview.facts import answer_from_facts
 from mockflow.interview.moves import EndReason, Move, MoveKind, MoveOnReason
 from mockflow.interview.records import (
     AnswerTurn,
@@ -40,6 +42,7 @@ from mockflow.interview.records import (
     SessionRecord,
     TurnKind,
 )
+from mockflow.interview.requests import is_yes
 from mockflow.scoring.base import AnsweredQuestion, QuestionScore, Rubric, Scorer
 from mockflow.scoring.offline import OFFLINE
 
@@ -102,6 +105,7 @@ class RequestKind(StrEnum):
     HINT = "hint"
     SKIP = "skip"
     STOP = "stop"
+    QUESTION = "question"  # the candidate asked the interviewer something
 
 
 class EventKind(StrEnum):
@@ -185,6 +189,7 @@ class _State:
     last_speech: str = ""  # what REPEAT says outside a question
     end_reason: EndReason | None = None
     ended_at: float | None = None
+    pending_stop: bool = False  # asked "Do you want to end the interview here?"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -203,6 +208,7 @@ class _State:
             "last_speech": self.last_speech,
             "end_reason": None if self.end_reason is None else self.end_reason.value,
             "ended_at": self.ended_at,
+            "pending_stop": self.pending_stop,
         }
 
     @classmethod
@@ -224,6 +230,7 @@ class _State:
             last_speech=data["last_speech"],
             end_reason=None if data["end_reason"] is None else EndReason(data["end_reason"]),
             ended_at=data["ended_at"],
+            pending_stop=bool(data.get("pending_stop", False)),
         )
 
     @property
@@ -387,6 +394,10 @@ class InterviewEngine:
         assert t is not None
         s = self._live_state()
         at = self._clock() - s.started_at
+        if s.pending_stop:
+            if is_yes(t.text):
+                return self._stop(s, at)
+            return self._resume(s, at)
         if s.phase is Phase.GREETING:
             out, s1 = self._advance(s, at, ack=False, reply=True)
             return self._proposal(EventKind.TURN, out, s, s1, at)
@@ -394,8 +405,16 @@ class InterviewEngine:
             return self._wrap_up_turn(s, at, t.text)
         return self._answer(s, t, at)
 
-    def propose_request(self, kind: RequestKind | str, say: str | None = None) -> Proposal:
-        """The moves for a candidate request (``say``: the model's clarification text)."""
+    def propose_request(self, kind: RequestKind | str, say: str | None = None,
+                        question: str | None = None, *, confirmed: bool = False) -> Proposal:
+        """The moves for a candidate request.
+
+        ``say``: the model's own wording (a clarification, or its answer to the candidate's
+        question from the facts); without it the engine uses the file's words. ``question``:
+        the candidate's question to the interviewer, for kind ``question``. A stop asks the
+        candidate to confirm first unless ``confirmed`` (a console's /quit, a candidate who
+        left) or a confirmation is already pending.
+        """
         try:
             kind = RequestKind(kind)
         except ValueError:
@@ -404,17 +423,27 @@ class InterviewEngine:
             ) from None
         s = self._live_state()
         at = self._clock() - s.started_at
-        rec = s.open
+        text = " ".join((say or "").split())
+        if len(text) > MAX_CLARIFY_CHARS:
+            raise RequestRejected(f"`say` is {len(text)} characters; keep it under"
+                                  f" {MAX_CLARIFY_CHARS}")
+        if kind is RequestKind.SKIP and s.phase is Phase.WRAP_UP:
+            kind = RequestKind.STOP  # "I'm done" in the wrap-up: no more questions
         if kind is RequestKind.STOP:
-            return self._stop(s, at)
+            if confirmed or s.pending_stop or s.phase is Phase.WRAP_UP:
+                return self._stop(s, at)
+            rec = s.open
+            out = [mv.confirm_stop(question_id=rec.question_id if rec else None,
+                                   number=rec.number if rec else None)]
+            s1 = replace(s, pending_stop=True, last_speech=out[0].speech)
+            return self._proposal(EventKind.REQUEST, out, s, s1, at)
+        before = s
+        s = replace(s, pending_stop=False)  # any other request: the candidate carries on
+        rec = s.open
+        if kind is RequestKind.QUESTION:
+            return self._candidate_question(before, s, at, text, question or "")
         if kind is RequestKind.CLARIFY:
-            text = " ".join((say or "").split())
-            if not text:
-                raise RequestRejected("clarify needs `say`: one or two short sentences that"
-                                      " explain what the question means")
-            if len(text) > MAX_CLARIFY_CHARS:
-                raise RequestRejected(f"`say` is {len(text)} characters; keep the"
-                                      f" clarification under {MAX_CLARIFY_CHARS}")
+            text = text or self._clarification(s)
             if rec is None:
                 s1 = replace(s, last_speech=text)
                 out = [mv.clarify(text, question_id=None, number=None)]
@@ -422,40 +451,41 @@ class InterviewEngine:
                 new = replace(rec, clarifications=rec.clarifications + (text,))
                 s1 = self._with_open(s, new)
                 out = [mv.clarify(text, question_id=rec.question_id, number=rec.number)]
-            return self._proposal(EventKind.REQUEST, out, s, s1, at)
+            return self._proposal(EventKind.REQUEST, out, before, s1, at)
         if kind is RequestKind.REPEAT:
             if rec is None:
                 out = [mv.repeat(s.last_speech, question_id=None, number=None)]
-                return self._proposal(EventKind.REQUEST, out, s, s, at)
+                return self._proposal(EventKind.REQUEST, out, before, s, at)
             new = replace(rec, repeats=rec.repeats + 1)
             out = [mv.repeat(rec.prompts[-1], question_id=rec.question_id, number=rec.number)]
-            return self._proposal(EventKind.REQUEST, out, s, self._with_open(s, new), at)
+            return self._proposal(EventKind.REQUEST, out, before, self._with_open(s, new), at)
         if rec is None:
             what = "a hint" if kind is RequestKind.HINT else "a skip"
             raise RequestRejected(f"no question is open, so {what} doesn't apply now;"
                                   " just reply to the candidate")
         if kind is RequestKind.HINT:
-            q = self._iv.question(rec.question_id)
-            index = len(rec.hints)
-            if index >= len(q.hints):
-                out = [mv.no_hints_left(question_id=q.id, number=rec.number)]
-                return self._proposal(EventKind.REQUEST, out, s, s, at)
-            text = self._compiled.hint_text(q.id, index, stage_id=rec.stage_id,
-                                            number=rec.number, candidate=self._candidate)
-            new = replace(rec, hints=rec.hints + (index,))
-            out = [mv.give_hint(question_id=q.id, text=text, index=index, number=rec.number)]
-            return self._proposal(EventKind.REQUEST, out, s, self._with_open(s, new), at)
+            return self._hint(before, s, at)
         # skip: close the question (what was already said still counts) and move on
         s1 = self._close(s, at, QuestionOutcome.SKIPPED, None)
         out = [mv.move_on(MoveOnReason.SKIP, question_id=rec.question_id, number=rec.number)]
         more, s2 = self._advance(s1, at, ack=False)
-        return self._proposal(EventKind.REQUEST, out + more, s, s2, at)
+        return self._proposal(EventKind.REQUEST, out + more, before, s2, at)
 
-    def request(self, kind: RequestKind | str, say: str | None = None) -> Proposal:
+    def request(self, kind: RequestKind | str, say: str | None = None,
+                question: str | None = None, *, confirmed: bool = False) -> Proposal:
         """Propose and commit a request (what the request tool calls)."""
-        p = self.propose_request(kind, say)
+        p = self.propose_request(kind, say, question, confirmed=confirmed)
         self.commit(p)
         return p
+
+    def clarification(self) -> str | None:
+        """The open question's own ``clarification`` (offered to a hosted model as its
+        wording), or None."""
+        rec = self._state.open
+        if rec is None:
+            return None
+        return self._compiled.clarification_text(rec.question_id, stage_id=rec.stage_id,
+                                                 number=rec.number, candidate=self._candidate)
 
     def tick(self, partial: CandidateTurn | str | None = None) -> Proposal | None:
         """A time move due now, or None. Pure like ``propose``: commit what you deliver.
@@ -613,6 +643,77 @@ class InterviewEngine:
         item = AnsweredQuestion(rec.number, q, tuple(t.text for t in turns), rec.prompts, hints)
         return self._scorer.score(item, self._plan.rubrics[q.competency])
 
+    def _resume(self, s: _State, at: float) -> Proposal:
+        """A pending stop was not confirmed: the question on the table again."""
+        rec = s.open
+        out = [mv.resume(rec.prompts[-1] if rec else None,
+                         question_id=rec.question_id if rec else None,
+                         number=rec.number if rec else None)]
+        s1 = replace(s, pending_stop=False, last_speech=out[0].speech)
+        return self._proposal(EventKind.TURN, out, s, s1, at)
+
+    def _candidate_question(self, before: _State, s: _State, at: float, say: str,
+                            question: str) -> Proposal:
+        """Answer the candidate's question from the facts (or pass it on), then put the
+        current question again. Nothing is recorded as an answer."""
+        answer = say or answer_from_facts(question, self._iv.facts)
+        if s.phase is Phase.WRAP_UP:
+            return self._wrap_up_turn(s, at, question, answer=answer, before=before,
+                                      event=EventKind.REQUEST)
+        rec = s.open
+        out = [mv.answer_question(answer, rec.prompts[-1] if rec else None,
+                                  question_id=rec.question_id if rec else None,
+                                  number=rec.number if rec else None,
+                                  greeting=s.phase is Phase.GREETING)]
+        return self._proposal(EventKind.REQUEST, out, before,
+                              replace(s, last_speech=out[0].speech), at)
+
+    def _clarification(self, s: _State) -> str:
+        """The engine's own clarification: the question's ``clarification``, or its
+        framing; during a follow-up, the follow-up put another way."""
+        rec = s.open
+        if rec is None:
+            return f"Let me put it another way. {s.last_speech}".strip()
+        if rec.follow_up_indices:
+            return f"I'd like to hear a bit more about your answer: {rec.prompts[-1]}"
+        own = self._compiled.clarification_text(rec.question_id, stage_id=rec.stage_id,
+                                                number=rec.number, candidate=self._candidate)
+        if own:
+            return own
+        q = self._iv.question(rec.question_id)
+        return framing(q, self._iv.competency(q.competency).name)
+
+    def _hint(self, before: _State, s: _State, at: float) -> Proposal:
+        """The next hint: during a follow-up its own hint (once) or a neutral nudge, never
+        the question's hints; otherwise the question's next hint."""
+        rec = s.open
+        assert rec is not None
+        q = self._iv.question(rec.question_id)
+        if rec.follow_up_indices:
+            j = rec.follow_up_indices[-1]
+            text = self._compiled.follow_up_hint_text(q.id, j, stage_id=rec.stage_id,
+                                                      number=rec.number,
+                                                      candidate=self._candidate)
+            if text is None:
+                out = [mv.give_hint(question_id=q.id, text=NEUTRAL_NUDGE, index=None,
+                                    number=rec.number)]
+                return self._proposal(EventKind.REQUEST, out, before, s, at)
+            if j in rec.follow_up_hints:
+                out = [mv.no_hints_left(question_id=q.id, number=rec.number)]
+                return self._proposal(EventKind.REQUEST, out, before, s, at)
+            new = replace(rec, follow_up_hints=rec.follow_up_hints + (j,))
+            out = [mv.give_hint(question_id=q.id, text=text, index=None, number=rec.number)]
+            return self._proposal(EventKind.REQUEST, out, before, self._with_open(s, new), at)
+        index = len(rec.hints)
+        if index >= len(q.hints):
+            out = [mv.no_hints_left(question_id=q.id, number=rec.number)]
+            return self._proposal(EventKind.REQUEST, out, before, s, at)
+        text = self._compiled.hint_text(q.id, index, stage_id=rec.stage_id,
+                                        number=rec.number, candidate=self._candidate)
+        new = replace(rec, hints=rec.hints + (index,))
+        out = [mv.give_hint(question_id=q.id, text=text, index=index, number=rec.number)]
+        return self._proposal(EventKind.REQUEST, out, before, self._with_open(s, new), at)
+
     def _answer(self, s: _State, t: CandidateTurn, at: float) -> Proposal:
         rec = s.open
         assert rec is not None
@@ -621,12 +722,14 @@ class InterviewEngine:
         turns = rec.turns + (self._turn(s, t, kind, at),)
         score = self._score(rec, turns)
         allowed = min(q.max_follow_ups, len(q.follow_ups))
-        if rec.follow_ups < allowed and score.incomplete and \
-                at - rec.asked_at < FOLLOW_UP_LATEST * rec.budget:
-            index = rec.follow_ups
+        index = None
+        if rec.follow_ups < allowed and at - rec.asked_at < FOLLOW_UP_LATEST * rec.budget:
+            index = choose_follow_up(q, score, rec.follow_up_indices)
+        if index is not None:
             text = self._compiled.follow_up_text(q.id, index, stage_id=rec.stage_id,
                                                  number=rec.number, candidate=self._candidate)
-            new = replace(rec, turns=turns, prompts=rec.prompts + (text,))
+            new = replace(rec, turns=turns, prompts=rec.prompts + (text,),
+                          follow_up_indices=rec.follow_up_indices + (index,))
             stage = self._plan.titles[s.stage]
             out = [mv.ask_follow_up(question_id=q.id, text=text, index=index, level=q.level,
                                     stage_id=rec.stage_id, stage_title=stage,
@@ -659,7 +762,7 @@ class InterviewEngine:
         level = min(len(ladder.levels) - 1, max(0, level))
         closed = replace(rec, turns=turns, outcome=outcome, closed_at=at, score=score,
                          ladder_after=ladder.levels[level])
-        return replace(s, records=s.records[:-1] + (closed,), level=level)
+        return replace(s, records=s.records[:-1] + (closed,), level=level, pending_stop=False)
 
     def _total(self) -> int:
         return sum(self._plan.planned)
@@ -767,16 +870,25 @@ class InterviewEngine:
         start = s.wrap_up_at if s.wrap_up_at is not None else 0.0
         return min(timing.total_seconds, start + timing.wrap_up_seconds)
 
-    def _wrap_up_turn(self, s: _State, at: float, text: str = "") -> Proposal:
+    def _wrap_up_turn(self, s: _State, at: float, text: str = "", *,
+                      answer: str | None = None, before: _State | None = None,
+                      event: EventKind = EventKind.TURN) -> Proposal:
+        """A candidate turn in the wrap-up: their question answered from the facts (or
+        passed on), or the close when they have none left or time is up."""
+        before = before if before is not None else s
         reason = s.questions_end or EndReason.QUESTIONS_EXHAUSTED
         turns = s.wrap_up_turns + 1
         done = bool(_NO_MORE_QUESTIONS.match(text)) and "?" not in text
+        if answer is None and not done:
+            answer = answer_from_facts(text, self._iv.facts)
         if done or turns >= MAX_WRAP_UP_TURNS or at >= self._wrap_up_deadline(s):
             out, s1 = self._end_moves(s, at, reason, ack=False, after_wrap_up=True)
-            return self._proposal(EventKind.TURN, out, s, s1, at)
-        move = mv.wrap_up_reply(reason)
+            if answer:
+                out = [replace(out[0], speech=f"{answer} {out[0].speech}")]
+            return self._proposal(event, out, before, s1, at)
+        move = mv.wrap_up_reply(reason, answer)
         s1 = replace(s, wrap_up_turns=turns, last_speech=move.speech)
-        return self._proposal(EventKind.TURN, [move], s, s1, at)
+        return self._proposal(event, [move], before, s1, at)
 
     def _stop(self, s: _State, at: float) -> Proposal:
         if s.phase is Phase.WRAP_UP:

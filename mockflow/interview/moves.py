@@ -25,6 +25,9 @@ class MoveKind(StrEnum):
     NEXT_STAGE = "next_stage"
     WRAP_UP = "wrap_up"
     END = "end"
+    CONFIRM_STOP = "confirm_stop"  # "Do you want to end the interview here?"
+    RESUME = "resume"  # the candidate didn't confirm a stop: the question again
+    ANSWER_QUESTION = "answer_question"  # the candidate asked the interviewer something
 
 
 class EndReason(StrEnum):
@@ -128,7 +131,8 @@ def ask_follow_up(*, question_id: str, text: str, index: int, level: str, stage_
     )
 
 
-def give_hint(*, question_id: str, text: str, index: int, number: int) -> Move:
+def give_hint(*, question_id: str, text: str, index: int | None, number: int) -> Move:
+    """``index``: which of the question's hints (None: a follow-up's hint or a nudge)."""
     return Move(
         MoveKind.GIVE_HINT,
         f"Here's a hint: {text}",
@@ -216,11 +220,48 @@ def wrap_up(reason: EndReason, *, ack: bool) -> Move:
     )
 
 
-def wrap_up_reply(reason: EndReason) -> Move:
+PASS_ON = "Thanks for asking. I'll pass that on so the team can follow up."
+CONFIRM_STOP_SPEECH = "Do you want to end the interview here?"
+
+
+def confirm_stop(*, question_id: str | None, number: int | None) -> Move:
+    return Move(
+        MoveKind.CONFIRM_STOP, CONFIRM_STOP_SPEECH,
+        "NEXT MOVE: the candidate may want to stop. Ask, in these words, and wait for the"
+        f" answer: {CONFIRM_STOP_SPEECH}",
+        question_id=question_id, number=number,
+    )
+
+
+def resume(prompt: str | None, *, question_id: str | None, number: int | None) -> Move:
+    """The candidate didn't confirm a stop: carry on with the question on the table."""
+    said = "No problem, let's carry on." + (f" {prompt}" if prompt else "")
+    again = f" and put the question again: {prompt}" if prompt else ""
+    return Move(MoveKind.RESUME, said,
+                f"NEXT MOVE: say that's fine and you'll carry on{again}",
+                question_id=question_id, text=prompt, number=number)
+
+
+def answer_question(answer: str | None, prompt: str | None, *, question_id: str | None,
+                    number: int | None, greeting: bool = False) -> Move:
+    """Answer a candidate's question (a fact, or pass it on), then the question again
+    (``greeting``: before question 1, ask whether to begin)."""
+    said = answer if answer else PASS_ON
+    back = f" Back to the question: {prompt}" if prompt else ""
+    if greeting:
+        prompt, back = "Shall we begin?", " Shall we begin?"
+    fact = (f"answer the candidate's question with this fact: {answer}" if answer else
+            "say you'll pass the candidate's question on so the team can follow up")
+    then = f", then put the question again: {prompt}" if prompt else ""
+    return Move(MoveKind.ANSWER_QUESTION, said + back, f"NEXT MOVE: {fact}{then}",
+                question_id=question_id, text=prompt, number=number)
+
+
+def wrap_up_reply(reason: EndReason, answer: str | None = None) -> Move:
+    said = f"{answer}" if answer else PASS_ON
     return Move(
         MoveKind.WRAP_UP,
-        "Thanks for asking. I'll pass that on so the team can follow up. Is there anything"
-        " else you'd like to ask?",
+        f"{said} Is there anything else you'd like to ask?",
         "NEXT MOVE: answer the candidate's question in one or two sentences using only the"
         " facts you were given (if you don't know, say the team will follow up), then ask"
         " whether they have anything else.",

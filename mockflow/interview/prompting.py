@@ -11,23 +11,31 @@ interviewer, the tests' scripted model and the benchmarks, so all three behave a
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from mockflow.format.tools import MAX_SAY_CHARS
+from mockflow.interview.requests import Intent, read_message
+from mockflow.interview.requests import detect_request as detect_request  # re-exported
 
 MOVE_HEADER = "[mockflow] "
 _SUGGESTED = "Suggested wording: "
 _CURRENT = "Question on the table: "
+_CLARIFICATION = "Clarification wording, if they ask what it means: "
 
 
-def move_message(directive: str, speech: str, current_question: str | None) -> str:
+def move_message(directive: str, speech: str, current_question: str | None,
+                 clarification: str | None = None) -> str:
     """The system message that carries one proposed move to the model."""
     lines = [MOVE_HEADER + directive, f"{_SUGGESTED}{json.dumps(speech, ensure_ascii=False)}"]
     if current_question:
         lines.append(f"{_CURRENT}{json.dumps(current_question, ensure_ascii=False)}")
+    if clarification:
+        lines.append(f"{_CLARIFICATION}{json.dumps(clarification, ensure_ascii=False)}")
     lines.append(
-        "If the candidate's last message asks to repeat, clarify, get a hint, skip or stop,"
-        " call candidate_request instead of speaking."
+        "Read the candidate's whole last message. If it asks you to repeat, clarify, give a"
+        " hint, skip or stop, or asks you a question about the job, call candidate_request"
+        " instead of speaking. An answer that only mentions such words is an answer."
     )
     return "\n".join(lines)
 
@@ -54,43 +62,7 @@ def parse_move_message(text: str) -> MoveMessage | None:
 
 
 # ------------------------------------------------------------------ candidate requests
-
-_SLASH = {"/repeat": "repeat", "/hint": "hint", "/skip": "skip", "/quit": "stop",
-          "/stop": "stop", "/clarify": "clarify"}
-_INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("stop", re.compile(
-        r"\b(stop the interview|end the interview|end this interview|i('d| would) like to stop"
-        r"|i want to stop|can we stop|let'?s stop( here)?|i('m| am) done|i have to (go|leave)"
-        r"|i need to (go|leave)|quit)\b")),
-    ("skip", re.compile(
-        r"^(skip|pass)\W*(please)?\W*$|\b(skip (this|that|it|the question)|pass on (this|that)"
-        r"|(go|move) on to the next question|next question,? please|can we move on"
-        r"|let'?s move on)\b")),
-    ("hint", re.compile(r"\b(a hint|any hints?|hint,? please|^hint|a clue|give me a pointer)\b")),
-    ("repeat", re.compile(
-        r"\b(repeat|say (that|it) again|come again|pardon|didn'?t (catch|hear)|one more time"
-        r"|what was the question)\b")),
-    ("clarify", re.compile(
-        r"\b(what do you mean|clarify|what does (that|it|this) mean|not sure what you('re| are)"
-        r" asking|rephrase|what are you asking)\b")),
-)
-MAX_REQUEST_WORDS = 14
-
-
-def detect_request(text: str) -> str | None:
-    """The request a short candidate message makes, if any (English phrasing)."""
-    cleaned = " ".join(text.lower().split())
-    if not cleaned:
-        return None
-    first = cleaned.split()[0]
-    if first in _SLASH:
-        return _SLASH[first]
-    if len(cleaned.split()) > MAX_REQUEST_WORDS:
-        return None  # a long message is an answer, even if it says "skip" somewhere
-    for kind, pattern in _INTENTS:
-        if pattern.search(cleaned):
-            return kind
-    return None
+# How a message reads (answer or request) is decided by mockflow.interview.requests.
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +95,11 @@ def competent_reply(messages: Sequence[tuple[str, str]]) -> Decision:
         again = move.current_question if move and move.current_question else ""
         return Decision(text=f"{APOLOGY} {again}".strip())
     user_text = next((t for r, t in reversed(messages) if r == "user"), "")
-    kind = detect_request(user_text)
-    if kind is not None:
-        arguments: dict[str, str] = {"kind": kind}
-        if kind == "clarify":
-            current = move.current_question if move else None
-            arguments["say"] = (f"I'm asking: {current}" if current
-                                else "Let me put it another way.")
+    reading = read_message(user_text)
+    if reading.intent is not None:
+        arguments: dict[str, str] = {"kind": reading.intent.value}
+        if reading.intent is Intent.QUESTION:
+            arguments["question"] = reading.request[:MAX_SAY_CHARS]
         return Decision(tool="candidate_request", arguments=json.dumps(arguments))
     if move is None:
         return Decision(text="Could you say a bit more about that?")

@@ -94,6 +94,8 @@ class QuestionRecord:
     closed_at: float | None = None
     score: QuestionScore | None = None
     ladder_after: str | None = None
+    follow_up_indices: tuple[int, ...] = ()  # which of the question's follow-ups, in order
+    follow_up_hints: tuple[int, ...] = ()  # follow-ups whose own hint was given
 
     @property
     def follow_ups(self) -> int:
@@ -127,6 +129,8 @@ class QuestionRecord:
             "closed_at": self.closed_at,
             "score": None if self.score is None else self.score.to_dict(),
             "ladder_after": self.ladder_after,
+            "follow_up_indices": list(self.follow_up_indices),
+            "follow_up_hints": list(self.follow_up_hints),
         }
 
     @classmethod
@@ -150,6 +154,8 @@ class QuestionRecord:
             closed_at=data["closed_at"],
             score=None if data["score"] is None else QuestionScore.from_dict(data["score"]),
             ladder_after=data["ladder_after"],
+            follow_up_indices=tuple(data.get("follow_up_indices", ())),
+            follow_up_hints=tuple(data.get("follow_up_hints", ())),
         )
 
 
@@ -187,6 +193,8 @@ def answered_questions(compiled: CompiledInterview, session: SessionRecord
             engine_score=None if rec.score is None else rec.score.score,
         )
         hints = tuple(question.hints[i] for i in rec.hints if 0 <= i < len(question.hints))
+        hints += tuple(question.follow_ups[j].hint or "" for j in rec.follow_up_hints
+                       if 0 <= j < len(question.follow_ups) and question.follow_ups[j].hint)
         out.append(AnsweredQuestion(
             number=rec.number, question=question, answers=rec.answers, prompts=rec.prompts,
             hints=hints, outcome="open" if rec.outcome is None else rec.outcome.value,

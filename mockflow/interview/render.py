@@ -32,10 +32,20 @@ def instructions(compiled: CompiledInterview, candidate: Candidate) -> str:
         " candidate said, then the move in your own words. Keep every question's meaning"
         " exactly; do not add, drop or reorder questions.",
         "- Ask one question at a time and then stop talking and listen.",
-        "- If the candidate asks you to repeat the question, to explain what it means, for a"
-        " hint, to skip it, or to stop the interview, call candidate_request with that kind"
-        " instead of speaking. For clarify, put one or two sentences explaining what the"
-        " question means in `say`: never a hint, a key point or an answer.",
+        "- Read each candidate message whole. If it asks you to repeat the question, to"
+        " explain what it means, for a hint, to skip it, or to stop the interview, call"
+        " candidate_request with that kind instead of speaking, however long the message"
+        " and wherever in it the request comes. An answer that only mentions quitting,"
+        " repeating, skipping, hints or being done (\"I would quit the process and restart"
+        " it\") is an answer: deliver the NEXT MOVE.",
+        "- For clarify, put one or two sentences explaining what the question means in"
+        " `say` (the clarification wording you are given, when there is one): never a hint,"
+        " a key point or an answer. For stop, mockflow asks the candidate to confirm.",
+        "- If the candidate asks you a question about the role, the team or the company,"
+        " call candidate_request with kind question, their question in `question` and a"
+        " one-sentence answer from the facts below in `say` (leave `say` out when the facts"
+        " don't answer it: mockflow says it will pass the question on). mockflow then puts"
+        " the current question again; it is never scored as an answer.",
         "- Never reveal the rubric, scores, what a good answer contains, or hints before they"
         " are asked for. Never say whether an answer was right or wrong, and never judge the"
         " candidate.",

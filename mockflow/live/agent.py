@@ -201,7 +201,8 @@ class InterviewerAgent(Agent):
     def _move_text(self, proposal: Proposal) -> str:
         current = self.engine.current
         question = current.prompts[0] if current is not None and current.prompts else None
-        return move_message(proposal.directive, proposal.speech, question)
+        return move_message(proposal.directive, proposal.speech, question,
+                            clarification=self.engine.clarification())
 
     def _on_reply_done(self, speech: SpeechHandle) -> None:
         reply = self._replies.pop(speech.id, None)
@@ -242,8 +243,10 @@ class InterviewerAgent(Agent):
             raise ToolError("candidate_request arguments are invalid: " + "; ".join(problems))
         kind = str(raw_arguments["kind"])
         say = raw_arguments.get("say")
+        question = raw_arguments.get("question")
         try:
-            proposal = self.take_request(kind, str(say) if say is not None else None)
+            proposal = self.take_request(kind, str(say) if say is not None else None,
+                                         str(question) if question is not None else None)
         except RequestRejected as exc:
             raise ToolError(str(exc)) from None
         speech = _current_speech()
@@ -252,13 +255,16 @@ class InterviewerAgent(Agent):
         return ToolResult(output=json.dumps({"done": kind, "said": proposal.speech}),
                           reply_required=False)
 
-    def take_request(self, kind: str, say: str | None = None) -> Proposal:
-        """Repeat, clarify, hint, skip or stop: commit it and speak the engine's words.
+    def take_request(self, kind: str, say: str | None = None, question: str | None = None,
+                     *, confirmed: bool = False) -> Proposal:
+        """Repeat, clarify, hint, skip, stop or a question to the interviewer: commit it
+        and speak the engine's words.
 
         The request tool calls this; so do front ends with their own controls (the
-        console's /hint, /skip, ...). Raises ``RequestRejected`` when it doesn't apply.
+        console's /hint, /skip, ...). A stop is confirmed with the candidate first unless
+        ``confirmed``. Raises ``RequestRejected`` when it doesn't apply.
         """
-        proposal = self.engine.propose_request(kind, say)
+        proposal = self.engine.propose_request(kind, say, question, confirmed=confirmed)
         self.engine.commit(proposal)
         self.stats.commits += 1
         self.stats.requests[kind] = self.stats.requests.get(kind, 0) + 1

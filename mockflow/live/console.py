@@ -146,14 +146,15 @@ async def run_interview(
             answer = await answers(_prompt(engine))
             if engine.ended:
                 break
-            if answer is None:
-                agent.take_request("stop")
+            if answer is None:  # the candidate left: no one to confirm with
+                agent.take_request("stop", confirmed=True)
                 break
             text = answer.strip()
             command = COMMANDS.get(text.split()[0].lower()) if text.startswith("/") else None
             if command is not None:
                 with contextlib.suppress(RequestRejected):
-                    agent.take_request(command)
+                    # /quit is a deliberate command: it ends without asking again
+                    agent.take_request(command, confirmed=command == "stop")
                 continue
             if not text:
                 continue
