@@ -85,7 +85,7 @@ def test_echoed_runs_are_masked_and_single_shared_words_are_not() -> None:
 
 def test_a_key_point_said_only_by_the_interviewer_earns_nothing() -> None:
     q = BACKEND.question("sd-cache")
-    follow_up = q.follow_ups[0]
+    follow_up = q.follow_ups[0].text
     item = AnsweredQuestion(1, q, ("I'm not sure.", follow_up), (q.text, follow_up))
     result = OFFLINE.score(item, Rubric(BACKEND.competency(q.competency), BACKEND.scale,
                                         BACKEND.questions))

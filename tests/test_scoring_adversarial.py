@@ -76,7 +76,7 @@ def test_the_question_or_a_follow_up_read_back_scores_the_minimum(
     result = score(iv, q, q.text)
     assert result.score == iv.scale.min, result.rationale
     assert result.evidence == ()
-    for follow_up in q.follow_ups:
+    for follow_up in (f.text for f in q.follow_ups):
         result = score(iv, q, follow_up, prompts=(q.text, follow_up))
         assert result.score == iv.scale.min, (follow_up, result.rationale)
         assert result.evidence == () and result.covered == ()
@@ -93,7 +93,7 @@ def test_an_echo_earns_nothing_and_is_never_quoted(iv: Interview, q: Question) -
     if not weak:
         pytest.skip("no weak example")
     alone = value(iv, score(iv, q, weak))
-    for follow_up in q.follow_ups:
+    for follow_up in (f.text for f in q.follow_ups):
         both = score(iv, q, weak, follow_up, prompts=(q.text, follow_up))
         assert value(iv, both) <= alone, (follow_up, both.rationale)
         assert follow_up not in both.evidence
