@@ -60,8 +60,12 @@ def test_load_interview_raises_typed_error_with_location(tmp_path: Path) -> None
 
 
 def test_render_document_has_no_scoring_material() -> None:
+    """What the interviewer gets holds no key points or examples (the judge's part does:
+    ``render`` shows it separately, and the judge never talks to the candidate)."""
     compiled = load_interview(ROOT / "interviews" / "backend.yaml")
     doc = render_document(compiled, Candidate("Sam"))
+    judge = doc.pop("judge")
+    assert judge["tool"]["function"]["name"] == "submit_score"
     text = json.dumps(doc)
     iv = compiled.interview
     for q in iv.questions:
@@ -89,7 +93,7 @@ def test_render_cli_text_and_json() -> None:
     js = _run("render", "interviews/backend.yaml", "--format", "json")
     doc = json.loads(js.stdout)
     assert set(doc) == {"interview", "candidate", "instructions", "greeting", "closing",
-                        "example_turn_message", "tools"}
+                        "example_turn_message", "tools", "judge"}
     assert doc["example_turn_message"].startswith("[mockflow] NEXT MOVE:")
     assert doc["candidate"] == {"attributes": {}}
 
