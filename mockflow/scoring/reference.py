@@ -157,7 +157,7 @@ def _relevant(counts: Counter[str], vocab: frozenset[str]) -> bool:
 class ReferenceSet:
     """Every example of an interview's questions, weighted for comparison."""
 
-    __slots__ = ("_examples", "_idf", "_postings", "_by_question")
+    __slots__ = ("_examples", "_vocab_of", "_idf", "_postings", "_by_question")
 
     def __init__(self, questions: Iterable[Question]) -> None:
         raw: list[tuple[str, str, Answer]] = []
@@ -175,6 +175,7 @@ class ReferenceSet:
         self._examples: list[Example] = []
         self._postings: dict[str, list[tuple[int, float]]] = {}
         self._by_question: dict[str, list[int]] = {}
+        self._vocab_of: dict[str, frozenset[str]] = {}
         for k, ((qid, grade, answer), c) in enumerate(zip(raw, counted, strict=True)):
             weights = self._weigh(c)
             norm = math.sqrt(sum(v * v for v in weights.values()))
@@ -192,8 +193,14 @@ class ReferenceSet:
         idf = self._idf
         return {t: (1.0 + math.log(n)) * idf[t] for t, n in counts.items() if t in idf}
 
-    def _vocab(self, own: Sequence[int]) -> frozenset[str]:
-        return frozenset(t for k in own for t in self._examples[k].weights)
+    def _vocab(self, question_id: str) -> frozenset[str]:
+        """Every feature of this question's examples (cached)."""
+        hit = self._vocab_of.get(question_id)
+        if hit is None:
+            hit = frozenset(t for k in self._by_question.get(question_id, ())
+                            for t in self._examples[k].weights)
+            self._vocab_of[question_id] = hit
+        return hit
 
     def has_examples(self, question_id: str) -> bool:
         return question_id in self._by_question
@@ -216,7 +223,7 @@ class ReferenceSet:
         per_sentence = features(answer, skip)
         # a sentence sharing too few words with this question's examples is an aside
         # ("sorry, my dog is barking", "surely that's a five"): it doesn't count
-        vocab = self._vocab(own)
+        vocab = self._vocab(question_id)
         relevant = [sid for sid, c in per_sentence.items() if _relevant(c, vocab)]
         counts = total(per_sentence, relevant)
         weights = self._weigh(counts)
