@@ -121,6 +121,7 @@ class OfflineScorer:
         partial: list[int] = []
         missed: list[int] = []
         spans: list[tuple[int, int]] = []
+        partial_spans: list[tuple[int, int]] = []
         for i, point in enumerate(points):
             span = match_point(answer, point)
             if span is not None:
@@ -132,8 +133,7 @@ class OfflineScorer:
                 missed.append(i)
             else:
                 partial.append(i)
-        partial_spans = [(h, h) for i in partial
-                         if (h := answer.find_partial(points[i], known)) is not None]
+                partial_spans.append((hit, hit))
         own = answer.own_words
         scale = rubric.scale
         all_missed = _labels(points, range(len(points)))
