@@ -139,7 +139,9 @@ def speed(sets: Sets, quick: bool) -> dict[str, float]:
         scorer.score(item, rubric)
         long_times.append((time.perf_counter() - t0) * 1000)
     return {"score_answer_median_ms": statistics.median(times),
-            "score_1000_words_ms": statistics.median(long_times)}
+            "score_1000_words_ms": statistics.median(long_times),
+            # the best run: what the code costs when no other process takes the CPU
+            "score_1000_words_min_ms": min(long_times)}
 
 
 def main() -> None:
@@ -188,7 +190,8 @@ def main() -> None:
     print(f"score one answer: median {timing['score_answer_median_ms']:.3f} ms"
           f" (goal {SPEED_GOALS_MS['score_answer_median_ms']:g});"
           f" a 1,000-word answer: {timing['score_1000_words_ms']:.3f} ms"
-          f" (goal {SPEED_GOALS_MS['score_1000_words_ms']:g})")
+          f" (goal {SPEED_GOALS_MS['score_1000_words_ms']:g}; best run"
+          f" {timing['score_1000_words_min_ms']:.3f} ms)")
     a = agree(loio)
     for key, (limit, op) in GOALS.items():
         value = getattr(a, key)
