@@ -10,10 +10,14 @@ scale. Plain Python, deterministic, no model:
 - **weights**: TF-IDF over the interview's examples (``1 + log tf`` times
   ``log((N + 1) / (df + 1)) + 1``); a word no example uses carries no information about
   the level and is ignored, so padding an answer with unrelated words changes nothing;
+- **asides**: a sentence of the answer that shares fewer than ``RELEVANT_WORDS`` words,
+  or less than ``RELEVANT_SHARE`` of its words, with the question's examples doesn't
+  count ("sorry, my dog is barking", "surely that deserves a five");
 - **similarity**: cosine between the answer and each example;
 - **level**: a similarity-weighted vote of the references, sharpened by a temperature
   (``TEMPERATURE``): strong = top of the scale, average = the middle, weak = a quarter of
-  the way up, other questions' examples (the nearest one) = the bottom.
+  the way up, other questions' examples (the nearest one) = the bottom, and a constant
+  ``FLOOR`` vote for the bottom, so an answer like no example at all scores low.
 
 **No circular scoring.** Simulated candidates speak the examples. ``reproduced`` finds
 an example the answer repeats (one of its sentences of six or more words nearly word for
@@ -217,8 +221,7 @@ class ReferenceSet:
         """Where the answer's own words sit among the question's examples; None when the
         question has no example to compare with."""
         own = self._by_question.get(question_id, [])
-        used = list(own)
-        if not used:
+        if not own:
             return None
         per_sentence = features(answer, skip)
         # a sentence sharing too few words with this question's examples is an aside
@@ -238,7 +241,7 @@ class ReferenceSet:
             ex = self._examples[k]
             return dots.get(k, 0.0) / (norm * ex.norm) if norm and ex.norm else 0.0
 
-        sims = [(self._examples[k].grade, cos(k)) for k in used]
+        sims = [(self._examples[k].grade, cos(k)) for k in own]
         off = max((cos(k) for k in dots if k not in mine), default=0.0)
         votes = [(GRADE_POSITION[g], s) for g, s in sims] + [(OFF_TOPIC_POSITION, off)]
         if FLOOR:
@@ -253,7 +256,7 @@ class ReferenceSet:
         nearest = best_grade if best >= off and best > 0 else "off-topic"
         evidence: tuple[int, ...] = ()
         if nearest != "off-topic":
-            ex = self._examples[next(k for k in used if self._examples[k].grade == best_grade)]
+            ex = self._examples[next(k for k in own if self._examples[k].grade == best_grade)]
             share: dict[int, float] = {}
             for t, w in weights.items():
                 ew = ex.weights.get(t)
