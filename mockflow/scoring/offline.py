@@ -37,7 +37,7 @@ from mockflow.scoring.base import (
     anchor_score,
     round_half_up,
 )
-from mockflow.scoring.echo import echoed, said_runs, said_stems
+from mockflow.scoring.echo import own_words_mask, said_stems
 from mockflow.scoring.listrule import term_list
 from mockflow.scoring.matching import Answer, Point, compile_points, match_point
 from mockflow.scoring.reference import ReferenceSet, Similarity
@@ -115,7 +115,7 @@ class OfflineScorer:
             return QuestionScore(comp, None, (), "The question has no key points or example"
                                  " answers to score against.", SOURCE_OFFLINE, words=n_words)
         said = (*item.prompts, *item.hints)
-        answer.mask(echoed(answer, said_runs(said)))
+        answer.mask(own_words_mask(answer, item.prompts, item.hints))
         known = said_stems(said)
         covered: list[int] = []
         partial: list[int] = []
