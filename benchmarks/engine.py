@@ -67,7 +67,7 @@ def timings(compiled: CompiledInterview, quick: bool) -> dict[str, float]:
     question = iv.question(rec.question_id)
     answer = question.examples.average or question.examples.strong or "I'd add a cache."
     turn = CandidateTurn(answer, 20.0, 55.0)
-    rubric = Rubric(iv.competency(question.competency), iv.scale)
+    rubric = Rubric(iv.competency(question.competency), iv.scale, iv.questions)
     item = AnsweredQuestion.of(question, [answer])
     return {
         "engine_new_ms": per_call_ms(new_engine, number=number, repeat=repeat),
@@ -94,7 +94,7 @@ def calibration(interviews: dict[str, CompiledInterview]) -> list[tuple[str, int
         for item in data["answers"]:
             q = iv.question(item["question"])
             score = OFFLINE.score(AnsweredQuestion.of(q, [item["answer"]]),
-                                  Rubric(iv.competency(q.competency), iv.scale))
+                                  Rubric(iv.competency(q.competency), iv.scale, iv.questions))
             gold.append(float(item["score"]))
             pred.append(float(iv.scale.min) if score.score is None else score.score)
         rows.append((data["interview"], len(gold), within_one(gold, pred), spearman(gold, pred)))

@@ -1,6 +1,6 @@
 """``make bench``: every benchmark, one report.
 
-Runs each benchmark as its own process (compile, engine, simulate when present,
+Runs each benchmark as its own process (compile, engine, scoring, simulate when present,
 turn_latency, concurrency), shows what each printed, then one table of the headline
 figures against their goals, and finally every ``key=value`` figure, the required ones
 last. ``--quick`` passes ``--quick`` on (a reduced run, under a minute).
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, parse_kv, table  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
-BENCHMARKS = ("compile", "engine", "simulate", "turn_latency", "concurrency")
+BENCHMARKS = ("compile", "engine", "scoring", "simulate", "turn_latency", "concurrency")
 OPTIONAL = {"simulate"}  # comes from another change; skipped with a note when absent
 REQUIRED = (
     "llm_calls_per_turn",
@@ -48,6 +48,17 @@ GOALS = (
     Goal("turn_latency_ratio", 0.40, "median turn latency, mockflow / seed-style"),
     Goal("session_rss_mib", 2.0, "marginal RSS per session, MiB (50 sessions)"),
     Goal("p95_ratio_staggered_50", 1.5, "p95 latency, 50 staggered sessions / one"),
+    Goal("calibration_loio_mae", 0.8, "offline scorer vs hand scores, MAE (LOIO)"),
+    Goal("key_point_lists_above_min", 0.0, "key-point lists scored above the minimum"),
+    Goal("calibration_answers_listed", 0.0, "calibration answers caught by the list rule"),
+    Goal("score_answer_median_ms", 2.0, "score one answer offline, median ms"),
+    Goal("score_1000_words_ms", 10.0, "score a 1,000-word answer offline, ms"),
+)
+AT_LEAST = (
+    Goal("calibration_loio_within_one", 0.85, "offline scorer vs hand scores, within one"
+         " (LOIO)"),
+    Goal("calibration_loio_exact", 0.40, "offline scorer vs hand scores, exact (LOIO)"),
+    Goal("calibration_loio_spearman", 0.65, "offline scorer vs hand scores, Spearman (LOIO)"),
 )
 INFO = (
     ("seed_llm_calls_per_turn", "seed-style LLM requests per answer turn"),
@@ -57,6 +68,7 @@ INFO = (
     ("audio_requests_sent_per_turn", "audio path: requests sent per turn (drafts incl.)"),
     ("job_process_rss_mib", "prewarmed job process VmRSS, MiB"),
     ("compile_ratio", "compile time / raw YAML parse"),
+    ("calibration_loio_plain_words_within_one", "plain-words answers, within one (LOIO)"),
 )
 
 
@@ -78,6 +90,14 @@ def goal_rows(figures: dict[str, str]) -> list[list[str]]:
             value = math.nan
         verdict = "?" if math.isnan(value) else ("met" if value <= goal.limit else "MISSED")
         rows.append([goal.what, raw or "missing", f"<= {goal.limit:g}", verdict])
+    for goal in AT_LEAST:
+        raw = figures.get(goal.key)
+        try:
+            value = float(raw) if raw is not None else math.nan
+        except ValueError:
+            value = math.nan
+        verdict = "?" if math.isnan(value) else ("met" if value >= goal.limit else "MISSED")
+        rows.append([goal.what, raw or "missing", f">= {goal.limit:g}", verdict])
     for key, what in INFO:
         rows.append([what, figures.get(key, "missing"), "", ""])
     return rows

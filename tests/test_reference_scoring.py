@@ -12,7 +12,7 @@ from conftest import INTERVIEWS, ROOT
 from mockflow.format.model import Examples, Interview, Question
 from mockflow.format.validate import load_interview
 from mockflow.scoring.base import AnsweredQuestion, QuestionScore, Rubric
-from mockflow.scoring.echo import echoed, said_runs
+from mockflow.scoring.echo import echoed, own_words_mask, said_runs
 from mockflow.scoring.matching import Answer
 from mockflow.scoring.offline import OFFLINE, OfflineScorer
 from mockflow.scoring.reference import ReferenceSet
@@ -128,3 +128,24 @@ def test_independent_answers_are_never_taken_for_a_repeated_example(path: Path) 
     refs = ReferenceSet(iv.questions)
     for item in data["answers"]:
         assert refs.reproduced(item["question"], Answer([item["answer"]])) == (), item
+
+
+def test_only_what_was_said_before_a_turn_can_be_echoed_in_it() -> None:
+    """The follow-up "What happens to cached prices right after a price change?" comes
+    after the first answer: words of that answer it happens to repeat stay the
+    candidate's own; the same words in the answer to the follow-up are an echo."""
+    q = BACKEND.question("sd-cache")
+    follow_up = q.follow_ups[0].text
+    first = "Right after a price change I'd invalidate that key."
+    rubric = Rubric(BACKEND.competency(q.competency), BACKEND.scale, BACKEND.questions)
+    before = OFFLINE.score(AnsweredQuestion(1, q, (first, "Nothing more."),
+                                            (q.text, follow_up)), rubric)
+    assert "invalidation" in before.covered
+    after = OFFLINE.score(AnsweredQuestion(1, q, ("Nothing more.", first),
+                                           (q.text, follow_up)), rubric)
+    assert after.covered == ("invalidation",)  # the key point itself is still theirs
+    masked = Answer(["Nothing more.", first])
+    gone = {masked.words[i] for i in own_words_mask(masked, (q.text, follow_up), ())}
+    assert gone == {"right", "after", "price", "change"}
+    kept = Answer([first, "Nothing more."])
+    assert own_words_mask(kept, (q.text, follow_up), ()) == frozenset()

@@ -76,8 +76,8 @@ def test_the_question_or_a_follow_up_read_back_scores_the_minimum(
     result = score(iv, q, q.text)
     assert result.score == iv.scale.min, result.rationale
     assert result.evidence == ()
-    for follow_up in (f.text for f in q.follow_ups):
-        result = score(iv, q, follow_up, prompts=(q.text, follow_up))
+    for follow_up in (f.text for f in q.follow_ups):  # read back in the turn after it was asked
+        result = score(iv, q, "I'm not sure.", follow_up, prompts=(q.text, follow_up))
         assert result.score == iv.scale.min, (follow_up, result.rationale)
         assert result.evidence == () and result.covered == ()
     for hint in q.hints:
@@ -145,7 +145,8 @@ def test_hostile_answers(case: dict[str, Any]) -> None:
     iv = _LOADED[case["interview"]]
     q = iv.question(case["question"])
     prompts = (q.text, *case.get("prompts", ()))
-    result = score(iv, q, case["answer"], prompts=prompts, hints=tuple(case.get("hints", ())))
+    turns = case["turns"] if "turns" in case else [case["answer"]]
+    result = score(iv, q, *turns, prompts=prompts, hints=tuple(case.get("hints", ())))
     assert value(iv, result) <= case.get("max", iv.scale.min), result.rationale
 
 

@@ -219,7 +219,7 @@ def test_texts_personas_add_to_answers_carry_no_content(
     for c in compiled.values():
         iv = c.interview
         for q in iv.questions:
-            rubric = Rubric(iv.competency(q.competency), iv.scale)
+            rubric = Rubric(iv.competency(q.competency), iv.scale, iv.questions)
             for text in IN_ANSWER_TEXTS:
                 score = OFFLINE.score(AnsweredQuestion.of(q, [text]), rubric)
                 assert not score.covered and not score.partial, (iv.id, q.id, text)

@@ -93,11 +93,14 @@ def _question_lines(card: dict[str, Any]) -> list[str]:
     lines = []
     for q in card.get("questions", []):
         score = "not observed" if q.get("score") is None else f"{q['score']:g}"
+        if q.get("not_answered"):
+            score += " (not answered)"
         extra = []
         if q.get("follow_ups"):
             extra.append(plural(q["follow_ups"], "follow-up"))
         if q.get("hints_used"):
-            extra.append(plural(len(q["hints_used"]), "hint"))
+            extra.append(plural(len(q["hints_used"]), "hint")
+                         + (f" (-{q['hint_penalty']:g})" if q.get("hint_penalty") else ""))
         if q.get("repeats"):
             extra.append(plural(q["repeats"], "repeat"))
         if (q.get("timing") or {}).get("nudged_at") is not None:

@@ -291,14 +291,17 @@ def _coverage(r: _Reporter, iv: Interview) -> None:
     for i, q in enumerate(iv.questions):
         if not q.key_points:
             r.at(("questions", i, "id"), "MF501",
-                 f"question '{q.id}' has no key_points; the offline scorer can't score it —"
-                 " list what a good answer covers")
+                 f"question '{q.id}' has no key_points; the offline scorer can't make"
+                 " follow-up decisions or quote evidence for it — list what a good answer"
+                 " covers")
         ex = q.examples
         missing = [n for n in ("strong", "average", "weak") if ex.get(n) is None]
         if missing:
             r.at(("questions", i, "id"), "MF502",
-                 f"question '{q.id}' has no {'/'.join(missing)} example answer; add"
-                 " examples so simulations and tests can use it")
+                 f"question '{q.id}' has no {'/'.join(missing)} example answer; the offline"
+                 " scorer compares answers with the examples, so without them its scoring"
+                 " quality drops (key points only), and simulations can't use the question"
+                 " — write all three")
     if not r.intact("stages", "questions", "competencies", "ladder"):
         return  # what is asked at which level needs the whole bank and plan
     used_comps = {c for s in iv.stages for c in s.competencies}

@@ -241,8 +241,12 @@ def summary_lines(outcome: ConsoleResult) -> list[str]:
     for comp in card.get("competencies", []):
         score = comp.get("score")
         shown = "not observed" if score is None else f"{score}{top}"
-        lines.append(f"  {comp.get('name', comp.get('id'))}: {shown}"
-                     f" ({comp.get('observations', 0)} observed)")
+        rests = f"{comp.get('questions', comp.get('observations', 0))} questions"
+        if comp.get("not_answered"):
+            rests += f", {comp['not_answered']} not answered"
+        lines.append(f"  {comp.get('name', comp.get('id'))}: {shown} ({rests})")
+    if card.get("hints_used"):
+        lines.append(f"hints used: {card['hints_used']}")
     lines.append(f"end: {card.get('end_reason')}")
     lines.append(f"results: {outcome.recorder.directory}")
     return lines

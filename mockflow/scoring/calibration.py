@@ -30,6 +30,7 @@ from mockflow.scoring.scorecard import gate
 ANSWER_KEYS = ("question", "score", "answer", "kind", "reason")
 REQUIRED_KEYS = ("question", "score", "answer")
 TOP_KEYS = ("interview", "answers")
+NOT_A_MAPPING = "an answers file is a mapping with 'interview' and 'answers'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +80,9 @@ def parse_answers(raw: bytes, interview: Interview, path: str = "<answers>") -> 
     every problem, each at its line and column."""
     doc = load_bytes(raw)
     if doc.problems:
-        raise CalibrationFileError(path, [CalibrationProblem(p.line, p.column, p.message)
-                                          for p in doc.problems])
+        raise CalibrationFileError(path, [CalibrationProblem(
+            p.line, p.column, NOT_A_MAPPING if p.code == "MF009" else p.message)
+            for p in doc.problems])
     problems: list[CalibrationProblem] = []
 
     def add(where: tuple[Any, ...], message: str, *, key: bool = False) -> None:
@@ -89,8 +91,7 @@ def parse_answers(raw: bytes, interview: Interview, path: str = "<answers>") -> 
 
     data = doc.data
     if not isinstance(data, dict):
-        raise CalibrationFileError(path, [CalibrationProblem(
-            1, 1, "an answers file is a mapping with 'interview' and 'answers'")])
+        raise CalibrationFileError(path, [CalibrationProblem(1, 1, NOT_A_MAPPING)])
     for key in data:
         if key not in TOP_KEYS:
             add((key,), f"unknown key '{key}'{_unknown(str(key), TOP_KEYS)}", key=True)

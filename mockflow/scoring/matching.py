@@ -29,7 +29,8 @@ from functools import lru_cache
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n\s*")
 # between two words, any of these starts a new segment (a clause or a list item)
-_SEGMENT_BREAK = re.compile(r"[,;:.!?\n•*()\"“”]|\s[-–—]+\s")
+_SEGMENT_BREAK = r"[,;:.!?\n•*()\"“”]|\s[-–—]+\s"
+_TOKEN = re.compile(rf"({_WORD.pattern})|({_SEGMENT_BREAK})")  # a word, or a segment break
 _CLITICS = frozenset({"d", "ll", "s", "re", "ve", "m"})
 ARTICLES = frozenset({"a", "an", "the"})  # ignored on both sides: "add a column" = "add the column"
 
@@ -205,18 +206,17 @@ class Answer:
             for s0, s1 in spans:
                 first = len(stems_)
                 sid = len(sentences)
-                breaks = [b.start() for b in _SEGMENT_BREAK.finditer(source, s0, s1)]
-                b_i = 0
                 segment += 1  # a sentence starts a segment
-                for m in _WORD.finditer(source, s0, s1):
-                    word = m.group()
+                pending = False  # a segment break since the last word
+                for word, _brk in _TOKEN.findall(source, s0, s1):
+                    if not word:
+                        pending = True
+                        continue
                     count += 1
-                    start = m.start()
-                    if b_i < len(breaks) and breaks[b_i] < start:
-                        if stems_ and len(stems_) > first:
+                    if pending:
+                        if len(stems_) > first:
                             segment += 1
-                        while b_i < len(breaks) and breaks[b_i] < start:
-                            b_i += 1
+                        pending = False
                     if not lowered or "'" in word or "’" in word:
                         word = _clean(word)
                     if not word or word in ARTICLES:

@@ -37,7 +37,7 @@ from mockflow.scoring.base import (
     anchor_score,
     round_half_up,
 )
-from mockflow.scoring.echo import echoed, said_runs, said_stems
+from mockflow.scoring.echo import own_words_mask, said_stems
 from mockflow.scoring.listrule import term_list
 from mockflow.scoring.matching import Answer, Point, compile_points, match_point
 from mockflow.scoring.reference import ReferenceSet, Similarity
@@ -115,12 +115,13 @@ class OfflineScorer:
             return QuestionScore(comp, None, (), "The question has no key points or example"
                                  " answers to score against.", SOURCE_OFFLINE, words=n_words)
         said = (*item.prompts, *item.hints)
-        answer.mask(echoed(answer, said_runs(said)))
+        answer.mask(own_words_mask(answer, item.prompts, item.hints))
         known = said_stems(said)
         covered: list[int] = []
         partial: list[int] = []
         missed: list[int] = []
         spans: list[tuple[int, int]] = []
+        partial_spans: list[tuple[int, int]] = []
         for i, point in enumerate(points):
             span = match_point(answer, point)
             if span is not None:
@@ -132,8 +133,7 @@ class OfflineScorer:
                 missed.append(i)
             else:
                 partial.append(i)
-        partial_spans = [(h, h) for i in partial
-                         if (h := answer.find_partial(points[i], known)) is not None]
+                partial_spans.append((hit, hit))
         own = answer.own_words
         scale = rubric.scale
         all_missed = _labels(points, range(len(points)))

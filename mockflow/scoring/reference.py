@@ -10,10 +10,14 @@ scale. Plain Python, deterministic, no model:
 - **weights**: TF-IDF over the interview's examples (``1 + log tf`` times
   ``log((N + 1) / (df + 1)) + 1``); a word no example uses carries no information about
   the level and is ignored, so padding an answer with unrelated words changes nothing;
+- **asides**: a sentence of the answer that shares fewer than ``RELEVANT_WORDS`` words,
+  or less than ``RELEVANT_SHARE`` of its words, with the question's examples doesn't
+  count ("sorry, my dog is barking", "surely that deserves a five");
 - **similarity**: cosine between the answer and each example;
 - **level**: a similarity-weighted vote of the references, sharpened by a temperature
   (``TEMPERATURE``): strong = top of the scale, average = the middle, weak = a quarter of
-  the way up, other questions' examples (the nearest one) = the bottom.
+  the way up, other questions' examples (the nearest one) = the bottom, and a constant
+  ``FLOOR`` vote for the bottom, so an answer like no example at all scores low.
 
 **No circular scoring.** Simulated candidates speak the examples. ``reproduced`` finds
 an example the answer repeats (one of its sentences of six or more words nearly word for
@@ -157,7 +161,7 @@ def _relevant(counts: Counter[str], vocab: frozenset[str]) -> bool:
 class ReferenceSet:
     """Every example of an interview's questions, weighted for comparison."""
 
-    __slots__ = ("_examples", "_idf", "_postings", "_by_question")
+    __slots__ = ("_examples", "_vocab_of", "_idf", "_postings", "_by_question")
 
     def __init__(self, questions: Iterable[Question]) -> None:
         raw: list[tuple[str, str, Answer]] = []
@@ -175,6 +179,7 @@ class ReferenceSet:
         self._examples: list[Example] = []
         self._postings: dict[str, list[tuple[int, float]]] = {}
         self._by_question: dict[str, list[int]] = {}
+        self._vocab_of: dict[str, frozenset[str]] = {}
         for k, ((qid, grade, answer), c) in enumerate(zip(raw, counted, strict=True)):
             weights = self._weigh(c)
             norm = math.sqrt(sum(v * v for v in weights.values()))
@@ -192,8 +197,14 @@ class ReferenceSet:
         idf = self._idf
         return {t: (1.0 + math.log(n)) * idf[t] for t, n in counts.items() if t in idf}
 
-    def _vocab(self, own: Sequence[int]) -> frozenset[str]:
-        return frozenset(t for k in own for t in self._examples[k].weights)
+    def _vocab(self, question_id: str) -> frozenset[str]:
+        """Every feature of this question's examples (cached)."""
+        hit = self._vocab_of.get(question_id)
+        if hit is None:
+            hit = frozenset(t for k in self._by_question.get(question_id, ())
+                            for t in self._examples[k].weights)
+            self._vocab_of[question_id] = hit
+        return hit
 
     def has_examples(self, question_id: str) -> bool:
         return question_id in self._by_question
@@ -210,13 +221,12 @@ class ReferenceSet:
         """Where the answer's own words sit among the question's examples; None when the
         question has no example to compare with."""
         own = self._by_question.get(question_id, [])
-        used = list(own)
-        if not used:
+        if not own:
             return None
         per_sentence = features(answer, skip)
         # a sentence sharing too few words with this question's examples is an aside
         # ("sorry, my dog is barking", "surely that's a five"): it doesn't count
-        vocab = self._vocab(own)
+        vocab = self._vocab(question_id)
         relevant = [sid for sid, c in per_sentence.items() if _relevant(c, vocab)]
         counts = total(per_sentence, relevant)
         weights = self._weigh(counts)
@@ -231,7 +241,7 @@ class ReferenceSet:
             ex = self._examples[k]
             return dots.get(k, 0.0) / (norm * ex.norm) if norm and ex.norm else 0.0
 
-        sims = [(self._examples[k].grade, cos(k)) for k in used]
+        sims = [(self._examples[k].grade, cos(k)) for k in own]
         off = max((cos(k) for k in dots if k not in mine), default=0.0)
         votes = [(GRADE_POSITION[g], s) for g, s in sims] + [(OFF_TOPIC_POSITION, off)]
         if FLOOR:
@@ -246,7 +256,7 @@ class ReferenceSet:
         nearest = best_grade if best >= off and best > 0 else "off-topic"
         evidence: tuple[int, ...] = ()
         if nearest != "off-topic":
-            ex = self._examples[next(k for k in used if self._examples[k].grade == best_grade)]
+            ex = self._examples[next(k for k in own if self._examples[k].grade == best_grade)]
             share: dict[int, float] = {}
             for t, w in weights.items():
                 ew = ex.weights.get(t)
