@@ -26,6 +26,7 @@ DEFAULT_MAX_FOLLOW_UPS = int(_d("questions", "[]", "max_follow_ups"))
 DEFAULT_WEIGHT = float(_d("competencies", "[]", "weight"))
 DEFAULT_LEVEL_ADJUSTMENT = float(_d("ladder", "level_adjustment"))
 DEFAULT_LANGUAGE = str(_d("interviewer", "language"))
+DEFAULT_WEBHOOK_EVENTS = tuple(str(e) for e in _d("results", "webhook", "events"))
 DEFAULT_TOOL_TIMEOUT_S = float(_d("tools", "[]", "http", "timeout_s"))
 DEFAULT_MAX_RESPONSE_BYTES = int(_d("tools", "[]", "http", "max_response_bytes"))
 DEFAULT_TOOL_PARAMETERS: Mapping[str, Json] = _d("tools", "[]", "parameters")
@@ -115,6 +116,18 @@ class VoiceConfig:
     turn: TurnConfig = field(default_factory=TurnConfig)
     max_tool_steps: int = _MAX_TOOL_STEPS
     record: bool = _RECORD
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    url: str
+    secret_env: str
+    events: tuple[str, ...] = DEFAULT_WEBHOOK_EVENTS
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsConfig:
+    webhook: WebhookConfig | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +286,7 @@ class Interview:
     timing: Timing = field(default_factory=Timing)
     tools: tuple[HttpTool, ...] = ()
     expect: Expectations = field(default_factory=Expectations)
+    results: ResultsConfig = field(default_factory=lambda: ResultsConfig())
     version: int = 1
     questions_by_id: Mapping[str, Question] = field(
         default_factory=dict, repr=False, compare=False, hash=False
@@ -344,6 +358,17 @@ def _key_point(item: Json) -> KeyPoint:
     if isinstance(item, str):
         return KeyPoint((item,))
     return KeyPoint(tuple(str(p) for p in item))
+
+
+def _results(data: Mapping[str, Json]) -> ResultsConfig:
+    hook = data.get("webhook")
+    if not isinstance(hook, Mapping):
+        return ResultsConfig()
+    events = hook.get("events")
+    return ResultsConfig(WebhookConfig(
+        url=str(hook["url"]), secret_env=str(hook["secret_env"]),
+        events=tuple(str(e) for e in events) if isinstance(events, list)
+        else DEFAULT_WEBHOOK_EVENTS))
 
 
 def _question(data: Mapping[str, Json], timing: Timing) -> Question:
@@ -452,6 +477,7 @@ def build_interview(data: Mapping[str, Json]) -> Interview:
         facts=tuple(data.get("facts", ())),
         voice=_voice(data.get("voice", {})),
         timing=timing,
+        results=_results(data.get("results", {})),
         scale=scale,
         competencies=competencies,
         ladder=Ladder(

@@ -15,7 +15,7 @@ import contextlib
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -29,6 +29,12 @@ from mockflow.interview.records import score_record
 from mockflow.live import privacy
 from mockflow.live.agent import InterviewerAgent, text_session
 from mockflow.results.files import SessionRecorder
+from mockflow.results.session_record import (
+    SessionInfo,
+    configured_models,
+    model_entry,
+    webhook_settings,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +113,20 @@ async def run_interview(
     tick_interval: float = 1.0,
     session_id: str | None = None,
     close_timeout: float = 15.0,
+    kind: str = "console",
+    simulation: Mapping[str, Any] | None = None,
 ) -> ConsoleResult:
     """One whole interview through the real session path; results are written on exit,
-    whatever happens (EOF, Ctrl-C, errors)."""
+    whatever happens (EOF, Ctrl-C, a signal, errors)."""
     privacy.install()
     candidate = candidate or Candidate()
     engine = InterviewEngine(compiled, clock=clock, seed=seed, candidate=candidate)
-    recorder = SessionRecorder(results_root, compiled.interview.id, session_id)
+    recorder = SessionRecorder(results_root, compiled.interview.id, session_id, clock=clock)
+    recorder.start(SessionInfo(
+        compiled, recorder.session_id, kind, recorder.started_at,
+        {**configured_models(compiled, voice=False), "llm": [describe_llm(model)]},
+        candidate_name=candidate.name, candidate_attributes=dict(candidate.attributes),
+        simulation=simulation, webhook=webhook_settings(compiled)))
     closed = asyncio.Event()
     agent = InterviewerAgent(compiled, engine=engine, candidate=candidate, recorder=recorder,
                              clock=clock, tick_interval=tick_interval,
@@ -133,6 +146,7 @@ async def run_interview(
         await session.start(agent)
         while not engine.ended:
             await _settled(session)
+            agent.turn_begins()
             answer = await answers(_prompt(engine))
             if engine.ended:
                 break
@@ -143,7 +157,7 @@ async def run_interview(
             command = COMMANDS.get(text.split()[0].lower()) if text.startswith("/") else None
             if command is not None:
                 with contextlib.suppress(RequestRejected):
-                    agent.take_request(command)
+                    agent.take_request(command, typed=text)
                 continue
             if not text:
                 continue
@@ -153,14 +167,24 @@ async def run_interview(
     finally:
         await session.aclose()
         if not closed.is_set():
-            agent.write_results()
-            recorder.close()
+            agent.finish_results()
     scorecard = score_record(engine.compiled, engine.session()).to_dict()
     requests = getattr(model, "requests", 0) - requests_before
     return ConsoleResult(engine, agent, recorder, scorecard, requests)
 
 
+def describe_llm(model: llm.LLM[Any]) -> dict[str, Any]:
+    """Provider and model name of the interviewer model actually used."""
+    provider = getattr(model, "provider", None)
+    name = getattr(model, "model", None)
+    return model_entry(provider if isinstance(provider, str) and provider else
+                       type(model).__module__.split(".")[0],
+                       name if isinstance(name, str) else None)
+
+
 # ------------------------------------------------------------------ the terminal
+
+CLOSING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class Terminal:
@@ -174,6 +198,7 @@ class Terminal:
         self.name = compiled.interview.interviewer.name
         self._last_header: tuple[int | None, str | None] = (None, None)
         self._stop = asyncio.Event()
+        self.agent: InterviewerAgent | None = None
 
     def write(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -213,8 +238,15 @@ class Terminal:
                 self.write(f"you> {text}")
             return text
 
-    def interrupt(self) -> None:
+    def interrupt(self, reason: str = "SIGINT") -> None:
+        """Close the session as the candidate leaving (Ctrl-C, a closed terminal, a
+        SIGTERM): the interview stops and every record is written."""
+        if self.agent is not None and self.agent.close_reason is None:
+            self.agent.close_reason = reason
         self._stop.set()
+
+    def attach(self, agent: InterviewerAgent) -> None:
+        self.agent = agent
 
 
 def summary_lines(outcome: ConsoleResult) -> list[str]:
@@ -239,18 +271,21 @@ async def console(compiled: CompiledInterview, *, model: llm.LLM[Any], interview
                   out: TextIO = sys.stdout, inp: TextIO = sys.stdin) -> ConsoleResult:
     term = Terminal(compiled, out=out, inp=inp)
     loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGINT, term.interrupt)
+    for sig in CLOSING_SIGNALS:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, term.interrupt, sig.name)
     term.write(f"mockflow console — {compiled.interview.title}")
     term.write(f"interviewer: {interviewer}. Type /help for commands.")
     term.write()
     try:
         outcome = await run_interview(compiled, model=model, answers=term.answer,
                                       results_root=results_root, seed=seed,
-                                      candidate=candidate, on_interviewer=term.interviewer)
+                                      candidate=candidate, on_interviewer=term.interviewer,
+                                      on_agent=term.attach)
     finally:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signal.SIGINT)
+        for sig in CLOSING_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
     for line in summary_lines(outcome):
         term.write(line)
     return outcome

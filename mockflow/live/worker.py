@@ -30,6 +30,8 @@ from mockflow.live.agent import InterviewerAgent
 from mockflow.live.invite import candidate_attributes
 from mockflow.live.plugins import build_llm, build_stt, build_tts, build_vad, turn_handling
 from mockflow.results.files import SessionRecorder, new_session_id
+from mockflow.results.flush import flush_forever
+from mockflow.results.session_record import SessionInfo, configured_models, webhook_settings
 
 logger = logging.getLogger("mockflow.live.worker")
 
@@ -79,20 +81,25 @@ async def entrypoint(ctx: JobContext) -> None:
     config: WorkerConfig = ctx.proc.userdata["config"]
     session_id = f"{new_session_id()}-{ctx.job.id or secrets.token_hex(3)}"
     recorder = SessionRecorder(Path(config.results_dir), compiled.interview.id, session_id)
-    recorder.write_session({"interview": compiled.ref, "session_id": session_id,
-                            "room": ctx.job.room.name, "status": "connecting"})
+    info = SessionInfo(compiled, session_id, "live", recorder.started_at,
+                       configured_models(compiled, voice=True), room=ctx.job.room.name,
+                       job=ctx.job.id or None, webhook=webhook_settings(compiled))
+    recorder.start(info)
     try:
         await ctx.connect()
         participant = await ctx.wait_for_participant()
     except Exception as exc:
         # Results are written on every close, errors included.
-        recorder.write_session({"interview": compiled.ref, "session_id": session_id,
-                                "room": ctx.job.room.name, "status": "failed",
-                                "close_reason": "connect_failed", "error": str(exc)})
+        recorder.write_session(info.document(status="error", ended_at=recorder.now(),
+                                             close_reason="connect_failed", error=exc))
         recorder.close()
         raise
     candidate = Candidate(name=participant.name or None,
                           attributes=candidate_attributes(participant.attributes))
+    info.candidate_name = candidate.name
+    info.candidate_identity = participant.identity or None
+    info.candidate_attributes = dict(candidate.attributes)
+    recorder.write_session(info.document())
     engine = InterviewEngine(compiled, seed=secrets.randbits(31), candidate=candidate)
     agent = InterviewerAgent(compiled, engine=engine, candidate=candidate, recorder=recorder)
     try:
@@ -106,8 +113,7 @@ async def entrypoint(ctx: JobContext) -> None:
         )
     except Exception as exc:
         agent.close_reason = "start_failed"
-        agent.write_results(error=exc)
-        recorder.close()
+        agent.finish_results(error=exc)
         raise
 
 
@@ -121,9 +127,13 @@ def build_server(config: WorkerConfig, *, port: int | None = None) -> AgentServe
     return server
 
 
-async def serve(server: AgentServer, *, devmode: bool) -> None:
-    """Run until SIGINT/SIGTERM; production mode drains running interviews first."""
+async def serve(server: AgentServer, *, devmode: bool, results_dir: Path | None = None
+                ) -> None:
+    """Run until SIGINT/SIGTERM; production mode drains running interviews first.
+    ``results_dir``: flush its outbox (webhooks) in the background meanwhile."""
     loop = asyncio.get_running_loop()
+    flusher = (asyncio.create_task(flush_forever(results_dir), name="mockflow-outbox")
+               if results_dir is not None else None)
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
@@ -138,6 +148,8 @@ async def serve(server: AgentServer, *, devmode: bool) -> None:
             await server.drain()
     finally:
         waiter.cancel()
+        if flusher is not None:
+            flusher.cancel()
         await server.aclose()
         if not main.done():
             main.cancel()
