@@ -29,6 +29,7 @@ from mockflow.interview.records import score_record
 from mockflow.live import privacy
 from mockflow.live.agent import InterviewerAgent, text_session
 from mockflow.results.files import SessionRecorder
+from mockflow.results.flush import flush_all
 from mockflow.results.session_record import (
     SessionInfo,
     configured_models,
@@ -288,4 +289,11 @@ async def console(compiled: CompiledInterview, *, model: llm.LLM[Any], interview
                 loop.remove_signal_handler(sig)
     for line in summary_lines(outcome):
         term.write(line)
+    for queue in await flush_all(results_root):  # the webhook, if the interview has one
+        report = queue.report
+        if report.sent:
+            term.write(f"{queue.name}: {report.sent} delivered")
+        for problem in report.errors:
+            term.write(f"{queue.name}: not delivered yet ({problem}); it stays queued:"
+                       f" mockflow sessions --results {results_root} --flush")
     return outcome

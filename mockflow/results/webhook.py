@@ -142,6 +142,9 @@ async def flush_outbox(root: Path, *, force: bool = False, now: float | None = N
     directory = outbox_dir(root)
     report = FlushReport()
     items = sorted(directory.glob("*.json")) if directory.is_dir() else []
+    if not items:
+        report.dead_total = _dead_count(directory)
+        return report
     timeout = aiohttp.ClientTimeout(total=TIMEOUT)
     async with aiohttp.ClientSession(timeout=timeout) as http:
         for path in items:
@@ -184,9 +187,13 @@ async def flush_outbox(root: Path, *, force: bool = False, now: float | None = N
                     report.waiting += 1
             finally:
                 os.close(fd)
-    dead = directory / DEAD_DIR
-    report.dead_total = len(list(dead.glob("*.json"))) if dead.is_dir() else 0
+    report.dead_total = _dead_count(directory)
     return report
+
+
+def _dead_count(directory: Path) -> int:
+    dead = directory / DEAD_DIR
+    return len(list(dead.glob("*.json"))) if dead.is_dir() else 0
 
 
 def _bury(directory: Path, path: Path, report: FlushReport, why: str) -> None:
