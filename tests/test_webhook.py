@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
+from conftest import ROOT
 
 from mockflow.results.flush import flush_all
 from mockflow.results.webhook import (
@@ -219,3 +221,39 @@ def test_sigkill_between_enqueue_and_delivery_loses_nothing(tmp_path: Path) -> N
         assert receiver.bad_signatures == 0
 
     run(body)
+
+
+def _docs_receiver() -> str:
+    text = (ROOT / "docs" / "results.md").read_text()
+    block = text.split("A receiver that checks the signature")[1].split("```python\n")[1]
+    return block.split("```")[0]
+
+
+def test_the_receiver_in_docs_verifies_real_deliveries(tmp_path: Path) -> None:
+    code = _docs_receiver()
+    assert len(code.strip().splitlines()) <= 12
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "MOCKFLOW_WEBHOOK_SECRET": SECRET, "PORT": str(port)}
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/hook"
+        for _ in range(600):  # wait until it listens (hang guard: 60 s)
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        enqueue(tmp_path, url=url, secret_env="MF_HOOK_SECRET", event="session.ended",
+                payload={"n": 1})
+        good = asyncio.run(flush_outbox(tmp_path, force=True, env=ENV))
+        assert good.sent == 1
+        enqueue(tmp_path, url=url, secret_env="MF_HOOK_SECRET", event="session.ended",
+                payload={"n": 2})
+        forged = asyncio.run(flush_outbox(tmp_path, force=True,
+                                          env={"MF_HOOK_SECRET": "wrong"}))
+        assert forged.sent == 0 and forged.dead == 1 and "HTTP 401" in forged.errors[0]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)

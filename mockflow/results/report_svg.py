@@ -19,7 +19,7 @@ def _e(text: object) -> str:
 def score_chart(rows: list[CompetencyRow], overall: float | None, overall_state: str,
                 overall_reviewed: float | None, scale: tuple[float, float]) -> str:
     low, high = scale
-    label_w, bar_w, row_h = 230, 360, 30
+    label_w, bar_w, row_h = 230, 520, 30
     width = label_w + bar_w + 70
     items: list[tuple[str, float | None, str, float | None, bool]] = [
         ("Overall", overall, overall_state, overall_reviewed, True)]
