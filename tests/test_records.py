@@ -28,6 +28,7 @@ from mockflow.results.files import (
     read_transcript_report,
     write_json_atomic,
 )
+from mockflow.results.index import SessionIndex
 from mockflow.results.reviews import append_review, make_review
 from mockflow.results.webhook import enqueue
 from mockflow.simulate.runner import simulate
@@ -161,6 +162,8 @@ def test_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
         enqueue(root, url="http://127.0.0.1:9/", secret_env="S", event="session.ended",
                 payload={})
         write_json_atomic(root / "x.json", {})
+        with SessionIndex(root) as index:
+            assert len(index.query()) == 1
     finally:
         os.umask(old)
     modes = {p.relative_to(tmp_path): p.stat().st_mode & 0o777

@@ -153,6 +153,19 @@ def test_cli_compares_several_sessions(sessions: dict[str, Path]) -> None:
     assert "script" not in doc.tags
 
 
+def test_sessions_of_different_interviews_are_not_compared(tmp_path: Path,
+                                                           sessions: dict[str, Path]) -> None:
+    other = tmp_path / "other-interview" / "s"
+    shutil.copytree(sessions["weak"], other)
+    card = json.loads((other / SCORECARD_NAME).read_text())
+    card["interview"] = "other-interview@sha256:" + "0" * 64
+    (other / SCORECARD_NAME).write_text(json.dumps(card))
+    result = runner.invoke(app, ["report", str(sessions["strong"]), str(other)])
+    assert result.exit_code == 1
+    assert "a comparison needs sessions of one interview" in result.stderr
+    assert "other-interview" in result.stderr and "backend-engineer" in result.stderr
+
+
 @pytest.mark.parametrize("damage, expect", [
     (lambda d: (d / SCORECARD_NAME).unlink(), "scorecard.json: missing"),
     (lambda d: (d / SESSION_NAME).write_text('{"status": "compl'), "session.json: not valid JSON"),

@@ -127,7 +127,9 @@ async def run_interview(
         compiled, recorder.session_id, kind, recorder.started_at,
         {**configured_models(compiled, voice=False), "llm": [describe_llm(model)]},
         candidate_name=candidate.name, candidate_attributes=dict(candidate.attributes),
-        simulation=simulation, webhook=webhook_settings(compiled)))
+        simulation=simulation,
+        # a simulated candidate is not news for the ATS
+        webhook=None if kind == "simulation" else webhook_settings(compiled)))
     closed = asyncio.Event()
     agent = InterviewerAgent(compiled, engine=engine, candidate=candidate, recorder=recorder,
                              clock=clock, tick_interval=tick_interval,

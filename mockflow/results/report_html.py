@@ -256,12 +256,8 @@ def _method(r: Report) -> str:
 
 
 def render_html(r: Report) -> str:
-    interviewer = "Interviewer"
-    hist = r.session.session.get("interviewer")
-    if isinstance(hist, str) and hist.strip():
-        interviewer = hist
     body = "".join([_header(r), _flags(r), _scores(r), _reviews(r), _questions(r),
-                    _transcript(r, interviewer), _method(r)])
+                    _transcript(r, "Interviewer"), _method(r)])
     title = f"{r.candidate} · {r.title} · mockflow report"
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width,initial-scale=1">'
