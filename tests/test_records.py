@@ -101,6 +101,7 @@ def test_quit_before_answering_is_candidate_ended(tmp_path: Path) -> None:
     assert session["end_reason"] == "candidate_stop"
     assert [t["request"] for t in turns if t["role"] == "candidate"] == ["stop"]
     assert card["overall"]["score"] is None
+    assert card["status"] == "ended_early"  # not "complete": no question was answered
 
 
 def test_simulated_records_are_schema_valid(tmp_path: Path) -> None:
