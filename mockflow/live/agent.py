@@ -133,6 +133,7 @@ class InterviewerAgent(Agent):
         self._closing = False
         self._results_written = False
         self._session_ref: AgentSession[Any] | None = None
+        self._waiting_since = False  # _speaking_since is when a front end began waiting
         tools: list[llm.Tool | llm.Toolset] = [
             function_tool(self._candidate_request, raw_schema=CANDIDATE_REQUEST)
         ]
@@ -322,6 +323,10 @@ class InterviewerAgent(Agent):
         LiveKit adds for them later is not recorded twice. ``question``: the question
         the words belong to (default: the open one)."""
         self._record_interviewer(text, kind=kind, question=question, request=request)
+        if self._waiting_since and not self._partial:
+            # a front end's candidate who hasn't said anything yet: their turn starts
+            # after these words, not when the front end began waiting
+            self._speaking_since = self.clock()
         self._said.append(text)
         if cut_in:
             return self.session.say(text, allow_interruptions=False)
@@ -382,6 +387,7 @@ class InterviewerAgent(Agent):
 
     def _record_candidate(self, text: str, *, kind: str, request: str | None = None,
                           started: float | None = None) -> None:
+        self._waiting_since = False
         if self.recorder is None or self.recorder.closed:
             return
         current = self.engine.current
@@ -410,6 +416,7 @@ class InterviewerAgent(Agent):
         candidate's next message: their turn's time starts now."""
         if self._speaking_since is None:
             self._speaking_since = self.clock()
+            self._waiting_since = True
 
     def hear(self, text: str, *, final: bool = True) -> None:
         """Live transcription from a front end without audio (simulated candidates): the

@@ -112,7 +112,7 @@ def _turn(turn: Turn, interviewer: str) -> str:
     if turn.request:
         classes.append("request")
         tag = f'<span class="tag">request: {e(turn.request)}</span>'
-    elif turn.kind and turn.role == "candidate" and turn.kind not in ("answer",):
+    elif turn.kind and turn.role == "candidate" and turn.kind not in ("answer", "remark"):
         tag = f'<span class="tag">{e(turn.kind.replace("_", " "))}</span>'
     parts = []
     for seg in turn.segments:

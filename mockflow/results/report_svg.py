@@ -116,7 +116,7 @@ def time_chart(rows: list[QuestionRow]) -> str:
     if not timed:
         return ""
     top = max(max((r.seconds or 0) for r in timed), max(r.budget or 0 for r in timed))
-    left, bar_w, row_h = 60, 420, 22
+    left, bar_w, row_h = 60, 600, 24
     width = left + bar_w + 110
     height = 8 + row_h * len(timed)
 
@@ -140,8 +140,7 @@ def time_chart(rows: list[QuestionRow]) -> str:
         bx = x(r.budget or 0)
         out.append(f'<line x1="{bx:.1f}" y1="{y}" x2="{bx:.1f}" y2="{y + 18}" '
                    'stroke="#111" stroke-width="2" stroke-dasharray="3 2"/>')
-        out.append(f'<text x="{left + bar_w + 14}" y="{y + 13}" class="tick" '
-                   f'text-anchor="start">{round(seconds)} s / {round(r.budget or 0)} s'
-                   '</text>')
+        out.append(f'<text x="{left + bar_w + 14}" y="{y + 13}" class="value">'
+                   f'{round(seconds)} s / {round(r.budget or 0)} s</text>')
     out.append("</svg>")
     return "".join(out)
