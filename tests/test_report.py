@@ -166,12 +166,22 @@ def test_sessions_of_different_interviews_are_not_compared(tmp_path: Path,
     assert "other-interview" in result.stderr and "backend-engineer" in result.stderr
 
 
+def _edit(path: Path, **changes: object) -> None:
+    data = json.loads(path.read_text())
+    data.update(changes)
+    path.write_text(json.dumps(data))
+
+
 @pytest.mark.parametrize("damage, expect", [
     (lambda d: (d / SCORECARD_NAME).unlink(), "scorecard.json: missing"),
     (lambda d: (d / SESSION_NAME).write_text('{"status": "compl'), "session.json: not valid JSON"),
     (lambda d: (d / SCORECARD_NAME).write_text('{"interview": "x"}'), "has no 'scale' field"),
     (lambda d: (d / SCORECARD_NAME).write_text('[1, 2]'), "expected a JSON object"),
     (lambda d: shutil.rmtree(d), "no such session directory"),
+    (lambda d: _edit(d / SESSION_NAME, status="finished"),
+     "session.json: does not match session.schema.json: /status: 'finished' is not one of"),
+    (lambda d: _edit(d / SCORECARD_NAME, competencies=[{"id": "x", "score": "high"}]),
+     "scorecard.json: does not match scorecard.schema.json: /competencies/0"),
 ])
 def test_bad_session_exits_1_naming_the_file(tmp_path: Path, sessions: dict[str, Path],
                                              damage: object, expect: str) -> None:

@@ -53,6 +53,15 @@ class ResultsError(MockflowError):
     """The results directory can't be created or written."""
 
 
+class SessionFileError(ResultsError):
+    """A session file is missing, unreadable or malformed."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
 def results_root(flag: str | None, env: Mapping[str, str] | None = None) -> Path:
     """``--results`` wins, then ``MOCKFLOW_RESULTS``, then ``./results``."""
     env = os.environ if env is None else env

@@ -19,19 +19,14 @@ from mockflow.results.files import (
     SESSION_NAME,
     TRANSCRIPT_NAME,
     ResultsError,
+    SessionFileError,
     SkippedLine,
     read_transcript_report,
 )
+from mockflow.results.record_schemas import check_record
 from mockflow.results.reviews import Review, read_reviews
 
-
-class SessionFileError(ResultsError):
-    """A session file is missing, unreadable or malformed."""
-
-    def __init__(self, path: Path, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
-        self.path = path
-        self.problem = problem
+__all__ = ["Session", "SessionFileError", "load_session", "session_dir"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,14 +101,9 @@ def load_session(target: Path) -> Session:
         "interview": str, "scale": dict, "overall": dict, "competencies": list,
         "questions": list, "ladder": dict, "timing": dict,
     })
-    for i, q in enumerate(scorecard["questions"]):
-        if not isinstance(q, dict) or not isinstance(q.get("number"), int):
-            raise SessionFileError(directory / SCORECARD_NAME,
-                                   f"questions[{i}] is not a question result")
-    for i, c in enumerate(scorecard["competencies"]):
-        if not isinstance(c, dict) or not isinstance(c.get("id"), str):
-            raise SessionFileError(directory / SCORECARD_NAME,
-                                   f"competencies[{i}] is not a competency result")
+    # the shipped schemas: what a report relies on is there and has the right types
+    check_record("session", directory / SESSION_NAME, session)
+    check_record("scorecard", directory / SCORECARD_NAME, scorecard)
     transcript_path = directory / TRANSCRIPT_NAME
     try:
         turns, skipped = read_transcript_report(transcript_path)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from mockflow.format.schema import validator
-from mockflow.results.load import SessionFileError
+from mockflow.results.files import SessionFileError
 
 
 def record_problems(name: str, data: Any) -> list[str]:
