@@ -83,6 +83,11 @@ def test_index_is_rebuilt_after_deletion_and_corruption(tmp_path: Path) -> None:
     (tmp_path / INDEX_NAME).write_bytes(b"not a database" * 100)
     with SessionIndex(tmp_path) as index:
         assert [r.session_id for r in index.query()] == ["s2", "s0"]
+    (tmp_path / INDEX_NAME).unlink()
+    (tmp_path / INDEX_NAME).mkdir()  # can't be replaced: the listing works from memory
+    with SessionIndex(tmp_path) as index:
+        assert [r.session_id for r in index.query()] == ["s2", "s0"]
+    (tmp_path / INDEX_NAME).rmdir()
     # a changed file is re-read (the files are the source of truth)
     session = json.loads((tmp_path / "iv" / "s0" / SESSION_NAME).read_text())
     session["status"] = "time_up"

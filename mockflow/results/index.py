@@ -25,6 +25,7 @@ from mockflow.results.files import (
     TRANSCRIPT_NAME,
     ResultsError,
     open_private,
+    private_dir,
     writer_alive,
 )
 from mockflow.results.reviews import REVIEWS_NAME, read_reviews, reviewed_scores
@@ -208,12 +209,18 @@ class SessionIndex:
         self._db: sqlite3.Connection | None = None
 
     def __enter__(self) -> SessionIndex:
-        self.root.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = self._open()
+            private_dir(self.root)
+            self._db = self._open(self.path)
         except sqlite3.DatabaseError:
-            self._discard()  # corrupt: the files are the source of truth
-            self._db = self._open()
+            with contextlib.suppress(OSError):
+                self._discard()  # corrupt: the files are the source of truth
+            try:
+                self._db = self._open(self.path)
+            except (OSError, sqlite3.Error):
+                self._db = self._open(None)
+        except OSError:
+            self._db = self._open(None)
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -226,11 +233,15 @@ class SessionIndex:
             with contextlib.suppress(FileNotFoundError):
                 Path(f"{self.path}{suffix}").unlink()
 
-    def _open(self) -> sqlite3.Connection:
-        if not self.path.exists():
+    def _open(self, path: Path | None) -> sqlite3.Connection:
+        """The index at ``path``; ``None``: one in memory, for a results directory the
+        index can't be written in (read-only, or the name is taken): the listing is
+        still right, only not cached."""
+        if path is not None and not path.exists():
             with contextlib.suppress(FileExistsError):
-                os.close(open_private(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL))
-        db = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None)
+                os.close(open_private(path, os.O_RDWR | os.O_CREAT | os.O_EXCL))
+        db = sqlite3.connect(":memory:" if path is None else path, timeout=BUSY_MS / 1000,
+                             isolation_level=None)
         try:
             db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
             db.execute("PRAGMA journal_mode = WAL")
