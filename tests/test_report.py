@@ -20,6 +20,7 @@ from mockflow.format.validate import check_file
 from mockflow.results.files import SCORECARD_NAME, SESSION_NAME, TRANSCRIPT_NAME
 from mockflow.results.load import SessionFileError, load_session
 from mockflow.results.report_html import render_html
+from mockflow.results.report_md import md as md_text
 from mockflow.results.report_md import render_md
 from mockflow.results.report_model import build_report, fmt_score
 from mockflow.simulate.runner import simulate
@@ -127,8 +128,14 @@ def test_markdown_has_the_content_without_charts(sessions: dict[str, Path]) -> N
     assert "<svg" not in md
     for comp in loaded.scorecard["competencies"]:
         assert comp["name"] in md
-    assert "## Transcript" in md and "for a person" not in md.lower() or True
-    assert "does not make one" in md
+    assert "## Transcript" in md and "does not make one" in md
+    transcript = md.split("## Transcript")[1]
+    for q in loaded.scorecard["questions"]:
+        for quote in q["evidence"]:  # bold, and still apart from the words around it
+            bold = f"**{md_text(quote)}**"
+            assert bold in transcript, quote
+            after = transcript.split(bold, 1)[1][:1]
+            assert after in ("", " ", "*", "\n"), repr(after)
 
 
 def test_cli_report_formats_and_output_file(tmp_path: Path, sessions: dict[str, Path]) -> None:

@@ -10,10 +10,12 @@ from mockflow.results.report_model import Report, fmt_score, fmt_seconds
 _SPECIAL = re.compile(r"([\\`*_\[\]|<>~&])")
 
 
-def md(text: object) -> str:
-    """Inline Markdown text: specials backslash-escaped, line breaks flattened."""
-    flat = " ".join(str(text).split())
-    return _SPECIAL.sub(r"\\\1", flat)
+def md(text: object, *, strip: bool = True) -> str:
+    """Inline Markdown text: specials backslash-escaped, whitespace runs (line breaks
+    included) made one space; ``strip=False`` keeps a space at either end (a piece of a
+    longer text)."""
+    flat = re.sub(r"\s+", " ", str(text))
+    return _SPECIAL.sub(r"\\\1", flat.strip() if strip else flat)
 
 
 def _score(score: float | None, state: str, top: float) -> str:
@@ -77,7 +79,8 @@ def render_md(r: Report) -> str:
             out += ["", f"### Question {current}", ""]
         who = "Candidate" if t.role == "candidate" else "Interviewer"
         tag = f" _(request: {md(t.request)})_" if t.request else ""
-        text = "".join(f"**{md(s.text)}**" if s.marked else md(s.text) for s in t.segments)
+        text = "".join(f"**{md(s.text)}**" if s.marked else md(s.text, strip=False)
+                       for s in t.segments).strip()
         out.append(f"- `{t.offset}` **{who}**{tag}: {text}")
     out += ["", "## How this score was made", "",
             "Each answer was scored against the competency's behavioural anchors by a scorer"
