@@ -20,6 +20,19 @@ def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
 
+EXTRA_CSS = """
+th.cand{text-transform:none;font-size:.9rem;color:var(--ink);min-width:150px}
+th.cand .sub{font-size:.72rem;color:var(--muted);overflow-wrap:anywhere;font-weight:400}
+tbody th{min-width:190px}td.num svg{display:inline-block;vertical-align:middle;margin-left:8px}
+"""
+
+
+def _label(r: Report) -> str:
+    """A column's name: the candidate, or the session when the invite named nobody."""
+    named = r.session.candidate_name
+    return named if named else f"session {r.session.session_id.split('-', 1)[-1]}"
+
+
 def check_comparable(reports: Sequence[Report]) -> list[str]:
     """Raise unless all sessions are of one interview; return notes (e.g. versions)."""
     ids = sorted({r.interview_id for r in reports})
@@ -70,8 +83,9 @@ def _cell(score: float | None, reviewed: float | None, scale: tuple[float, float
 def render_compare_html(reports: Sequence[Report]) -> str:
     notes = check_comparable(reports)
     first = reports[0]
-    heads = "".join(f'<th scope="col">{_e(r.candidate)}<div class="sub">{_e(r.date)} · '
-                    f'{_e(r.status)}</div></th>' for r in reports)
+    heads = "".join(f'<th scope="col" class="cand">{_e(_label(r))}<div class="sub">'
+                    f'{_e(r.date)} · {_e(r.status)}<br>{_e(r.session.session_id)}</div></th>'
+                    for r in reports)
     body = []
     for _, name, cells in _rows(reports):
         body.append(f'<tr><th scope="row">{_e(name)}</th>'
@@ -79,15 +93,14 @@ def render_compare_html(reports: Sequence[Report]) -> str:
                               zip(cells, reports, strict=True)) + "</tr>")
     flags = "".join(f'<td class="num">{len(r.flags)}</td>' for r in reports)
     body.append(f'<tr><th scope="row">Review flags</th>{flags}</tr>')
-    paths = "".join(f'<td class="num">{_e(r.session.session_id)}</td>' for r in reports)
-    body.append(f'<tr><th scope="row">Session</th>{paths}</tr>')
     note = "".join(f'<p class="note">{_e(n)}</p>' for n in notes)
     title = f"{first.title}: {len(reports)} candidates"
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width,initial-scale=1">'
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';"
             " style-src 'unsafe-inline'\">"
-            f"<title>{_e(title)} · mockflow</title><style>{CSS}</style></head><body><main>"
+            f"<title>{_e(title)} · mockflow</title><style>{CSS}{EXTRA_CSS}</style></head>"
+            "<body><main>"
             f"<h1>{_e(first.title)}</h1><p class=\"sub\">{len(reports)} sessions of "
             f"{_e(first.interview_id)} compared. Scores on a {_e(fmt_score(first.scale[0]))}"
             f"–{_e(fmt_score(first.scale[1]))} scale; reviewer scores in brackets.</p>{note}"
