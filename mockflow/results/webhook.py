@@ -29,9 +29,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
+if TYPE_CHECKING:
+    import aiohttp
 
 from mockflow.results.files import ResultsError, iso, open_private, private_dir, write_json_atomic
 
@@ -112,6 +113,8 @@ def _body_bytes(item: Mapping[str, Any]) -> bytes:
 async def _send(http: aiohttp.ClientSession, item: Mapping[str, Any],
                 env: Mapping[str, str]) -> tuple[bool, bool, str]:
     """(delivered, permanent failure, what happened)."""
+    import aiohttp  # imported when sending: listing and validating stay light
+
     secret = env.get(str(item["secret_env"]))
     if not secret:
         return False, False, (f"the secret's environment variable {item['secret_env']}"
@@ -138,6 +141,8 @@ async def flush_outbox(root: Path, *, force: bool = False, now: float | None = N
                        env: Mapping[str, str] | None = None,
                        max_attempts: int = MAX_ATTEMPTS) -> FlushReport:
     """Send every due item (``force``: every item, backoff or not) once."""
+    import aiohttp
+
     env = os.environ if env is None else env
     directory = outbox_dir(root)
     report = FlushReport()
