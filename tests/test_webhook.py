@@ -257,3 +257,38 @@ def test_the_receiver_in_docs_verifies_real_deliveries(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def test_the_worker_flushes_the_outbox_in_the_background(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    from mockflow.live.worker import serve
+
+    monkeypatch.setenv("MF_HOOK_SECRET", SECRET)
+
+    class Server:
+        """Stands in for AgentServer: its run() returns once the delivery arrived."""
+
+        def __init__(self, receiver: Receiver) -> None:
+            self.receiver = receiver
+
+        async def run(self, *, devmode: bool) -> None:
+            for _ in range(600):  # hang guard: 60 s
+                if self.receiver.accepted:
+                    return
+                await asyncio.sleep(0.1)
+
+        async def drain(self) -> None:
+            return None
+
+        async def aclose(self) -> None:
+            return None
+
+    async def body(receiver: Receiver) -> None:
+        enqueue(tmp_path, url=receiver.url, secret_env="MF_HOOK_SECRET",
+                event="session.ended", payload={"session": {"id": "bg"}})
+        await serve(Server(receiver), devmode=True, results_dir=tmp_path)  # type: ignore[arg-type]
+        assert receiver.accepted[0]["session"] == {"id": "bg"}
+        assert not list(outbox_dir(tmp_path).glob("*.json"))
+
+    run(body)
