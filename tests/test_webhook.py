@@ -232,7 +232,7 @@ def _docs_receiver() -> str:
 
 def test_the_receiver_in_docs_verifies_real_deliveries(tmp_path: Path) -> None:
     code = _docs_receiver()
-    assert len(code.strip().splitlines()) <= 12
+    assert len(code.strip().splitlines()) <= 10
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
