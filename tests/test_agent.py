@@ -24,7 +24,7 @@ from livekit.agents.voice.agent_session import SessionConnectOptions
 from livekit.plugins import openai
 
 from mockflow.format.compile import CompiledInterview
-from mockflow.format.schema import load_schema
+from mockflow.format.schema import load_schema, validator
 from mockflow.format.validate import check_bytes, load_interview
 from mockflow.interview.clock import VirtualClock
 from mockflow.interview.engine import InterviewEngine
@@ -142,7 +142,10 @@ def test_full_interview_costs_one_request_per_turn(tmp_path: Path) -> None:
     card = _scorecard_valid(directory / "scorecard.json")
     assert card["interview"] == rig.engine.compiled.ref
     session = json.loads((directory / "session.json").read_text())
-    assert session["ended"] is True and session["stats"]["requests"]["hint"] == 1
+    assert session["end_reason"] is not None and session["stats"]["requests"]["hint"] == 1
+    validator("session").validate(session)
+    for turn in turns:
+        validator("transcript").validate(turn)
 
 
 def test_the_model_never_sees_scoring_material(tmp_path: Path) -> None:

@@ -6,10 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from mockflow.format.schema import validator as load_validator
+from mockflow.interview.clock import VirtualClock
 from mockflow.results.files import (
     ResultsError,
     SessionRecorder,
@@ -21,15 +24,29 @@ from mockflow.results.files import (
 
 
 def test_layout_and_transcript_lines(tmp_path: Path) -> None:
-    rec = SessionRecorder(tmp_path, "backend-engineer", "s1")
-    rec.append_turn("interviewer", "Hi, ready?", kind="greet", started_at=1.0, ended_at=2.0)
-    rec.append_turn("candidate", "Yes.", question_id="q1", started_at=3.0, ended_at=4.0)
+    clock = VirtualClock(100.0)
+    rec = SessionRecorder(tmp_path, "backend-engineer", "s1", clock=clock)
+    rec.mark_start(100.0)
+    clock.advance(2.0)
+    rec.append_turn("interviewer", "Hi, ready?", kind="greet", started=101.0)
+    clock.advance(2.0)
+    rec.append_turn("candidate", "Yes.", kind="answer", question=1, question_id="q1",
+                    started=103.0, ended=104.0)
     rec.close()
     assert rec.directory == tmp_path / "backend-engineer" / "s1"
     turns = read_transcript(rec.transcript_path)
     assert [t["seq"] for t in turns] == [1, 2]
-    assert turns[1] == {"seq": 2, "role": "candidate", "text": "Yes.", "question_id": "q1",
-                        "kind": None, "started_at": 3.0, "ended_at": 4.0}
+    validator = load_validator("transcript")
+    for turn in turns:
+        validator.validate(turn)
+    assert {k: turns[1][k] for k in ("role", "text", "question", "question_id", "kind",
+                                     "request", "start_s", "end_s", "format")} == {
+        "role": "candidate", "text": "Yes.", "question": 1, "question_id": "q1",
+        "kind": "answer", "request": None, "start_s": 3.0, "end_s": 4.0, "format": 1}
+    # one clock: wall times are the session clock's readings on one anchor
+    wall = [datetime.fromisoformat(t[k].replace("Z", "+00:00")) for t in turns
+            for k in ("started_at", "ended_at")]
+    assert [(w - wall[0]).total_seconds() for w in wall] == [0.0, 1.0, 2.0, 3.0]
     with pytest.raises(ResultsError, match="already closed"):
         rec.append_turn("candidate", "late")
 

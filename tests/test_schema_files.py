@@ -102,6 +102,7 @@ questions:
 tools:
   - {name: look_up, description: Look it up, http: {url: "https://ats.example.com/x"}}
 judge: {model: m}
+results: {webhook: {url: "https://ats.example.com/hook", secret_env: HOOK_SECRET}}
 """
 
 
@@ -130,7 +131,8 @@ def test_every_schema_default_is_the_model_default() -> None:
     defaults = _schema_defaults(load_schema())
     assert len(defaults) >= 20
     for path, value in defaults:
-        assert _model_value(interview, path) == value, "/".join(path)
+        got = _model_value(interview, path)
+        assert (list(got) if isinstance(got, tuple) else got) == value, "/".join(path)
     assert model.TurnConfig() == interview.voice.turn
     assert model.LlmModel() == interview.voice.llm.primary
     assert model.VoiceConfig() == interview.voice

@@ -11,10 +11,13 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT
 from fakes.livekit_server import FakeLiveKitServer
+
+from mockflow.format.schema import validator
 
 KEY, SECRET = "devkey", "devsecret-that-is-long-enough-for-hs256"
 
@@ -25,12 +28,12 @@ def _env(**extra: str) -> dict[str, str]:
     return {**base, **extra}
 
 
-async def _session_json(results: Path, interview_id: str, timeout: float = 60) -> dict[str, object]:
-    async def poll() -> dict[str, object]:
+async def _session_json(results: Path, interview_id: str, timeout: float = 60) -> dict[str, Any]:
+    async def poll() -> dict[str, Any]:
         while True:
             for path in results.glob(f"{interview_id}/*/session.json"):
-                data: dict[str, object] = json.loads(path.read_text())
-                if data.get("status") == "failed" or "close_reason" in data:
+                data: dict[str, Any] = json.loads(path.read_text())
+                if data.get("status") != "running":
                     return data
             await asyncio.sleep(0.1)
 
@@ -71,10 +74,15 @@ def test_two_workers_register_and_run_their_own_interviews(tmp_path: Path) -> No
                         worker.register.agent_name
                 backend = await _session_json(tmp_path / "results", "backend-engineer")
                 support = await _session_json(tmp_path / "results", "support-lead")
-                assert str(backend["interview"]).startswith("backend-engineer@sha256:")
-                assert str(support["interview"]).startswith("support-lead@sha256:")
+                assert backend["interview"]["ref"].startswith("backend-engineer@sha256:")
+                assert support["interview"]["ref"].startswith("support-lead@sha256:")
                 assert backend["room"] == "room-backend-engineer"
-                assert backend["status"] == "failed" and backend["error"]
+                assert backend["job"] == "J_backend-engineer" and backend["kind"] == "live"
+                assert backend["status"] == "error" and backend["error"]
+                assert backend["close_reason"] == "connect_failed"
+                for record in (backend, support):  # the worker path writes valid records
+                    validator("session").validate(record)
+                    assert record["models"]["stt"]["provider"] == "deepgram"
             finally:
                 for proc in procs:
                     if proc.returncode is None:

@@ -13,8 +13,11 @@ import typer
 from mockflow import __version__
 from mockflow.cli.calibrate import calibrate_command
 from mockflow.cli.common import ExitCode, out
+from mockflow.cli.report import report_command
 from mockflow.cli.rescore import rescore_command
+from mockflow.cli.review import review_command
 from mockflow.cli.run import invite, run_command
+from mockflow.cli.sessions import sessions_command
 from mockflow.cli.simulate import simulate_command, test_command
 from mockflow.cli.validate import render, schema, validate
 
@@ -52,6 +55,9 @@ app.command("simulate")(simulate_command)
 app.command("test")(test_command)
 app.command("calibrate")(calibrate_command)
 app.command("rescore")(rescore_command)
+app.command("sessions")(sessions_command)
+app.command("report")(report_command)
+app.command("review")(review_command)
 
 
 def run() -> None:

@@ -204,7 +204,7 @@ def _run_worker(path: str, source: bytes, results: str, agent_name: str, *,
     server = build_server(config, port=port)
     err(f"mockflow: serving '{agent_name}' from {path}; results in {results}")
     try:
-        asyncio.run(serve(server, devmode=devmode))
+        asyncio.run(serve(server, devmode=devmode, results_dir=Path(results)))
     except Exception as exc:  # the worker could not start or lost its server for good
         err(f"mockflow: error: the worker stopped: {exc}")
         raise typer.Exit(ExitCode.INTERNAL) from None

@@ -133,7 +133,7 @@ def simulate_command(
     """A simulated candidate answers through the same session path as a real one."""
     import os
 
-    from mockflow.results.files import results_root
+    from mockflow.results.files import SIMULATIONS_DIR, results_root
 
     compiled = load_or_exit(path)
     spec = _persona_or_exit(persona)
@@ -141,7 +141,7 @@ def simulate_command(
         err("mockflow: error: --llm-persona needs OPENAI_API_KEY (the persona is played by"
              f" {persona_model}); without it, leave --llm-persona out for the offline persona")
         raise typer.Exit(ExitCode.USAGE)
-    root = results_root(results, os.environ)
+    root = results_root(results, os.environ) / SIMULATIONS_DIR  # never among real sessions
     seeds = list(range(seed, seed + runs))
     import asyncio
 
@@ -229,7 +229,8 @@ def simulate_command(
         table.add_row(name, num(s.mean), num(s.sd), num(s.min), num(s.max),
                       f"{s.observed}/{s.runs}", style="bold" if key == "overall" else None)
     Console(width=100).print(table)
-    out(f"results: {root}")
+    where = sorted({str(r.directory.parent) for r in done})
+    out(f"results: {plural(len(done), 'session')} in {', '.join(where)}")
 
 
 def test_command(
@@ -302,7 +303,9 @@ def test_command(
         try:
             with progress:
                 if results is not None:
-                    asyncio.run(main(Path(results)))
+                    from mockflow.results.files import SIMULATIONS_DIR
+
+                    asyncio.run(main(Path(results) / SIMULATIONS_DIR))
                 else:
                     with tempfile.TemporaryDirectory(prefix="mockflow-test-") as tmp:
                         asyncio.run(main(Path(tmp)))

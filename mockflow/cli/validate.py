@@ -114,7 +114,8 @@ def render(
 
 
 def schema(
-    name: Annotated[str, typer.Argument(help="interview (default) or scorecard.")] = "interview",
+    name: Annotated[str, typer.Argument(
+        help="interview (default), scorecard, session, transcript or review.")] = "interview",
 ) -> None:
     """Print the JSON Schema of the interview format (for editors and CI)."""
     from mockflow.format.schema import SCHEMA_FILES, schema_text

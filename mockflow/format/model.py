@@ -27,6 +27,7 @@ DEFAULT_WEIGHT = float(_d("competencies", "[]", "weight"))
 DEFAULT_LEVEL_ADJUSTMENT = float(_d("ladder", "level_adjustment"))
 DEFAULT_HINT_PENALTY = float(_d("scoring", "hint_penalty"))
 DEFAULT_LANGUAGE = str(_d("interviewer", "language"))
+DEFAULT_WEBHOOK_EVENTS = tuple(str(e) for e in _d("results", "webhook", "events"))
 DEFAULT_TOOL_TIMEOUT_S = float(_d("tools", "[]", "http", "timeout_s"))
 DEFAULT_MAX_RESPONSE_BYTES = int(_d("tools", "[]", "http", "max_response_bytes"))
 DEFAULT_TOOL_PARAMETERS: Mapping[str, Json] = _d("tools", "[]", "parameters")
@@ -146,6 +147,18 @@ class JudgeConfig:
         if self.panel:
             return tuple(JudgeMember(m.model, m.base_url or self.base_url) for m in self.panel)
         return (JudgeMember(self.model or _LLM_MODEL, self.base_url),)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    url: str
+    secret_env: str
+    events: tuple[str, ...] = DEFAULT_WEBHOOK_EVENTS
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsConfig:
+    webhook: WebhookConfig | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +348,7 @@ class Interview:
     tools: tuple[HttpTool, ...] = ()
     expect: Expectations = field(default_factory=Expectations)
     scoring: Scoring = field(default_factory=Scoring)
+    results: ResultsConfig = field(default_factory=lambda: ResultsConfig())
     version: int = 1
     questions_by_id: Mapping[str, Question] = field(
         default_factory=dict, repr=False, compare=False, hash=False
@@ -430,6 +444,17 @@ def _follow_up(item: Json) -> FollowUp:
         probes=tuple(p if isinstance(p, int) else str(p) for p in item.get("probes", ())),
         hint=_opt_str(item, "hint"),
     )
+
+
+def _results(data: Mapping[str, Json]) -> ResultsConfig:
+    hook = data.get("webhook")
+    if not isinstance(hook, Mapping):
+        return ResultsConfig()
+    events = hook.get("events")
+    return ResultsConfig(WebhookConfig(
+        url=str(hook["url"]), secret_env=str(hook["secret_env"]),
+        events=tuple(str(e) for e in events) if isinstance(events, list)
+        else DEFAULT_WEBHOOK_EVENTS))
 
 
 def _question(data: Mapping[str, Json], timing: Timing) -> Question:
@@ -540,6 +565,7 @@ def build_interview(data: Mapping[str, Json]) -> Interview:
         voice=_voice(data.get("voice", {})),
         judge=_judge(data.get("judge")),
         timing=timing,
+        results=_results(data.get("results", {})),
         scale=scale,
         competencies=competencies,
         ladder=Ladder(

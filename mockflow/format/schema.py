@@ -22,7 +22,9 @@ from jsonschema.exceptions import ValidationError, best_match
 from mockflow.format.errors import Problem
 from mockflow.format.yaml_io import Document, Path, pointer, value_kind
 
-SCHEMA_FILES = {"interview": "interview.schema.json", "scorecard": "scorecard.schema.json"}
+SCHEMA_FILES = {"interview": "interview.schema.json", "scorecard": "scorecard.schema.json",
+                "session": "session.schema.json", "transcript": "transcript.schema.json",
+                "review": "review.schema.json"}
 
 # How to name an item of a list, and which key names it, for messages.
 _ITEM_NAMES = {

@@ -43,11 +43,14 @@ from mockflow.interview.engine import (
 )
 from mockflow.interview.moves import MoveKind
 from mockflow.interview.prompting import APOLOGY, move_message
-from mockflow.interview.records import CandidateTurn, score_record
+from mockflow.interview.records import CandidateTurn, QuestionRecord, score_record
 from mockflow.interview.render import instructions
+from mockflow.live.history import history_items
 from mockflow.live.http_tools import HttpToolError, call_http_tool
 from mockflow.live.judging import SessionJudge
 from mockflow.results.files import SessionRecorder
+from mockflow.results.notify import queue_event
+from mockflow.results.session_record import SessionInfo, session_status
 
 logger = logging.getLogger("mockflow.live.agent")
 
@@ -66,6 +69,13 @@ def _current_speech() -> SpeechHandle | None:
     return _SpeechHandleContextVar.get(None)
 
 
+def _question_after(proposal: Proposal) -> QuestionRecord | None | bool:
+    """The question a move's words belong to: the one open after the move (``False``:
+    the move changes nothing, so the open one)."""
+    state = proposal.state_after
+    return False if state is None else state.open
+
+
 @dataclass(slots=True)
 class _Reply:
     """One reply in flight: the turn it answers and the move proposed for it."""
@@ -74,6 +84,8 @@ class _Reply:
     proposal: Proposal
     request_taken: bool = False
     failed: bool = False  # the model's tool call failed; an apology went out instead
+    speech: SpeechHandle | None = None
+    started: float | None = None  # session clock when the reply was drafted
 
 
 @dataclass(slots=True)
@@ -126,6 +138,8 @@ class InterviewerAgent(Agent):
         self._timer: asyncio.Task[None] | None = None
         self._closing = False
         self._results_written = False
+        self._session_ref: AgentSession[Any] | None = None
+        self._waiting_since = False  # _speaking_since is when a front end began waiting
         tools: list[llm.Tool | llm.Toolset] = [
             function_tool(self._candidate_request, raw_schema=CANDIDATE_REQUEST)
         ]
@@ -140,11 +154,14 @@ class InterviewerAgent(Agent):
 
     async def on_enter(self) -> None:
         session = self.session
+        self._session_ref = session
         session.on("conversation_item_added", self._on_item_added)
         session.on("user_input_transcribed", self._on_transcribed)
         session.on("user_state_changed", self._on_user_state)
         session.on("error", self._on_error)
         session.on("close", self._on_close)
+        if self.recorder is not None:
+            self.recorder.mark_start(self.clock())  # second 0 of the transcript
         proposal = self.engine.start()
         self.stats.commits += 1
         self._speak(proposal)
@@ -184,7 +201,8 @@ class InterviewerAgent(Agent):
                 return
             turn = CandidateTurn(last.text_content or "", started_at=self._speaking_since,
                                  ended_at=self.clock())
-            reply = _Reply(turn, self.engine.propose(turn))
+            reply = _Reply(turn, self.engine.propose(turn), speech=speech,
+                           started=self.clock())
             self.stats.drafts += 1
             if speech is not None:
                 self._replies[speech.id] = reply
@@ -256,19 +274,24 @@ class InterviewerAgent(Agent):
                           reply_required=False)
 
     def take_request(self, kind: str, say: str | None = None, question: str | None = None,
-                     *, confirmed: bool = False) -> Proposal:
+                     *, confirmed: bool = False, typed: str | None = None) -> Proposal:
         """Repeat, clarify, hint, skip, stop or a question to the interviewer: commit it
         and speak the engine's words.
 
         The request tool calls this; so do front ends with their own controls (the
-        console's /hint, /skip, ...). A stop is confirmed with the candidate first unless
-        ``confirmed``. Raises ``RequestRejected`` when it doesn't apply.
+        console's /hint, /skip, ...: ``typed`` is what the candidate typed, recorded as
+        their turn, marked as a request). A stop is confirmed with the candidate first
+        unless ``confirmed``. Raises ``RequestRejected`` when it doesn't apply.
         """
+        if typed is not None:
+            self._record_candidate(typed, kind="request", request=kind,
+                                   started=self._speaking_since)
+            self._speaking_since = None
         proposal = self.engine.propose_request(kind, say, question, confirmed=confirmed)
         self.engine.commit(proposal)
         self.stats.commits += 1
         self.stats.requests[kind] = self.stats.requests.get(kind, 0) + 1
-        self._speak(proposal)
+        self._speak(proposal, request=kind)
         return proposal
 
     def _http_handler(self, name: str) -> Callable[[dict[str, object]], Awaitable[str]]:
@@ -294,18 +317,27 @@ class InterviewerAgent(Agent):
 
     # ------------------------------------------------------------------ speaking
 
-    def _speak(self, proposal: Proposal, *, cut_in: bool = False) -> SpeechHandle:
+    def _speak(self, proposal: Proposal, *, cut_in: bool = False,
+               request: str | None = None) -> SpeechHandle:
         """Say the engine's words. ``cut_in``: speak now even if the candidate is still
         talking (a move-on for time), and don't let them talk over it."""
-        handle = self._say_own(proposal.speech, kind="+".join(proposal.kinds), cut_in=cut_in)
+        handle = self._say_own(proposal.speech, kind="+".join(proposal.kinds), cut_in=cut_in,
+                               question=_question_after(proposal), request=request)
         if proposal.ends:
             self._finish_after(handle)
         return handle
 
-    def _say_own(self, text: str, *, kind: str, cut_in: bool = False) -> SpeechHandle:
+    def _say_own(self, text: str, *, kind: str, cut_in: bool = False,
+                 question: QuestionRecord | None | bool = False,
+                 request: str | None = None) -> SpeechHandle:
         """Speak mockflow's own words (no model). Recorded now, in order; the history item
-        LiveKit adds for them later is not recorded twice."""
-        self._record_interviewer(text, kind=kind)
+        LiveKit adds for them later is not recorded twice. ``question``: the question
+        the words belong to (default: the open one)."""
+        self._record_interviewer(text, kind=kind, question=question, request=request)
+        if self._waiting_since and not self._partial:
+            # a front end's candidate who hasn't said anything yet: their turn starts
+            # after these words, not when the front end began waiting
+            self._speaking_since = self.clock()
         self._said.append(text)
         if cut_in:
             return self.session.say(text, allow_interruptions=False)
@@ -323,7 +355,8 @@ class InterviewerAgent(Agent):
         self._closing = True
 
         def done(_: SpeechHandle) -> None:
-            self.close_reason = "interview_ended"
+            if self.close_reason is None:
+                self.close_reason = "interview_ended"
             self.session.shutdown(drain=True)
 
         if speech.done():
@@ -338,27 +371,63 @@ class InterviewerAgent(Agent):
         if not isinstance(item, llm.ChatMessage):
             return
         if item.role == "user":
-            if self.recorder is not None:
-                current = self.engine.current
-                self.recorder.append_turn(
-                    "candidate", item.text_content or "",
-                    question_id=current.question_id if current is not None else None,
-                    started_at=self._speaking_since, ended_at=item.created_at)
+            self._record_candidate(item.text_content or "", kind="answer",
+                                   started=self._speaking_since)
             self._heard, self._interim, self._speaking_since = [], "", None
         elif item.role == "assistant":
             text = item.text_content or ""
             if text in self._said:
                 self._said.remove(text)
                 return
-            self._record_interviewer(text, kind="reply", interrupted=item.interrupted)
+            # LiveKit links the item to its reply right after this event: record it then,
+            # with the question the reply's move leads to.
+            try:
+                asyncio.get_running_loop().call_soon(self._record_reply, item, self.clock())
+            except RuntimeError:
+                self._record_reply(item, self.clock())
 
-    def _record_interviewer(self, text: str, *, kind: str, interrupted: bool = False) -> None:
-        if self.recorder is None:
+    def _record_reply(self, item: llm.ChatMessage, ended: float) -> None:
+        reply = next((r for r in self._replies.values()
+                      if r.speech is not None and item in r.speech.chat_items), None)
+        question: QuestionRecord | None | bool = False
+        if reply is not None and reply.proposal.state_after is not None:
+            question = _question_after(reply.proposal)
+        self._record_interviewer(item.text_content or "", kind="reply",
+                                 interrupted=item.interrupted, question=question,
+                                 started=None if reply is None else reply.started, ended=ended)
+
+    def _record_candidate(self, text: str, *, kind: str, request: str | None = None,
+                          started: float | None = None) -> None:
+        self._waiting_since = False
+        if self.recorder is None or self.recorder.closed:
             return
         current = self.engine.current
+        self.recorder.append_turn(
+            "candidate", text, kind=kind if current is not None or kind != "answer"
+            else "remark", question=None if current is None else current.number,
+            question_id=None if current is None else current.question_id,
+            request=request, started=started)
+
+    def _record_interviewer(self, text: str, *, kind: str, interrupted: bool = False,
+                            question: QuestionRecord | None | bool = False,
+                            request: str | None = None, started: float | None = None,
+                            ended: float | None = None) -> None:
+        if self.recorder is None or self.recorder.closed:
+            return
+        current = self.engine.current if question is False else question
+        assert current is None or isinstance(current, QuestionRecord)
         self.recorder.append_turn("interviewer", text, kind=kind,
-                                  question_id=current.question_id if current else None,
+                                  question=None if current is None else current.number,
+                                  question_id=None if current is None else current.question_id,
+                                  request=request, started=started, ended=ended,
                                   extra={"interrupted": interrupted} if interrupted else None)
+
+    def turn_begins(self) -> None:
+        """A front end without audio (the console, simulations) is ready for the
+        candidate's next message: their turn's time starts now."""
+        if self._speaking_since is None:
+            self._speaking_since = self.clock()
+            self._waiting_since = True
 
     def hear(self, text: str, *, final: bool = True) -> None:
         """Live transcription from a front end without audio (simulated candidates): the
@@ -406,26 +475,25 @@ class InterviewerAgent(Agent):
         if self._timer is not None:
             self._timer.cancel()
         error = getattr(ev, "error", None)
-        self.write_results(error=error)
         if self.judging is not None and self.judging.pending:
             # judgements still running: a provisional scorecard now, the final one when
             # they are in (or their bound has passed)
+            self.write_results(error=error)
             self._finishing = asyncio.get_event_loop().create_task(
                 self._finish_judging(error), name="mockflow-judging")
             return
+        self.finish_results(error=error)
         self._closed()
 
     async def _finish_judging(self, error: object) -> None:
         assert self.judging is not None
         try:
             await self.judging.finish()
-            self.write_results(error=error)
         finally:
+            self.finish_results(error=error)
             self._closed()
 
     def _closed(self) -> None:
-        if self.recorder is not None:
-            self.recorder.close()
         if self.judging is not None:
             self.judging.close()
         if self._on_finished is not None:
@@ -437,6 +505,18 @@ class InterviewerAgent(Agent):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._finishing
 
+    def finish_results(self, *, error: object = None) -> None:
+        """Final scorecard and session.json, close the transcript, queue the webhook.
+        Once per session; later calls do nothing."""
+        if self.recorder is None or self.recorder.closed:
+            return
+        self.write_results(error=error)
+        self.recorder.close()
+        try:
+            queue_event(self.recorder.root, self.recorder.directory, "session.ended")
+        except Exception:  # a webhook must never take the session down with it
+            logger.exception("mockflow: queueing the session.ended webhook failed")
+
     def write_results(self, *, error: object = None) -> None:
         """Scorecard and session summary; safe to call more than once (last wins)."""
         if self.recorder is None:
@@ -444,29 +524,33 @@ class InterviewerAgent(Agent):
         try:
             scores = self.judging.scores if self.judging is not None and \
                 self.judging.active else None
-            card = score_record(self.engine.compiled, self.engine.session(), scores=scores)
+            card = score_record(self.engine.compiled, self.engine.session(), scores=scores,
+                                created_at=self.recorder.now())
             data = card.to_dict()
             if self.judging is not None:
                 data["judge"] = self.judging.choice.describe()
             self.recorder.write_scorecard(data)
-            history: dict[str, Any] = {}
-            with contextlib.suppress(Exception):
-                history = self.session.history.to_dict(exclude_timestamp=False)
-            self.recorder.write_session({
-                "interview": self.compiled.ref,
-                "session_id": self.recorder.session_id,
-                "close_reason": self.close_reason,
-                "error": None if error is None else str(error),
-                "ended": self.engine.ended,
-                "stats": {
+            history: list[dict[str, Any]] = []
+            if self._session_ref is not None:  # kept: the agent's activity may be gone
+                history = history_items(self._session_ref.history)
+            info = self.recorder.info or SessionInfo(
+                self.compiled, self.recorder.session_id, "live", self.recorder.started_at,
+                {"llm": [], "stt": None, "tts": None}, candidate_name=self.candidate.name,
+                candidate_attributes=dict(self.candidate.attributes))
+            end_reason = self.engine.end_reason
+            self.recorder.write_session(info.document(
+                status=session_status(end_reason, error=error, close_reason=self.close_reason),
+                ended_at=self.recorder.now(), duration=self.engine.elapsed(),
+                end_reason=None if end_reason is None else end_reason.value,
+                close_reason=self.close_reason, error=error,
+                judge=None if self.judging is None else self.judging.summary(),
+                stats={
                     "drafts": self.stats.drafts, "delivered": self.stats.delivered,
                     "discarded": self.stats.discarded, "commits": self.stats.commits,
                     "requests": self.stats.requests, "llm_failures": self.stats.llm_failures,
                     "time_moves": self.stats.time_moves,
                 },
-                "judge": None if self.judging is None else self.judging.summary(),
-                "history": history,
-            })
+                history=history))
             self._results_written = True
         except Exception:  # results must never take the session down with them
             logger.exception("mockflow: writing results failed")
@@ -493,11 +577,7 @@ class InterviewerAgent(Agent):
         ctx = self.chat_ctx.copy()
         ctx.add_message(role="user", content=text)
         await self.update_chat_ctx(ctx)
-        if self.recorder is not None:
-            current = self.engine.current
-            self.recorder.append_turn("candidate", text, kind="cut_off",
-                                      question_id=current.question_id if current else None,
-                                      started_at=self._speaking_since)
+        self._record_candidate(text, kind="cut_off", started=self._speaking_since)
         self._heard, self._interim, self._speaking_since = [], "", None
 
     async def _deliver_time_move(self, proposal: Proposal) -> None:

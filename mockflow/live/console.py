@@ -15,7 +15,7 @@ import contextlib
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -30,7 +30,14 @@ from mockflow.live import privacy
 from mockflow.live.agent import InterviewerAgent, text_session
 from mockflow.live.judging import DEFAULT_WAIT_S, SessionJudge
 from mockflow.results.files import SessionRecorder
+from mockflow.results.flush import flush_all
 from mockflow.results.scoring_files import ScoringFiles
+from mockflow.results.session_record import (
+    SessionInfo,
+    configured_models,
+    model_entry,
+    webhook_settings,
+)
 from mockflow.scoring.judge import OFFLINE_CHOICE, JudgeChoice
 
 
@@ -113,14 +120,23 @@ async def run_interview(
     judge: JudgeChoice = OFFLINE_CHOICE,
     judge_wait_s: float = DEFAULT_WAIT_S,
     interview_source: bytes | None = None,
+    kind: str = "console",
+    simulation: Mapping[str, Any] | None = None,
 ) -> ConsoleResult:
     """One whole interview through the real session path; results are written on exit,
-    whatever happens (EOF, Ctrl-C, errors). ``judge`` scores each question in the
+    whatever happens (EOF, Ctrl-C, a signal, errors). ``judge`` scores each question in the
     background as it closes (``interview_source``: the file's bytes, kept for rescore)."""
     privacy.install()
     candidate = candidate or Candidate()
     engine = InterviewEngine(compiled, clock=clock, seed=seed, candidate=candidate)
-    recorder = SessionRecorder(results_root, compiled.interview.id, session_id)
+    recorder = SessionRecorder(results_root, compiled.interview.id, session_id, clock=clock)
+    recorder.start(SessionInfo(
+        compiled, recorder.session_id, kind, recorder.started_at,
+        {**configured_models(compiled, voice=False), "llm": [describe_llm(model)]},
+        candidate_name=candidate.name, candidate_attributes=dict(candidate.attributes),
+        simulation=simulation,
+        # a simulated candidate is not news for the ATS
+        webhook=None if kind == "simulation" else webhook_settings(compiled)))
     judging = SessionJudge(compiled, judge, ScoringFiles(recorder.directory),
                            wait_s=judge_wait_s)
     judging.attach(engine, source=interview_source)
@@ -143,6 +159,7 @@ async def run_interview(
         await session.start(agent)
         while not engine.ended:
             await _settled(session)
+            agent.turn_begins()
             answer = await answers(_prompt(engine))
             if engine.ended:
                 break
@@ -154,7 +171,7 @@ async def run_interview(
             if command is not None:
                 with contextlib.suppress(RequestRejected):
                     # /quit is a deliberate command: it ends without asking again
-                    agent.take_request(command, confirmed=command == "stop")
+                    agent.take_request(command, typed=text, confirmed=command == "stop")
                 continue
             if not text:
                 continue
@@ -165,8 +182,7 @@ async def run_interview(
         await session.aclose()
         if not closed.is_set():
             await judging.finish()
-            agent.write_results()
-            recorder.close()
+            agent.finish_results()
             judging.close()
     scores = judging.scores if judging.active else None
     scorecard = score_record(engine.compiled, engine.session(), scores=scores).to_dict()
@@ -174,7 +190,18 @@ async def run_interview(
     return ConsoleResult(engine, agent, recorder, scorecard, requests)
 
 
+def describe_llm(model: llm.LLM[Any]) -> dict[str, Any]:
+    """Provider and model name of the interviewer model actually used."""
+    provider = getattr(model, "provider", None)
+    name = getattr(model, "model", None)
+    return model_entry(provider if isinstance(provider, str) and provider else
+                       type(model).__module__.split(".")[0],
+                       name if isinstance(name, str) else None)
+
+
 # ------------------------------------------------------------------ the terminal
+
+CLOSING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class Terminal:
@@ -188,6 +215,7 @@ class Terminal:
         self.name = compiled.interview.interviewer.name
         self._last_header: tuple[int | None, str | None] = (None, None)
         self._stop = asyncio.Event()
+        self.agent: InterviewerAgent | None = None
 
     def write(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -227,8 +255,15 @@ class Terminal:
                 self.write(f"you> {text}")
             return text
 
-    def interrupt(self) -> None:
+    def interrupt(self, reason: str = "SIGINT") -> None:
+        """Close the session as the candidate leaving (Ctrl-C, a closed terminal, a
+        SIGTERM): the interview stops and every record is written."""
+        if self.agent is not None and self.agent.close_reason is None:
+            self.agent.close_reason = reason
         self._stop.set()
+
+    def attach(self, agent: InterviewerAgent) -> None:
+        self.agent = agent
 
 
 def summary_lines(outcome: ConsoleResult) -> list[str]:
@@ -259,8 +294,9 @@ async def console(compiled: CompiledInterview, *, model: llm.LLM[Any], interview
                   interview_source: bytes | None = None) -> ConsoleResult:
     term = Terminal(compiled, out=out, inp=inp)
     loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGINT, term.interrupt)
+    for sig in CLOSING_SIGNALS:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, term.interrupt, sig.name)
     term.write(f"mockflow console — {compiled.interview.title}")
     term.write(f"interviewer: {interviewer}. Type /help for commands.")
     models = ", ".join(judge.models)
@@ -270,10 +306,19 @@ async def console(compiled: CompiledInterview, *, model: llm.LLM[Any], interview
         outcome = await run_interview(compiled, model=model, answers=term.answer,
                                       results_root=results_root, seed=seed,
                                       candidate=candidate, on_interviewer=term.interviewer,
-                                      judge=judge, interview_source=interview_source)
+                                      judge=judge, interview_source=interview_source,
+                                      on_agent=term.attach)
     finally:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signal.SIGINT)
+        for sig in CLOSING_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
     for line in summary_lines(outcome):
         term.write(line)
+    for queue in await flush_all(results_root):  # the webhook, if the interview has one
+        report = queue.report
+        if report.sent:
+            term.write(f"{queue.name}: {report.sent} delivered")
+        for problem in report.errors:
+            term.write(f"{queue.name}: not delivered yet ({problem}); it stays queued:"
+                       f" mockflow sessions --results {results_root} --flush")
     return outcome

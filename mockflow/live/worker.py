@@ -32,7 +32,9 @@ from mockflow.live.invite import candidate_attributes
 from mockflow.live.judging import SessionJudge
 from mockflow.live.plugins import build_llm, build_stt, build_tts, build_vad, turn_handling
 from mockflow.results.files import SessionRecorder, new_session_id
+from mockflow.results.flush import flush_forever
 from mockflow.results.scoring_files import ScoringFiles
+from mockflow.results.session_record import SessionInfo, configured_models, webhook_settings
 from mockflow.scoring.judge import choose
 
 logger = logging.getLogger("mockflow.live.worker")
@@ -83,20 +85,25 @@ async def entrypoint(ctx: JobContext) -> None:
     config: WorkerConfig = ctx.proc.userdata["config"]
     session_id = f"{new_session_id()}-{ctx.job.id or secrets.token_hex(3)}"
     recorder = SessionRecorder(Path(config.results_dir), compiled.interview.id, session_id)
-    recorder.write_session({"interview": compiled.ref, "session_id": session_id,
-                            "room": ctx.job.room.name, "status": "connecting"})
+    info = SessionInfo(compiled, session_id, "live", recorder.started_at,
+                       configured_models(compiled, voice=True), room=ctx.job.room.name,
+                       job=ctx.job.id or None, webhook=webhook_settings(compiled))
+    recorder.start(info)
     try:
         await ctx.connect()
         participant = await ctx.wait_for_participant()
     except Exception as exc:
         # Results are written on every close, errors included.
-        recorder.write_session({"interview": compiled.ref, "session_id": session_id,
-                                "room": ctx.job.room.name, "status": "failed",
-                                "close_reason": "connect_failed", "error": str(exc)})
+        recorder.write_session(info.document(status="error", ended_at=recorder.now(),
+                                             close_reason="connect_failed", error=exc))
         recorder.close()
         raise
     candidate = Candidate(name=participant.name or None,
                           attributes=candidate_attributes(participant.attributes))
+    info.candidate_name = candidate.name
+    info.candidate_identity = participant.identity or None
+    info.candidate_attributes = dict(candidate.attributes)
+    recorder.write_session(info.document())
     engine = InterviewEngine(compiled, seed=secrets.randbits(31), candidate=candidate)
     judging = SessionJudge(compiled, choose(compiled.interview, os.environ),
                            ScoringFiles(recorder.directory))
@@ -116,8 +123,7 @@ async def entrypoint(ctx: JobContext) -> None:
         )
     except Exception as exc:
         agent.close_reason = "start_failed"
-        agent.write_results(error=exc)
-        recorder.close()
+        agent.finish_results(error=exc)
         raise
 
 
@@ -131,9 +137,13 @@ def build_server(config: WorkerConfig, *, port: int | None = None) -> AgentServe
     return server
 
 
-async def serve(server: AgentServer, *, devmode: bool) -> None:
-    """Run until SIGINT/SIGTERM; production mode drains running interviews first."""
+async def serve(server: AgentServer, *, devmode: bool, results_dir: Path | None = None
+                ) -> None:
+    """Run until SIGINT/SIGTERM; production mode drains running interviews first.
+    ``results_dir``: flush its outbox (webhooks) in the background meanwhile."""
     loop = asyncio.get_running_loop()
+    flusher = (asyncio.create_task(flush_forever(results_dir), name="mockflow-outbox")
+               if results_dir is not None else None)
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
@@ -148,6 +158,8 @@ async def serve(server: AgentServer, *, devmode: bool) -> None:
             await server.drain()
     finally:
         waiter.cancel()
+        if flusher is not None:
+            flusher.cancel()
         await server.aclose()
         if not main.done():
             main.cancel()

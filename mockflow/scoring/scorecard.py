@@ -323,7 +323,11 @@ class Scorecard:
             "role": {"title": iv.role.title, "level": iv.role.level},
             "seed": session.seed,
             "scale": {"min": iv.scale.min, "max": iv.scale.max},
-            "status": "complete" if self.complete else "in_progress",
+            # complete only when every planned question was asked: a candidate who quit
+            # before answering, or a run out of time, is not a complete interview
+            "status": ("in_progress" if not self.complete
+                       else "complete" if session.end_reason == "questions_exhausted"
+                       else "ended_early"),
             "end_reason": session.end_reason,
             "overall": {
                 "score": _r(self.overall),

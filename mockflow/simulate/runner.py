@@ -166,7 +166,9 @@ async def simulate(
                           results_root=results_root, seed=seed, candidate=candidate,
                           on_interviewer=on_interviewer, on_agent=agents.append,
                           clock=clock,
-                          tick_interval=tick_interval, session_id=sid),
+                          tick_interval=tick_interval, session_id=sid,
+                          kind="simulation",
+                          simulation={"persona": spec.name, "seed": seed}),
             timeout)
     except TimeoutError:
         raise SimulationError(f"the simulated interview took longer than {timeout:g} s"

@@ -1,0 +1,120 @@
+"""``mockflow sessions``: the sessions under a results directory, newest first."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import unicodedata
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mockflow.cli.common import ExitCode, Format, err, out, plural
+from mockflow.format.errors import MockflowError
+from mockflow.results.files import results_root
+from mockflow.results.flush import flush_all
+from mockflow.results.index import SessionIndex, SessionRow
+from mockflow.results.session_record import STATUSES
+
+COLUMNS = ("DATE", "CANDIDATE", "INTERVIEW", "STATUS", "OVERALL", "FLAGS", "PATH")
+
+
+def clean(text: str, limit: int = 40) -> str:
+    """Candidate-controlled text made safe for a terminal: no control or format
+    characters (escape sequences), one line, at most ``limit`` characters."""
+    shown = "".join("?" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
+                    for ch in text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def _since(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        err(f"mockflow: error: --since '{clean(value)}' is not a date; use YYYY-MM-DD or"
+            " an ISO 8601 time such as 2026-11-29T09:00Z")
+        raise typer.Exit(ExitCode.USAGE) from None
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _overall(row: SessionRow) -> str:
+    shown = "–" if row.overall is None else f"{row.overall:g}"
+    if row.reviewed_overall is not None:
+        shown += f" (rev {row.reviewed_overall:g})"
+    return shown
+
+
+def _table(rows: list[SessionRow], root: Path) -> list[str]:
+    cells = [COLUMNS]
+    for row in rows:
+        date = (row.started_at or "")[:16].replace("T", " ")
+        cells.append((date or "–", clean(row.candidate or "–"), clean(row.interview, 30),
+                      row.status + (" ⚠" if row.problem else ""), _overall(row),
+                      str(len(row.flags)) + (f" +{row.reviews}rv" if row.reviews else ""),
+                      str(root / row.path)))
+    widths = [max(len(c[i]) for c in cells) for i in range(len(COLUMNS))]
+    return ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+            for line in cells]
+
+
+def sessions_command(
+    results: Annotated[str | None, typer.Option(
+        "--results", help="Results directory (default: $MOCKFLOW_RESULTS or ./results).",
+        show_default=False)] = None,
+    interview: Annotated[str | None, typer.Option(
+        "--interview", help="Only this interview id (or id@sha256:...).")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Only sessions started at or after this UTC date/time.")] = None,
+    status: Annotated[str | None, typer.Option(
+        "--status", help=f"Only this status: {', '.join(STATUSES)}.")] = None,
+    format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
+    flush: Annotated[bool, typer.Option(
+        "--flush", help="Also send what waits in the outbox (webhooks) now.")] = False,
+) -> None:
+    """List sessions, newest first (the index is rebuilt from the files when stale)."""
+    root = results_root(results)
+    if status is not None and status not in STATUSES:
+        err(f"mockflow: error: --status '{clean(status)}' is not a status; use one of"
+            f" {', '.join(STATUSES)}")
+        raise typer.Exit(ExitCode.USAGE)
+    after = _since(since)
+    if not root.is_dir():
+        err(f"mockflow: error: no results directory at {root} (use --results DIR or set"
+            " MOCKFLOW_RESULTS)")
+        raise typer.Exit(ExitCode.USAGE)
+    try:
+        with SessionIndex(root) as index:
+            rows = index.query(interview=interview, since=after, status=status)
+    except MockflowError as exc:
+        err(f"mockflow: error: {exc}")
+        raise typer.Exit(ExitCode.USAGE) from None
+    failed = False
+    queues = asyncio.run(flush_all(root, force=True)) if flush else []
+    if format is Format.json:
+        doc: dict[str, Any] = {"results": str(root), "sessions": [r.to_dict() for r in rows]}
+        if flush:
+            doc["flush"] = {q.name: {"sent": q.report.sent, "waiting": q.report.waiting,
+                                     "dead": q.report.dead_total, "errors": q.report.errors}
+                            for q in queues}
+        out(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        if rows:
+            for line in _table(rows, root):
+                out(line)
+        out(f"{plural(len(rows), 'session')} in {root}")
+    for q in queues:
+        r = q.report
+        err(f"{q.name}: {r.sent} sent, {r.waiting} waiting, {r.dead_total} undeliverable"
+            f" (in {root}/.outbox/{q.name}/dead)" if r.dead_total else
+            f"{q.name}: {r.sent} sent, {r.waiting} waiting")
+        for line in r.errors:
+            err(f"  {line}")
+        failed = failed or not q.ok
+    if failed:
+        raise typer.Exit(ExitCode.PROBLEMS)
