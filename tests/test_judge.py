@@ -232,3 +232,13 @@ def test_the_obedient_judge_from_the_command_line_obeys_raw_text() -> None:
         proc.wait(timeout=30)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_a_self_hosted_judge_section_needs_no_key(tmp_path: Any) -> None:
+    text = (ROOT / "interviews" / "backend.yaml").read_text(encoding="utf-8")
+    text = text.replace("\nscale:", "\njudge: {model: local-judge, base_url:"
+                        " http://127.0.0.1:9/v1}\nscale:", 1)
+    path = tmp_path / "local.yaml"
+    path.write_text(text, encoding="utf-8")
+    got = choose(load_interview(path).interview, {})
+    assert got.kind == "llm" and got.models == ("local-judge",)
