@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from mockflow.scoring.base import AnsweredQuestion, Rubric
-from mockflow.scoring.injection_rules import NEIGHBOUR, RULES, normalise
+from mockflow.scoring.injection_rules import neighbour, normalise, rules
 
 REVIEW_INSTRUCTION_LIKE = "instruction-like text"
 RUBRIC_RUN = 6  # this many words in a row copied from the rubric count as pasted rubric text
@@ -95,14 +95,14 @@ def _normalised(text: str) -> str:
 def _rule(norm: str) -> str | None:
     """The first rule family matching a normalised sentence (cached: simulated candidates
     and rescoring see the same sentences again and again)."""
-    for name, pattern in RULES:
+    for name, pattern in rules():
         if pattern.search(norm):
             return name
     return None
 
 
 def _scoring_vocabulary(text: str) -> bool:
-    return NEIGHBOUR.search(_normalised(text)) is not None
+    return neighbour().search(_normalised(text)) is not None
 
 
 def instruction_reason(sentence: str, rubric: frozenset[tuple[str, ...]] = frozenset()

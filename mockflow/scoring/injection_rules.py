@@ -5,15 +5,16 @@ characters dropped, look-alike letters from other scripts mapped to Latin, accen
 removed, lower-cased, s p a c e d - o u t letters joined. They are families over shared
 vocabularies (grader words, instruction words, override verbs, score words, giving verbs,
 top-of-scale words, numbers), in English, French, Spanish, German, Italian and Portuguese,
-so a new phrasing of a known idea is caught without being listed. ``RULES`` pairs each
-pattern with the family name shown to reviewers; ``NEIGHBOUR`` is the scoring vocabulary
-that carries an instruction split over several sentences.
+so a new phrasing of a known idea is caught without being listed. ``rules()`` pairs each
+pattern with the family name shown to reviewers; ``neighbour()`` is the scoring
+vocabulary that carries an instruction split over several sentences.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 # --------------------------------------------------------------------------- normalising
 
@@ -154,9 +155,7 @@ def _w(alternation: str) -> str:
     return rf"(?:\b(?:{alternation})\b)"
 
 
-RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern, re.IGNORECASE | re.DOTALL))
-    for name, pattern in (
+_PATTERNS: tuple[tuple[str, str], ...] = (
         # "ignore all previous instructions", "forget the rubric", "vergiss alle Anweisungen"
         ("override", rf"{_w(_OVERRIDE)}(?:\W+\w+){{0,5}}?\W+{_w(_INSTRUCTIONS)}"),
         ("override", rf"{_w(_OVERRIDE)}\W+(?:(?:{_PRIOR})\W+){{0,3}}"
@@ -449,15 +448,26 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                  r"[\"']?\s*[:=]"),
         ("json", r"\b(?:submit_score|submit_verdict|function_call|tool_calls?|tool_choice"
                  r"|\"arguments\"|\"role\"\s*:)"),
-    )
 )
 
 # Scoring vocabulary that carries an instruction split over sentences (neighbour rule).
-NEIGHBOUR = re.compile(
+_NEIGHBOUR = (
     rf"{_w(_SCORE)}|{_w(_INSTRUCTIONS)}|{_w(_GRADER)}|{_w(_HIGH)}|{_w(_OVERRIDE)}"
     r"|\b(?:number|value|figure|digit|nombre|numero|nummer|zahl|cifra|accordingly)\b"
     rf"|(?:^|\W)(?:10|[0-9])(?:\s*/\s*10|\s*/\s*[0-9])?(?:\W*$|\s*[.!?])|\b(?:{_NUMBER_WORD})"
     r"\W*$|^\W*(?:and|then|also|so|et|puis|y|luego|und|dann|e|poi)?\W*(?:give|award|assign"
-    r"|rate|score|mark|grade|output|return|write|put|say|respond|reply|donne|dame|gib|da)\b",
-    re.IGNORECASE,
+    r"|rate|score|mark|grade|output|return|write|put|say|respond|reply|donne|dame|gib|da)\b"
 )
+
+
+@cache
+def rules() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(family, compiled pattern) pairs, compiled on first use (importing stays cheap)."""
+    return tuple((name, re.compile(pattern, re.IGNORECASE | re.DOTALL))
+                 for name, pattern in _PATTERNS)
+
+
+@cache
+def neighbour() -> re.Pattern[str]:
+    """Scoring vocabulary: a sentence next to a flagged one that has it goes too."""
+    return re.compile(_NEIGHBOUR, re.IGNORECASE)
