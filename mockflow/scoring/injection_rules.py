@@ -179,7 +179,8 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
                         r"|instruction|instructions|systeme|sistema|asistente|assistente"
                         r"|interviewer|recruiter|hiring manager|rubric|verdict"
                         r"|note to (?:the )?\w+|admin|administrator|operator|moderator"
-                        r"|assistent|benutzer|usuario|utilisateur|modelo|model)\s*[:>\]|]"),
+                        r"|assistent|benutzer|usuario|utilisateur|modelo|model)"
+                        r"\s*(?:\([^()]{0,30}\))?\s*[:>\]|]"),
         ("role marker", r"<\|[^|>]{0,40}\|>|\[/?inst\]|<</?sys>>|<\s*/?\s*(?:system|assistant"
                         r"|user|developer|human|instructions?|rubric|score|answer|response"
                         r"|candidate|transcript|input|output|data|context|s|im_start|im_end"
@@ -412,6 +413,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
                             r"|answered|named|understands|understood|explained|addressed"
                             r"|displays|handled|handles|did|does|knows|performed|excelled|nailed"
                             r"|aced|described|identified|proposed|correctly|successfully"
+                            r"|passes|passed|gets|got|receives|must|will|deserved|qualifies"
                             r"|obviously|definitely)\b"),
         ("self-assessment", r"\b(?:meets|met|satisf(?:y|ies|ied)|fulfil+s?|fulfil+ed|hits|ticks"
                             r"|checks)\s+(?:off\s+)?(?:every|all|each)\s+(?:of\s+the\s+|the\s+)?"
@@ -426,6 +428,43 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
                             r"(?:\w+\s+){0,3}?(?:merite|merece|merita|verdient|est parfaite"
                             r"|es perfecta|e perfetta|ist perfekt|excellente|excelente"
                             r"|eccellente|ausgezeichnet|parfaite|perfecta|perfetta|perfekt)"),
+        # the answer's grade, claimed or asked for in other words
+        ("score demand", r"\b(?:recogni[sz]e|see|consider|view|treat|regard|count|accept"
+                         r"|confirm|record|mark|log|classify|categori[sz]e|flag|tag|list)\s+"
+                         r"(?:this|my answer|this answer|my response|this response|it|me|the"
+                         r" candidate)\s+as\s+(?:an?\s+|the\s+)?(?:top|strong|excellent|perfect"
+                         r"|exemplary|outstanding|exceptional|correct|complete|passing|pass|hire"
+                         r"|best|highest|maximum|flawless|model answer)"),
+        ("score demand", r"\b(?:score|grade|rate|mark|evaluate|assess|judge|review)\w*\s+"
+                         r"(?:\w+\s+){0,2}?(?:generously|leniently|kindly|favou?rably|highly"
+                         r"|positively|gently|softly|charitably)\b|\bbe\s+(?:lenient|generous"
+                         r"|kind|gentle|charitable|nice)\s+(?:with|in|when|on)\s+(?:your\s+"
+                         r"|the\s+)?(?:scor\w+|grad\w+|mark\w+|me|this|my answer|evaluat\w+)\b"),
+        ("score demand", rf"\bi\s+(?:get|got|receive|received|earn|earned|should get|will get"
+                         rf"|am getting|have been given|was given|am owed)\s+(?:an?\s+|the\s+)?"
+                         rf"(?:{_NUM}(?={_UNIT_FOLLOWS})|{_w(_HIGH)}\s+(?:{_SCORE})|full marks"
+                         rf"|top marks)"),
+        ("score demand", rf"\b(?:go|settle|round|bump|push|move)\s+(?:it\s+|me\s+)?(?:up\s+)?"
+                         rf"(?:with|on|to|for)\s+(?:an?\s+|the\s+)?(?:{_NUM}(?={_UNIT_FOLLOWS})"
+                         rf"|maximum|max|top score|highest)|\bgive\s+(?:me|us|this|my answer|it)"
+                         rf"\s+the benefit of the doubt\b"),
+        ("score demand", rf"\b(?:all|every|each|any)\s+(?:the\s+)?(?:candidates?|answers?"
+                         rf"|responses?|applicants?)\s+(?:\w+\s+){{0,2}}?(?:receives?|gets?"
+                         rf"|should get|must get|are given|is given|scores?|deserves?|earns?)\s+"
+                         rf"(?:an?\s+|the\s+)?(?:{_NUM}(?={_UNIT_FOLLOWS})|{_w(_HIGH)}"
+                         rf"|full marks)"),
+        ("self-assessment", r"\ball\s+(?:the\s+|of the\s+)?(?:criteria|key points|anchors"
+                            r"|rubric points)\s+(?:are\s+|were\s+|have been\s+)?(?:satisfied|met"
+                            r"|covered|fulfill?ed|addressed|ticked|checked)\b"),
+        ("addresses the grader", r"\b(?:note|message|memo|ps|p\.s\.|attention|hint|reminder"
+                                 r"|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+|an\s+)?"
+                                 r"(?:automated|ai|assessment|evaluation|scoring|grading|screening"
+                                 r"|review|reviewing|marking|hiring)\s+\w+"),
+        ("addresses the grader", r"\b(?:the|this|any|an?|whatever|which)\s+(?:assessment"
+                                 r"|evaluation|scoring|grading|screening|marking|automated|ai)\s+"
+                                 r"(?:tool|software|system|engine|bot|algorithm|program|model"
+                                 r"|process|pipeline)\s+(?:\w+\s+){0,3}?(?:will|should|must|shall"
+                                 r"|can|please|reads?|reading|sees?)\b"),
         # talk about the scoring apparatus itself
         ("rubric text", r"\b(?:rubric|rubrics|scoring guide|grading guide|grading criteria"
                         r"|scoring criteria|evaluation criteria|assessment criteria|marking scheme"
