@@ -30,7 +30,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from mockflow.scoring.base import AnsweredQuestion, Rubric
-from mockflow.scoring.injection_rules import neighbour, normalise, rules
+from mockflow.scoring.injection_rules import neighbour, rules
+from mockflow.scoring.injection_vocab import normalise
 
 REVIEW_INSTRUCTION_LIKE = "instruction-like text"
 RUBRIC_RUN = 6  # this many words in a row copied from the rubric count as pasted rubric text
