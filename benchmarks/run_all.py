@@ -1,7 +1,7 @@
 """``make bench``: every benchmark, one report.
 
 Runs each benchmark as its own process (compile, engine, scoring, simulate when present,
-turn_latency, concurrency), shows what each printed, then one table of the headline
+turn_latency, concurrency, judge), shows what each printed, then one table of the headline
 figures against their goals, and finally every ``key=value`` figure, the required ones
 last. ``--quick`` passes ``--quick`` on (a reduced run, under a minute).
 
@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, parse_kv, table  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
-BENCHMARKS = ("compile", "engine", "scoring", "simulate", "turn_latency", "concurrency")
+BENCHMARKS = ("compile", "engine", "scoring", "simulate", "turn_latency", "concurrency",
+              "judge")
 OPTIONAL = {"simulate"}  # comes from another change; skipped with a note when absent
 REQUIRED = (
     "llm_calls_per_turn",
@@ -33,6 +34,7 @@ REQUIRED = (
     "session_rss_mib",
     "job_process_rss_mib",
     "compile_ratio",
+    "judge_calls_per_question",
 )
 
 
@@ -69,6 +71,9 @@ INFO = (
     ("job_process_rss_mib", "prewarmed job process VmRSS, MiB"),
     ("compile_ratio", "compile time / raw YAML parse"),
     ("calibration_loio_plain_words_within_one", "plain-words answers, within one (LOIO)"),
+    ("judge_calls_per_question", "judge requests per judged question (background)"),
+    ("judge_llm_calls_per_turn", "interviewer LLM requests per turn, judge on"),
+    ("judge_turn_latency_ratio", "median turn latency, judge on / off"),
 )
 
 

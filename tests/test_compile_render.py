@@ -64,9 +64,11 @@ def test_render_document_has_no_scoring_material() -> None:
     ``render`` shows it separately, and the judge never talks to the candidate)."""
     compiled = load_interview(ROOT / "interviews" / "backend.yaml")
     doc = render_document(compiled, Candidate("Sam"))
-    judge = doc.pop("judge")
-    assert judge["tool"]["function"]["name"] == "submit_score"
-    text = json.dumps(doc)
+    # what the interviewer model gets; the judge's own section (shown apart) has the rubric
+    text = json.dumps({k: v for k, v in doc.items() if k != "judge"})
+    assert "other correct ideas count as much" in doc["judge"]["example_question_message"]
+    assert "Sam" not in json.dumps(doc["judge"])
+    assert doc["judge"]["tool"]["function"]["name"] == "submit_score"
     iv = compiled.interview
     for q in iv.questions:
         for point in q.key_points:
@@ -95,6 +97,11 @@ def test_render_cli_text_and_json() -> None:
     assert set(doc) == {"interview", "candidate", "instructions", "greeting", "closing",
                         "example_turn_message", "tools", "judge"}
     assert doc["example_turn_message"].startswith("[mockflow] NEXT MOVE:")
+    assert set(doc["judge"]) == {"configured", "instructions", "example_question_message",
+                                 "tool"}
+    assert doc["judge"]["tool"]["function"]["name"] == "submit_score"
+    assert "## Judge" in text.stdout and '"name": "submit_score"' in text.stdout
+    assert "OPENAI_API_KEY is set, else the offline key-point scorer" in text.stdout
     assert doc["candidate"] == {"attributes": {}}
 
 

@@ -27,9 +27,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from mockflow.scoring.base import AnsweredQuestion, Rubric
-from mockflow.scoring.injection_rules import NEIGHBOUR, RULES, normalise
+from mockflow.scoring.injection_rules import neighbour, rules
+from mockflow.scoring.injection_vocab import normalise
 
 REVIEW_INSTRUCTION_LIKE = "instruction-like text"
 RUBRIC_RUN = 6  # this many words in a row copied from the rubric count as pasted rubric text
@@ -73,7 +75,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", normalise(text))
+    return re.findall(r"\w+", _normalised(text))
 
 
 def _rubric_grams(texts: Iterable[str]) -> frozenset[tuple[str, ...]]:
@@ -85,13 +87,32 @@ def _rubric_grams(texts: Iterable[str]) -> frozenset[tuple[str, ...]]:
     return frozenset(grams)
 
 
+@lru_cache(maxsize=16384)
+def _normalised(text: str) -> str:
+    return normalise(text)
+
+
+@lru_cache(maxsize=16384)
+def _rule(norm: str) -> str | None:
+    """The first rule family matching a normalised sentence (cached: simulated candidates
+    and rescoring see the same sentences again and again)."""
+    for name, pattern in rules():
+        if pattern.search(norm):
+            return name
+    return None
+
+
+def _scoring_vocabulary(text: str) -> bool:
+    return neighbour().search(_normalised(text)) is not None
+
+
 def instruction_reason(sentence: str, rubric: frozenset[tuple[str, ...]] = frozenset()
                        ) -> str | None:
     """Why ``sentence`` addresses the scorer (a rule family), or None."""
-    norm = normalise(sentence)
-    for name, pattern in RULES:
-        if pattern.search(norm):
-            return name
+    norm = _normalised(sentence)
+    found = _rule(norm)
+    if found is not None:
+        return found
     if rubric:
         words = re.findall(r"\w+", norm)
         for i in range(len(words) - RUBRIC_RUN + 1):
@@ -132,6 +153,11 @@ class Screened:
 
 def screen(turns: Sequence[str], rubric_texts: Sequence[str] = ()) -> Screened:
     """Remove sentences addressed to the scorer (and their split-off neighbours)."""
+    return _screen(tuple(turns), tuple(rubric_texts))
+
+
+@lru_cache(maxsize=1024)
+def _screen(turns: tuple[str, ...], rubric_texts: tuple[str, ...]) -> Screened:
     grams = _rubric_grams(rubric_texts)
     kept_turns: list[str] = []
     removed: list[Removed] = []
@@ -140,8 +166,11 @@ def screen(turns: Sequence[str], rubric_texts: Sequence[str] = ()) -> Screened:
         texts = [turn[a:b] for a, b in spans]
         reasons: list[str | None] = [instruction_reason(t, grams) for t in texts]
         # an instruction split over two sentences: test each adjacent pair as one
+        vocabulary = [_scoring_vocabulary(t) for t in texts]
         for i in range(len(texts) - 1):
-            if reasons[i] is None and reasons[i + 1] is None:
+            # (a split instruction carries scoring vocabulary in one of its halves)
+            if reasons[i] is None and reasons[i + 1] is None and (
+                    vocabulary[i] or vocabulary[i + 1]):
                 joined = instruction_reason(texts[i] + " " + texts[i + 1], grams)
                 if joined is not None:
                     reasons[i] = reasons[i + 1] = joined + " (split)"
@@ -152,7 +181,7 @@ def screen(turns: Sequence[str], rubric_texts: Sequence[str] = ()) -> Screened:
                 continue
             j, pending = i + 1, list[int]()
             while j < len(texts) and reasons[j] is None:
-                if NEIGHBOUR.search(normalise(texts[j])):
+                if vocabulary[j]:
                     for k in [*pending, j]:
                         reasons[k] = "split instruction"
                     pending = []
@@ -161,7 +190,7 @@ def screen(turns: Sequence[str], rubric_texts: Sequence[str] = ()) -> Screened:
                 else:
                     break
                 j += 1
-            if i > 0 and reasons[i - 1] is None and NEIGHBOUR.search(normalise(texts[i - 1])) \
+            if i > 0 and reasons[i - 1] is None and vocabulary[i - 1] \
                     and len(_words(texts[i - 1])) <= 12:
                 reasons[i - 1] = "split instruction"
         for i in range(1, len(texts)):  # stray punctuation left by a removed object

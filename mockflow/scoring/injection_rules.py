@@ -5,161 +5,36 @@ characters dropped, look-alike letters from other scripts mapped to Latin, accen
 removed, lower-cased, s p a c e d - o u t letters joined. They are families over shared
 vocabularies (grader words, instruction words, override verbs, score words, giving verbs,
 top-of-scale words, numbers), in English, French, Spanish, German, Italian and Portuguese,
-so a new phrasing of a known idea is caught without being listed. ``RULES`` pairs each
-pattern with the family name shown to reviewers; ``NEIGHBOUR`` is the scoring vocabulary
-that carries an instruction split over several sentences.
+so a new phrasing of a known idea is caught without being listed. ``rules()`` pairs each
+pattern with the family name shown to reviewers; ``neighbour()`` is the scoring
+vocabulary that carries an instruction split over several sentences.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+from functools import cache
 
-# --------------------------------------------------------------------------- normalising
-
-# Letters from other scripts that look like Latin ones (a homoglyph attack on the patterns).
-_CONFUSABLES = str.maketrans({
-    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "i",
-    "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g", "һ": "h", "ӏ": "l", "ո": "n", "ν": "v",
-    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
-    "С": "C", "Т": "T", "Х": "X", "У": "Y", "І": "I",
-    "α": "a", "ο": "o", "ρ": "p", "ε": "e", "ι": "i", "κ": "k", "τ": "t", "υ": "u",
-    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
-    "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
-    "ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d",
-    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2013": "-", "\u2014": "-", "\u2212": "-",
-})
-
-
-def normalise(text: str) -> str:
-    """Lower-case ASCII-ish form used for detection (never shown or quoted)."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # zero-width etc.
-    text = text.translate(_CONFUSABLES)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.casefold()
-    # s p a c e d - o u t letters: "i g n o r e" -> "ignore"
-    text = re.sub(r"\b(?:[a-z][ ._*-]){3,}[a-z]\b",
-                  lambda m: re.sub(r"[ ._*-]", "", m.group(0)), text)
-    return re.sub(r"[ \t\u00a0]+", " ", text)
-
-
-# --------------------------------------------------------------------------- vocabulary
-# Alternations over normalised (accent-free, lower-case) text.
-
-_GRADER = (
-    r"grader|graders|evaluator|evaluators|scorer|scorers|rater|raters|assessor|assessors"
-    r"|examiner|examiners|marker|markers|reviewer|reviewers|judge|judges|jury"
-    r"|ai|a\.i\.|llm|llms|language model|ai model|chatbot|bot|gpt[\w.-]*|chatgpt|claude"
-    r"|gemini|llama|mistral|copilot|assistant|scoring (?:system|model|bot|engine|ai)"
-    r"|grading (?:system|model|bot|engine|ai)|evaluation (?:system|model|bot|engine|ai)"
-    # fr / es / it / pt / de
-    r"|evaluateur|evaluatrice|correcteur|correctrice|examinateur|jury|ia|modele de langage"
-    r"|evaluador|evaluadora|calificador|calificadora|corrector|examinador|juez|modelo de lenguaje"
-    r"|valutatore|valutatrice|esaminatore|correttore|giudice|modello linguistico"
-    r"|avaliador|avaliadora|examinador|corretor|modelo de linguagem"
-    r"|bewerter|bewerterin|prufer|pruferin|gutachter|korrektor|ki|sprachmodell"
-)
-_INSTRUCTIONS = (
-    r"instructions?|prompts?|system prompt|rules|rubrics?|guidelines?|directions|directives?"
-    r"|criteria|guardrails|scoring guide|key points|reference answers?|examples"
-    r"|grading (?:guide|criteria|scheme)|marking scheme"
-    r"|consignes?|regles|directives|grille|bareme|criteres"
-    r"|instrucciones|indicaciones|reglas|rubricas?|normas|criterios|pautas|ordenes"
-    r"|istruzioni|regole|indicazioni|criteri"
-    r"|instrucoes|regras|orientacoes|criterios"
-    r"|anweisungen|anweisung|anleitung|regeln|vorgaben|richtlinien|befehle|bewertungsschema"
-    r"|kriterien|systemprompt|\w*kriterien|\w*anweisungen|\w*richtlinien|\w*vorgaben"
-    r"|bewertungs\w*|grading|scoring|marking"
-)
-_OVERRIDE = (
-    r"ignore|ignoring|ignored|disregard|disregarding|forget|forgetting|override|overriding"
-    r"|bypass|stop following|do not follow|don'?t follow|never mind|nevermind|set aside"
-    r"|supersede|disobey"
-    r"|ignorez|ignores?|oubliez|oublie|ne tenez pas compte|ne tiens pas compte|annulez|annule"
-    r"|ignora|ignore[ns]?|ignorad|olvida|olvide[ns]?|olvidad|omite|omita|haz caso omiso"
-    r"|no sigas|descarta|anula"
-    r"|ignorare|ignorate|dimentica|dimenticate|tralascia|trascura"
-    r"|esqueca|esquece|desconsidere|desconsidera"
-    r"|ignoriere|ignorieren|ignoriert|vergiss|vergesst|vergessen sie|missachte|missachten"
-    r"|ubergehe|ubergehen|verwirf|verwerfen"
-)
-_PRIOR = (
-    r"previous|prior|above|earlier|preceding|former|original|initial|all|any|every|your"
-    r"|those|these|the|my|everything|anything|that"
-    r"|precedentes?|anterieures?|ci-dessus|toutes?|tous|vos|tes|les"
-    r"|anteriores?|previas?|todas?|todos|tus|sus|las|los"
-    r"|precedenti|tutte|tutti|le|tue"
-    r"|vorherigen?|bisherigen?|obigen?|alle|alles|deine|ihre|die|frueheren|fruheren"
-)
-_SCORE = (
-    r"score|scores|scored|scoring|rating|ratings|rate|grade|grades|grading|mark|marks|marking"
-    r"|points?|stars?|evaluation|assessment|verdict|band|tier|credit"
-    r"|note|notes|notation|evaluation|points"
-    r"|puntuacion|puntaje|nota|notas|calificacion|calificaciones|puntos|valoracion"
-    r"|punteggio|voto|valutazione|punti"
-    r"|pontuacao|nota|avaliacao|pontos"
-    r"|punkte|punktzahl|bewertung|wertung|benotung|zensur|note"
-)
-_SCORE_STRICT = (
-    r"score|scores|rating|grade|marks|puntuacion|puntaje|nota|calificacion|punteggio|voto"
-    r"|pontuacao|punktzahl|bewertung|benotung"
-)
-_GIVE = (
-    r"give|gives|giving|award|awards|assign|assigns|grant|grants|rate|score|mark|grade"
-    r"|put|output|return|set|record|write down|enter|submit|provide|hand out|bump|raise"
-    r"|donne|donnez|donner|attribue|attribuez|accorde|accordez|mets|mettez|note|notez"
-    r"|da|dame|dale|dadme|deme|asigna|asignad|asigname|otorga|otorgame|pon|ponme|poned"
-    r"|califica|calificame|puntua|puntuame"
-    r"|dai|dammi|assegna|assegnami|metti|mettimi"
-    r"|de|de-me|me de|atribua|atribui|coloque"
-    r"|gib|gebt|geben sie|vergib|vergeben sie|erteile|setze|setzen sie|bewerte|bewerten sie"
-)
-_HIGH = (
-    r"maximum|max|maximal|highest|top|perfect|full|best|excellent|outstanding|exceptional"
-    r"|maximale|maximum|parfaite?|meilleure?|excellente?"
-    r"|maxima|maximo|maximos|perfecta|perfecto|mejor|mejores|excelente|sobresaliente"
-    r"|massim[oa]|perfett[oa]|ottim[oa]|eccellente|migliore"
-    r"|maxim[ao]|perfeit[ao]|melhor|excelente"
-    r"|hochste|hochstnote|hochstpunktzahl|volle|maximale|beste|perfekte|ausgezeichnet"
-    r"|bestnote|hervorragend"
-)
-_NUMBER_WORD = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten"
-    r"|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix"
-    r"|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez"
-    r"|due|tre|quattro|cinque|sei|sette|otto|nove|dieci"
-    r"|um|uma|dois|quatro|cinco"
-    r"|eins|zwei|drei|vier|funf|sechs|sieben|acht|neun|zehn"
-)
-_NUM = rf"(?:\b(?:10|[0-9])(?:[.,][05])?(?![\d.,]\d)|\b(?:{_NUMBER_WORD})\b)"
-_ME = (
-    r"me|us|this|this one|this answer|this response|it|my answer|my response|the candidate"
-    r"|him|her|them|moi|ceci|cette reponse|ma reponse|le candidat|la candidate"
-    r"|me|esto|esta respuesta|mi respuesta|el candidato|la candidata|le|lo|la"
-    r"|mi|questa risposta|la mia risposta|il candidato"
-    r"|mim|esta resposta|minha resposta|o candidato"
-    r"|mir|uns|diese antwort|meine antwort|dem kandidaten|der kandidatin|ihm|ihr"
-)
-_UNIT_FOLLOWS = (
-    r"\s*(?:$|[.!?,;:\"')\]/]|(?:out of|sur|de|von|su|auf|of|points?|pts?|stars?|marks?|on"
-    r"|for|here|please|score|rating|grade|because|since|as|and|right|now|then|pour|por|para"
-    r"|per|fur|bitte|s'il|por favor|svp|sil|punkte|puntos|points|punti|pontos|from)\b)"
+from mockflow.scoring.injection_vocab import (
+    GIVE,
+    GRADER,
+    HIGH,
+    INSTRUCTIONS,
+    ME,
+    NUM,
+    NUMBER_WORD,
+    OVERRIDE,
+    PRIOR,
+    SCORE,
+    SCORE_STRICT,
+    UNIT_FOLLOWS,
+    w,
 )
 
-
-def _w(alternation: str) -> str:
-    return rf"(?:\b(?:{alternation})\b)"
-
-
-RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern, re.IGNORECASE | re.DOTALL))
-    for name, pattern in (
+_PATTERNS: tuple[tuple[str, str], ...] = (
         # "ignore all previous instructions", "forget the rubric", "vergiss alle Anweisungen"
-        ("override", rf"{_w(_OVERRIDE)}(?:\W+\w+){{0,5}}?\W+{_w(_INSTRUCTIONS)}"),
-        ("override", rf"{_w(_OVERRIDE)}\W+(?:(?:{_PRIOR})\W+){{0,3}}"
+        ("override", rf"{w(OVERRIDE)}(?:\W+\w+){{0,5}}?\W+{w(INSTRUCTIONS)}"),
+        ("override", rf"{w(OVERRIDE)}\W+(?:(?:{PRIOR})\W+){{0,3}}"
                      r"(?:(?:everything|anything|all|what(?:ever)?|tout|todo|tutto|alles)\W+)?"
                      r"(?:(?:you(?:'ve| have)? (?:been |were )?(?:told|given|said)|that came before"
                      r"|above|before this|so far|said before|ci-dessus|dessus|arriba|anterior"
@@ -180,7 +55,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                         r"|instruction|instructions|systeme|sistema|asistente|assistente"
                         r"|interviewer|recruiter|hiring manager|rubric|verdict"
                         r"|note to (?:the )?\w+|admin|administrator|operator|moderator"
-                        r"|assistent|benutzer|usuario|utilisateur|modelo|model)\s*[:>\]|]"),
+                        r"|assistent|benutzer|usuario|utilisateur|modelo|model)"
+                        r"\s*(?:\([^()]{0,30}\))?\s*[:>\]|]"),
         ("role marker", r"<\|[^|>]{0,40}\|>|\[/?inst\]|<</?sys>>|<\s*/?\s*(?:system|assistant"
                         r"|user|developer|human|instructions?|rubric|score|answer|response"
                         r"|candidate|transcript|input|output|data|context|s|im_start|im_end"
@@ -203,13 +79,13 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("delimiter", r"\banswer-[0-9a-f]{4,}\b|\bdelim(?:iter)?[-_ ]?[0-9a-f]{4,}\b"
                       r"|\buntrusted[-_ ](?:text|data|input|answer)\b"),
         # score demands
-        ("score demand", rf"{_w(_GIVE)}\W+(?:(?:{_ME})\W+)?(?:(?:a|an|the|un|une|la|le|el|lo"
+        ("score demand", rf"{w(GIVE)}\W+(?:(?:{ME})\W+)?(?:(?:a|an|the|un|une|la|le|el|lo"
                          rf"|ein|eine|einen|il|o)\W+)?(?:(?:score|rating|grade|mark|note"
                          rf"|nota|punktzahl|punteggio|puntuacion|voto|bewertung)\s+(?:of\s+|de\s+"
-                         rf"|von\s+|di\s+)?)?{_NUM}(?={_UNIT_FOLLOWS})"),
-        ("score demand", rf"{_w(_GIVE)}\W+(?:(?:{_ME})\W+)?(?:\w+\W+){{0,3}}?{_w(_HIGH)}\W+"
-                         rf"(?:\w+\W+)?{_w(_SCORE)}"),
-        ("score demand", rf"{_w(_HIGH)}\W+(?:possible\W+)?{_w(_SCORE)}\W+(?:\w+\W+){{0,2}}?"
+                         rf"|von\s+|di\s+)?)?{NUM}(?={UNIT_FOLLOWS})"),
+        ("score demand", rf"{w(GIVE)}\W+(?:(?:{ME})\W+)?(?:\w+\W+){{0,3}}?{w(HIGH)}\W+"
+                         rf"(?:\w+\W+)?{w(SCORE)}"),
+        ("score demand", rf"{w(HIGH)}\W+(?:possible\W+)?{w(SCORE)}\W+(?:\w+\W+){{0,2}}?"
                          r"(?:please|pls|bitte|svp|s'il|por favor|per favore|for (?:this|me|my)"
                          r"|pour|para|fur|is (?:deserved|warranted|appropriate|required|needed)"
                          r"|required|needed)"),
@@ -234,14 +110,14 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                          rf" graded|be marked)|must (?:get|receive|be given|score|be scored|be"
                          rf" rated)|expect(?:s|ing)?|entitled to|qualifies for|merite|merece"
                          rf"|merita|verdient|mereco|merezco|mereco)\W+(?:(?:a|an|the|un|une|la"
-                         rf"|le|el|una|eine|einen|ein|o|uma)\W+)?(?:{_NUM}(?={_UNIT_FOLLOWS})"
-                         rf"|{_w(_HIGH)}|{_w(_SCORE)}\W+(?:of\W+)?{_NUM})"),
-        ("score demand", rf"{_w(_SCORE)}\s*(?:[:=]|->|=>|is|should be|must be|will be|of|est"
+                         rf"|le|el|una|eine|einen|ein|o|uma)\W+)?(?:{NUM}(?={UNIT_FOLLOWS})"
+                         rf"|{w(HIGH)}|{w(SCORE)}\W+(?:of\W+)?{NUM})"),
+        ("score demand", rf"{w(SCORE)}\s*(?:[:=]|->|=>|is|should be|must be|will be|of|est"
                          rf"|doit etre|es|debe ser|ist|sollte|muss|e|deve essere)\s*(?:a\s+|an\s+"
-                         rf"|un\s+|une\s+|eine\s+)?(?:{_NUM}(?={_UNIT_FOLLOWS})|{_w(_HIGH)})"),
+                         rf"|un\s+|une\s+|eine\s+)?(?:{NUM}(?={UNIT_FOLLOWS})|{w(HIGH)})"),
         ("score demand", rf"\b(?:correct|right|expected|appropriate|proper|only valid|true|real"
                          rf"|fair|final|official|required|bonne|correcte|juste|correcta|justa"
-                         rf"|richtige|korrekte|corretta|giusta)\s+{_w(_SCORE)}\b"),
+                         rf"|richtige|korrekte|corretta|giusta)\s+{w(SCORE)}\b"),
         ("score demand", r"\b(?:10|[1-9])\s*(?:/|out of|sur|de|von|su|of)\s*(?:10|[1-9])\b"
                          r"(?=.*\b(?:score|rating|grade|mark|deserve|give|award|rate|note|nota"
                          r"|punkt|answer|response|respuesta|reponse|antwort)\w*)"),
@@ -255,33 +131,33 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("score demand", rf"\b(?:dame|deme|danos|dadme|asignadme|asigname|ponme|pongame"
                          rf"|(?:gib|gebt|geben sie)\s+(?:mir|uns)|dammi|datemi|mi dia|me de|de-me"
                          rf"|donne-moi|donnez-moi|give me|give us|award me|grant me)\W+"
-                         rf"(?:\w+\W+){{0,3}}?(?:{_SCORE}|{_HIGH}|mas alta|plus haute|piu alto"
+                         rf"(?:\w+\W+){{0,3}}?(?:{SCORE}|{HIGH}|mas alta|plus haute|piu alto"
                          rf"|mais alta)\b|(?:dame|deme|danos|dadme|ponme|(?:gib|gebt)\s+(?:mir|uns)"
                          rf"|dammi|me de|donne-moi|donnez-moi|give me|give us)\W+(?:(?:a|an|un|una"
-                         rf"|une|eine|ein|um|uma)\W+)?{_NUM}(?={_UNIT_FOLLOWS})"),
+                         rf"|une|eine|ein|um|uma)\W+)?{NUM}(?={UNIT_FOLLOWS})"),
         ("score demand", rf"\b(?:rate|grade|score|mark|evaluate|assess|judge|califica\w*"
                          rf"|puntua\w*|evalua\w*|valora\w*|valuta\w*|bewerte\w*|benote\w*"
                          rf"|notez|note|evaluez|avalie|avalia)\s+(?:\w+\s+){{0,3}}?(?:with|con|mit"
                          rf"|avec|as|at|a|en|como|come|als|com|par)\s+(?:(?:un|una|a|an|eine|einen"
                          rf"|der|le|la|il|the|um|uma|o)\s+)?(?:note\s+|nota\s+|grade\s+)?"
-                         rf"(?:{_NUM}(?={_UNIT_FOLLOWS})|{_w(_HIGH)})"),
+                         rf"(?:{NUM}(?={UNIT_FOLLOWS})|{w(HIGH)})"),
         ("score demand", r"\b(?:valutami|valutatemi|calificame|puntuame|evaluame|valorame"
                          r"|bewerte mich|benote mich|notez-moi|note-moi|evaluez-moi|rate me"
                          r"|grade me|score me|mark me|avalie-me|avalia-me)\b"),
-        ("score demand", rf"(?:{_w(_GIVE)}\W+(?:{_ME})|{_w(_SCORE_STRICT)})\W+(?:\w+\W+){{0,3}}?"
+        ("score demand", rf"(?:{w(GIVE)}\W+(?:{ME})|{w(SCORE_STRICT)})\W+(?:\w+\W+){{0,3}}?"
                          rf"(?:less than|lower than|below|under|at least|no less than|nothing"
                          rf" less than|anything (?:but|other than|below|less than)|minimum of"
                          rf"|moins de|menos de|weniger als|unter|meno di|inferior a)\W+"
-                         rf"(?:(?:a|an)\W+)?(?:{_NUM}|{_w(_HIGH)})"),
-        ("score demand", rf"{_w(_SCORE_STRICT)}(?=.*(?:{_NUM}(?={_UNIT_FOLLOWS})|{_w(_HIGH)}))"
+                         rf"(?:(?:a|an)\W+)?(?:{NUM}|{w(HIGH)})"),
+        ("score demand", rf"{w(SCORE_STRICT)}(?=.*(?:{NUM}(?={UNIT_FOLLOWS})|{w(HIGH)}))"
                          rf"(?=.*\b(?:you|your|please|must|unfair|fair|deserve\w*|vous|tu"
                          rf"|bitte|por favor|per favore|s'il)\b)"),
         ("score demand", rf"\bmy\s+(?:final\s+|overall\s+)?(?:score|grade|rating|mark"
-                         rf"|note|nota)\b(?=.*(?:{_NUM}(?={_UNIT_FOLLOWS})|{_w(_HIGH)}))"),
+                         rf"|note|nota)\b(?=.*(?:{NUM}(?={UNIT_FOLLOWS})|{w(HIGH)}))"),
         ("score demand", rf"(?:^|[:;]\s*|\b(?:and|then|now|just|simply|please|only)\s+)"
                          rf"(?:say|output|print|return|respond with|reply with|answer with|write"
                          rf"|emit|type|produce)\s+(?:only\s+|just\s+)?(?:the\s+)?(?:number\s+|word"
-                         rf"\s+|value\s+)?(?:{_NUM}(?={_UNIT_FOLLOWS})|{_w(_HIGH)}|{_w(_SCORE)}"
+                         rf"\s+|value\s+)?(?:{NUM}(?={UNIT_FOLLOWS})|{w(HIGH)}|{w(SCORE)}"
                          rf"|json|yes\b|pass\b)"),
         ("override", r"\b(?:stop|cease|quit)\s+(?:reading|evaluating|scoring|grading|analy[sz]ing"
                      r"|processing|checking)\b"),
@@ -319,9 +195,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                  r"|property|key|argument|slot|box)s?\b"),
         ("score demand", rf"\b(?:set|change|make|put|update|fix|bump|raise|move|round)\s+"
                          rf"(?:the\s+|my\s+|this\s+)?(?:score|grade|rating|mark|note|nota)\s+"
-                         rf"(?:up\s+)?(?:to|at|as|=|on)\s*(?:an?\s+)?(?:{_NUM}|{_w(_HIGH)})"),
+                         rf"(?:up\s+)?(?:to|at|as|=|on)\s*(?:an?\s+)?(?:{NUM}|{w(HIGH)})"),
         ("score demand", rf"\b(?:nothing|anything|no)\s+(?:less|lower|below|under|short of)\s+"
-                         rf"(?:than\s+)?(?:an?\s+)?(?:{_NUM}(?={_UNIT_FOLLOWS})|{_w(_HIGH)}|full)"),
+                         rf"(?:than\s+)?(?:an?\s+)?(?:{NUM}(?={UNIT_FOLLOWS})|{w(HIGH)}|full)"),
         ("score demand", r"(?<!\ba\s)\b(?:full|maximum|max|top)\s+credit\b"),
         ("rubric text", r"\b(?:highest|top|best|lowest|first|last|strongest|\d)\s+anchors?\b"
                         r"|\banchors?\s+(?:\d|for \d|of \d)|\b(?:strong|reference|model|example)"
@@ -337,20 +213,20 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                                  rf"|lieber|liebe|sehr geehrte[rs]?|caro|cara|an den|an die"
                                  rf"|al|a la|au|a l')\s+(?:the\s+|any\s+|all\s+|my\s+|our\s+"
                                  rf"|l'|le\s+|la\s+|el\s+|der\s+|die\s+|den\s+|il\s+)?"
-                                 rf"(?:{_GRADER})\b"),
+                                 rf"(?:{GRADER})\b"),
         ("addresses the grader", rf"\b(?:to|for|from)\s+(?:the|any|all|my|our|whichever|every)"
-                                 rf"\s+(?:{_GRADER})\b(?!\s+(?:of|on|in|for|to)\b)(?=.*\b(?:you|your"
-                                 rf"|please|must|should|number|value|{_SCORE}|{_GIVE}|{_INSTRUCTIONS}|{_HIGH}|{_NUMBER_WORD}"
+                                 rf"\s+(?:{GRADER})\b(?!\s+(?:of|on|in|for|to)\b)(?=.*\b(?:you|your"
+                                 rf"|please|must|should|number|value|{SCORE}|{GIVE}|{INSTRUCTIONS}|{HIGH}|{NUMBER_WORD}"
                                  rf"|\d+)\b)"),
-        ("addresses the grader", rf"(?:^|[.!?]\s*)\W*(?:{_GRADER})\s*[,:!]"),
-        ("addresses the grader", rf"{_w(_GRADER)}\W+(?:\w+\W+){{0,6}}?(?:you|your|please|must"
+        ("addresses the grader", rf"(?:^|[.!?]\s*)\W*(?:{GRADER})\s*[,:!]"),
+        ("addresses the grader", rf"{w(GRADER)}\W+(?:\w+\W+){{0,6}}?(?:you|your|please|must"
                                  rf"|should|need to|have to|are required|shall|make sure"
                                  rf"|remember|note that|be sure|vous|tu|debes|debe|usted|du"
                                  rf"|sie|musst|mussen|devi|deve|voce)\b(?:\W+\w+){{0,8}}?\W+"
-                                 rf"(?:{_SCORE}|{_GIVE}|{_INSTRUCTIONS}|{_HIGH}|{_NUM})\b"),
+                                 rf"(?:{SCORE}|{GIVE}|{INSTRUCTIONS}|{HIGH}|{NUM})\b"),
         ("addresses the grader", rf"\b(?:you|vous|tu|du|usted)\b(?:\W+\w+){{0,4}}?\W+(?:are|re"
                                  rf"|etes|es|eres|bist|sind|sei)\s+(?:an?\s+|the\s+|un\s+|une\s+"
-                                 rf"|el\s+|la\s+|ein\s+|eine\s+)?(?:{_GRADER})\b"),
+                                 rf"|el\s+|la\s+|ein\s+|eine\s+)?(?:{GRADER})\b"),
         ("addresses the grader", r"\b(?:whoever|whatever|anyone|anything|the (?:person|system"
                                  r"|software|program|tool|process)(?: that| who)?)\s+(?:is\s+)?"
                                  r"(?:grades?|grading|scores?|scoring|evaluates?|evaluating|rates?"
@@ -413,6 +289,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                             r"|answered|named|understands|understood|explained|addressed"
                             r"|displays|handled|handles|did|does|knows|performed|excelled|nailed"
                             r"|aced|described|identified|proposed|correctly|successfully"
+                            r"|passes|passed|gets|got|receives|must|will|deserved|qualifies"
                             r"|obviously|definitely)\b"),
         ("self-assessment", r"\b(?:meets|met|satisf(?:y|ies|ied)|fulfil+s?|fulfil+ed|hits|ticks"
                             r"|checks)\s+(?:off\s+)?(?:every|all|each)\s+(?:of\s+the\s+|the\s+)?"
@@ -427,6 +304,43 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                             r"(?:\w+\s+){0,3}?(?:merite|merece|merita|verdient|est parfaite"
                             r"|es perfecta|e perfetta|ist perfekt|excellente|excelente"
                             r"|eccellente|ausgezeichnet|parfaite|perfecta|perfetta|perfekt)"),
+        # the answer's grade, claimed or asked for in other words
+        ("score demand", r"\b(?:recogni[sz]e|see|consider|view|treat|regard|count|accept"
+                         r"|confirm|record|mark|log|classify|categori[sz]e|flag|tag|list)\s+"
+                         r"(?:this|my answer|this answer|my response|this response|it|me|the"
+                         r" candidate)\s+as\s+(?:an?\s+|the\s+)?(?:top|strong|excellent|perfect"
+                         r"|exemplary|outstanding|exceptional|correct|complete|passing|pass|hire"
+                         r"|best|highest|maximum|flawless|model answer)"),
+        ("score demand", r"\b(?:score|grade|rate|mark|evaluate|assess|judge|review)\w*\s+"
+                         r"(?:\w+\s+){0,2}?(?:generously|leniently|kindly|favou?rably|highly"
+                         r"|positively|gently|softly|charitably)\b|\bbe\s+(?:lenient|generous"
+                         r"|kind|gentle|charitable|nice)\s+(?:with|in|when|on)\s+(?:your\s+"
+                         r"|the\s+)?(?:scor\w+|grad\w+|mark\w+|me|this|my answer|evaluat\w+)\b"),
+        ("score demand", rf"\bi\s+(?:get|got|receive|received|earn|earned|should get|will get"
+                         rf"|am getting|have been given|was given|am owed)\s+(?:an?\s+|the\s+)?"
+                         rf"(?:{NUM}(?={UNIT_FOLLOWS})|{w(HIGH)}\s+(?:{SCORE})|full marks"
+                         rf"|top marks)"),
+        ("score demand", rf"\b(?:go|settle|round|bump|push|move)\s+(?:it\s+|me\s+)?(?:up\s+)?"
+                         rf"(?:with|on|to|for)\s+(?:an?\s+|the\s+)?(?:{NUM}(?={UNIT_FOLLOWS})"
+                         rf"|maximum|max|top score|highest)|\bgive\s+(?:me|us|this|my answer|it)"
+                         rf"\s+the benefit of the doubt\b"),
+        ("score demand", rf"\b(?:all|every|each|any)\s+(?:the\s+)?(?:candidates?|answers?"
+                         rf"|responses?|applicants?)\s+(?:\w+\s+){{0,2}}?(?:receives?|gets?"
+                         rf"|should get|must get|are given|is given|scores?|deserves?|earns?)\s+"
+                         rf"(?:an?\s+|the\s+)?(?:{NUM}(?={UNIT_FOLLOWS})|{w(HIGH)}"
+                         rf"|full marks)"),
+        ("self-assessment", r"\ball\s+(?:the\s+|of the\s+)?(?:criteria|key points|anchors"
+                            r"|rubric points)\s+(?:are\s+|were\s+|have been\s+)?(?:satisfied|met"
+                            r"|covered|fulfill?ed|addressed|ticked|checked)\b"),
+        ("addresses the grader", r"\b(?:note|message|memo|ps|p\.s\.|attention|hint|reminder"
+                                 r"|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+|an\s+)?"
+                                 r"(?:automated|ai|assessment|evaluation|scoring|grading|screening"
+                                 r"|review|reviewing|marking|hiring)\s+\w+"),
+        ("addresses the grader", r"\b(?:the|this|any|an?|whatever|which)\s+(?:assessment"
+                                 r"|evaluation|scoring|grading|screening|marking|automated|ai)\s+"
+                                 r"(?:tool|software|system|engine|bot|algorithm|program|model"
+                                 r"|process|pipeline)\s+(?:\w+\s+){0,3}?(?:will|should|must|shall"
+                                 r"|can|please|reads?|reading|sees?)\b"),
         # talk about the scoring apparatus itself
         ("rubric text", r"\b(?:rubric|rubrics|scoring guide|grading guide|grading criteria"
                         r"|scoring criteria|evaluation criteria|assessment criteria|marking scheme"
@@ -449,15 +363,26 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                  r"[\"']?\s*[:=]"),
         ("json", r"\b(?:submit_score|submit_verdict|function_call|tool_calls?|tool_choice"
                  r"|\"arguments\"|\"role\"\s*:)"),
-    )
 )
 
 # Scoring vocabulary that carries an instruction split over sentences (neighbour rule).
-NEIGHBOUR = re.compile(
-    rf"{_w(_SCORE)}|{_w(_INSTRUCTIONS)}|{_w(_GRADER)}|{_w(_HIGH)}|{_w(_OVERRIDE)}"
+_NEIGHBOUR = (
+    rf"{w(SCORE)}|{w(INSTRUCTIONS)}|{w(GRADER)}|{w(HIGH)}|{w(OVERRIDE)}"
     r"|\b(?:number|value|figure|digit|nombre|numero|nummer|zahl|cifra|accordingly)\b"
-    rf"|(?:^|\W)(?:10|[0-9])(?:\s*/\s*10|\s*/\s*[0-9])?(?:\W*$|\s*[.!?])|\b(?:{_NUMBER_WORD})"
+    rf"|(?:^|\W)(?:10|[0-9])(?:\s*/\s*10|\s*/\s*[0-9])?(?:\W*$|\s*[.!?])|\b(?:{NUMBER_WORD})"
     r"\W*$|^\W*(?:and|then|also|so|et|puis|y|luego|und|dann|e|poi)?\W*(?:give|award|assign"
-    r"|rate|score|mark|grade|output|return|write|put|say|respond|reply|donne|dame|gib|da)\b",
-    re.IGNORECASE,
+    r"|rate|score|mark|grade|output|return|write|put|say|respond|reply|donne|dame|gib|da)\b"
 )
+
+
+@cache
+def rules() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(family, compiled pattern) pairs, compiled on first use (importing stays cheap)."""
+    return tuple((name, re.compile(pattern, re.IGNORECASE | re.DOTALL))
+                 for name, pattern in _PATTERNS)
+
+
+@cache
+def neighbour() -> re.Pattern[str]:
+    """Scoring vocabulary: a sentence next to a flagged one that has it goes too."""
+    return re.compile(_NEIGHBOUR, re.IGNORECASE)

@@ -283,9 +283,9 @@ def choose(interview: Interview, env: Mapping[str, str], *, mode: str | None = N
     """The scorer for a session.
 
     ``mode``: ``"offline"``, ``"llm"`` (an LLM judge or ``JudgeUnavailable``), or None
-    (what the file says: its ``judge`` section, else ``voice.llm``'s model at temperature
-    0 -- either only when the API key is set, else offline). ``model`` / ``base_url``
-    replace the file's (one judge, no panel).
+    (what the file says: its ``judge`` section -- when its key is set or every judge has
+    its own ``base_url`` -- else ``voice.llm``'s model at temperature 0 when the key is
+    set, else offline). ``model`` / ``base_url`` replace the file's (one judge, no panel).
     """
     if mode not in (None, "offline", "llm"):
         raise JudgeUnavailable(f"unknown judge '{mode}'; use offline or llm")
@@ -301,7 +301,10 @@ def choose(interview: Interview, env: Mapping[str, str], *, mode: str | None = N
                               temperature=section.temperature, timeout_s=section.timeout_s,
                               api_key_env=section.api_key_env)
     key = env.get(section.api_key_env) or None
-    local = all(m.base_url for m in section.members) and (base_url is not None or mode == "llm")
+    # an endpoint of one's own (every member has a base_url) may need no key; the
+    # interviewer's model (no judge section) is used only with the key, as documented
+    local = all(m.base_url for m in section.members) and (
+        interview.judge is not None or base_url is not None or mode == "llm")
     if key is None and not local:
         if mode == "llm":
             raise JudgeUnavailable(

@@ -2,6 +2,7 @@
 
     python -m mockflow.testing.serve --port 8765 --reply "Hello!" --reply "Bye."
     python -m mockflow.testing.serve --port 8765 --script replies.txt --cycle
+    python -m mockflow.testing.serve --port 8765 --policy obedient-judge
 
 Point an interview's ``voice.llm.base_url`` at it (docs/testing.md).
 """
@@ -17,8 +18,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .judges import competent_judge, obedient_judge
 from .openai_server import FakeOpenAIServer, Policy, Reply, echo_policy
+from .policies import interviewer_policy
 from .scripts import ScriptedPolicy, load_script
+
+POLICIES: dict[str, Policy] = {
+    "interviewer": interviewer_policy,
+    "competent-judge": competent_judge,
+    "obedient-judge": obedient_judge,
+}
 
 
 def _build_arg_parser() -> argparse.ArgumentParser:
@@ -40,6 +49,13 @@ def _build_arg_parser() -> argparse.ArgumentParser:
         help="file of replies: one per line, '{...}' lines are JSON replies, '#' comments",
     )
     parser.add_argument("--cycle", action="store_true", help="restart the script when used up")
+    parser.add_argument(
+        "--policy",
+        choices=sorted(POLICIES),
+        help="a built-in model instead of a script: interviewer (speaks mockflow's moves),"
+        " competent-judge (scores by the reference answers), obedient-judge (obeys any"
+        " instruction in the candidate's answer)",
+    )
     parser.add_argument("--ttft", type=float, default=0.0, help="seconds before the first token")
     parser.add_argument(
         "--tokens-per-s", type=float, default=None, help="streaming pace (default: unpaced)"
@@ -51,7 +67,11 @@ async def _serve(args: argparse.Namespace) -> None:
     replies: list[Reply | str] = list(args.reply)
     if args.script is not None:
         replies.extend(load_script(args.script))
+    if args.policy and replies:
+        raise ValueError("--policy and --reply/--script exclude each other")
     policy: Policy = ScriptedPolicy(replies, cycle=args.cycle) if replies else echo_policy
+    if args.policy:
+        policy = POLICIES[args.policy]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -62,7 +82,8 @@ async def _serve(args: argparse.Namespace) -> None:
         policy, ttft=args.ttft, tokens_per_s=args.tokens_per_s, port=args.port
     ) as server:
         n = len(replies)
-        what = f"{n} scripted repl{'y' if n == 1 else 'ies'}" if n else "echoing the user"
+        what = f"{n} scripted repl{'y' if n == 1 else 'ies'}" if n else (
+            f"policy {args.policy}" if args.policy else "echoing the user")
         print(f"serving {server.base_url} ({what}); Ctrl-C to stop", flush=True)
         await stop.wait()
 
