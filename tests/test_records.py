@@ -82,11 +82,11 @@ def test_console_records_a_skip_and_the_candidate(tmp_path: Path) -> None:
     answer = next(t for t in turns if t["text"] == ANSWER)
     assert answer["question"] == 1 and answer["kind"] == "answer"
     # one clock: offsets and wall times agree, and nothing runs backwards
-    origin = _when(turns[0]["started_at"])
+    origin, origin_s = _when(turns[0]["started_at"]), turns[0]["start_s"]
     for turn in turns:
         assert turn["start_s"] <= turn["end_s"]
         for key, offset in (("started_at", "start_s"), ("ended_at", "end_s")):
-            seconds = (_when(turn[key]) - origin).total_seconds()
+            seconds = (_when(turn[key]) - origin).total_seconds() + origin_s
             # both are written to the millisecond (the wall time truncated, the
             # offset rounded): they agree within that, never by a clock's drift
             assert abs(seconds - turn[offset]) <= 0.0025, turn
