@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 import textwrap
@@ -209,11 +210,35 @@ def test_min_within_one_fails_the_run_only_when_missed() -> None:
     assert "is below --min-within-one 1" in missed.stderr
 
 
-def test_the_llm_judge_is_named_when_it_is_not_available() -> None:
-    done = cli("calibrate", str(BACKEND), str(BACKEND_ANSWERS), "--judge", "llm")
-    assert done.returncode == 2
-    assert "--judge llm needs the LLM judge (mockflow.scoring.judge)" in done.stderr
-    assert "use --judge offline" in done.stderr
+def test_the_llm_judge_without_a_key_is_a_usage_error_naming_the_key() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    done = subprocess.run([sys.executable, "-m", "mockflow", "calibrate", str(BACKEND),
+                           str(BACKEND_ANSWERS), "--judge", "llm"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "an LLM judge needs an API key: set OPENAI_API_KEY" in done.stderr
+    assert "--judge-base-url" in done.stderr
+    flags = cli("calibrate", str(BACKEND), str(BACKEND_ANSWERS), "--judge-model", "m")
+    assert flags.returncode == 2
+    assert "--judge-model and --judge-base-url need --judge llm" in flags.stderr
+
+
+def test_calibrate_runs_the_llm_judge_against_an_openai_compatible_endpoint() -> None:
+    """--judge llm through the real openai client, against the competent fake judge on
+    loopback (it scores by the reference answers): the same figures, judged by the model."""
+    from mockflow.testing.judges import competent_judge
+    from mockflow.testing.thread import serve_in_thread
+
+    with serve_in_thread(competent_judge) as server:
+        done = cli("calibrate", str(BACKEND), str(BACKEND_ANSWERS), "--judge", "llm",
+                   "--judge-model", "fake-judge", "--judge-base-url", server.base_url,
+                   "--format", "json")
+        requests = len(server.requests)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["judge"] == "judge:fake-judge" and data["n"] == 56
+    assert requests >= 56  # one judge request per answer (and a retry where needed)
+    assert all(a["score"] is not None for a in data["answers"])
 
 
 def test_a_bad_answers_file_exits_2_with_located_errors(tmp_path: Path) -> None:

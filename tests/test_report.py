@@ -205,3 +205,22 @@ def test_bad_session_exits_1_naming_the_file(tmp_path: Path, sessions: dict[str,
     assert "Traceback" not in result.output + result.stderr
     with pytest.raises(SessionFileError):
         load_session(directory)
+
+
+def test_a_report_shows_the_newest_scorecard_version(sessions: dict[str, Path],
+                                                     tmp_path: Path) -> None:
+    """rescore writes scorecard.v2.json beside scorecard.json (never over it): reports read
+    the newest version."""
+    import json
+    import shutil
+
+    directory = tmp_path / "backend-engineer" / sessions["average"].name
+    shutil.copytree(sessions["average"], directory)
+    card = json.loads((directory / "scorecard.json").read_text())
+    card["overall"]["score"] = 4.25
+    (directory / "scorecard.v2.json").write_text(json.dumps(card))
+    assert load_session(directory).scorecard["overall"]["score"] == 4.25
+    assert "4.25" in parse(render_html(build_report(load_session(directory)))
+                           ).text_by_id["overall"]
+    (directory / "scorecard.v2.json").unlink()
+    assert load_session(directory).scorecard["overall"]["score"] != 4.25

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from enum import StrEnum
 from typing import Annotated
 
@@ -17,6 +18,7 @@ import typer
 
 from mockflow.cli.common import ExitCode, Format, err, load_or_exit, out, plural
 from mockflow.format.errors import InputError
+from mockflow.format.model import Interview
 from mockflow.scoring.base import Scorer
 from mockflow.scoring.calibration import (
     Agreement,
@@ -34,14 +36,22 @@ class Judge(StrEnum):
     llm = "llm"
 
 
-def judge_scorer(judge: Judge) -> Scorer:
-    """The scorer behind ``--judge``. Any object implementing the ``Scorer`` protocol plugs
-    in here; the LLM judge (issue #14) is not part of this build yet."""
+def judge_scorer(interview: Interview, judge: Judge, model: str | None,
+                 base_url: str | None) -> Scorer:
+    """The scorer behind ``--judge``: the offline scorer, or the LLM judge (any
+    OpenAI-compatible endpoint; the key from the file's ``judge.api_key_env``)."""
     if judge is Judge.offline:
+        if model or base_url:
+            err("mockflow: error: --judge-model and --judge-base-url need --judge llm")
+            raise typer.Exit(ExitCode.USAGE)
         return OFFLINE
-    err("mockflow: error: --judge llm needs the LLM judge (mockflow.scoring.judge), which"
-        " is not part of this build of mockflow; use --judge offline")
-    raise typer.Exit(ExitCode.USAGE)
+    from mockflow.scoring.judge import JudgeUnavailable, choose
+
+    try:
+        return choose(interview, os.environ, mode="llm", model=model, base_url=base_url).scorer
+    except JudgeUnavailable as exc:
+        err(f"mockflow: error: {exc}")
+        raise typer.Exit(ExitCode.USAGE) from None
 
 
 def _num(value: float | None, digits: int = 2) -> str:
@@ -84,6 +94,11 @@ def calibrate_command(
     answers: Annotated[list[str], typer.Argument(help="Answers files (docs/calibration.md).")],
     judge: Annotated[Judge, typer.Option(help="Who scores: the offline scorer or the LLM"
                                               " judge.")] = Judge.offline,
+    judge_model: Annotated[str | None, typer.Option(
+        "--judge-model", help="With --judge llm: the judge's model (replaces the file's).")]
+    = None,
+    judge_base_url: Annotated[str | None, typer.Option(
+        "--judge-base-url", help="With --judge llm: an OpenAI-compatible endpoint.")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
     min_within_one: Annotated[
         float | None, typer.Option(min=0.0, max=1.0, help="Exit 1 when within-one agreement"
@@ -108,7 +123,7 @@ def calibrate_command(
     if failed:
         err("mockflow: error: fix the answers files above first")
         raise typer.Exit(ExitCode.USAGE)
-    scorer = judge_scorer(judge)
+    scorer = judge_scorer(iv, judge, judge_model, judge_base_url)
     result = calibrate(iv, files, scorer)
     if fmt is Format.json:
         out(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))

@@ -45,6 +45,7 @@ def rescore_command(
 ) -> None:
     """Re-score sessions (finished or interrupted) and write a new scorecard version beside
     the old ones; print what changed per competency."""
+    from mockflow.results.notify import queue_event
     from mockflow.results.rescore import competency_diff, compiled_for, load_stored, rescore
     from mockflow.scoring.judge import choose
 
@@ -69,6 +70,10 @@ def rescore_command(
             err(f"mockflow: error: {directory}: {exc}")
             failed = True
             continue
+        try:
+            queue_event(directory.parent.parent, directory, "session.rescored")
+        except MockflowError as exc:  # the new version stands; only the notice is missing
+            err(f"mockflow: warning: {directory}: the webhook was not queued: {exc}")
         rows = competency_diff(done.previous, done.scorecard)
         reports.append({
             "session": str(directory), "version": done.version, "path": str(done.path),

@@ -42,6 +42,7 @@ SIMULATIONS_DIR = "simulations"
 TRANSCRIPT_FORMAT = 1
 TRANSCRIPT_NAME = "transcript.jsonl"
 SCORECARD_NAME = "scorecard.json"
+_SCORECARD_VERSION = re.compile(r"^scorecard\.v(\d+)\.json$")  # rescore writes these
 SESSION_NAME = "session.json"
 LOCK_NAME = ".writer.lock"
 DIR_MODE = 0o700
@@ -354,3 +355,14 @@ def read_transcript_report(path: Path) -> tuple[list[dict[str, Any]], list[Skipp
 def read_transcript(path: Path) -> list[dict[str, Any]]:
     """Every readable turn of a transcript (see ``read_transcript_report``)."""
     return read_transcript_report(path)[0]
+
+
+def scorecard_versions(directory: Path) -> list[tuple[int, Path]]:
+    """The scorecard versions in a session directory, oldest first: ``scorecard.json`` is
+    version 1, ``rescore`` adds ``scorecard.v2.json``, ``v3`` ... and never overwrites."""
+    found = [(1, directory / SCORECARD_NAME)] if (directory / SCORECARD_NAME).is_file() else []
+    for path in directory.iterdir():
+        m = _SCORECARD_VERSION.match(path.name)
+        if m:
+            found.append((int(m.group(1)), path))
+    return sorted(found)

@@ -22,6 +22,7 @@ from mockflow.results.files import (
     SessionFileError,
     SkippedLine,
     read_transcript_report,
+    scorecard_versions,
 )
 from mockflow.results.record_schemas import check_record
 from mockflow.results.reviews import Review, read_reviews
@@ -96,14 +97,17 @@ def load_session(target: Path) -> Session:
         raise SessionFileError(directory, "not a session directory")
     session = _read_json(directory / SESSION_NAME)
     _require(directory / SESSION_NAME, session, {"interview": (str, dict), "status": str})
-    scorecard = _read_json(directory / SCORECARD_NAME)
-    _require(directory / SCORECARD_NAME, scorecard, {
+    # the newest scorecard version (``rescore`` writes new ones beside the first)
+    found = scorecard_versions(directory)
+    card_path = found[-1][1] if found else directory / SCORECARD_NAME
+    scorecard = _read_json(card_path)
+    _require(card_path, scorecard, {
         "interview": str, "scale": dict, "overall": dict, "competencies": list,
         "questions": list, "ladder": dict, "timing": dict,
     })
     # the shipped schemas: what a report relies on is there and has the right types
     check_record("session", directory / SESSION_NAME, session)
-    check_record("scorecard", directory / SCORECARD_NAME, scorecard)
+    check_record("scorecard", card_path, scorecard)
     transcript_path = directory / TRANSCRIPT_NAME
     try:
         turns, skipped = read_transcript_report(transcript_path)

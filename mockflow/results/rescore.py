@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,14 +30,13 @@ from mockflow.interview.records import (
     answered_questions,
     session_facts,
 )
-from mockflow.results.files import ResultsError, read_transcript
+from mockflow.results.files import ResultsError, read_transcript, scorecard_versions
 from mockflow.results.scoring_files import JUDGEMENTS, QUESTIONS, read_jsonl
 from mockflow.scoring.base import QuestionScore
 from mockflow.scoring.judge import JudgeChoice
 from mockflow.scoring.stage import score_question, score_session
 
 SCORECARD = "scorecard.json"
-_VERSION = re.compile(r"^scorecard\.v(\d+)\.json$")
 
 
 @dataclass
@@ -171,12 +169,7 @@ def session_record(stored: StoredSession, compiled: CompiledInterview) -> Sessio
 
 def versions(directory: Path) -> list[tuple[int, Path]]:
     """The scorecard versions in a session directory, oldest first."""
-    found = [(1, directory / SCORECARD)] if (directory / SCORECARD).is_file() else []
-    for path in directory.iterdir():
-        m = _VERSION.match(path.name)
-        if m:
-            found.append((int(m.group(1)), path))
-    return sorted(found)
+    return scorecard_versions(directory)
 
 
 def _previous(directory: Path) -> tuple[Path, dict[str, Any]] | None:

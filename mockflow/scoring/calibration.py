@@ -25,6 +25,7 @@ from mockflow.format.model import Interview
 from mockflow.format.yaml_io import MAX_BYTES, load_bytes
 from mockflow.scoring.agreement import spearman, within_one
 from mockflow.scoring.base import AnsweredQuestion, QuestionScore, Rubric, Scorer
+from mockflow.scoring.injection import screen_item
 from mockflow.scoring.scorecard import gate
 
 ANSWER_KEYS = ("question", "score", "answer", "kind", "reason")
@@ -312,14 +313,16 @@ def summarise(interview: Interview, judge: str, items: Sequence[Scored]) -> Cali
 def score_answers(interview: Interview, answers: Iterable[HandScore], scorer: Scorer
                   ) -> list[Scored]:
     """Score each hand-scored answer as an interview would: the question asked as written,
-    the answer as the candidate's one turn, then the evidence gate."""
+    the answer as the candidate's one turn, screened for text addressed to the scorer,
+    then the evidence gate."""
     scale = interview.scale
     out: list[Scored] = []
     for hand in answers:
         question = interview.question(hand.question)
         rubric = Rubric(interview.competency(question.competency), scale, interview.questions)
-        raw = scorer.score(AnsweredQuestion.of(question, [hand.answer]), rubric)
-        gated = gate(raw, (hand.answer,), scale)
+        seen, screened = screen_item(AnsweredQuestion.of(question, [hand.answer]), rubric)
+        raw = scorer.score(seen, rubric) if seen.answers else None
+        gated = gate(raw, (hand.answer,), scale, screened=screened.turns)
         value = float(scale.min) if gated is None or gated.score is None else gated.score
         out.append(Scored(hand, question.competency, value, gated))
     return out
