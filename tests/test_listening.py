@@ -291,3 +291,18 @@ def test_a_hint_during_a_follow_up_without_one_is_a_neutral_nudge(
     p = engine.request("hint")
     assert "Think about the moment a price changes" not in p.speech  # not the main hint
     assert p.speech.startswith("Here's a hint: I don't have a hint for this part.")
+
+
+# ------------------------------------------------------------------ the format
+
+
+def test_a_follow_up_mapping_gets_its_own_schema_errors() -> None:
+    """A mapping where text is also allowed is explained as a mapping (before: 'must be
+    text, not a mapping')."""
+    source = SOURCE.replace("probes: [2]", "probe: [2]").replace(
+        "      - text: How much memory", "      - {probes: [0]}\n      - text: How much memory")
+    result = check_bytes(source.encode(), "listening.yaml")
+    found = [(p.code, p.message) for p in result.errors]
+    assert [code for code, _ in found] == ["MF203", "MF202"], found
+    assert "did you mean 'probes'?" in found[0][1]
+    assert "missing required key 'text'" in found[1][1]
