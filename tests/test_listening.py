@@ -14,6 +14,7 @@ from mockflow.interview.engine import InterviewEngine, Phase
 from mockflow.interview.facts import answer_from_facts
 from mockflow.interview.moves import EndReason, MoveKind
 from mockflow.interview.records import QuestionOutcome
+from mockflow.interview.requests import answer_part
 
 FACTS = [
     "The team is 8 engineers; on-call is one week in eight.",
@@ -306,3 +307,19 @@ def test_a_follow_up_mapping_gets_its_own_schema_errors() -> None:
     assert [code for code, _ in found] == ["MF203", "MF202"], found
     assert "did you mean 'probes'?" in found[0][1]
     assert "missing required key 'text'" in found[1][1]
+
+
+def test_the_answer_part_of_a_mixed_message_is_kept(compiled: CompiledInterview) -> None:
+    engine, clock = started(compiled)
+    text = "I'd put Redis in front with a short ttl. Sorry, could you repeat the last part?"
+    p = engine.request("repeat", answer=answer_part(text))
+    assert p.kinds == (MoveKind.REPEAT,)
+    assert engine.current is not None
+    assert [t.text for t in engine.current.turns] == ["I'd put Redis in front with a short ttl."]
+    # the next answer is scored together with it: the ttl already counts
+    clock.t += 10
+    follow_up = engine.propose("And when a price changes I'd purge that key" + PAD)
+    assert follow_up.moves[0].text == "What if a popular key expires at the busiest moment?"
+    # a message with no answer part adds no turn
+    assert answer_part("Could you repeat the question?") is None
+    assert answer_part("I'd use a queue and a worker.") is None  # an answer, not a request
