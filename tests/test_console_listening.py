@@ -32,7 +32,13 @@ def spawn(tmp_path: Path) -> pexpect.spawn[Any]:
         cwd=str(ROOT), env=clean_env(), encoding="utf-8", timeout=60, dimensions=(50, 240))
 
 
+def test_the_spawned_command_is_make_demo() -> None:
+    recipe = (ROOT / "Makefile").read_text("utf-8").split("\ndemo:", 1)[1].splitlines()[1]
+    assert recipe.strip() == "$(BIN)/mockflow run interviews/backend.yaml --console --offline"
+
+
 def test_the_demo_answered_as_a_candidate_would(tmp_path: Path) -> None:
+    """``make demo`` (the same command, without the install step) in a pseudo-terminal."""
     child = spawn(tmp_path)
     try:
         child.expect(r"Ready to start\?")
