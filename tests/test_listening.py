@@ -14,7 +14,8 @@ from mockflow.interview.engine import InterviewEngine, Phase
 from mockflow.interview.facts import answer_from_facts
 from mockflow.interview.moves import EndReason, MoveKind
 from mockflow.interview.records import QuestionOutcome
-from mockflow.interview.requests import answer_part
+from mockflow.interview.requests import answer_part, detect_request
+from mockflow.simulate.personas import DECLINES
 
 FACTS = [
     "The team is 8 engineers; on-call is one week in eight.",
@@ -240,6 +241,18 @@ def test_wrap_up_questions_are_answered_from_the_facts(compiled: CompiledIntervi
     clock.t += 5
     p = engine.propose("How big is the team?")
     assert p.speech == FACTS[0] + " Is there anything else you'd like to ask?"
+
+
+@pytest.mark.parametrize("reply", DECLINES)
+def test_declining_in_the_wrap_up_ends_the_interview(compiled: CompiledInterview,
+                                                     reply: str) -> None:
+    engine, clock = started(compiled)
+    engine.request("skip")
+    engine.request("skip")
+    clock.t += 5
+    kind = detect_request(reply)  # what the offline interviewer does with the reply
+    p = engine.propose_request(kind) if kind is not None else engine.propose(reply)
+    assert p.ends and p.moves[-1].reason == "questions_exhausted"
 
 
 @pytest.mark.parametrize(("question", "fact"), [
