@@ -304,7 +304,7 @@ def test_a_hint_during_a_follow_up_without_one_is_a_neutral_nudge(
          " changes" + PAD)
     p = engine.request("hint")
     assert "Think about the moment a price changes" not in p.speech  # not the main hint
-    assert p.speech.startswith("Here's a hint: I don't have a hint for this part.")
+    assert p.speech.startswith("I don't have a hint for this part. Take your time")
 
 
 # ------------------------------------------------------------------ the format

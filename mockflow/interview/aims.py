@@ -18,9 +18,6 @@ from collections.abc import Sequence
 from mockflow.format.model import Question
 from mockflow.scoring.base import QuestionScore
 
-NEUTRAL_NUDGE = ("I don't have a hint for this part. Take your time: start with what you'd"
-                 " do first, and go from there.")
-
 _EXAMPLE_ASK = re.compile(
     r"^\s*(?:tell me about|describe|talk me through|walk me through a time|give me an example"
     r"|share an example|can you think of a time|think of a time)\b|\b(?:a time|an example"

@@ -31,7 +31,7 @@ from mockflow.format.errors import MockflowError
 from mockflow.format.model import Question
 from mockflow.format.templates import Candidate
 from mockflow.interview import moves as mv
-from mockflow.interview.aims import NEUTRAL_NUDGE, choose_follow_up, framing
+from mockflow.interview.aims import choose_follow_up, framing
 from mockflow.interview.facts import answer_from_facts
 from mockflow.interview.moves import EndReason, Move, MoveKind, MoveOnReason
 from mockflow.interview.records import (
@@ -702,8 +702,7 @@ class InterviewEngine:
                                                       number=rec.number,
                                                       candidate=self._candidate)
             if text is None:
-                out = [mv.give_hint(question_id=q.id, text=NEUTRAL_NUDGE, index=None,
-                                    number=rec.number)]
+                out = [mv.neutral_nudge(question_id=q.id, number=rec.number)]
                 return self._proposal(EventKind.REQUEST, out, before, s, at)
             if j in rec.follow_up_hints:
                 out = [mv.no_hints_left(question_id=q.id, number=rec.number)]
