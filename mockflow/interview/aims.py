@@ -1,6 +1,5 @@
-"""What the interviewer says when the candidate asks about the question: which follow-up
-fits what the answer missed, the hint during a follow-up, and a clarification that
-restates the question's framing (plain Python, no livekit).
+"""Which follow-up fits what the answer missed, and a clarification that restates the
+question's framing (plain Python, no livekit).
 
 Follow-ups name the key points they probe (``follow_ups: [{text, probes}]``). After an
 answer the engine asks the first follow-up, in file order, that has not been asked yet,
