@@ -336,3 +336,8 @@ def test_the_answer_part_of_a_mixed_message_is_kept(compiled: CompiledInterview)
     # a message with no answer part adds no turn
     assert answer_part("Could you repeat the question?") is None
     assert answer_part("I'd use a queue and a worker.") is None  # an answer, not a request
+
+
+def test_fillers_around_a_question_do_not_hide_the_fact() -> None:
+    assert answer_from_facts("Yes: how big is the team?", FACTS) == FACTS[0]
+    assert answer_from_facts("Um, okay, so is the role remote?", FACTS) == FACTS[2]

@@ -30,6 +30,7 @@ some much more most many lot lots bit kind sort like get got go going know tell 
 wondering curious question quick before answer please thanks thank could i'd i'm i'll you're
 there's what's it's that's let let's one would be joining join team's team role job
 position use uses using used work works working often usually typical typically
+yes yeah yep no nope ok okay sure hi hello well um uh hmm actually anyway also oh sorry
 look looks need needs want think currently right now day-to-day generally
 """.split())
 
