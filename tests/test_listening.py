@@ -14,6 +14,8 @@ from mockflow.interview.engine import InterviewEngine, Phase
 from mockflow.interview.facts import answer_from_facts
 from mockflow.interview.moves import EndReason, MoveKind
 from mockflow.interview.records import QuestionOutcome
+from mockflow.interview.requests import answer_part, detect_request
+from mockflow.simulate.personas import DECLINES
 
 FACTS = [
     "The team is 8 engineers; on-call is one week in eight.",
@@ -241,6 +243,18 @@ def test_wrap_up_questions_are_answered_from_the_facts(compiled: CompiledIntervi
     assert p.speech == FACTS[0] + " Is there anything else you'd like to ask?"
 
 
+@pytest.mark.parametrize("reply", DECLINES)
+def test_declining_in_the_wrap_up_ends_the_interview(compiled: CompiledInterview,
+                                                     reply: str) -> None:
+    engine, clock = started(compiled)
+    engine.request("skip")
+    engine.request("skip")
+    clock.t += 5
+    kind = detect_request(reply)  # what the offline interviewer does with the reply
+    p = engine.propose_request(kind) if kind is not None else engine.propose(reply)
+    assert p.ends and p.moves[-1].reason == "questions_exhausted"
+
+
 @pytest.mark.parametrize(("question", "fact"), [
     ("How big is the team?", 0), ("How many engineers are there?", 0),
     ("What does the on-call rotation look like?", 0), ("Is the role remote?", 2),
@@ -290,4 +304,40 @@ def test_a_hint_during_a_follow_up_without_one_is_a_neutral_nudge(
          " changes" + PAD)
     p = engine.request("hint")
     assert "Think about the moment a price changes" not in p.speech  # not the main hint
-    assert p.speech.startswith("Here's a hint: I don't have a hint for this part.")
+    assert p.speech.startswith("I don't have a hint for this part. Take your time")
+
+
+# ------------------------------------------------------------------ the format
+
+
+def test_a_follow_up_mapping_gets_its_own_schema_errors() -> None:
+    """A mapping where text is also allowed is explained as a mapping (before: 'must be
+    text, not a mapping')."""
+    source = SOURCE.replace("probes: [2]", "probe: [2]").replace(
+        "      - text: How much memory", "      - {probes: [0]}\n      - text: How much memory")
+    result = check_bytes(source.encode(), "listening.yaml")
+    found = [(p.code, p.message) for p in result.errors]
+    assert [code for code, _ in found] == ["MF203", "MF202"], found
+    assert "did you mean 'probes'?" in found[0][1]
+    assert "missing required key 'text'" in found[1][1]
+
+
+def test_the_answer_part_of_a_mixed_message_is_kept(compiled: CompiledInterview) -> None:
+    engine, clock = started(compiled)
+    text = "I'd put Redis in front with a short ttl. Sorry, could you repeat the last part?"
+    p = engine.request("repeat", answer=answer_part(text))
+    assert p.kinds == (MoveKind.REPEAT,)
+    assert engine.current is not None
+    assert [t.text for t in engine.current.turns] == ["I'd put Redis in front with a short ttl."]
+    # the next answer is scored together with it: the ttl already counts
+    clock.t += 10
+    follow_up = engine.propose("And when a price changes I'd purge that key" + PAD)
+    assert follow_up.moves[0].text == "What if a popular key expires at the busiest moment?"
+    # a message with no answer part adds no turn
+    assert answer_part("Could you repeat the question?") is None
+    assert answer_part("I'd use a queue and a worker.") is None  # an answer, not a request
+
+
+def test_fillers_around_a_question_do_not_hide_the_fact() -> None:
+    assert answer_from_facts("Yes: how big is the team?", FACTS) == FACTS[0]
+    assert answer_from_facts("Um, okay, so is the role remote?", FACTS) == FACTS[2]

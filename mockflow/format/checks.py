@@ -99,7 +99,7 @@ def _unique_ids(r: _Reporter, iv: Interview) -> None:
         seen: dict[str, int] = {}
         for index, item_id in enumerate(ids):
             if item_id in seen:
-                first_line = r.doc.position((section, seen[item_id], key))[0]
+                first_line = r.doc.position(r.damage.file_path((section, seen[item_id], key)))[0]
                 r.at((section, index, key), "MF104",
                      f"{noun} id '{item_id}' is used twice (first at line {first_line});"
                      f" give this {noun} a different id")

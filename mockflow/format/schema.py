@@ -329,7 +329,13 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[Problem]:
                        if set(keys) == {"model", "panel"} else ""),
                 )
             return
-        best = best_match(error.context or [])
+        context = list(error.context or [])
+        if isinstance(instance, dict | list):
+            # a mapping or list given where text is also allowed (a follow-up, a key
+            # point): explain what is wrong with it as a mapping or list, not "must be text"
+            shaped = [e for e in context if not (e.validator == "type" and not e.relative_path)]
+            context = shaped or context
+        best = best_match(context)
         if best is not None and best is not error:
             yield from _translate(best, doc)
             return

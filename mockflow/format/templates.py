@@ -16,13 +16,14 @@ static check first, so no template can fail in the middle of a live interview:
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, Undefined, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from mockflow.format.template_positions import locate, syntax_offset
 
 MAX_OUTPUT_CHARS = 20_000
 
@@ -335,96 +336,15 @@ def analyze(source: str, kind: str) -> list[TemplateIssue]:
         tree = ENV.parse(source)
     except TemplateSyntaxError as exc:
         return [TemplateIssue("MF301", f"template syntax error: {exc.message}", exc.lineno,
-                              _syntax_offset(source, exc.lineno or 1))]
+                              syntax_offset(source, exc.lineno or 1, ENV))]
     except RecursionError:
         return [TemplateIssue("MF302", f"the template nests more than {MAX_NESTING} levels"
                               " deep; simplify it")]
     analyzer = _Analyzer(CONTEXT_SHAPES[kind])
     analyzer.visit(tree, frozenset())
     used: set[int] = set()
-    return [replace(issue, offset=_locate(source, issue.line, node, used, tree))
+    return [replace(issue, offset=locate(source, issue.line, node, used, tree))
             for issue, node in zip(analyzer.issues, analyzer.nodes, strict=True)]
-
-
-# -- where in the template an issue is (folded YAML text has no useful line numbers) --
-
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
-_SEP = r"\s*(?:\.\s*|\[\s*['\"]?)"
-
-
-def _needle(node: nodes.Node) -> str | None:
-    """A pattern for the source text of the expression a node stands for."""
-    if isinstance(node, nodes.Filter):
-        return rf"\|\s*{re.escape(node.name)}\b"
-    if isinstance(node, nodes.Test):
-        return rf"\bis\s+(?:not\s+)?{re.escape(node.name)}\b"
-    if isinstance(node, nodes.For):
-        return r"\{%-?\s*for\b"
-    if isinstance(node, nodes.Call):
-        return _needle(node.node)
-    parts: list[str] = []
-    while True:
-        if isinstance(node, nodes.Getattr):
-            parts.append(node.attr)
-            node = node.node
-        elif isinstance(node, nodes.Getitem):
-            if isinstance(node.arg, nodes.Const):
-                parts.append(str(node.arg.value))
-            node = node.node
-        elif isinstance(node, nodes.Name):
-            parts.append(node.name)
-            return r"\b" + _SEP.join(re.escape(p) for p in reversed(parts)) + r"\b"
-        else:
-            return None
-
-
-def _line_span(source: str, lineno: int) -> tuple[int, int]:
-    starts = [0, *(m.end() for m in re.finditer("\n", source))]
-    index = min(max(lineno, 1), len(starts)) - 1
-    end = starts[index + 1] if index + 1 < len(starts) else len(source)
-    return starts[index], end
-
-
-def _locate(source: str, lineno: int, node: nodes.Node, used: set[int],
-            tree: nodes.Template) -> int:
-    """Offset of the expression an issue is about. Nodes come in source order, so the
-    k-th node with the same text is the k-th match of that text inside the tags; failing
-    that, the first unused match on its line, the first tag on the line, the line."""
-    start, end = _line_span(source, lineno)
-    spans = [m.span() for m in _TAG.finditer(source) if m.start() < end and m.end() > start]
-    needle = _needle(node)
-    if needle is not None:
-        pattern = re.compile(needle)
-        same = [n for n in tree.find_all(type(node)) if _needle(n) == needle]
-        matches = [m.start() for t in _TAG.finditer(source)
-                   for m in pattern.finditer(source, t.start(), t.end())]
-        ordinal = next((i for i, n in enumerate(same) if n is node), None)
-        if ordinal is not None and len(matches) == len(same) and matches[ordinal] not in used:
-            used.add(matches[ordinal])
-            return matches[ordinal]
-        # a variable is usually misused where it is printed: try {{ }} tags first
-        printed = [span for span in spans if source.startswith("{{", span[0])]
-        for a, b in [*printed, *spans]:
-            for match in pattern.finditer(source, a, b):
-                if match.start() not in used:
-                    used.add(match.start())
-                    return match.start()
-    return max(spans[0][0], start) if spans else start
-
-
-def _syntax_offset(source: str, lineno: int) -> int:
-    """Where a syntax error is: the first tag on its line that does not parse on its own
-    (an expression tag), else the first tag on the line."""
-    start, end = _line_span(source, lineno)
-    spans = [m for m in _TAG.finditer(source) if m.start() < end and m.end() > start]
-    for match in spans:
-        if match.group().startswith("{{"):
-            try:
-                ENV.parse(match.group())
-            except TemplateSyntaxError:
-                return match.start()
-    opened = source.find("{", start, end)
-    return spans[0].start() if spans else (opened if opened >= 0 else start)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,5 @@
-"""What the interviewer says when the candidate asks about the question: which follow-up
-fits what the answer missed, the hint during a follow-up, and a clarification that
-restates the question's framing (plain Python, no livekit).
+"""Which follow-up fits what the answer missed, and a clarification that restates the
+question's framing (plain Python, no livekit).
 
 Follow-ups name the key points they probe (``follow_ups: [{text, probes}]``). After an
 answer the engine asks the first follow-up, in file order, that has not been asked yet,
@@ -17,9 +16,6 @@ from collections.abc import Sequence
 
 from mockflow.format.model import Question
 from mockflow.scoring.base import QuestionScore
-
-NEUTRAL_NUDGE = ("I don't have a hint for this part. Take your time: start with what you'd"
-                 " do first, and go from there.")
 
 _EXAMPLE_ASK = re.compile(
     r"^\s*(?:tell me about|describe|talk me through|walk me through a time|give me an example"

@@ -31,7 +31,7 @@ from mockflow.format.errors import MockflowError
 from mockflow.format.model import Question
 from mockflow.format.templates import Candidate
 from mockflow.interview import moves as mv
-from mockflow.interview.aims import NEUTRAL_NUDGE, choose_follow_up, framing
+from mockflow.interview.aims import choose_follow_up, framing
 from mockflow.interview.facts import answer_from_facts
 from mockflow.interview.moves import EndReason, Move, MoveKind, MoveOnReason
 from mockflow.interview.records import (
@@ -406,14 +406,17 @@ class InterviewEngine:
         return self._answer(s, t, at)
 
     def propose_request(self, kind: RequestKind | str, say: str | None = None,
-                        question: str | None = None, *, confirmed: bool = False) -> Proposal:
+                        question: str | None = None, *, confirmed: bool = False,
+                        answer: str | None = None) -> Proposal:
         """The moves for a candidate request.
 
         ``say``: the model's own wording (a clarification, or its answer to the candidate's
         question from the facts); without it the engine uses the file's words. ``question``:
         the candidate's question to the interviewer, for kind ``question``. A stop asks the
         candidate to confirm first unless ``confirmed`` (a console's /quit, a candidate who
-        left) or a confirmation is already pending.
+        left) or a confirmation is already pending. ``answer``: what else the candidate's
+        message said that is an answer ("... with a short TTL. Could you repeat the last
+        part?"); it is kept as an answer turn of the open question.
         """
         try:
             kind = RequestKind(kind)
@@ -423,6 +426,7 @@ class InterviewEngine:
             ) from None
         s = self._live_state()
         at = self._clock() - s.started_at
+        s = self._with_answer_part(s, answer, at)
         text = " ".join((say or "").split())
         if len(text) > MAX_CLARIFY_CHARS:
             raise RequestRejected(f"`say` is {len(text)} characters; keep it under"
@@ -472,9 +476,10 @@ class InterviewEngine:
         return self._proposal(EventKind.REQUEST, out + more, before, s2, at)
 
     def request(self, kind: RequestKind | str, say: str | None = None,
-                question: str | None = None, *, confirmed: bool = False) -> Proposal:
+                question: str | None = None, *, confirmed: bool = False,
+                answer: str | None = None) -> Proposal:
         """Propose and commit a request (what the request tool calls)."""
-        p = self.propose_request(kind, say, question, confirmed=confirmed)
+        p = self.propose_request(kind, say, question, confirmed=confirmed, answer=answer)
         self.commit(p)
         return p
 
@@ -643,6 +648,16 @@ class InterviewEngine:
         item = AnsweredQuestion(rec.number, q, tuple(t.text for t in turns), rec.prompts, hints)
         return self._scorer.score(item, self._plan.rubrics[q.competency])
 
+    def _with_answer_part(self, s: _State, answer: str | None, at: float) -> _State:
+        """The open question with the answer part of a mixed message as an answer turn
+        (three words or more; nothing when no question is open)."""
+        rec = s.open
+        text = " ".join((answer or "").split())
+        if rec is None or len(text.split()) < 3:
+            return s
+        kind = TurnKind.FOLLOW_UP if rec.follow_ups else TurnKind.ANSWER
+        return self._with_open(s, replace(rec, turns=rec.turns + (AnswerTurn(text, kind, at),)))
+
     def _resume(self, s: _State, at: float) -> Proposal:
         """A pending stop was not confirmed: the question on the table again."""
         rec = s.open
@@ -695,8 +710,7 @@ class InterviewEngine:
                                                       number=rec.number,
                                                       candidate=self._candidate)
             if text is None:
-                out = [mv.give_hint(question_id=q.id, text=NEUTRAL_NUDGE, index=None,
-                                    number=rec.number)]
+                out = [mv.neutral_nudge(question_id=q.id, number=rec.number)]
                 return self._proposal(EventKind.REQUEST, out, before, s, at)
             if j in rec.follow_up_hints:
                 out = [mv.no_hints_left(question_id=q.id, number=rec.number)]

@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Sequence
 
-THRESHOLD = 0.34
+THRESHOLD = 0.4
 
 _STOP = frozenset("""
 a an the and or but if of to in on at for from by with about as into over under is are was
@@ -29,7 +29,8 @@ could would should will shall may might must just so than then too very really a
 some much more most many lot lots bit kind sort like get got go going know tell ask asking
 wondering curious question quick before answer please thanks thank could i'd i'm i'll you're
 there's what's it's that's let let's one would be joining join team's team role job
-position company use uses using used work works working often usually typical typically
+position use uses using used work works working often usually typical typically
+yes yeah yep no nope ok okay sure hi hello well um uh hmm actually anyway also oh sorry
 look looks need needs want think currently right now day-to-day generally
 """.split())
 

@@ -141,6 +141,20 @@ def give_hint(*, question_id: str, text: str, index: int | None, number: int) ->
     )
 
 
+NEUTRAL_NUDGE = ("I don't have a hint for this part. Take your time: start with what you'd"
+                 " do first, and go from there.")
+
+
+def neutral_nudge(*, question_id: str, number: int) -> Move:
+    """A hint asked during a follow-up that has none of its own (never the question's)."""
+    return Move(
+        MoveKind.GIVE_HINT, NEUTRAL_NUDGE,
+        "NEXT MOVE: say there's no hint for this part and encourage the candidate to start"
+        " with what they would do first; give no hint of your own.",
+        question_id=question_id, number=number,
+    )
+
+
 def no_hints_left(*, question_id: str, number: int) -> Move:
     return Move(
         MoveKind.GIVE_HINT,

@@ -385,6 +385,15 @@ def _aux_intent(sentence: str) -> Intent | None:
     return None
 
 
+def answer_part(text: str) -> str | None:
+    """What a message that makes a request also says as an answer ("I'd use Redis with a
+    TTL." in "I'd use Redis with a TTL. Could you repeat the last part?"), or None."""
+    reading = read_message(text)
+    if reading.intent is None or not reading.answer:
+        return None
+    return reading.answer
+
+
 def detect_request(text: str) -> str | None:
     """The request a candidate message makes, or None for an answer."""
     intent = read_message(text).intent

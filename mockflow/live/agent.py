@@ -45,6 +45,7 @@ from mockflow.interview.moves import MoveKind
 from mockflow.interview.prompting import APOLOGY, move_message
 from mockflow.interview.records import CandidateTurn, QuestionRecord, score_record
 from mockflow.interview.render import instructions
+from mockflow.interview.requests import answer_part
 from mockflow.live.history import history_items
 from mockflow.live.http_tools import HttpToolError, call_http_tool
 from mockflow.live.judging import SessionJudge
@@ -262,19 +263,22 @@ class InterviewerAgent(Agent):
         kind = str(raw_arguments["kind"])
         say = raw_arguments.get("say")
         question = raw_arguments.get("question")
+        speech = _current_speech()
+        reply = self._replies.get(speech.id) if speech is not None else None
         try:
             proposal = self.take_request(kind, str(say) if say is not None else None,
-                                         str(question) if question is not None else None)
+                                         str(question) if question is not None else None,
+                                         answer=answer_part(reply.turn.text) if reply else None)
         except RequestRejected as exc:
             raise ToolError(str(exc)) from None
-        speech = _current_speech()
         if speech is not None and speech.id in self._replies:
             self._replies[speech.id].request_taken = True
         return ToolResult(output=json.dumps({"done": kind, "said": proposal.speech}),
                           reply_required=False)
 
     def take_request(self, kind: str, say: str | None = None, question: str | None = None,
-                     *, confirmed: bool = False, typed: str | None = None) -> Proposal:
+                     *, confirmed: bool = False, answer: str | None = None,
+                     typed: str | None = None) -> Proposal:
         """Repeat, clarify, hint, skip, stop or a question to the interviewer: commit it
         and speak the engine's words.
 
@@ -287,7 +291,8 @@ class InterviewerAgent(Agent):
             self._record_candidate(typed, kind="request", request=kind,
                                    started=self._speaking_since)
             self._speaking_since = None
-        proposal = self.engine.propose_request(kind, say, question, confirmed=confirmed)
+        proposal = self.engine.propose_request(kind, say, question, confirmed=confirmed,
+                                               answer=answer)
         self.engine.commit(proposal)
         self.stats.commits += 1
         self.stats.requests[kind] = self.stats.requests.get(kind, 0) + 1
