@@ -131,7 +131,9 @@ def test_full_interview_costs_one_request_per_turn(tmp_path: Path) -> None:
     assert rig.agent.stats.requests == {"repeat": 1, "hint": 1, "skip": 1}
     said = {t: s for t, _, s in log}
     assert said["Could you repeat the question?"][0].startswith("Of course.")
-    assert said["Can I get a hint?"][0].startswith("Here's a hint:")
+    # asked during the follow-up, which has no hint of its own: a neutral nudge, never the
+    # question's own hints
+    assert said["Can I get a hint?"][0].startswith("I don't have a hint for this part.")
     assert said["/skip"][0].startswith("No problem, let's skip that one.")
     # results on disk
     directory = rig.recorder.directory
