@@ -12,6 +12,7 @@ import typer
 
 from mockflow import __version__
 from mockflow.cli.common import ExitCode, out
+from mockflow.cli.results_store import results_app
 from mockflow.cli.run import invite, run_command
 from mockflow.cli.simulate import simulate_command, test_command
 from mockflow.cli.validate import render, schema, validate
@@ -48,6 +49,7 @@ app.command()(invite)
 app.command("run")(run_command)
 app.command("simulate")(simulate_command)
 app.command("test")(test_command)
+app.add_typer(results_app, name="results")
 
 
 def run() -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Annotated, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -18,6 +18,9 @@ from mockflow.cli.common import (
 )
 from mockflow.format.compile import CompiledInterview
 from mockflow.format.errors import MockflowError
+
+if TYPE_CHECKING:
+    from mockflow.results.store import ResultsTarget
 
 
 def invite(
@@ -93,8 +96,8 @@ def run_command(
         str | None, typer.Option(help="Agent name to register (default: the interview id).")
     ] = None,
     results: Annotated[
-        str | None, typer.Option(help="Results directory (env MOCKFLOW_RESULTS, default"
-                                      " ./results).")
+        str | None, typer.Option(help="Results directory, or s3://bucket/prefix to upload to"
+                                      " (env MOCKFLOW_RESULTS, default ./results).")
     ] = None,
     console: Annotated[bool, typer.Option("--console", help="Run the interview as text in"
                                           " this terminal (no LiveKit server needed).")]
@@ -106,6 +109,10 @@ def run_command(
         str | None, typer.Option(help="With --console: the candidate's name.")
     ] = None,
     seed: Annotated[int, typer.Option(help="With --console: seed for question order.")] = 0,
+    simulated_jobs: Annotated[bool, typer.Option(
+        "--simulated-jobs", hidden=True,
+        help="Benchmarks: jobs whose dispatch metadata asks for it interview a simulated"
+             " candidate without joining the room (docs/deploy.md).")] = False,
 ) -> None:
     """Serve the interview to candidates as a LiveKit Agents worker (or --console)."""
     import os
@@ -116,12 +123,11 @@ def run_command(
         missing_provider_keys,
         resolve_agent_name,
     )
-    from mockflow.results.files import results_root
-
     compiled, source = load_source_or_exit(path)
     env = os.environ
+    target = _results_target_or_exit(compiled, results, env)
     if console:
-        _run_console(compiled, results_root(results, env), offline=offline or not env.get(
+        _run_console(compiled, target, offline=offline or not env.get(
             "OPENAI_API_KEY"), candidate_name=candidate_name, seed=seed)
         return
     if offline:
@@ -146,17 +152,41 @@ def run_command(
         for key, users in keys.items():
             err(f"mockflow: error: {key} is not set; it is needed by {', '.join(users)}")
         raise typer.Exit(ExitCode.USAGE)
-    root = results_root(results, env)
-    _run_worker(os.path.abspath(path), source, str(root.resolve()), name, port=port,
-                devmode=dev)
+    _run_worker(os.path.abspath(path), source, target, name, port=port, devmode=dev,
+                simulated_jobs=simulated_jobs)
 
 
-def _run_console(compiled: CompiledInterview, results: Path, *, offline: bool,
+def _results_target_or_exit(compiled: CompiledInterview, flag: str | None,
+                            env: Mapping[str, str]) -> ResultsTarget:
+    """Where sessions go: ``--results``/``MOCKFLOW_RESULTS`` (a directory or s3://) and
+    the file's ``results`` section; exit 2 on a bad spec or without the s3 extra."""
+    from mockflow.results.store import (
+        CheckpointPolicy,
+        StoreError,
+        require_client,
+        results_target,
+    )
+
+    settings = compiled.interview.results
+    try:
+        target = results_target(flag, env, file_store=settings.store,
+                                checkpoint=CheckpointPolicy(settings.checkpoint_turns,
+                                                            settings.checkpoint_seconds))
+        if target.store is not None:
+            require_client()
+    except StoreError as exc:
+        err(f"mockflow: error: {exc}")
+        raise typer.Exit(ExitCode.USAGE) from None
+    return target
+
+
+def _run_console(compiled: CompiledInterview, target: ResultsTarget, *, offline: bool,
                  candidate_name: str | None, seed: int) -> None:
     import asyncio
 
     from mockflow.format.templates import Candidate
     from mockflow.live.console import console
+    from mockflow.results.uploads import UploadWorker
 
     if offline:
         from mockflow.live.offline_llm import OfflineInterviewerLLM
@@ -172,31 +202,49 @@ def _run_console(compiled: CompiledInterview, results: Path, *, offline: bool,
 
     async def main() -> None:
         try:
-            await console(compiled, model=model, interviewer=who, results_root=results,
-                          seed=seed, candidate=Candidate(name=candidate_name))
+            await console(compiled, model=model, interviewer=who,
+                          results_root=target.directory, seed=seed,
+                          candidate=Candidate(name=candidate_name), store=target.store,
+                          checkpoint=target.checkpoint)
         finally:
             await model.aclose()
 
+    uploads = UploadWorker(target.directory).start() if target.store else None
     try:
         asyncio.run(main())
     except MockflowError as exc:
         err(f"mockflow: error: {exc}")
         raise typer.Exit(ExitCode.USAGE) from None
+    finally:
+        if uploads is not None:
+            left = uploads.stop(flush_timeout=30)
+            if left.remaining:
+                err(f"mockflow: {left.remaining} file(s) saved in {target.directory} but not"
+                    f" uploaded yet ({left.error}); run: mockflow results flush --results"
+                    f" {target.directory}")
 
 
-def _run_worker(path: str, source: bytes, results: str, agent_name: str, *,
-                port: int | None, devmode: bool) -> None:
+def _run_worker(path: str, source: bytes, target: ResultsTarget, agent_name: str, *,
+                port: int | None, devmode: bool, simulated_jobs: bool = False) -> None:
     """Serve ``source`` (the bytes validated at start; job processes compile them)."""
     import asyncio
 
     from mockflow.live.worker import WorkerConfig, build_server, serve  # imports livekit (seconds)
 
+    results = str(target.directory.resolve())
     config = WorkerConfig(interview_path=path, interview_source=source, results_dir=results,
-                          agent_name=agent_name)
-    server = build_server(config, port=port)
-    err(f"mockflow: serving '{agent_name}' from {path}; results in {results}")
+                          agent_name=agent_name, results_store=target.store,
+                          checkpoint=target.checkpoint)
+    if simulated_jobs:
+        from mockflow.simulate.runner import simulated_job
+
+        server = build_server(config, port=port, job=simulated_job)
+    else:
+        server = build_server(config, port=port)
+    where = results + (f", uploaded to {target.store}" if target.store else "")
+    err(f"mockflow: serving '{agent_name}' from {path}; results in {where}")
     try:
-        asyncio.run(serve(server, devmode=devmode))
+        asyncio.run(serve(server, devmode=devmode, config=config))
     except Exception as exc:  # the worker could not start or lost its server for good
         err(f"mockflow: error: the worker stopped: {exc}")
         raise typer.Exit(ExitCode.INTERNAL) from None

@@ -29,6 +29,8 @@ DEFAULT_LANGUAGE = str(_d("interviewer", "language"))
 DEFAULT_TOOL_TIMEOUT_S = float(_d("tools", "[]", "http", "timeout_s"))
 DEFAULT_MAX_RESPONSE_BYTES = int(_d("tools", "[]", "http", "max_response_bytes"))
 DEFAULT_TOOL_PARAMETERS: Mapping[str, Json] = _d("tools", "[]", "parameters")
+DEFAULT_CHECKPOINT_TURNS = int(_d("results", "checkpoint_turns"))
+DEFAULT_CHECKPOINT_SECONDS = float(_d("results", "checkpoint_seconds"))
 _STT_PROVIDER = str(_d("voice", "stt", "provider"))
 _LLM_PROVIDER = str(_d("voice", "llm", "provider"))
 _LLM_MODEL = str(_d("voice", "llm", "model"))
@@ -237,6 +239,15 @@ class HttpTool:
 
 
 @dataclass(frozen=True, slots=True)
+class ResultsSettings:
+    """``results``: an object store the session files are uploaded to, and how often."""
+
+    store: str | None = None
+    checkpoint_turns: int = DEFAULT_CHECKPOINT_TURNS
+    checkpoint_seconds: float = DEFAULT_CHECKPOINT_SECONDS
+
+
+@dataclass(frozen=True, slots=True)
 class ScoreRange:
     min: float
     max: float
@@ -273,6 +284,7 @@ class Interview:
     timing: Timing = field(default_factory=Timing)
     tools: tuple[HttpTool, ...] = ()
     expect: Expectations = field(default_factory=Expectations)
+    results: ResultsSettings = field(default_factory=ResultsSettings)
     version: int = 1
     questions_by_id: Mapping[str, Question] = field(
         default_factory=dict, repr=False, compare=False, hash=False
@@ -402,6 +414,14 @@ def _expect(data: Mapping[str, Json]) -> Expectations:
     return Expectations(personas=personas, order=tuple(data.get("order", ())))
 
 
+def _results(data: Mapping[str, Json]) -> ResultsSettings:
+    return ResultsSettings(
+        store=_opt_str(data, "store"),
+        checkpoint_turns=int(data.get("checkpoint_turns", DEFAULT_CHECKPOINT_TURNS)),
+        checkpoint_seconds=float(data.get("checkpoint_seconds", DEFAULT_CHECKPOINT_SECONDS)),
+    )
+
+
 def build_interview(data: Mapping[str, Json]) -> Interview:
     """Build the model from data that passed the schema (semantic checks may still fail)."""
     scale = Scale(int(data["scale"]["min"]), int(data["scale"]["max"]))
@@ -475,6 +495,7 @@ def build_interview(data: Mapping[str, Json]) -> Interview:
         questions=questions,
         tools=tuple(_tool(t) for t in data.get("tools", ())),
         expect=_expect(data.get("expect", {})),
+        results=_results(data.get("results", {})),
         questions_by_id={q.id: q for q in questions},
         competencies_by_id={c.id: c for c in competencies},
     )

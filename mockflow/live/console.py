@@ -29,6 +29,7 @@ from mockflow.interview.records import score_record
 from mockflow.live import privacy
 from mockflow.live.agent import InterviewerAgent, text_session
 from mockflow.results.files import SessionRecorder
+from mockflow.results.store import CheckpointPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +108,17 @@ async def run_interview(
     tick_interval: float = 1.0,
     session_id: str | None = None,
     close_timeout: float = 15.0,
+    store: str | None = None,
+    checkpoint: CheckpointPolicy | None = None,
 ) -> ConsoleResult:
     """One whole interview through the real session path; results are written on exit,
-    whatever happens (EOF, Ctrl-C, errors)."""
+    whatever happens (EOF, Ctrl-C, errors). ``store``: an s3:// spec the session's files
+    are queued for, after each local write (``mockflow.results.uploads``)."""
     privacy.install()
     candidate = candidate or Candidate()
     engine = InterviewEngine(compiled, clock=clock, seed=seed, candidate=candidate)
-    recorder = SessionRecorder(results_root, compiled.interview.id, session_id)
+    recorder = SessionRecorder(results_root, compiled.interview.id, session_id, store=store,
+                               checkpoint=checkpoint)
     closed = asyncio.Event()
     agent = InterviewerAgent(compiled, engine=engine, candidate=candidate, recorder=recorder,
                              clock=clock, tick_interval=tick_interval,
@@ -236,7 +241,9 @@ def summary_lines(outcome: ConsoleResult) -> list[str]:
 
 async def console(compiled: CompiledInterview, *, model: llm.LLM[Any], interviewer: str,
                   results_root: Path, seed: int, candidate: Candidate,
-                  out: TextIO = sys.stdout, inp: TextIO = sys.stdin) -> ConsoleResult:
+                  out: TextIO = sys.stdout, inp: TextIO = sys.stdin,
+                  store: str | None = None, checkpoint: CheckpointPolicy | None = None
+                  ) -> ConsoleResult:
     term = Terminal(compiled, out=out, inp=inp)
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -247,7 +254,8 @@ async def console(compiled: CompiledInterview, *, model: llm.LLM[Any], interview
     try:
         outcome = await run_interview(compiled, model=model, answers=term.answer,
                                       results_root=results_root, seed=seed,
-                                      candidate=candidate, on_interviewer=term.interviewer)
+                                      candidate=candidate, on_interviewer=term.interviewer,
+                                      store=store, checkpoint=checkpoint)
     finally:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGINT)

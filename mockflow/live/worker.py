@@ -13,7 +13,8 @@ import functools
 import logging
 import secrets
 import signal
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ from mockflow.live.agent import InterviewerAgent
 from mockflow.live.invite import candidate_attributes
 from mockflow.live.plugins import build_llm, build_stt, build_tts, build_vad, turn_handling
 from mockflow.results.files import SessionRecorder, new_session_id
+from mockflow.results.store import CheckpointPolicy
+from mockflow.results.uploads import UploadQueue, UploadWorker
 
 logger = logging.getLogger("mockflow.live.worker")
 
@@ -46,6 +49,17 @@ class WorkerConfig:
     interview_source: bytes
     results_dir: str
     agent_name: str
+    results_store: str | None = None  # s3:// spec: sessions are also uploaded there
+    checkpoint: CheckpointPolicy = field(default_factory=CheckpointPolicy)
+
+    def recorder(self, interview_id: str, session_id: str) -> SessionRecorder:
+        return SessionRecorder(Path(self.results_dir), interview_id, session_id,
+                               store=self.results_store, checkpoint=self.checkpoint)
+
+
+def job_session_id(job_id: str | None) -> str:
+    """A job's session id: sortable, unique, and ending in the LiveKit job id."""
+    return f"{new_session_id()}-{job_id or secrets.token_hex(3)}"
 
 
 def prewarm(config: WorkerConfig, proc: JobProcess) -> None:
@@ -77,8 +91,8 @@ async def entrypoint(ctx: JobContext) -> None:
     """One interview in one room."""
     compiled: CompiledInterview = ctx.proc.userdata["compiled"]
     config: WorkerConfig = ctx.proc.userdata["config"]
-    session_id = f"{new_session_id()}-{ctx.job.id or secrets.token_hex(3)}"
-    recorder = SessionRecorder(Path(config.results_dir), compiled.interview.id, session_id)
+    session_id = job_session_id(ctx.job.id)
+    recorder = config.recorder(compiled.interview.id, session_id)
     recorder.write_session({"interview": compiled.ref, "session_id": session_id,
                             "room": ctx.job.room.name, "status": "connecting"})
     try:
@@ -111,18 +125,43 @@ async def entrypoint(ctx: JobContext) -> None:
         raise
 
 
-def build_server(config: WorkerConfig, *, port: int | None = None) -> AgentServer:
+Entrypoint = Callable[[JobContext], Awaitable[None]]
+
+
+def build_server(config: WorkerConfig, *, port: int | None = None,
+                 job: Entrypoint = entrypoint) -> AgentServer:
+    """``job``: the job entrypoint (a benchmark hook may pass its own; it must be a
+    module-level function, job processes get it pickled)."""
     privacy.install()
     kwargs: dict[str, Any] = {"setup_fnc": functools.partial(prewarm, config)}
     if port is not None:
         kwargs["port"] = port
     server = AgentServer(**kwargs)
-    server.rtc_session(entrypoint, agent_name=config.agent_name)
+    server.rtc_session(job, agent_name=config.agent_name)
     return server
 
 
-async def serve(server: AgentServer, *, devmode: bool) -> None:
-    """Run until SIGINT/SIGTERM; production mode drains running interviews first."""
+async def serve(server: AgentServer, *, devmode: bool, config: WorkerConfig | None = None
+                ) -> None:
+    """Run until SIGINT/SIGTERM; production mode drains running interviews first.
+
+    With a results store (or uploads left queued by an earlier run), this process also
+    uploads what its job processes queue, in a background thread (``UploadWorker``)."""
+    uploads: UploadWorker | None = None
+    if config is not None and (config.results_store or len(UploadQueue(Path(config.results_dir)))):
+        uploads = UploadWorker(Path(config.results_dir)).start()
+    try:
+        await _serve(server, devmode=devmode)
+    finally:
+        if uploads is not None:
+            left = await asyncio.to_thread(uploads.stop)
+            if left.remaining:
+                logger.warning("%d file(s) still queued for upload (%s); they are uploaded"
+                               " when the worker restarts or by `mockflow results flush`",
+                               left.remaining, left.error)
+
+
+async def _serve(server: AgentServer, *, devmode: bool) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

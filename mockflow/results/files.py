@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mockflow.format.errors import MockflowError
+from mockflow.results.store import CheckpointPolicy
+from mockflow.results.uploads import SessionUploads
 
 DEFAULT_RESULTS_DIR = "results"
 RESULTS_ENV = "MOCKFLOW_RESULTS"
@@ -84,7 +86,9 @@ def _fsync_dir(directory: Path) -> None:
 class SessionRecorder:
     """Everything one interview session writes to disk."""
 
-    def __init__(self, root: Path, interview_id: str, session_id: str | None = None) -> None:
+    def __init__(self, root: Path, interview_id: str, session_id: str | None = None, *,
+                 store: str | None = None, checkpoint: CheckpointPolicy | None = None) -> None:
+        """``store``: an s3:// spec to upload to (``uploads``), after the local write."""
         self.session_id = session_id or new_session_id()
         self.directory = Path(root) / _safe(interview_id) / _safe(self.session_id)
         try:
@@ -99,6 +103,7 @@ class SessionRecorder:
         self._lock = threading.Lock()
         self._seq = 0
         self._handle = open(self.transcript_path, "a", encoding="utf-8")
+        self.uploads = SessionUploads(Path(root), store, checkpoint) if store else None
 
     def append_turn(
         self,
@@ -130,17 +135,31 @@ class SessionRecorder:
             self._handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
             self._handle.flush()
             os.fsync(self._handle.fileno())
+            if self.uploads is not None:
+                self.uploads.turn_written(self.transcript_path)
 
     def write_scorecard(self, scorecard: Mapping[str, Any]) -> None:
         write_json_atomic(self.scorecard_path, dict(scorecard))
+        if self.uploads is not None:
+            self.uploads.file_written(self.scorecard_path)
 
     def write_session(self, session: Mapping[str, Any]) -> None:
         write_json_atomic(self.session_path, dict(session))
+        if self.uploads is not None:
+            self.uploads.file_written(self.session_path)
+
+    def publish(self, path: Path) -> None:
+        """A file added to the session directory after it closed (e.g. ``persona.json``)."""
+        if self.uploads is not None:
+            self.uploads.publish(path)
 
     def close(self) -> None:
         with self._lock:
-            if not self._handle.closed:
-                self._handle.close()
+            if self._handle.closed:
+                return
+            self._handle.close()
+        if self.uploads is not None:
+            self.uploads.closed(self.directory)
 
 
 def read_transcript(path: Path) -> list[dict[str, Any]]:

@@ -106,11 +106,13 @@ class FakeLiveKitServer:
         return await asyncio.wait_for(wait(), timeout)
 
     async def offer_job(self, worker: WorkerConnection, *, job_id: str, room: str,
-                        room_url: str, timeout: float = 30) -> agent.AvailabilityResponse:
-        """Offer a job; when accepted, assign it with a participant token for ``room``."""
+                        room_url: str, timeout: float = 30, metadata: str = ""
+                        ) -> agent.AvailabilityResponse:
+        """Offer a job; when accepted, assign it with a participant token for ``room``.
+        ``metadata``: the job's dispatch metadata (what ``CreateAgentDispatch`` carries)."""
         job = agent.Job(id=job_id, dispatch_id=f"AD_{job_id}", type=agent.JobType.JT_ROOM,
                         agent_name=worker.register.agent_name,
-                        room=models.Room(sid=f"RM_{room}", name=room))
+                        room=models.Room(sid=f"RM_{room}", name=room), metadata=metadata)
         future: asyncio.Future[agent.AvailabilityResponse] = (
             asyncio.get_running_loop().create_future())
         worker.availability[job_id] = future

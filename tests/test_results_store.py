@@ -1,0 +1,317 @@
+"""The results store against a real S3-protocol server on loopback (moto's server mode):
+uploads with idempotent keys, an outage that loses nothing, concurrent writers, listing
+and incremental sync, corrupt and partial objects named by key."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from mockflow.results.files import SessionRecorder, read_transcript
+from mockflow.results.store import (
+    CheckpointPolicy,
+    MissingExtra,
+    StoreSpecError,
+    key_for,
+    parse_s3,
+    relative_for,
+    results_target,
+)
+from mockflow.results.sync import StoreCorrupt, publish_results, resolve_results
+from mockflow.results.uploads import UploadQueue, flush_uploads
+
+ROOT = Path(__file__).resolve().parent.parent
+SESSION = "20261124T121212Z-1a2b3c"
+
+
+@dataclass
+class S3:
+    server: ThreadedMotoServer
+    port: int
+    client: Any
+    bucket: str
+
+    def spec(self, prefix: str = "team") -> str:
+        return f"s3://{self.bucket}/{prefix}"
+
+    def keys(self) -> list[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
+        return sorted(o["Key"] for page in pages for o in page.get("Contents", ()))
+
+    def body(self, key: str) -> bytes:
+        data: bytes = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        return data
+
+    def restart(self) -> None:
+        """The same server (its objects are kept in this process) back on the same port."""
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self.server.start()
+
+
+@pytest.fixture
+def s3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+       ) -> Iterator[S3]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    env = {"AWS_ENDPOINT_URL": f"http://{host}:{port}", "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
+           "MOCKFLOW_CACHE": str(tmp_path / "cache")}
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    client = boto3.client("s3")
+    bucket = "results-" + request.node.name.replace("_", "-")[-40:].strip("-").lower()
+    client.create_bucket(Bucket=bucket)
+    fixture = S3(server, port, client, bucket)
+    yield fixture
+    fixture.server.stop()
+
+
+def _session(root: Path, spec: str, session: str = SESSION, turns: int = 3,
+             policy: CheckpointPolicy | None = None) -> SessionRecorder:
+    recorder = SessionRecorder(root, "backend-engineer", session, store=spec,
+                               checkpoint=policy or CheckpointPolicy(turns=2, seconds=60))
+    recorder.write_session({"session_id": session, "status": "connecting"})
+    for n in range(turns):
+        recorder.append_turn("candidate" if n % 2 else "interviewer", f"turn {n}")
+    return recorder
+
+
+def _close(recorder: SessionRecorder) -> None:
+    recorder.write_scorecard({"overall": {"score": 3}})
+    recorder.write_session({"session_id": recorder.session_id, "close_reason": "ended"})
+    recorder.close()
+
+
+def test_spec_and_keys() -> None:
+    assert parse_s3("s3://results/a//b/").spec == "s3://results/a/b"
+    assert key_for(f"iv/{SESSION}/transcript.jsonl") == f"iv/2026-11-24/{SESSION}/transcript.jsonl"
+    assert relative_for(f"iv/2026-11-24/{SESSION}/transcript.jsonl") == \
+        f"iv/{SESSION}/transcript.jsonl"
+    assert relative_for(f"iv/2026-11-25/{SESSION}/transcript.jsonl") is None  # wrong date
+    assert relative_for("notes.txt") is None
+    with pytest.raises(StoreSpecError, match=r"'s3://' has no valid bucket name.*s3://my-bucket"):
+        parse_s3("s3://")
+    with pytest.raises(StoreSpecError, match=r"'s3://results/\.\./x' has a prefix folder '\.\.'"
+                                             r" that can't be used; folder names are letters"):
+        parse_s3("s3://results/../x")
+
+
+def test_target_resolution() -> None:
+    env = {"MOCKFLOW_RESULTS": "s3://env-bucket/p"}
+    target = results_target("/srv/results", env, file_store="s3://file-bucket")
+    assert (target.directory, target.store) == (Path("/srv/results"), "s3://env-bucket/p")
+    target = results_target(None, {}, file_store="s3://file-bucket/x")
+    assert (target.directory, target.store) == (Path("results"), "s3://file-bucket/x")
+    target = results_target("s3://flag-bucket", env, file_store=None)
+    assert target.store == "s3://flag-bucket"
+    assert results_target(None, {}).store is None
+
+
+def test_checkpoints_while_running_and_every_file_at_close(s3: S3, tmp_path: Path) -> None:
+    root = tmp_path / "results"
+    queue = UploadQueue(root)
+    recorder = _session(root, s3.spec(), turns=1)  # checkpoints every 2 turns
+    assert [_queued(e) for e in queue.pending()] == ["session.json"]
+    recorder.append_turn("candidate", "turn 1")
+    assert sorted(_queued(e) for e in queue.pending()) == ["session.json", "transcript.jsonl"]
+    recorder.append_turn("interviewer", "turn 2")  # the same entry: checkpoints coalesce
+    assert len(queue.pending()) == 2
+    assert flush_uploads(root).remaining == 0
+    prefix = f"team/backend-engineer/2026-11-24/{SESSION}/"
+    assert s3.keys() == [prefix + "session.json", prefix + "transcript.jsonl"]
+    stored = s3.body(prefix + "transcript.jsonl").decode().splitlines()
+    assert [json.loads(line)["text"] for line in stored] == ["turn 0", "turn 1", "turn 2"]
+    _close(recorder)
+    assert flush_uploads(root).remaining == 0
+    assert s3.keys() == [prefix + name for name in
+                         ("scorecard.json", "session.json", "transcript.jsonl")]
+    for name in ("scorecard.json", "session.json", "transcript.jsonl"):
+        assert s3.body(prefix + name) == (recorder.directory / name).read_bytes()
+    assert stat.S_IMODE(queue.directory.stat().st_mode) == 0o700
+    assert len(queue) == 0
+
+
+def _queued(entry: Path) -> str:
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o600
+    return Path(json.loads(entry.read_text())["path"]).name
+
+
+def test_time_checkpoint_covers_a_quiet_session(s3: S3, tmp_path: Path) -> None:
+    root = tmp_path / "results"
+    recorder = _session(root, s3.spec(), turns=1,
+                        policy=CheckpointPolicy(turns=100, seconds=0.2))
+    queue = UploadQueue(root)
+    entries = queue.pending()
+    assert len(entries) == 1  # session.json only, the turn is not due yet
+    assert stat.S_IMODE(entries[0].stat().st_mode) == 0o600
+    deadline = 200
+    while len(queue.pending()) < 2 and deadline:  # the timer queues the transcript
+        deadline -= 1
+        os.sched_yield()
+        import time
+
+        time.sleep(0.05)
+    assert len(queue.pending()) == 2
+    assert flush_uploads(root).remaining == 0
+    recorder.close()
+
+
+def test_store_down_loses_nothing_and_flush_resumes(s3: S3, tmp_path: Path) -> None:
+    root = tmp_path / "results"
+    s3.server.stop()
+    recorder = _session(root, s3.spec(), turns=5)
+    _close(recorder)
+    down = flush_uploads(root, attempts=2)
+    assert down.uploaded == 0 and down.remaining == 3
+    assert down.error is not None and "stays queued" in down.error
+    assert f"s3://{s3.bucket}/team/backend-engineer/2026-11-24/{SESSION}/" in down.error
+    s3.restart()
+    up = flush_uploads(root)
+    assert (up.uploaded, up.remaining, up.error) == (3, 0, None)
+    prefix = f"team/backend-engineer/2026-11-24/{SESSION}/"
+    assert s3.body(prefix + "transcript.jsonl") == recorder.transcript_path.read_bytes()
+    assert len(read_transcript(recorder.transcript_path)) == 5
+
+
+_WRITER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from mockflow.results.files import SessionRecorder
+    from mockflow.results.store import CheckpointPolicy
+    from mockflow.results.uploads import flush_uploads
+    root, spec, n = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    for s in range(3):
+        sid = f"20261124T1212{n:02d}Z-w{n}s{s}"
+        rec = SessionRecorder(root, "backend-engineer", sid, store=spec,
+                              checkpoint=CheckpointPolicy(turns=1, seconds=60))
+        for t in range(20):
+            rec.append_turn("candidate", f"writer {n} session {s} turn {t}")
+            if t % 5 == 0:
+                flush_uploads(root, wait=60)
+        rec.write_session({"session_id": sid, "close_reason": "ended"})
+        rec.close()
+    assert flush_uploads(root, wait=60).error is None
+""")
+
+
+def test_concurrent_writers_share_a_results_directory_and_a_bucket(s3: S3, tmp_path: Path
+                                                                  ) -> None:
+    shared, own = tmp_path / "shared", tmp_path / "own"
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER,
+                               str(shared if n < 3 else own), s3.spec(), str(n)],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+             for n in range(4)]
+    outputs = [p.communicate(timeout=120)[0].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, outputs
+    for root in (shared, own):
+        assert flush_uploads(root).remaining == 0
+    keys = s3.keys()
+    assert len(keys) == 4 * 3 * 2
+    for root in (shared, own):
+        for path in root.glob("backend-engineer/*/*"):
+            relative = path.relative_to(root).as_posix()
+            assert s3.body("team/" + key_for(relative)) == path.read_bytes(), relative
+
+
+def test_listing_and_incremental_sync(s3: S3, tmp_path: Path) -> None:
+    root = tmp_path / "results"
+    first = _session(root, s3.spec(), SESSION)
+    _close(first)
+    other = SessionRecorder(root, "support-lead", "20261125T080000Z-ffffff", store=s3.spec())
+    other.append_turn("interviewer", "Hello")
+    other.close()
+    assert flush_uploads(root).remaining == 0
+    s3.client.put_object(Bucket=s3.bucket, Key="team/README.txt", Body=b"not a session")
+    cache = resolve_results(s3.spec())
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    got = sorted(p.relative_to(cache).as_posix() for p in cache.rglob("*") if p.is_file()
+                 and not p.name.startswith("."))
+    assert got == sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
+                         if p.is_file() and ".uploads" not in p.parts)
+    copy = cache / "backend-engineer" / SESSION / "transcript.jsonl"
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    assert read_transcript(copy) == read_transcript(first.transcript_path)
+    # a second sync downloads only what changed
+    from mockflow.results.store import open_store
+    from mockflow.results.sync import sync
+
+    assert sync(open_store(s3.spec()), cache).downloaded == 0
+    late = SessionRecorder(root, "support-lead", "20261126T080000Z-eeeeee", store=s3.spec())
+    late.close()
+    assert flush_uploads(root).remaining == 0
+    report = sync(open_store(s3.spec()), cache)
+    assert (report.downloaded, report.ignored) == (1, 1)
+
+
+def test_corrupt_and_partial_objects_are_named(s3: S3, tmp_path: Path) -> None:
+    root = tmp_path / "results"
+    _close(_session(root, s3.spec()))
+    assert flush_uploads(root).remaining == 0
+    prefix = f"team/backend-engineer/2026-11-24/{SESSION}/"
+    # changed after upload: the recorded sha256 no longer matches
+    good = s3.client.get_object(Bucket=s3.bucket, Key=prefix + "scorecard.json")
+    s3.client.put_object(Bucket=s3.bucket, Key=prefix + "scorecard.json",
+                         Body=good["Body"].read().replace(b"3", b"5"),
+                         Metadata=good["Metadata"])
+    # written by another tool from a half-written file
+    s3.client.put_object(Bucket=s3.bucket, Key=prefix + "session.json", Body=b'{"sess')
+    with pytest.raises(StoreCorrupt) as info:
+        resolve_results(s3.spec())
+    messages = sorted(str(p) for p in info.value.problems)
+    assert messages == [
+        f"object 's3://{s3.bucket}/{prefix}scorecard.json' in the results store is corrupt:"
+        " its content does not match the sha256 recorded when it was uploaded; re-upload it"
+        " from the worker's results directory or delete the object",
+        f"object 's3://{s3.bucket}/{prefix}session.json' in the results store is partial or"
+        " corrupt: not valid JSON (Unterminated string starting at: line 1 column 2 (char 1))",
+    ]
+    cache = info.value.directory
+    assert (cache / "backend-engineer" / SESSION / "transcript.jsonl").exists()
+    assert not (cache / "backend-engineer" / SESSION / "session.json").exists()
+    s3.client.put_object(Bucket=s3.bucket, Key=prefix + "transcript.jsonl",
+                         Body=b'{"seq": 1}\n{"seq": 2, "te')
+    with pytest.raises(StoreCorrupt, match=r"transcript.jsonl' in the results store is"
+                                           r" partial: its last line is cut off"):
+        resolve_results(s3.spec())
+
+
+def test_review_written_to_the_cache_goes_back_to_the_store(s3: S3, tmp_path: Path) -> None:
+    root = tmp_path / "results"
+    _close(_session(root, s3.spec()))
+    assert flush_uploads(root).remaining == 0
+    cache = resolve_results(s3.spec())
+    review = cache / "backend-engineer" / SESSION / "review.json"
+    review.write_text('{"note": "checked"}\n')
+    publish_results(s3.spec(), review)
+    key = f"team/backend-engineer/2026-11-24/{SESSION}/review.json"
+    assert s3.body(key) == b'{"note": "checked"}\n'
+    assert publish_results(str(root), root / "x") is None  # a directory: nothing to do
+
+
+def test_missing_extra_names_it(tmp_path: Path) -> None:
+    code = ("import sys; sys.modules['boto3'] = None\n"
+            "from mockflow.results.store import open_store\n"
+            "open_store('s3://results/x')\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "MissingExtra: an s3:// results store needs boto3, which is not installed;" \
+        " install the extra: pip install 'mockflow[s3]'" in proc.stderr
+    assert MissingExtra.__mro__[1].__name__ == "StoreError"
