@@ -4,12 +4,14 @@ and incremental sync, corrupt and partial objects named by key."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import stat
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,17 +129,22 @@ def test_target_resolution() -> None:
 def test_checkpoints_while_running_and_every_file_at_close(s3: S3, tmp_path: Path) -> None:
     root = tmp_path / "results"
     queue = UploadQueue(root)
-    recorder = _session(root, s3.spec(), turns=1)  # checkpoints every 2 turns
-    assert [_queued(e) for e in queue.pending()] == ["session.json"]
-    recorder.append_turn("candidate", "turn 1")
-    assert sorted(_queued(e) for e in queue.pending()) == ["session.json", "transcript.jsonl"]
-    recorder.append_turn("interviewer", "turn 2")  # the same entry: checkpoints coalesce
-    assert len(queue.pending()) == 2
-    assert flush_uploads(root).remaining == 0
     prefix = f"team/backend-engineer/2026-11-24/{SESSION}/"
+    recorder = _session(root, s3.spec(), turns=1)  # checkpoints every 2 turns
+    # the first turn goes at once, so the store knows of every session that started
+    assert sorted(_queued(e) for e in queue.pending()) == ["session.json", "transcript.jsonl"]
+    assert flush_uploads(root).remaining == 0
     assert s3.keys() == [prefix + "session.json", prefix + "transcript.jsonl"]
+    recorder.append_turn("candidate", "turn 1")
+    assert queue.pending() == []  # one turn since the checkpoint: not due yet
+    recorder.append_turn("interviewer", "turn 2")
+    assert [_queued(e) for e in queue.pending()] == ["transcript.jsonl"]
+    recorder.append_turn("candidate", "turn 3")  # still queued: the upload sends the newest
+    assert len(queue.pending()) == 1
+    assert flush_uploads(root).remaining == 0
     stored = s3.body(prefix + "transcript.jsonl").decode().splitlines()
-    assert [json.loads(line)["text"] for line in stored] == ["turn 0", "turn 1", "turn 2"]
+    assert [json.loads(line)["text"] for line in stored] == [
+        "turn 0", "turn 1", "turn 2", "turn 3"]
     _close(recorder)
     assert flush_uploads(root).remaining == 0
     assert s3.keys() == [prefix + name for name in
@@ -156,19 +163,16 @@ def _queued(entry: Path) -> str:
 def test_time_checkpoint_covers_a_quiet_session(s3: S3, tmp_path: Path) -> None:
     root = tmp_path / "results"
     recorder = _session(root, s3.spec(), turns=1,
-                        policy=CheckpointPolicy(turns=100, seconds=0.2))
+                        policy=CheckpointPolicy(turns=100, seconds=0.3))
     queue = UploadQueue(root)
-    entries = queue.pending()
-    assert len(entries) == 1  # session.json only, the turn is not due yet
-    assert stat.S_IMODE(entries[0].stat().st_mode) == 0o600
-    deadline = 200
-    while len(queue.pending()) < 2 and deadline:  # the timer queues the transcript
-        deadline -= 1
-        os.sched_yield()
-        import time
-
+    assert flush_uploads(root).remaining == 0
+    recorder.append_turn("candidate", "then silence")
+    assert queue.pending() == []  # not due by turns; the timer queues it
+    for _ in range(400):  # hang guard, not a timing assertion
+        if queue.pending():
+            break
         time.sleep(0.05)
-    assert len(queue.pending()) == 2
+    assert [_queued(e) for e in queue.pending()] == ["transcript.jsonl"]
     assert flush_uploads(root).remaining == 0
     recorder.close()
 
@@ -315,3 +319,84 @@ def test_missing_extra_names_it(tmp_path: Path) -> None:
     assert "MissingExtra: an s3:// results store needs boto3, which is not installed;" \
         " install the extra: pip install 'mockflow[s3]'" in proc.stderr
     assert MissingExtra.__mro__[1].__name__ == "StoreError"
+
+
+def test_a_session_run_while_the_store_is_down_reaches_it_after(s3: S3, tmp_path: Path
+                                                                ) -> None:
+    from mockflow.format.validate import load_interview
+    from mockflow.simulate.runner import simulate
+
+    root = tmp_path / "results"
+    compiled = load_interview(ROOT / "interviews" / "backend.yaml")
+    s3.server.stop()
+    outcome = asyncio.run(simulate(compiled, "average", seed=3, results_root=root,
+                                   store=s3.spec(), session_id=SESSION))
+    directory = outcome.recorder.directory
+    files = sorted(p.name for p in directory.iterdir())
+    assert files == ["persona.json", "scorecard.json", "session.json", "transcript.jsonl"]
+    down = flush_uploads(root, attempts=1)
+    assert (down.uploaded, down.remaining) == (0, 4)
+    s3.restart()
+    assert flush_uploads(root).remaining == 0
+    prefix = f"team/backend-engineer/2026-11-24/{SESSION}/"
+    assert s3.keys() == [prefix + name for name in files]
+    for name in files:
+        assert s3.body(prefix + name) == (directory / name).read_bytes(), name
+
+
+def _cli(*args: str, stdin: str = "", env: dict[str, str] | None = None
+         ) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("OPENAI", "LIVEKIT", "DEEPGRAM", "MOCKFLOW_RESULTS"))}
+    return subprocess.run([sys.executable, "-m", "mockflow", *args], cwd=ROOT,
+                          env={**base, **(env or {})}, input=stdin, capture_output=True,
+                          text=True, timeout=180, check=False)
+
+
+def test_console_session_goes_to_the_store(s3: S3, tmp_path: Path) -> None:
+    local = tmp_path / "local"
+    answers = "\n".join(["Yes", *["I'd add a queue, retry with backoff and watch it."] * 40])
+    result = _cli("run", "interviews/backend.yaml", "--console", "--results", s3.spec("cli"),
+                  stdin=answers + "\n", env={"MOCKFLOW_RESULTS": str(local)})
+    assert result.returncode == 0, result.stderr
+    [directory] = list((local / "backend-engineer").iterdir())
+    keys = s3.keys()
+    assert len(keys) == 3 and all(k.startswith("cli/backend-engineer/") for k in keys)
+    for key in keys:
+        assert s3.body(key) == (directory / key.rsplit("/", 1)[1]).read_bytes()
+
+
+def test_results_flush_and_sync_commands(s3: S3, tmp_path: Path) -> None:
+    root = tmp_path / "results"
+    s3.server.stop()
+    _close(_session(root, s3.spec()))
+    down = _cli("results", "flush", "--results", str(root))
+    assert down.returncode == 2
+    assert down.stderr.startswith(
+        f"mockflow: uploaded 0 files from {root}; 3 still queued: upload of"
+        f" s3://{s3.bucket}/team/backend-engineer/2026-11-24/{SESSION}/")
+    assert "it stays queued and is retried" in down.stderr
+    s3.restart()
+    up = _cli("results", "flush", "--results", str(root))
+    assert (up.returncode, up.stdout) == (
+        0, f"uploaded 3 files from {root}; nothing left queued\n")
+    synced = _cli("results", "sync", "--results", s3.spec())
+    assert synced.returncode == 0, synced.stderr
+    cache = Path(synced.stdout.strip())
+    assert (cache / "backend-engineer" / SESSION / "scorecard.json").is_file()
+    key = f"team/backend-engineer/2026-11-24/{SESSION}/scorecard.json"
+    s3.client.put_object(Bucket=s3.bucket, Key=key, Body=b"{")
+    broken = _cli("results", "sync", "--results", s3.spec())
+    assert broken.returncode == 1
+    assert broken.stderr == (f"mockflow: error: object 's3://{s3.bucket}/{key}' in the results"
+                             " store is partial or corrupt: not valid JSON (Expecting property"
+                             " name enclosed in double quotes: line 1 column 2 (char 1))\n")
+    assert broken.stdout.strip() == str(cache)
+
+
+def test_a_bad_store_spec_stops_the_run_at_once(tmp_path: Path) -> None:
+    result = _cli("run", "interviews/backend.yaml", "--console", "--results", "s3://x")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "mockflow: error: results store 's3://x' has no valid bucket name ('x'); bucket names"
+        " are 3-63 lower-case letters, digits, dots and hyphens: s3://my-bucket/prefix\n")

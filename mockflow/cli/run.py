@@ -109,6 +109,9 @@ def run_command(
         str | None, typer.Option(help="With --console: the candidate's name.")
     ] = None,
     seed: Annotated[int, typer.Option(help="With --console: seed for question order.")] = 0,
+    max_jobs: Annotated[int | None, typer.Option(
+        min=1, help="Take at most N interviews at once (default: by CPU load, LiveKit's"
+                    " threshold 0.7).")] = None,
     simulated_jobs: Annotated[bool, typer.Option(
         "--simulated-jobs", hidden=True,
         help="Benchmarks: jobs whose dispatch metadata asks for it interview a simulated"
@@ -153,7 +156,7 @@ def run_command(
             err(f"mockflow: error: {key} is not set; it is needed by {', '.join(users)}")
         raise typer.Exit(ExitCode.USAGE)
     _run_worker(os.path.abspath(path), source, target, name, port=port, devmode=dev,
-                simulated_jobs=simulated_jobs)
+                simulated_jobs=simulated_jobs, max_jobs=max_jobs)
 
 
 def _results_target_or_exit(compiled: CompiledInterview, flag: str | None,
@@ -225,7 +228,8 @@ def _run_console(compiled: CompiledInterview, target: ResultsTarget, *, offline:
 
 
 def _run_worker(path: str, source: bytes, target: ResultsTarget, agent_name: str, *,
-                port: int | None, devmode: bool, simulated_jobs: bool = False) -> None:
+                port: int | None, devmode: bool, simulated_jobs: bool = False,
+                max_jobs: int | None = None) -> None:
     """Serve ``source`` (the bytes validated at start; job processes compile them)."""
     import asyncio
 
@@ -238,9 +242,9 @@ def _run_worker(path: str, source: bytes, target: ResultsTarget, agent_name: str
     if simulated_jobs:
         from mockflow.simulate.runner import simulated_job
 
-        server = build_server(config, port=port, job=simulated_job)
+        server = build_server(config, port=port, job=simulated_job, max_jobs=max_jobs)
     else:
-        server = build_server(config, port=port)
+        server = build_server(config, port=port, max_jobs=max_jobs)
     where = results + (f", uploaded to {target.store}" if target.store else "")
     err(f"mockflow: serving '{agent_name}' from {path}; results in {where}")
     try:

@@ -128,12 +128,24 @@ async def entrypoint(ctx: JobContext) -> None:
 Entrypoint = Callable[[JobContext], Awaitable[None]]
 
 
+def jobs_load(max_jobs: int, server: AgentServer) -> float:
+    """The worker's load as the share of its ``max_jobs`` interviews that are running."""
+    return len(server.active_jobs) / max_jobs
+
+
 def build_server(config: WorkerConfig, *, port: int | None = None,
-                 job: Entrypoint = entrypoint) -> AgentServer:
+                 job: Entrypoint = entrypoint, max_jobs: int | None = None) -> AgentServer:
     """``job``: the job entrypoint (a benchmark hook may pass its own; it must be a
-    module-level function, job processes get it pickled)."""
+    module-level function, job processes get it pickled). ``max_jobs``: take at most this
+    many interviews at once, whatever the CPU says (default: LiveKit's CPU-based load and
+    its production threshold, 0.7)."""
     privacy.install()
     kwargs: dict[str, Any] = {"setup_fnc": functools.partial(prewarm, config)}
+    if max_jobs is not None:
+        # available while running < max_jobs: the load is running / max_jobs, and LiveKit
+        # wants a production threshold below 1
+        kwargs["load_fnc"] = functools.partial(jobs_load, max_jobs)
+        kwargs["load_threshold"] = (max_jobs - 0.5) / max_jobs
     if port is not None:
         kwargs["port"] = port
     server = AgentServer(**kwargs)

@@ -4,7 +4,8 @@ A session always writes its files locally first (``files.SessionRecorder``: appe
 fsync, atomic replace); uploading never stands between a turn and the disk. When a store
 is configured, the recorder *enqueues* files here:
 
-- the transcript as a checkpoint every ``CheckpointPolicy.turns`` turns or
+- the transcript at its first turn (so the store knows of every session that started),
+  then as a checkpoint every ``CheckpointPolicy.turns`` turns or
   ``CheckpointPolicy.seconds`` after the first turn not yet checkpointed, whichever comes
   first (a timer covers a session that goes quiet), so the store is at most that stale;
 - ``session.json`` and ``scorecard.json`` whenever they are written;
@@ -360,6 +361,7 @@ class SessionUploads:
         self._last = time.monotonic()
         self._timer: threading.Timer | None = None
         self._closed = False
+        self._first = True
 
     def file_written(self, path: Path) -> None:
         """``session.json`` or ``scorecard.json`` was (re)written: upload it soon."""
@@ -371,7 +373,9 @@ class SessionUploads:
                 return
             self._pending += 1
             due = self._last + self.policy.seconds
-            if self._pending >= self.policy.turns or time.monotonic() >= due:
+            if (self._first or self._pending >= self.policy.turns
+                    or time.monotonic() >= due):
+                self._first = False  # the first turn goes at once: the store knows the session
                 self._checkpoint(transcript)
             elif self._timer is None:
                 self._timer = threading.Timer(max(0.0, due - time.monotonic()),
