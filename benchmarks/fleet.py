@@ -190,12 +190,9 @@ def is_job_process(pid: int) -> bool:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     import boto3
-    from fakes.livekit_server import FakeLiveKitServer
 
     tmp = Path(tempfile.mkdtemp(prefix="mockflow-fleet-"))
     store = RecordingS3()
-    aws = {"AWS_ENDPOINT_URL": store.endpoint, "AWS_ACCESS_KEY_ID": "fleet",
-           "AWS_SECRET_ACCESS_KEY": "fleet", "AWS_DEFAULT_REGION": "us-east-1"}
     s3 = boto3.client("s3", endpoint_url=store.endpoint, aws_access_key_id="fleet",
                       aws_secret_access_key="fleet", region_name="us-east-1")
     s3.create_bucket(Bucket=BUCKET)
@@ -207,8 +204,26 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     workers = [Worker(n, tmp / f"worker-{n}", tmp / f"worker-{n}.log", options=options)
                for n in range(args.workers)]
     samples: dict[int, float] = {}  # job process pid -> max VmRSS seen
+    try:
+        return await _run(args, tmp, store, model, interview, workers, samples)
+    finally:
+        for worker in workers:
+            if worker.proc is not None and worker.proc.returncode is None:
+                worker.proc.kill()
+                await worker.proc.wait()
+        model.close()
+        store.close()
+
+
+async def _run(args: argparse.Namespace, tmp: Path, store: RecordingS3, model: Any,
+               interview: Path, workers: list[Worker], samples: dict[int, float]
+               ) -> dict[str, Any]:
+    from fakes.livekit_server import FakeLiveKitServer
+
     accepted: dict[str, Worker] = {}
     accepted_at: dict[str, float] = {}
+    aws = {"AWS_ENDPOINT_URL": store.endpoint, "AWS_ACCESS_KEY_ID": "fleet",
+           "AWS_SECRET_ACCESS_KEY": "fleet", "AWS_DEFAULT_REGION": "us-east-1"}
     started = time.time()
     async with FakeLiveKitServer(KEY, SECRET) as lk:
         env = {k: v for k, v in os.environ.items()
@@ -237,10 +252,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
         sampler = asyncio.create_task(sample())
         kill_at = int(args.jobs * args.kill_at)
-        victim = workers[1 % len(workers)]
+        victim = workers[1 % len(workers)]  # re-chosen at kill time: the busiest worker
         personas = itertools.cycle(PERSONAS)
         for n in range(args.jobs):
-            if n == kill_at and victim.alive and victim.proc is not None:
+            if n == kill_at:
+                victim = max((w for w in workers if w.alive), key=_running)
+            if n == kill_at and victim.proc is not None:
                 victim.proc.send_signal(signal.SIGKILL)
                 victim.killed_at = time.time()
                 await victim.proc.wait()
@@ -265,12 +282,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             if worker.proc is not None:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(worker.proc.wait(), 120)
-    model.close()
     result = analyse(store, workers, accepted, args)
     result.update(ready_s=ready - started, dispatch_s=dispatched_at - ready,
                   run_s=finished - ready, job_rss=sorted(samples.values()), tmp=tmp,
                   workers=workers)
-    store.close()
     return result
 
 
@@ -339,12 +354,21 @@ def _running(worker: Worker) -> int:
 
 
 async def _wait_done(accepted: dict[str, Worker], accepted_at: dict[str, float],
-                     timeout: float) -> None:
-    """Until every session closed, except those in flight on the worker when it was killed."""
+                     timeout: float, start_timeout: float = 120.0) -> None:
+    """Until every session closed, except those in flight on the worker when it was killed
+    and jobs whose session never started within ``start_timeout`` (counted, not waited)."""
     deadline = time.monotonic() + timeout
+
+    def settled(job: str, worker: Worker) -> bool:
+        if worker.killed_at is not None and accepted_at[job] <= worker.killed_at:
+            return True
+        if _closed(worker.directory, job):
+            return True
+        started = any(worker.directory.glob(f"*/*-{job}/transcript.jsonl"))
+        return not started and time.time() - accepted_at[job] > start_timeout
+
     while time.monotonic() < deadline:
-        if all(_closed(w.directory, j) for j, w in accepted.items()
-               if w.killed_at is None or accepted_at[j] > w.killed_at):
+        if all(settled(j, w) for j, w in accepted.items()):
             return
         await asyncio.sleep(0.5)
 
