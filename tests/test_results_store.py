@@ -7,19 +7,17 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
 import textwrap
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
+from fakes.s3_server import S3Server
 
 from mockflow.results.files import SessionRecorder, read_transcript
 from mockflow.results.store import (
@@ -38,51 +36,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SESSION = "20261124T121212Z-1a2b3c"
 
 
-@dataclass
-class S3:
-    server: ThreadedMotoServer
-    port: int
-    client: Any
-    bucket: str
-
-    def spec(self, prefix: str = "team") -> str:
-        return f"s3://{self.bucket}/{prefix}"
-
-    def keys(self) -> list[str]:
-        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
-        return sorted(o["Key"] for page in pages for o in page.get("Contents", ()))
-
-    def body(self, key: str) -> bytes:
-        data: bytes = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-        return data
-
-    def restart(self) -> None:
-        """The same server (its objects are kept in this process) back on the same port."""
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-        self.server.start()
-
-
 @pytest.fixture
 def s3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
-       ) -> Iterator[S3]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    env = {"AWS_ENDPOINT_URL": f"http://{host}:{port}", "AWS_ACCESS_KEY_ID": "testing",
-           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
-           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
-           "MOCKFLOW_CACHE": str(tmp_path / "cache")}
+       ) -> Iterator[S3Server]:
+    bucket = "results-" + request.node.name.replace("_", "-")[-40:].strip("-").lower()
+    server = S3Server(bucket)
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_REGION"):
         monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
+    for name, value in {**server.env(tmp_path), "MOCKFLOW_CACHE": str(tmp_path / "cache")
+                        }.items():
         monkeypatch.setenv(name, value)
-    client = boto3.client("s3")
-    bucket = "results-" + request.node.name.replace("_", "-")[-40:].strip("-").lower()
-    client.create_bucket(Bucket=bucket)
-    fixture = S3(server, port, client, bucket)
-    yield fixture
-    fixture.server.stop()
+    yield server
+    server.stop()
 
 
 def _session(root: Path, spec: str, session: str = SESSION, turns: int = 3,
@@ -126,7 +91,7 @@ def test_target_resolution() -> None:
     assert results_target(None, {}).store is None
 
 
-def test_checkpoints_while_running_and_every_file_at_close(s3: S3, tmp_path: Path) -> None:
+def test_checkpoints_while_running_and_every_file_at_close(s3: S3Server, tmp_path: Path) -> None:
     root = tmp_path / "results"
     queue = UploadQueue(root)
     prefix = f"team/backend-engineer/2026-11-24/{SESSION}/"
@@ -160,7 +125,7 @@ def _queued(entry: Path) -> str:
     return Path(json.loads(entry.read_text())["path"]).name
 
 
-def test_time_checkpoint_covers_a_quiet_session(s3: S3, tmp_path: Path) -> None:
+def test_time_checkpoint_covers_a_quiet_session(s3: S3Server, tmp_path: Path) -> None:
     root = tmp_path / "results"
     recorder = _session(root, s3.spec(), turns=1,
                         policy=CheckpointPolicy(turns=100, seconds=0.3))
@@ -177,9 +142,9 @@ def test_time_checkpoint_covers_a_quiet_session(s3: S3, tmp_path: Path) -> None:
     recorder.close()
 
 
-def test_store_down_loses_nothing_and_flush_resumes(s3: S3, tmp_path: Path) -> None:
+def test_store_down_loses_nothing_and_flush_resumes(s3: S3Server, tmp_path: Path) -> None:
     root = tmp_path / "results"
-    s3.server.stop()
+    s3.stop()
     recorder = _session(root, s3.spec(), turns=5)
     _close(recorder)
     down = flush_uploads(root, attempts=2)
@@ -215,7 +180,7 @@ _WRITER = textwrap.dedent("""
 """)
 
 
-def test_concurrent_writers_share_a_results_directory_and_a_bucket(s3: S3, tmp_path: Path
+def test_concurrent_writers_share_a_results_directory_and_a_bucket(s3: S3Server, tmp_path: Path
                                                                   ) -> None:
     shared, own = tmp_path / "shared", tmp_path / "own"
     procs = [subprocess.Popen([sys.executable, "-c", _WRITER,
@@ -234,7 +199,7 @@ def test_concurrent_writers_share_a_results_directory_and_a_bucket(s3: S3, tmp_p
             assert s3.body("team/" + key_for(relative)) == path.read_bytes(), relative
 
 
-def test_listing_and_incremental_sync(s3: S3, tmp_path: Path) -> None:
+def test_listing_and_incremental_sync(s3: S3Server, tmp_path: Path) -> None:
     root = tmp_path / "results"
     first = _session(root, s3.spec(), SESSION)
     _close(first)
@@ -264,7 +229,7 @@ def test_listing_and_incremental_sync(s3: S3, tmp_path: Path) -> None:
     assert (report.downloaded, report.ignored) == (1, 1)
 
 
-def test_corrupt_and_partial_objects_are_named(s3: S3, tmp_path: Path) -> None:
+def test_corrupt_and_partial_objects_are_named(s3: S3Server, tmp_path: Path) -> None:
     root = tmp_path / "results"
     _close(_session(root, s3.spec()))
     assert flush_uploads(root).remaining == 0
@@ -296,7 +261,7 @@ def test_corrupt_and_partial_objects_are_named(s3: S3, tmp_path: Path) -> None:
         resolve_results(s3.spec())
 
 
-def test_review_written_to_the_cache_goes_back_to_the_store(s3: S3, tmp_path: Path) -> None:
+def test_review_written_to_the_cache_goes_back_to_the_store(s3: S3Server, tmp_path: Path) -> None:
     root = tmp_path / "results"
     _close(_session(root, s3.spec()))
     assert flush_uploads(root).remaining == 0
@@ -321,14 +286,14 @@ def test_missing_extra_names_it(tmp_path: Path) -> None:
     assert MissingExtra.__mro__[1].__name__ == "StoreError"
 
 
-def test_a_session_run_while_the_store_is_down_reaches_it_after(s3: S3, tmp_path: Path
+def test_a_session_run_while_the_store_is_down_reaches_it_after(s3: S3Server, tmp_path: Path
                                                                 ) -> None:
     from mockflow.format.validate import load_interview
     from mockflow.simulate.runner import simulate
 
     root = tmp_path / "results"
     compiled = load_interview(ROOT / "interviews" / "backend.yaml")
-    s3.server.stop()
+    s3.stop()
     outcome = asyncio.run(simulate(compiled, "average", seed=3, results_root=root,
                                    store=s3.spec(), session_id=SESSION))
     directory = outcome.recorder.directory
@@ -353,7 +318,7 @@ def _cli(*args: str, stdin: str = "", env: dict[str, str] | None = None
                           text=True, timeout=180, check=False)
 
 
-def test_console_session_goes_to_the_store(s3: S3, tmp_path: Path) -> None:
+def test_console_session_goes_to_the_store(s3: S3Server, tmp_path: Path) -> None:
     local = tmp_path / "local"
     answers = "\n".join(["Yes", *["I'd add a queue, retry with backoff and watch it."] * 40])
     result = _cli("run", "interviews/backend.yaml", "--console", "--results", s3.spec("cli"),
@@ -366,9 +331,9 @@ def test_console_session_goes_to_the_store(s3: S3, tmp_path: Path) -> None:
         assert s3.body(key) == (directory / key.rsplit("/", 1)[1]).read_bytes()
 
 
-def test_results_flush_and_sync_commands(s3: S3, tmp_path: Path) -> None:
+def test_results_flush_and_sync_commands(s3: S3Server, tmp_path: Path) -> None:
     root = tmp_path / "results"
-    s3.server.stop()
+    s3.stop()
     _close(_session(root, s3.spec()))
     down = _cli("results", "flush", "--results", str(root))
     assert down.returncode == 2
@@ -400,3 +365,81 @@ def test_a_bad_store_spec_stops_the_run_at_once(tmp_path: Path) -> None:
     assert result.stderr == (
         "mockflow: error: results store 's3://x' has no valid bucket name ('x'); bucket names"
         " are 3-63 lower-case letters, digits, dots and hyphens: s3://my-bucket/prefix\n")
+
+
+KEY, SECRET = "devkey", "devsecret-that-is-long-enough-for-hs256"
+
+
+@pytest.mark.slow
+def test_worker_jobs_reach_the_store_through_the_worker_process(s3: S3Server, tmp_path: Path
+                                                                 ) -> None:
+    """``mockflow run`` against the fake LiveKit server: a job with a simulated candidate
+    (``--simulated-jobs``, dispatch metadata) and an ordinary job whose room can't be
+    joined; the worker's main process uploads both sessions from its queue."""
+    from fakes.livekit_server import FakeLiveKitServer
+
+    from mockflow.testing import FakeOpenAIServer
+    from mockflow.testing.policies import interviewer_policy
+
+    local = tmp_path / "local"
+
+    async def main() -> None:
+        async with FakeOpenAIServer(interviewer_policy) as model, \
+                FakeLiveKitServer(KEY, SECRET) as livekit:
+            interview = tmp_path / "backend.yaml"
+            interview.write_text((ROOT / "interviews" / "backend.yaml").read_text()
+                                 + f"voice:\n  llm:\n    base_url: {model.base_url}\n")
+            env = {k: v for k, v in os.environ.items()
+                   if not k.startswith(("LIVEKIT_", "OPENAI_", "DEEPGRAM_", "MOCKFLOW_"))}
+            env.update(LIVEKIT_URL=livekit.url, LIVEKIT_API_KEY=KEY, LIVEKIT_API_SECRET=SECRET,
+                       OPENAI_API_KEY="sk-fake", DEEPGRAM_API_KEY="dg-fake",
+                       LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE="0",
+                       MOCKFLOW_RESULTS=s3.spec("fleet"))
+            log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 - closed below
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "mockflow", "run", str(interview), "--port", "0",
+                "--results", str(local), "--simulated-jobs", "--max-jobs", "2",
+                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+            try:
+                [worker] = await livekit.wait_for_workers(1, timeout=120)
+                meta = json.dumps({"mockflow_simulate": {"persona": "strong", "seed": 2}})
+                for job, metadata in (("J_SIM", meta), ("J_ROOM", "")):
+                    answer = await livekit.offer_job(worker, job_id=job, room=f"r-{job}",
+                                                     room_url="ws://127.0.0.1:1",
+                                                     metadata=metadata, timeout=60)
+                    assert answer.available
+                for job in ("J_SIM", "J_ROOM"):
+                    await asyncio.wait_for(_closed_in_store(s3, job), 240)
+            finally:
+                if proc.returncode is None:
+                    proc.send_signal(signal.SIGTERM)
+                code = await asyncio.wait_for(proc.wait(), 120)
+                log.close()
+            assert code == 0, (tmp_path / "worker.log").read_text(errors="replace")[-3000:]
+
+    asyncio.run(main())
+    sim = _session_keys(s3, "J_SIM")
+    assert sorted(k.rsplit("/", 1)[1] for k in sim) == [
+        "persona.json", "scorecard.json", "session.json", "transcript.jsonl"]
+    [directory] = list((local / "backend-engineer").glob("*-J_SIM"))
+    for key in sim:
+        assert s3.body(key) == (directory / key.rsplit("/", 1)[1]).read_bytes(), key
+    room = json.loads(s3.body(next(k for k in _session_keys(s3, "J_ROOM")
+                                   if k.endswith("session.json"))))
+    assert (room["status"], room["close_reason"]) == ("failed", "connect_failed")
+    assert len(UploadQueue(local)) == 0
+
+
+def _session_keys(s3: S3Server, job: str) -> list[str]:
+    return [k for k in s3.keys() if k.split("/")[-2].endswith(f"-{job}")]
+
+
+async def _closed_in_store(s3: S3Server, job: str) -> None:
+    while True:
+        keys = await asyncio.to_thread(_session_keys, s3, job)
+        for key in keys:
+            if key.endswith("/session.json"):
+                data = json.loads(await asyncio.to_thread(s3.body, key))
+                if "close_reason" in data:
+                    return
+        await asyncio.sleep(0.5)

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mockflow.format.errors import MockflowError
+from mockflow.results.checkpoints import SessionUploads
 from mockflow.results.store import CheckpointPolicy
-from mockflow.results.uploads import SessionUploads
 
 DEFAULT_RESULTS_DIR = "results"
 RESULTS_ENV = "MOCKFLOW_RESULTS"

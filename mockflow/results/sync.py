@@ -84,6 +84,7 @@ class SyncReport:
 
 def _private_dir(path: Path) -> None:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
 
 
 def check_content(name: str, relative: str, body: bytes) -> None:

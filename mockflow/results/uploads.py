@@ -2,14 +2,7 @@
 
 A session always writes its files locally first (``files.SessionRecorder``: append +
 fsync, atomic replace); uploading never stands between a turn and the disk. When a store
-is configured, the recorder *enqueues* files here:
-
-- the transcript at its first turn (so the store knows of every session that started),
-  then as a checkpoint every ``CheckpointPolicy.turns`` turns or
-  ``CheckpointPolicy.seconds`` after the first turn not yet checkpointed, whichever comes
-  first (a timer covers a session that goes quiet), so the store is at most that stale;
-- ``session.json`` and ``scorecard.json`` whenever they are written;
-- every file of the session when it closes.
+is configured, the recorder queues files here (when: ``checkpoints.SessionUploads``).
 
 The queue is a directory, ``<results>/.uploads/`` (0700), one small JSON entry per file to
 upload (0600, written atomically, named by a hash of store + path, so repeated checkpoints
@@ -48,7 +41,6 @@ from typing import Any
 
 from mockflow.format.errors import MockflowError
 from mockflow.results.store import (
-    CheckpointPolicy,
     ObjectStore,
     StoreError,
     StoreUnavailable,
@@ -347,70 +339,3 @@ class UploadWorker:
                                factory=self.factory)
         self.uploaded += result.uploaded
         return result
-
-
-class SessionUploads:
-    """What one session's recorder enqueues, and when (see the module docstring)."""
-
-    def __init__(self, root: Path, store: str, policy: CheckpointPolicy | None = None) -> None:
-        self.queue = UploadQueue(root)
-        self.store = store
-        self.policy = policy or CheckpointPolicy()
-        self._lock = threading.Lock()
-        self._pending = 0
-        self._last = time.monotonic()
-        self._timer: threading.Timer | None = None
-        self._closed = False
-        self._first = True
-
-    def file_written(self, path: Path) -> None:
-        """``session.json`` or ``scorecard.json`` was (re)written: upload it soon."""
-        self.queue.enqueue(path, self.store)
-
-    def turn_written(self, transcript: Path) -> None:
-        with self._lock:
-            if self._closed:
-                return
-            self._pending += 1
-            due = self._last + self.policy.seconds
-            if (self._first or self._pending >= self.policy.turns
-                    or time.monotonic() >= due):
-                self._first = False  # the first turn goes at once: the store knows the session
-                self._checkpoint(transcript)
-            elif self._timer is None:
-                self._timer = threading.Timer(max(0.0, due - time.monotonic()),
-                                              self._on_timer, (transcript,))
-                self._timer.daemon = True
-                self._timer.start()
-
-    def _on_timer(self, transcript: Path) -> None:
-        with self._lock:
-            self._timer = None
-            if self._pending and not self._closed:
-                self._checkpoint(transcript)
-
-    def _checkpoint(self, transcript: Path) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._pending = 0
-        self._last = time.monotonic()
-        try:
-            self.queue.enqueue(transcript, self.store)
-        except QueueError as exc:  # the local copy is safe; say so, don't end the interview
-            logger.error("transcript checkpoint not queued: %s", exc)
-
-    def closed(self, directory: Path) -> None:
-        """The session closed: queue every file in its directory."""
-        with self._lock:
-            self._closed = True
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-        for path in sorted(Path(directory).iterdir()):
-            if path.is_file() and not path.name.startswith("."):
-                self.queue.enqueue(path, self.store)
-
-    def publish(self, path: Path) -> None:
-        """A file added to a closed session (``persona.json``, a review)."""
-        self.queue.enqueue(path, self.store)
