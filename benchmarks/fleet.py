@@ -141,6 +141,26 @@ async def start_worker(worker: Worker, interview: Path, env: dict[str, str]) -> 
     log.close()
 
 
+def socket_owner(port: int) -> int:
+    """The pid holding the TCP socket whose local port on 127.0.0.1 is ``port``."""
+    inode = ""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port:
+            inode = fields[9]
+            break
+    target = f"socket:[{inode}]"
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            for fd in (entry / "fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if os.readlink(fd) == target:
+                        return int(entry.name)
+    return -1
+
+
 def descendants(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
@@ -235,7 +255,10 @@ async def _run(args: argparse.Namespace, tmp: Path, store: RecordingS3, model: A
         for worker in workers:
             await start_worker(worker, interview, env)
         connections = await lk.wait_for_workers(len(workers), timeout=180)
-        for worker, conn in zip(workers, connections, strict=True):
+        for conn in connections:  # registration order is not start order
+            owner = socket_owner(conn.peer[1])
+            worker = next(w for w in workers if w.proc is not None and
+                          (w.proc.pid == owner or owner in descendants(w.proc.pid)))
             worker.conn = conn
         ready = time.time()
         stop_sampling = asyncio.Event()
@@ -393,10 +416,13 @@ def analyse(store: RecordingS3, workers: list[Worker], accepted: dict[str, Worke
     completed = lost = never_started = interrupted = 0
     lost_jobs: list[str] = []
     for job_id, worker in accepted.items():
-        local = next(iter(worker.directory.glob(f"*/*-{job_id}")), None)
+        local = next((d for w in [worker, *workers] for d in w.directory.glob(f"*/*-{job_id}")),
+                     None)
         turns = _lines(local / "transcript.jsonl") if local is not None else []
         if not turns:
             never_started += 1  # accepted, but killed before its session said a word
+            print(f"never started: {job_id} on worker {worker.slot} ({local})",
+                  file=sys.stderr)
             continue
         assert local is not None
         key = _key(local)

@@ -23,6 +23,7 @@ class WorkerConnection:
     worker_id: str
     register: agent.RegisterWorkerRequest
     claims: dict[str, Any]
+    peer: tuple[str, int] = ("", 0)  # the worker's end of the WebSocket (host, port)
     messages: list[agent.WorkerMessage] = field(default_factory=list)
     availability: dict[str, asyncio.Future[agent.AvailabilityResponse]] = field(
         default_factory=dict)
@@ -77,7 +78,9 @@ class FakeLiveKitServer:
         if not message.HasField("register"):
             await ws.close()
             return ws
-        worker = WorkerConnection(ws, f"W_{len(self.workers) + 1}", message.register, claims)
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        worker = WorkerConnection(ws, f"W_{len(self.workers) + 1}", message.register, claims,
+                                  peer=tuple(peer[:2]) if peer else ("", 0))
         reply = agent.ServerMessage()
         reply.register.worker_id = worker.worker_id
         reply.register.server_info.CopyFrom(models.ServerInfo(version="fake", protocol=16))
