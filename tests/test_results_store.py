@@ -23,6 +23,7 @@ from mockflow.results.files import SessionRecorder, read_transcript
 from mockflow.results.store import (
     CheckpointPolicy,
     MissingExtra,
+    StoreError,
     StoreSpecError,
     key_for,
     parse_s3,
@@ -443,3 +444,46 @@ async def _closed_in_store(s3: S3Server, job: str) -> None:
                 if "close_reason" in data:
                     return
         await asyncio.sleep(0.5)
+
+
+def test_a_missing_bucket_is_named_with_the_fix(s3: S3Server, tmp_path: Path) -> None:
+    root = tmp_path / "results"
+    recorder = _session(root, "s3://no-such-bucket/x", turns=1)
+    recorder.close()
+    result = flush_uploads(root, attempts=1)
+    assert result.remaining == 2  # session.json and the transcript, both still queued
+    assert result.error == (
+        f"upload of s3://no-such-bucket/x/backend-engineer/2026-11-24/{SESSION}/session.json"
+        " was refused (NoSuchBucket); create the bucket or fix the name")
+
+
+def test_a_review_written_while_the_store_is_down_stays_queued(s3: S3Server, tmp_path: Path
+                                                              ) -> None:
+    root = tmp_path / "results"
+    _close(_session(root, s3.spec()))
+    assert flush_uploads(root).remaining == 0
+    cache = resolve_results(s3.spec())
+    review = cache / "backend-engineer" / SESSION / "review.json"
+    review.write_text("{}\n")
+    s3.stop()
+    with pytest.raises(StoreError, match=r"review.json is saved locally and queued, but not"
+                                         r" uploaded yet: upload of .* failed: .*; run"
+                                         r" `mockflow results flush` later"):
+        publish_results(s3.spec(), review)
+    s3.restart()
+    assert flush_uploads(cache).remaining == 0
+    assert s3.body(f"team/backend-engineer/2026-11-24/{SESSION}/review.json") == b"{}\n"
+
+
+def test_simulated_job_requests() -> None:
+    from mockflow.simulate.job import SimulatedJob, SimulatedJobError, simulation_request
+
+    assert simulation_request("") is None
+    assert simulation_request('{"team": "payments"}') is None  # someone else's metadata
+    assert simulation_request("not json") is None
+    assert simulation_request('{"mockflow_simulate": {"persona": "weak", "seed": 4,'
+                              ' "think_seconds": 0.5}}') == SimulatedJob("weak", 4, 0.5)
+    with pytest.raises(SimulatedJobError, match=r"job metadata 'mockflow_simulate' must be an"
+                                                r" object with persona, seed and"
+                                                r" think_seconds"):
+        simulation_request('{"mockflow_simulate": {"seed": "four"}}')
