@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from fakes.s3_server import S3Server
 
-from mockflow.results.files import SessionRecorder, read_transcript
+from mockflow.results.files import SessionRecorder, read_transcript, results_root
 from mockflow.results.store import (
     CheckpointPolicy,
     MissingExtra,
@@ -90,6 +90,9 @@ def test_target_resolution() -> None:
     target = results_target("s3://flag-bucket", env, file_store=None)
     assert target.store == "s3://flag-bucket"
     assert results_target(None, {}).store is None
+    # the local directory never becomes a folder named "s3:"
+    assert results_root(None, {"MOCKFLOW_RESULTS": "s3://env-bucket/p"}) == Path("results")
+    assert results_root("/srv/r", {"MOCKFLOW_RESULTS": "s3://env-bucket/p"}) == Path("/srv/r")
 
 
 def test_checkpoints_while_running_and_every_file_at_close(s3: S3Server, tmp_path: Path) -> None:

@@ -24,10 +24,13 @@ from typing import Any, Literal
 
 from mockflow.format.errors import MockflowError
 from mockflow.results.checkpoints import SessionUploads
-from mockflow.results.store import CheckpointPolicy
+from mockflow.results.store import (  # noqa: F401 - DEFAULT_RESULTS_DIR, RESULTS_ENV: API
+    DEFAULT_RESULTS_DIR,
+    RESULTS_ENV,
+    CheckpointPolicy,
+    results_target,
+)
 
-DEFAULT_RESULTS_DIR = "results"
-RESULTS_ENV = "MOCKFLOW_RESULTS"
 Role = Literal["interviewer", "candidate", "system"]
 
 
@@ -36,9 +39,11 @@ class ResultsError(MockflowError):
 
 
 def results_root(flag: str | None, env: Mapping[str, str] | None = None) -> Path:
-    """``--results`` wins, then ``MOCKFLOW_RESULTS``, then ``./results``."""
+    """The local directory: ``--results`` wins, then ``MOCKFLOW_RESULTS``, then
+    ``./results``; an s3:// spec is a store, not a directory, and is skipped here
+    (``store.results_target`` gives both)."""
     env = os.environ if env is None else env
-    return Path(flag or env.get(RESULTS_ENV) or DEFAULT_RESULTS_DIR)
+    return results_target(flag, env).directory
 
 
 def new_session_id(now: datetime | None = None) -> str:
@@ -88,7 +93,8 @@ class SessionRecorder:
 
     def __init__(self, root: Path, interview_id: str, session_id: str | None = None, *,
                  store: str | None = None, checkpoint: CheckpointPolicy | None = None) -> None:
-        """``store``: an s3:// spec to upload to (``uploads``), after the local write."""
+        """``store``: an s3:// spec the files are also uploaded to, after each local write
+        (``checkpoints.SessionUploads`` decides when)."""
         self.session_id = session_id or new_session_id()
         self.directory = Path(root) / _safe(interview_id) / _safe(self.session_id)
         try:
