@@ -41,6 +41,7 @@ import io
 import itertools
 import json
 import logging
+import math
 import os
 import signal
 import statistics
@@ -277,10 +278,15 @@ async def _run(args: argparse.Namespace, tmp: Path, store: RecordingS3, model: A
         kill_at = int(args.jobs * args.kill_at)
         victim = workers[1 % len(workers)]  # re-chosen at kill time: the busiest worker
         personas = itertools.cycle(PERSONAS)
+        killed = False
         for n in range(args.jobs):
-            if n == kill_at:
+            elapsed = time.time() - ready
+            if args.max_seconds and elapsed > args.max_seconds:
+                break  # bounded: report the jobs dispatched so far
+            if not killed and (n == kill_at or (args.kill_after and elapsed > args.kill_after)):
+                killed = True
                 victim = max((w for w in workers if w.alive), key=_running)
-            if n == kill_at and victim.proc is not None:
+            if killed and victim.killed_at is None and victim.proc is not None:
                 victim.proc.send_signal(signal.SIGKILL)
                 victim.killed_at = time.time()
                 await victim.proc.wait()
@@ -289,7 +295,9 @@ async def _run(args: argparse.Namespace, tmp: Path, store: RecordingS3, model: A
             job_id = f"J{n:04d}"
             meta = json.dumps({"mockflow_simulate": {"persona": next(personas), "seed": n,
                                                      "think_seconds": args.think}})
-            await _dispatch(lk, workers, job_id, meta, args)
+            deadline = ready + args.max_seconds if args.max_seconds else math.inf
+            if not await _dispatch(lk, workers, job_id, meta, deadline):
+                break
             accepted[job_id] = next(w for w in workers if job_id in w.jobs)
             accepted_at[job_id] = time.time()
             await asyncio.sleep(args.interval)
@@ -306,6 +314,7 @@ async def _run(args: argparse.Namespace, tmp: Path, store: RecordingS3, model: A
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(worker.proc.wait(), 120)
     result = analyse(store, workers, accepted, args)
+    result["accepted"] = accepted
     result.update(ready_s=ready - started, dispatch_s=dispatched_at - ready,
                   run_s=finished - ready, job_rss=sorted(samples.values()), tmp=tmp,
                   workers=workers)
@@ -342,9 +351,10 @@ async def _restart(worker: Worker, interview: Path, env: dict[str, str], lk: Any
 
 
 async def _dispatch(lk: Any, workers: list[Worker], job_id: str, meta: str,
-                    args: argparse.Namespace) -> None:
-    """Offer the job to available workers, fewest running jobs first, until one takes it."""
-    while True:
+                    deadline: float) -> bool:
+    """Offer the job to available workers, fewest running jobs first, until one takes it
+    (False: none did before ``deadline``)."""
+    while time.time() < deadline:
         live = sorted((w for w in workers if w.alive),
                       key=lambda w: (_running(w), w.slot))
         for worker in live:
@@ -356,9 +366,10 @@ async def _dispatch(lk: Any, workers: list[Worker], job_id: str, meta: str,
                 continue
             if answer.available:
                 worker.jobs.append(job_id)
-                return
+                return True
             worker.refused += 1
         await asyncio.sleep(0.25)
+    return False
 
 
 def _statuses(worker: Worker) -> dict[str, int]:
@@ -485,6 +496,10 @@ def main() -> int:
     parser.add_argument("--checkpoint-seconds", type=float, default=2.0)
     parser.add_argument("--kill-at", type=float, default=0.4,
                         help="fraction of jobs dispatched when one worker is SIGKILLed")
+    parser.add_argument("--kill-after", type=float, default=0.0,
+                        help="or this many seconds into dispatching, if sooner")
+    parser.add_argument("--max-seconds", type=float, default=0.0,
+                        help="stop dispatching after this many seconds (0: no limit)")
     parser.add_argument("--restart-after", type=float, default=3.0)
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--max-jobs", type=int, default=6,
@@ -504,7 +519,7 @@ def main() -> int:
     print(f"job processes sampled: {len(rss)}; uploads acknowledged: {result['puts']}")
     print(f"time to 4 registered workers {result['ready_s']:.1f} s, dispatch"
           f" {result['dispatch_s']:.1f} s, until every session closed {result['run_s']:.1f} s")
-    print(f"jobs={args.jobs}")
+    print(f"jobs={len(result['accepted'])}")
     print(f"completed={result['completed']}")
     print(f"interrupted={result['interrupted']}")
     print(f"never_started={result['never_started']}")

@@ -405,7 +405,7 @@ def test_worker_jobs_reach_the_store_through_the_worker_process(s3: S3Server, tm
                 "--results", str(local), "--simulated-jobs", "--max-jobs", "2",
                 cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
             try:
-                [worker] = await livekit.wait_for_workers(1, timeout=120)
+                [worker] = await livekit.wait_for_workers(1, timeout=300)
                 meta = json.dumps({"mockflow_simulate": {"persona": "strong", "seed": 2}})
                 for job, metadata in (("J_SIM", meta), ("J_ROOM", "")):
                     answer = await livekit.offer_job(worker, job_id=job, room=f"r-{job}",
@@ -413,7 +413,7 @@ def test_worker_jobs_reach_the_store_through_the_worker_process(s3: S3Server, tm
                                                      metadata=metadata, timeout=60)
                     assert answer.available
                 for job in ("J_SIM", "J_ROOM"):
-                    await asyncio.wait_for(_closed_in_store(s3, job), 240)
+                    await asyncio.wait_for(_closed_in_store(s3, job), 900)  # hang guard
             finally:
                 if proc.returncode is None:
                     proc.send_signal(signal.SIGTERM)
