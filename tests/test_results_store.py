@@ -490,3 +490,12 @@ def test_simulated_job_requests() -> None:
                                                 r" object with persona, seed and"
                                                 r" think_seconds"):
         simulation_request('{"mockflow_simulate": {"seed": "four"}}')
+
+
+def test_reading_a_store_that_is_down_says_so(s3: S3Server) -> None:
+    s3.stop()
+    with pytest.raises(StoreError, match=rf"^listing s3://{s3.bucket}/team failed: Could not"
+                                         r" connect to the endpoint URL: .*; try again when"
+                                         r" the store is reachable$"):
+        resolve_results(s3.spec())
+    s3.restart()

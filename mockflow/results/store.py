@@ -268,7 +268,7 @@ class S3Store:
                         yield ObjectInfo(key, int(item["Size"]),
                                          str(item.get("ETag", "")).strip('"'))
         except Exception as exc:
-            raise _unavailable(exc, f"listing {self.spec}") from exc
+            raise _unavailable(exc, f"listing {self.spec}", _READ_RETRY) from exc
 
     def get(self, key: str) -> FetchedObject:
         try:
@@ -279,7 +279,7 @@ class S3Store:
             if type(exc).__name__ in {"IncompleteReadError", "ResponseStreamingError"}:
                 raise CorruptObject(self.url(key),
                                     f"partial: the download broke off ({exc})") from exc
-            raise _unavailable(exc, f"download of {self.url(key)}") from exc
+            raise _unavailable(exc, f"download of {self.url(key)}", _READ_RETRY) from exc
         meta = {k.lower(): v for k, v in (response.get("Metadata") or {}).items()}
         return FetchedObject(key, body, str(response.get("ETag", "")).strip('"'),
                              meta.get(SHA256_META))
@@ -308,7 +308,11 @@ def _client() -> Any:
                           region_name=session.region_name or "us-east-1")
 
 
-def _unavailable(exc: Exception, what: str) -> StoreError:
+_UPLOAD_RETRY = "it stays queued and is retried"
+_READ_RETRY = "try again when the store is reachable"
+
+
+def _unavailable(exc: Exception, what: str, retry: str = _UPLOAD_RETRY) -> StoreError:
     code = ""
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
@@ -322,7 +326,7 @@ def _unavailable(exc: Exception, what: str) -> StoreError:
     if type(exc).__name__ == "NoCredentialsError":
         return StoreUnavailable(f"{what} failed: no AWS credentials; set AWS_ACCESS_KEY_ID and"
                                 " AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or an instance role)")
-    return StoreUnavailable(f"{what} failed: {exc}; it stays queued and is retried")
+    return StoreUnavailable(f"{what} failed: {exc}; {retry}")
 
 
 def open_store(spec: str, client: Any = None) -> S3Store:
