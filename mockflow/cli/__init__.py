@@ -15,6 +15,7 @@ from mockflow.cli.calibrate import calibrate_command
 from mockflow.cli.common import ExitCode, out
 from mockflow.cli.report import report_command
 from mockflow.cli.rescore import rescore_command
+from mockflow.cli.results_store import results_app
 from mockflow.cli.review import review_command
 from mockflow.cli.run import invite, run_command
 from mockflow.cli.sessions import sessions_command
@@ -58,6 +59,7 @@ app.command("rescore")(rescore_command)
 app.command("sessions")(sessions_command)
 app.command("report")(report_command)
 app.command("review")(review_command)
+app.add_typer(results_app, name="results")
 
 
 def run() -> None:

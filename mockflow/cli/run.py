@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
-from typing import Annotated, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,6 +19,9 @@ from mockflow.cli.common import (
 )
 from mockflow.format.compile import CompiledInterview
 from mockflow.format.errors import MockflowError
+
+if TYPE_CHECKING:
+    from mockflow.results.store import ResultsTarget
 
 
 def invite(
@@ -94,8 +97,8 @@ def run_command(
         str | None, typer.Option(help="Agent name to register (default: the interview id).")
     ] = None,
     results: Annotated[
-        str | None, typer.Option(help="Results directory (env MOCKFLOW_RESULTS, default"
-                                      " ./results).")
+        str | None, typer.Option(help="Results directory, or s3://bucket/prefix to upload to"
+                                      " (env MOCKFLOW_RESULTS, default ./results).")
     ] = None,
     console: Annotated[bool, typer.Option("--console", help="Run the interview as text in"
                                           " this terminal (no LiveKit server needed).")]
@@ -107,6 +110,13 @@ def run_command(
         str | None, typer.Option(help="With --console: the candidate's name.")
     ] = None,
     seed: Annotated[int, typer.Option(help="With --console: seed for question order.")] = 0,
+    max_jobs: Annotated[int | None, typer.Option(
+        min=1, help="Take at most N interviews at once (default: by CPU load, LiveKit's"
+                    " threshold 0.7).")] = None,
+    simulated_jobs: Annotated[bool, typer.Option(
+        "--simulated-jobs", hidden=True,
+        help="Benchmarks: jobs whose dispatch metadata asks for it interview a simulated"
+             " candidate without joining the room (docs/deploy.md).")] = False,
 ) -> None:
     """Serve the interview to candidates as a LiveKit Agents worker (or --console)."""
     import os
@@ -117,12 +127,11 @@ def run_command(
         missing_provider_keys,
         resolve_agent_name,
     )
-    from mockflow.results.files import results_root
-
     compiled, source = load_source_or_exit(path)
     env = os.environ
+    target = _results_target_or_exit(compiled, results, env)
     if console:
-        _run_console(compiled, results_root(results, env), offline=offline or not env.get(
+        _run_console(compiled, target, offline=offline or not env.get(
             "OPENAI_API_KEY"), candidate_name=candidate_name, seed=seed, source=source,
             judge_offline=offline)
         return
@@ -148,18 +157,42 @@ def run_command(
         for key, users in keys.items():
             err(f"mockflow: error: {key} is not set; it is needed by {', '.join(users)}")
         raise typer.Exit(ExitCode.USAGE)
-    root = results_root(results, env)
-    _run_worker(os.path.abspath(path), source, str(root.resolve()), name, port=port,
-                devmode=dev)
+    _run_worker(os.path.abspath(path), source, target, name, port=port, devmode=dev,
+                simulated_jobs=simulated_jobs, max_jobs=max_jobs)
 
 
-def _run_console(compiled: CompiledInterview, results: Path, *, offline: bool,
+def _results_target_or_exit(compiled: CompiledInterview, flag: str | None,
+                            env: Mapping[str, str]) -> ResultsTarget:
+    """Where sessions go: ``--results``/``MOCKFLOW_RESULTS`` (a directory or s3://) and
+    the file's ``results`` section; exit 2 on a bad spec or without the s3 extra."""
+    from mockflow.results.store import (
+        CheckpointPolicy,
+        StoreError,
+        require_client,
+        results_target,
+    )
+
+    settings = compiled.interview.results
+    try:
+        target = results_target(flag, env, file_store=settings.store,
+                                checkpoint=CheckpointPolicy(settings.checkpoint_turns,
+                                                            settings.checkpoint_seconds))
+        if target.store is not None:
+            require_client()
+    except StoreError as exc:
+        err(f"mockflow: error: {exc}")
+        raise typer.Exit(ExitCode.USAGE) from None
+    return target
+
+
+def _run_console(compiled: CompiledInterview, target: ResultsTarget, *, offline: bool,
                  candidate_name: str | None, seed: int, source: bytes | None = None,
                  judge_offline: bool = False) -> None:
     import asyncio
 
     from mockflow.format.templates import Candidate
     from mockflow.live.console import console
+    from mockflow.results.uploads import UploadWorker
     from mockflow.scoring.judge import choose
 
     # --offline: no network at all; else the judge the file asks for (offline without a key)
@@ -179,32 +212,51 @@ def _run_console(compiled: CompiledInterview, results: Path, *, offline: bool,
 
     async def main() -> None:
         try:
-            await console(compiled, model=model, interviewer=who, results_root=results,
-                          seed=seed, candidate=Candidate(name=candidate_name), judge=judge,
-                          interview_source=source)
+            await console(compiled, model=model, interviewer=who,
+                          results_root=target.directory, seed=seed,
+                          candidate=Candidate(name=candidate_name), judge=judge,
+                          interview_source=source, store=target.store,
+                          checkpoint=target.checkpoint)
         finally:
             await model.aclose()
 
+    uploads = UploadWorker(target.directory).start() if target.store else None
     try:
         asyncio.run(main())
     except MockflowError as exc:
         err(f"mockflow: error: {exc}")
         raise typer.Exit(ExitCode.USAGE) from None
+    finally:
+        if uploads is not None:
+            left = uploads.stop(flush_timeout=30)
+            if left.remaining:
+                err(f"mockflow: {left.remaining} file(s) saved in {target.directory} but not"
+                    f" uploaded yet ({left.error}); run: mockflow results flush --results"
+                    f" {target.directory}")
 
 
-def _run_worker(path: str, source: bytes, results: str, agent_name: str, *,
-                port: int | None, devmode: bool) -> None:
+def _run_worker(path: str, source: bytes, target: ResultsTarget, agent_name: str, *,
+                port: int | None, devmode: bool, simulated_jobs: bool = False,
+                max_jobs: int | None = None) -> None:
     """Serve ``source`` (the bytes validated at start; job processes compile them)."""
     import asyncio
 
     from mockflow.live.worker import WorkerConfig, build_server, serve  # imports livekit (seconds)
 
+    results = str(target.directory.resolve())
     config = WorkerConfig(interview_path=path, interview_source=source, results_dir=results,
-                          agent_name=agent_name)
-    server = build_server(config, port=port)
-    err(f"mockflow: serving '{agent_name}' from {path}; results in {results}")
+                          agent_name=agent_name, results_store=target.store,
+                          checkpoint=target.checkpoint)
+    if simulated_jobs:
+        from mockflow.simulate.runner import simulated_job
+
+        server = build_server(config, port=port, job=simulated_job, max_jobs=max_jobs)
+    else:
+        server = build_server(config, port=port, max_jobs=max_jobs)
+    where = results + (f", uploaded to {target.store}" if target.store else "")
+    err(f"mockflow: serving '{agent_name}' from {path}; results in {where}")
     try:
-        asyncio.run(serve(server, devmode=devmode, results_dir=Path(results)))
+        asyncio.run(serve(server, devmode=devmode, config=config))
     except Exception as exc:  # the worker could not start or lost its server for good
         err(f"mockflow: error: the worker stopped: {exc}")
         raise typer.Exit(ExitCode.INTERNAL) from None

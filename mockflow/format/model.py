@@ -31,6 +31,8 @@ DEFAULT_WEBHOOK_EVENTS = tuple(str(e) for e in _d("results", "webhook", "events"
 DEFAULT_TOOL_TIMEOUT_S = float(_d("tools", "[]", "http", "timeout_s"))
 DEFAULT_MAX_RESPONSE_BYTES = int(_d("tools", "[]", "http", "max_response_bytes"))
 DEFAULT_TOOL_PARAMETERS: Mapping[str, Json] = _d("tools", "[]", "parameters")
+DEFAULT_CHECKPOINT_TURNS = int(_d("results", "checkpoint_turns"))
+DEFAULT_CHECKPOINT_SECONDS = float(_d("results", "checkpoint_seconds"))
 _STT_PROVIDER = str(_d("voice", "stt", "provider"))
 _LLM_PROVIDER = str(_d("voice", "llm", "provider"))
 _LLM_MODEL = str(_d("voice", "llm", "model"))
@@ -158,7 +160,13 @@ class WebhookConfig:
 
 @dataclass(frozen=True, slots=True)
 class ResultsConfig:
+    """``results``: the signed webhook, and an object store the session files are
+    uploaded to (and how often a running session's files are checkpointed)."""
+
     webhook: WebhookConfig | None = None
+    store: str | None = None
+    checkpoint_turns: int = DEFAULT_CHECKPOINT_TURNS
+    checkpoint_seconds: float = DEFAULT_CHECKPOINT_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,13 +456,19 @@ def _follow_up(item: Json) -> FollowUp:
 
 def _results(data: Mapping[str, Json]) -> ResultsConfig:
     hook = data.get("webhook")
-    if not isinstance(hook, Mapping):
-        return ResultsConfig()
-    events = hook.get("events")
-    return ResultsConfig(WebhookConfig(
-        url=str(hook["url"]), secret_env=str(hook["secret_env"]),
-        events=tuple(str(e) for e in events) if isinstance(events, list)
-        else DEFAULT_WEBHOOK_EVENTS))
+    webhook = None
+    if isinstance(hook, Mapping):
+        events = hook.get("events")
+        webhook = WebhookConfig(
+            url=str(hook["url"]), secret_env=str(hook["secret_env"]),
+            events=tuple(str(e) for e in events) if isinstance(events, list)
+            else DEFAULT_WEBHOOK_EVENTS)
+    return ResultsConfig(
+        webhook=webhook,
+        store=_opt_str(data, "store"),
+        checkpoint_turns=int(data.get("checkpoint_turns", DEFAULT_CHECKPOINT_TURNS)),
+        checkpoint_seconds=float(data.get("checkpoint_seconds", DEFAULT_CHECKPOINT_SECONDS)),
+    )
 
 
 def _question(data: Mapping[str, Json], timing: Timing) -> Question:

@@ -37,6 +37,11 @@ _ITEM_NAMES = {
 }
 
 _PATTERN_HINTS = {
+    "^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9_-][A-Za-z0-9._-]*)*/?$": (
+        "write s3://bucket or s3://bucket/prefix: a bucket name of 3-63 lower-case letters,"
+        " digits, '.' and '-', then folder names of letters, digits, '.', '_' and '-' that"
+        " don't start with '.'"
+    ),
     "^[a-z][a-z0-9_-]{0,63}$": (
         "an id uses lowercase letters, digits, '-' and '_', starts with a letter and has at"
         " most 64 characters"

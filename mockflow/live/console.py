@@ -38,6 +38,7 @@ from mockflow.results.session_record import (
     model_entry,
     webhook_settings,
 )
+from mockflow.results.store import CheckpointPolicy
 from mockflow.scoring.judge import OFFLINE_CHOICE, JudgeChoice
 
 
@@ -122,14 +123,19 @@ async def run_interview(
     interview_source: bytes | None = None,
     kind: str = "console",
     simulation: Mapping[str, Any] | None = None,
+    store: str | None = None,
+    checkpoint: CheckpointPolicy | None = None,
 ) -> ConsoleResult:
     """One whole interview through the real session path; results are written on exit,
     whatever happens (EOF, Ctrl-C, a signal, errors). ``judge`` scores each question in the
-    background as it closes (``interview_source``: the file's bytes, kept for rescore)."""
+    background as it closes (``interview_source``: the file's bytes, kept for rescore).
+    ``store``: an s3:// spec the session's files are queued for, after each local write
+    (``mockflow.results.uploads``)."""
     privacy.install()
     candidate = candidate or Candidate()
     engine = InterviewEngine(compiled, clock=clock, seed=seed, candidate=candidate)
-    recorder = SessionRecorder(results_root, compiled.interview.id, session_id, clock=clock)
+    recorder = SessionRecorder(results_root, compiled.interview.id, session_id, clock=clock,
+                               store=store, checkpoint=checkpoint)
     recorder.start(SessionInfo(
         compiled, recorder.session_id, kind, recorder.started_at,
         {**configured_models(compiled, voice=False), "llm": [describe_llm(model)]},
@@ -291,7 +297,9 @@ async def console(compiled: CompiledInterview, *, model: llm.LLM[Any], interview
                   results_root: Path, seed: int, candidate: Candidate,
                   out: TextIO = sys.stdout, inp: TextIO = sys.stdin,
                   judge: JudgeChoice = OFFLINE_CHOICE,
-                  interview_source: bytes | None = None) -> ConsoleResult:
+                  interview_source: bytes | None = None,
+                  store: str | None = None, checkpoint: CheckpointPolicy | None = None
+                  ) -> ConsoleResult:
     term = Terminal(compiled, out=out, inp=inp)
     loop = asyncio.get_running_loop()
     for sig in CLOSING_SIGNALS:
@@ -307,7 +315,8 @@ async def console(compiled: CompiledInterview, *, model: llm.LLM[Any], interview
                                       results_root=results_root, seed=seed,
                                       candidate=candidate, on_interviewer=term.interviewer,
                                       judge=judge, interview_source=interview_source,
-                                      on_agent=term.attach)
+                                      on_agent=term.attach, store=store,
+                                      checkpoint=checkpoint)
     finally:
         for sig in CLOSING_SIGNALS:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):

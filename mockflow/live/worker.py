@@ -14,7 +14,8 @@ import logging
 import os
 import secrets
 import signal
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,8 @@ from mockflow.results.files import SessionRecorder, new_session_id
 from mockflow.results.flush import flush_forever
 from mockflow.results.scoring_files import ScoringFiles
 from mockflow.results.session_record import SessionInfo, configured_models, webhook_settings
+from mockflow.results.store import CheckpointPolicy
+from mockflow.results.uploads import UploadQueue, UploadWorker
 from mockflow.scoring.judge import choose
 
 logger = logging.getLogger("mockflow.live.worker")
@@ -52,6 +55,17 @@ class WorkerConfig:
     interview_source: bytes
     results_dir: str
     agent_name: str
+    results_store: str | None = None  # s3:// spec: sessions are also uploaded there
+    checkpoint: CheckpointPolicy = field(default_factory=CheckpointPolicy)
+
+    def recorder(self, interview_id: str, session_id: str) -> SessionRecorder:
+        return SessionRecorder(Path(self.results_dir), interview_id, session_id,
+                               store=self.results_store, checkpoint=self.checkpoint)
+
+
+def job_session_id(job_id: str | None) -> str:
+    """A job's session id: sortable, unique, and ending in the LiveKit job id."""
+    return f"{new_session_id()}-{job_id or secrets.token_hex(3)}"
 
 
 def prewarm(config: WorkerConfig, proc: JobProcess) -> None:
@@ -83,8 +97,8 @@ async def entrypoint(ctx: JobContext) -> None:
     """One interview in one room."""
     compiled: CompiledInterview = ctx.proc.userdata["compiled"]
     config: WorkerConfig = ctx.proc.userdata["config"]
-    session_id = f"{new_session_id()}-{ctx.job.id or secrets.token_hex(3)}"
-    recorder = SessionRecorder(Path(config.results_dir), compiled.interview.id, session_id)
+    session_id = job_session_id(ctx.job.id)
+    recorder = config.recorder(compiled.interview.id, session_id)
     info = SessionInfo(compiled, session_id, "live", recorder.started_at,
                        configured_models(compiled, voice=True), room=ctx.job.room.name,
                        job=ctx.job.id or None, webhook=webhook_settings(compiled))
@@ -127,20 +141,58 @@ async def entrypoint(ctx: JobContext) -> None:
         raise
 
 
-def build_server(config: WorkerConfig, *, port: int | None = None) -> AgentServer:
+Entrypoint = Callable[[JobContext], Awaitable[None]]
+
+
+def jobs_load(max_jobs: int, server: AgentServer) -> float:
+    """The worker's load as the share of its ``max_jobs`` interviews that are running."""
+    return len(server.active_jobs) / max_jobs
+
+
+def build_server(config: WorkerConfig, *, port: int | None = None,
+                 job: Entrypoint = entrypoint, max_jobs: int | None = None) -> AgentServer:
+    """``job``: the job entrypoint (a benchmark hook may pass its own; it must be a
+    module-level function, job processes get it pickled). ``max_jobs``: take at most this
+    many interviews at once, whatever the CPU says (default: LiveKit's CPU-based load and
+    its production threshold, 0.7)."""
     privacy.install()
     kwargs: dict[str, Any] = {"setup_fnc": functools.partial(prewarm, config)}
+    if max_jobs is not None:
+        # available while running < max_jobs: the load is running / max_jobs, and LiveKit
+        # wants a production threshold below 1
+        kwargs["load_fnc"] = functools.partial(jobs_load, max_jobs)
+        kwargs["load_threshold"] = (max_jobs - 0.5) / max_jobs
     if port is not None:
         kwargs["port"] = port
     server = AgentServer(**kwargs)
-    server.rtc_session(entrypoint, agent_name=config.agent_name)
+    server.rtc_session(job, agent_name=config.agent_name)
     return server
 
 
-async def serve(server: AgentServer, *, devmode: bool, results_dir: Path | None = None
+async def serve(server: AgentServer, *, devmode: bool, config: WorkerConfig | None = None
                 ) -> None:
     """Run until SIGINT/SIGTERM; production mode drains running interviews first.
-    ``results_dir``: flush its outbox (webhooks) in the background meanwhile."""
+
+    Meanwhile this process flushes the results directory's webhook outbox, and, with a
+    results store (or uploads left queued by an earlier run), uploads what its job
+    processes queue, in a background thread (``UploadWorker``)."""
+    uploads: UploadWorker | None = None
+    results_dir = None if config is None else Path(config.results_dir)
+    if results_dir is not None and (config is not None and config.results_store
+                                    or len(UploadQueue(results_dir))):
+        uploads = UploadWorker(results_dir).start()
+    try:
+        await _serve(server, devmode=devmode, results_dir=results_dir)
+    finally:
+        if uploads is not None:
+            left = await asyncio.to_thread(uploads.stop)
+            if left.remaining:
+                logger.warning("%d file(s) still queued for upload (%s); they are uploaded"
+                               " when the worker restarts or by `mockflow results flush`",
+                               left.remaining, left.error)
+
+
+async def _serve(server: AgentServer, *, devmode: bool, results_dir: Path | None) -> None:
     loop = asyncio.get_running_loop()
     flusher = (asyncio.create_task(flush_forever(results_dir), name="mockflow-outbox")
                if results_dir is not None else None)

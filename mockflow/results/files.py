@@ -32,12 +32,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from mockflow.format.errors import MockflowError
+from mockflow.results.checkpoints import SessionUploads
+from mockflow.results.store import (  # noqa: F401 - DEFAULT_RESULTS_DIR, RESULTS_ENV: API
+    DEFAULT_RESULTS_DIR,
+    RESULTS_ENV,
+    CheckpointPolicy,
+    results_target,
+)
 
 if TYPE_CHECKING:
     from mockflow.results.session_record import SessionInfo
 
-DEFAULT_RESULTS_DIR = "results"
-RESULTS_ENV = "MOCKFLOW_RESULTS"
 SIMULATIONS_DIR = "simulations"
 TRANSCRIPT_FORMAT = 1
 TRANSCRIPT_NAME = "transcript.jsonl"
@@ -64,9 +69,11 @@ class SessionFileError(ResultsError):
 
 
 def results_root(flag: str | None, env: Mapping[str, str] | None = None) -> Path:
-    """``--results`` wins, then ``MOCKFLOW_RESULTS``, then ``./results``."""
+    """The local directory: ``--results`` wins, then ``MOCKFLOW_RESULTS``, then
+    ``./results``; an s3:// spec is a store, not a directory, and is skipped here
+    (``store.results_target`` gives both)."""
     env = os.environ if env is None else env
-    return Path(flag or env.get(RESULTS_ENV) or DEFAULT_RESULTS_DIR)
+    return results_target(flag, env).directory
 
 
 def new_session_id(now: datetime | None = None) -> str:
@@ -186,11 +193,14 @@ class SessionRecorder:
     """Everything one interview session writes to disk.
 
     ``clock`` is the session's clock (the engine's); ``mark_start`` sets the reading that
-    counts as the interview's second 0 (the engine's start).
+    counts as the interview's second 0 (the engine's start). ``store``: an s3:// spec the
+    files are also uploaded to, after each local write (``checkpoints.SessionUploads``
+    decides when).
     """
 
     def __init__(self, root: Path, interview_id: str, session_id: str | None = None, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, store: str | None = None,
+                 checkpoint: CheckpointPolicy | None = None) -> None:
         self.session_id = session_id or new_session_id()
         self.root = Path(root)
         self.directory = self.root / safe_name(interview_id) / safe_name(self.session_id)
@@ -213,6 +223,7 @@ class SessionRecorder:
         except OSError as exc:
             raise ResultsError(f"cannot open {self.directory} for writing: "
                                f"{exc.strerror or exc}") from exc
+        self.uploads = SessionUploads(self.root, store, checkpoint) if store else None
 
     def start(self, info: SessionInfo) -> None:
         """Record what is known at the start: ``session.json`` with status ``running``
@@ -287,12 +298,23 @@ class SessionRecorder:
             except OSError as exc:
                 raise ResultsError(f"cannot append to {self.transcript_path}: "
                                    f"{exc.strerror or exc}") from exc
+            if self.uploads is not None:
+                self.uploads.turn_written(self.transcript_path)
 
     def write_scorecard(self, scorecard: Mapping[str, Any]) -> None:
         write_json_atomic(self.scorecard_path, dict(scorecard))
+        if self.uploads is not None:
+            self.uploads.file_written(self.scorecard_path)
 
     def write_session(self, session: Mapping[str, Any]) -> None:
         write_json_atomic(self.session_path, dict(session))
+        if self.uploads is not None:
+            self.uploads.file_written(self.session_path)
+
+    def publish(self, path: Path) -> None:
+        """A file added to the session directory after it closed (e.g. ``persona.json``)."""
+        if self.uploads is not None:
+            self.uploads.publish(path)
 
     @property
     def closed(self) -> bool:
@@ -300,6 +322,7 @@ class SessionRecorder:
 
     def close(self) -> None:
         with self._lock:
+            was_open = self._fd is not None
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
@@ -308,6 +331,8 @@ class SessionRecorder:
                     (self.directory / LOCK_NAME).unlink()
                 os.close(self._lock_fd)
                 self._lock_fd = None
+        if was_open and self.uploads is not None:  # the final upload, once
+            self.uploads.closed(self.directory)
 
 
 # ---------------------------------------------------------------------- reading

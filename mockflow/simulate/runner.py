@@ -34,7 +34,11 @@ from mockflow.interview.clock import VirtualClock
 from mockflow.live.agent import InterviewerAgent
 from mockflow.live.console import ConsoleResult, Prompt, run_interview
 from mockflow.live.offline_llm import OfflineInterviewerLLM
+from mockflow.live.plugins import build_llm
+from mockflow.live.worker import WorkerConfig, entrypoint, job_session_id
 from mockflow.results.files import new_session_id, write_json_atomic
+from mockflow.results.store import CheckpointPolicy
+from mockflow.simulate.job import simulation_request
 from mockflow.simulate.persona_files import resolve_persona
 from mockflow.simulate.personas import (
     CUT_MARGIN,
@@ -103,9 +107,14 @@ async def simulate(
     tick_interval: float = TICK_INTERVAL,
     session_id: str | None = None,
     timeout: float = RUN_TIMEOUT,
+    store: str | None = None,
+    checkpoint: CheckpointPolicy | None = None,
+    think_seconds: float = 0.0,
 ) -> ConsoleResult:
     """One simulated interview; results (and ``persona.json``) written under
-    ``results_root``. ``model``: the interviewer (default: the offline one)."""
+    ``results_root`` (and queued for ``store``, an s3:// spec). ``model``: the interviewer
+    (default: the offline one). ``think_seconds``: real seconds the candidate waits before
+    each turn (virtual time is unchanged; a benchmark uses it to pace sessions)."""
     spec = persona if isinstance(persona, PersonaSpec) else resolve_persona(persona)
     view = view_of(compiled.interview)
     actor = Persona(spec, view, seed)
@@ -120,6 +129,8 @@ async def simulate(
             voice.heard(text)
 
     async def answers(prompt: Prompt) -> str | None:
+        if think_seconds:
+            await asyncio.sleep(think_seconds)
         step = actor.plan(prompt)
         if step.kind == "leave" and not step.text:
             return None  # it said it had to go and is still being asked: it has left
@@ -168,7 +179,8 @@ async def simulate(
                           clock=clock,
                           tick_interval=tick_interval, session_id=sid,
                           kind="simulation",
-                          simulation={"persona": spec.name, "seed": seed}),
+                          simulation={"persona": spec.name, "seed": seed},
+                          store=store, checkpoint=checkpoint),
             timeout)
     except TimeoutError:
         raise SimulationError(f"the simulated interview took longer than {timeout:g} s"
@@ -176,7 +188,8 @@ async def simulate(
     finally:
         if own_model:
             await interviewer.aclose()
-    write_json_atomic(outcome.recorder.directory / "persona.json", {
+    persona_path = outcome.recorder.directory / "persona.json"
+    write_json_atomic(persona_path, {
         "persona": spec.name,
         "grade": spec.grade,
         "source": spec.source,
@@ -185,6 +198,7 @@ async def simulate(
         "llm": None if persona_model is None else getattr(persona_model, "model", "llm"),
         "turns": [t.to_dict() for t in actor.turns],
     })
+    outcome.recorder.publish(persona_path)
     return outcome
 
 
@@ -226,3 +240,24 @@ def persona_log(directory: Path) -> dict[str, Any]:
     """The ``persona.json`` a simulated run wrote (what the persona did, turn by turn)."""
     data: dict[str, Any] = json.loads((directory / "persona.json").read_text("utf-8"))
     return data
+
+
+async def simulated_job(ctx: Any) -> None:
+    """A worker job entrypoint (``mockflow run --simulated-jobs``, benchmarks): a simulated
+    candidate if the job's dispatch metadata asks for one (``mockflow.simulate.job``),
+    else the real entrypoint that joins the room."""
+    request = simulation_request(ctx.job.metadata)
+    if request is None:
+        await entrypoint(ctx)
+        return
+    compiled: CompiledInterview = ctx.proc.userdata["compiled"]
+    config: WorkerConfig = ctx.proc.userdata["config"]
+    model = build_llm(compiled.interview.voice)
+    try:
+        await simulate(compiled, request.persona, seed=request.seed,
+                       results_root=Path(config.results_dir), model=model,
+                       session_id=job_session_id(ctx.job.id), store=config.results_store,
+                       checkpoint=config.checkpoint, think_seconds=request.think_seconds)
+    finally:
+        await model.aclose()
+        ctx.shutdown("simulated interview ended")

@@ -23,6 +23,7 @@ class WorkerConnection:
     worker_id: str
     register: agent.RegisterWorkerRequest
     claims: dict[str, Any]
+    peer: tuple[str, int] = ("", 0)  # the worker's end of the WebSocket (host, port)
     messages: list[agent.WorkerMessage] = field(default_factory=list)
     availability: dict[str, asyncio.Future[agent.AvailabilityResponse]] = field(
         default_factory=dict)
@@ -77,7 +78,9 @@ class FakeLiveKitServer:
         if not message.HasField("register"):
             await ws.close()
             return ws
-        worker = WorkerConnection(ws, f"W_{len(self.workers) + 1}", message.register, claims)
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        worker = WorkerConnection(ws, f"W_{len(self.workers) + 1}", message.register, claims,
+                                  peer=tuple(peer[:2]) if peer else ("", 0))
         reply = agent.ServerMessage()
         reply.register.worker_id = worker.worker_id
         reply.register.server_info.CopyFrom(models.ServerInfo(version="fake", protocol=16))
@@ -106,11 +109,13 @@ class FakeLiveKitServer:
         return await asyncio.wait_for(wait(), timeout)
 
     async def offer_job(self, worker: WorkerConnection, *, job_id: str, room: str,
-                        room_url: str, timeout: float = 30) -> agent.AvailabilityResponse:
-        """Offer a job; when accepted, assign it with a participant token for ``room``."""
+                        room_url: str, timeout: float = 30, metadata: str = ""
+                        ) -> agent.AvailabilityResponse:
+        """Offer a job; when accepted, assign it with a participant token for ``room``.
+        ``metadata``: the job's dispatch metadata (what ``CreateAgentDispatch`` carries)."""
         job = agent.Job(id=job_id, dispatch_id=f"AD_{job_id}", type=agent.JobType.JT_ROOM,
                         agent_name=worker.register.agent_name,
-                        room=models.Room(sid=f"RM_{room}", name=room))
+                        room=models.Room(sid=f"RM_{room}", name=room), metadata=metadata)
         future: asyncio.Future[agent.AvailabilityResponse] = (
             asyncio.get_running_loop().create_future())
         worker.availability[job_id] = future

@@ -1,0 +1,172 @@
+"""Reading results from either store: ``resolve_results(spec) -> local directory``.
+
+Commands that read results (``sessions``, ``report``, ``review``, ``rescore``) work on a
+local directory laid out as ``<interview-id>/<session-id>/<file>``. For a directory spec
+that is the directory itself. For ``s3://bucket/prefix`` it is a private cache directory
+(0700; files 0600) that ``sync`` brings up to date with the store: it lists the objects and
+downloads only those whose ETag or size changed since the last sync (a manifest,
+``.sync.json``, remembers them). Every download is checked before it replaces the cached
+copy: its length against the listing, its sha256 against the one the uploader recorded,
+JSON files must parse, JSON-lines files must be whole lines. A corrupt or partial object
+is never written to the cache; it is reported as ``CorruptObject`` naming its key.
+
+A command that writes into the directory (a review) calls ``publish_results(spec, path)``
+afterwards: for an object store the file goes back up (through the upload queue of the
+cache directory, so an outage loses nothing); for a directory it is a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mockflow.format.errors import MockflowError
+from mockflow.results.store import (
+    CorruptObject,
+    FetchedObject,
+    ObjectStore,
+    StoreError,
+    is_remote,
+    open_store,
+    parse_s3,
+    relative_for,
+    verify,
+)
+from mockflow.results.uploads import UploadQueue, _write_private, flush_uploads
+
+CACHE_ENV = "MOCKFLOW_CACHE"
+MANIFEST = ".sync.json"
+
+
+class StoreCorrupt(StoreError):
+    """Some objects could not be synced; ``problems`` holds one ``CorruptObject`` each.
+    Everything else was synced into ``directory``."""
+
+    def __init__(self, directory: Path, problems: list[CorruptObject]) -> None:
+        self.directory = directory
+        self.problems = problems
+        lines = "; ".join(str(p) for p in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        super().__init__(f"{len(problems)} object(s) in the results store could not be read:"
+                         f" {lines}{more}")
+
+
+def cache_root(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    if env.get(CACHE_ENV):
+        return Path(env[CACHE_ENV])
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mockflow"
+
+
+def cache_directory(spec: str, env: Mapping[str, str] | None = None) -> Path:
+    """Where ``spec``'s objects are cached: one directory per endpoint + bucket + prefix."""
+    env = os.environ if env is None else env
+    location = parse_s3(spec)
+    endpoint = env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL") or "aws"
+    tag = hashlib.sha256(f"{endpoint}\0{location.spec}".encode()).hexdigest()[:12]
+    return cache_root(env) / "results" / f"{location.bucket}-{tag}"
+
+
+@dataclass
+class SyncReport:
+    directory: Path
+    downloaded: int = 0
+    unchanged: int = 0
+    ignored: int = 0  # objects that are not session files
+    problems: list[CorruptObject] = field(default_factory=list)
+
+
+def _private_dir(path: Path) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def check_content(name: str, relative: str, body: bytes) -> None:
+    """JSON must parse; JSON-lines must be whole lines that each parse."""
+    if relative.endswith(".json"):
+        try:
+            json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise CorruptObject(name, f"partial or corrupt: not valid JSON ({exc})") from None
+    elif relative.endswith(".jsonl"):
+        if body and not body.endswith(b"\n"):
+            raise CorruptObject(name, "partial: its last line is cut off")
+        for number, line in enumerate(body.decode("utf-8", "replace").splitlines(), 1):
+            try:
+                json.loads(line)
+            except ValueError:
+                raise CorruptObject(name, f"corrupt: line {number} is not valid JSON") from None
+
+
+def sync(store: ObjectStore, directory: Path) -> SyncReport:
+    """Bring ``directory`` up to date with ``store`` (incremental by ETag and size)."""
+    _private_dir(directory)
+    report = SyncReport(directory)
+    manifest_path = directory / MANIFEST
+    try:
+        manifest: dict[str, Any] = json.loads(manifest_path.read_text("utf-8"))
+    except (FileNotFoundError, ValueError):
+        manifest = {}
+    for info in store.list():
+        relative = relative_for(info.key)
+        if relative is None:
+            report.ignored += 1
+            continue
+        known = manifest.get(info.key)
+        local = directory / relative
+        if known == {"etag": info.etag, "size": info.size} and local.exists():
+            report.unchanged += 1
+            continue
+        try:
+            fetched: FetchedObject = store.get(info.key)
+            verify(fetched, info, store.url(info.key))
+            check_content(store.url(info.key), relative, fetched.body)
+        except CorruptObject as exc:
+            report.problems.append(exc)
+            continue
+        _private_dir(local.parent)
+        _write_private(local, fetched.body)
+        manifest[info.key] = {"etag": info.etag, "size": info.size}
+        report.downloaded += 1
+    _write_private(manifest_path, json.dumps(manifest, sort_keys=True).encode())
+    return report
+
+
+def resolve_results(spec: str | Path, *, env: Mapping[str, str] | None = None) -> Path:
+    """The local directory to read ``spec``'s results from (synced first for s3://).
+
+    Raises ``StoreCorrupt`` (after syncing everything else) if some objects are corrupt or
+    partial, ``StoreUnavailable`` if the store can't be reached, ``MissingExtra`` without
+    boto3."""
+    text = str(spec)
+    if not is_remote(text):
+        return Path(text)
+    directory = cache_directory(text, env)
+    report = sync(open_store(text), directory)
+    if report.problems:
+        raise StoreCorrupt(directory, report.problems)
+    return directory
+
+
+def publish_results(spec: str | Path, path: Path, *,
+                    env: Mapping[str, str] | None = None) -> None:
+    """After a command wrote ``path`` inside ``resolve_results(spec)``: upload it (s3://)."""
+    text = str(spec)
+    if not is_remote(text):
+        return
+    directory = cache_directory(text, env)
+    UploadQueue(directory).enqueue(Path(path), text)
+    result = flush_uploads(directory, attempts=3)
+    if result.remaining:
+        raise StoreError(f"{path} is saved locally and queued, but not uploaded yet:"
+                         f" {result.error}; run `mockflow results flush` later")
+
+
+__all__ = ["MockflowError", "StoreCorrupt", "SyncReport", "cache_directory", "check_content",
+           "publish_results", "resolve_results", "sync"]
