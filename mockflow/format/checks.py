@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from mockflow.format.errors import Problem
+from mockflow.format.hosts import tool_url_problems
 from mockflow.format.model import Interview, Question, ScoreRange, Stage
 from mockflow.format.templates import analyze, iter_template_fields
 from mockflow.format.yaml_io import Document, Path, pointer
@@ -364,22 +364,15 @@ def _tools(r: _Reporter, iv: Interview) -> None:
                  f"parameters of tool '{tool.name}' {problem}; e.g. {{type: object,"
                  " properties: {day: {type: string}}, required: [day]}")
         try:
-            parts = urlsplit(tool.url)
-            hostname = parts.hostname or ""
-            allowed = tool.host_allowed()
+            problems = tool_url_problems(tool.name, tool.url, tool.allow_hosts,
+                                         tool.explicit_hosts)
         except ValueError as exc:
             r.at(("tools", i, "http", "url"), "MF206",
                  f"tool '{tool.name}' URL '{tool.url}' is not a valid URL ({exc}); write it"
                  " like https://api.example.com/path")
             continue
-        if not allowed:
-            r.at(("tools", i, "http", "url"), "MF115",
-                 f"tool '{tool.name}' URL host '{parts.netloc}' is not in allow_hosts"
-                 f" ({', '.join(tool.allow_hosts)}); add it or fix the URL")
-        elif parts.scheme == "http" and hostname not in {"localhost", "127.0.0.1", "::1"}:
-            r.at(("tools", i, "http", "url"), "MF115",
-                 f"tool '{tool.name}' uses plain http to '{hostname}'; use https (http is"
-                 " only allowed for localhost)")
+        for code, message in problems:
+            r.at(("tools", i, "http", "url"), code, message)
 
 
 def _expectations(r: _Reporter, iv: Interview) -> None:

@@ -54,6 +54,8 @@ CODES: dict[str, CodeInfo] = {
     "MF116": CodeInfo("expected score range invalid", "error"),
     "MF117": CodeInfo("expectation for an unknown competency", "error"),
     "MF118": CodeInfo("endpointing delays out of order", "error"),
+    "MF125": CodeInfo("tool URL carries user info", "error"),
+    "MF126": CodeInfo("tool URL contains a backslash", "error"),
     # -- schema (MF2xx): shape of the file
     "MF201": CodeInfo("wrong type", "error"),
     "MF202": CodeInfo("missing required key", "error"),
