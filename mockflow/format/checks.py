@@ -17,6 +17,7 @@ from jsonschema.exceptions import SchemaError
 from mockflow.format.errors import Problem
 from mockflow.format.hosts import tool_url_problems
 from mockflow.format.model import Interview, Question, ScoreRange, Stage
+from mockflow.format.template_values import Val, context_bounds
 from mockflow.format.templates import analyze, iter_template_fields
 from mockflow.format.yaml_io import Document, Path, pointer
 
@@ -325,13 +326,14 @@ def _fairness(r: _Reporter, iv: Interview) -> None:
 
 def _templates(r: _Reporter, doc: Document) -> None:
     data = doc.data or {}
+    bounds: dict[str, dict[str, Val]] = {}
     for path, kind in iter_template_fields(data):
         node: object = data
         for step in path:
             node = node[step]  # type: ignore[index]
         if not isinstance(node, str):
             continue
-        for issue in analyze(node, kind):
+        for issue in analyze(node, kind, bounds.setdefault(kind, context_bounds(data, kind))):
             line, column = doc.text_position(path, issue.line)
             r.problems.append(Problem(issue.code, f"{_template_name(path)}: {issue.message}",
                                       line, column, pointer(path)))

@@ -73,6 +73,7 @@ CODES: dict[str, CodeInfo] = {
     "MF302": CodeInfo("template syntax not allowed", "error"),
     "MF303": CodeInfo("unknown template variable", "error"),
     "MF304": CodeInfo("candidate field used without a default", "error"),
+    "MF305": CodeInfo("template may cost too much to render", "error"),
     # -- warnings (MF5xx): exit 0 unless --strict
     "MF501": CodeInfo("question without key points", "warning"),
     "MF502": CodeInfo("question without example answers", "warning"),

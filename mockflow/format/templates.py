@@ -23,7 +23,9 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, Undefined, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-MAX_OUTPUT_CHARS = 20_000
+from mockflow.format.template_budget import GUARDED_FILTERS, render_within_budget
+from mockflow.format.template_cost import analyze_cost
+from mockflow.format.template_values import Val
 
 # The render contexts. A dict maps a name to its fields; ``None`` is a leaf; ``"map"`` is
 # a free-form map of text (candidate.attributes); ``"list"`` a list of text.
@@ -73,6 +75,7 @@ def make_environment() -> ImmutableSandboxedEnvironment:
     """The single template environment (autoescape off: output is speech, not HTML)."""
     env = _Env(autoescape=False, undefined=Undefined, keep_trailing_newline=False)
     env.filters = {k: v for k, v in env.filters.items() if k in ALLOWED_FILTERS}
+    env.filters.update(GUARDED_FILTERS)
     env.tests = {k: v for k, v in env.tests.items() if k in ALLOWED_TESTS}
     env.globals.clear()
     return env
@@ -322,8 +325,11 @@ def is_template(source: str) -> bool:
     return "{{" in source or "{%" in source or "{#" in source
 
 
-def analyze(source: str, kind: str) -> list[TemplateIssue]:
-    """Static problems of one template of the given kind ('greeting', 'question', ...)."""
+def analyze(source: str, kind: str,
+            bounds: Mapping[str, Val] | None = None) -> list[TemplateIssue]:
+    """Static problems of one template of the given kind ('greeting', 'question', ...).
+    With ``bounds`` (the sizes of its render context, ``context_bounds``), also what it
+    reads and what it can cost (``mockflow.format.template_cost``)."""
     if not is_template(source):
         return []
     try:
@@ -335,7 +341,9 @@ def analyze(source: str, kind: str) -> list[TemplateIssue]:
                               " deep; simplify it")]
     analyzer = _Analyzer(CONTEXT_SHAPES[kind])
     analyzer.visit(tree, frozenset())
-    return analyzer.issues
+    if analyzer.issues or bounds is None:
+        return analyzer.issues
+    return [TemplateIssue(i.code, i.message, i.line) for i in analyze_cost(tree, bounds)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,16 +376,7 @@ class CompiledTemplate:
     def render(self, context: Mapping[str, Any]) -> str:
         if self._template is None:
             return self.source
-        from mockflow.format.errors import TemplateRenderError
-
-        try:
-            text = self._template.render(context)
-        except Exception as exc:  # the sandbox and static check make this unexpected
-            raise TemplateRenderError(f"template failed: {exc}") from exc
-        if len(text) > MAX_OUTPUT_CHARS:
-            raise TemplateRenderError(
-                f"template output is {len(text)} characters, over {MAX_OUTPUT_CHARS}"
-            )
+        text = render_within_budget(self._template, context)
         return " ".join(text.split()) if "\n" in text else text.strip()
 
 
