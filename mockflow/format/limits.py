@@ -86,3 +86,21 @@ def bound_candidate(name: str | None, attributes: Mapping[str, str]) -> Bounded:
                         f" {MAX_ATTRIBUTE_KEY_CHARS} characters,"
                         f" {MAX_ATTRIBUTES_BYTES:,} bytes in all)")
     return Bounded(name, kept, tuple(warnings))
+
+
+def clip_for_scoring(answers: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+    """The first ``MAX_SCORED_ANSWER_CHARS`` characters of an answer (its turns in order),
+    and a note saying so when anything was left out (None when nothing was)."""
+    total = sum(len(a) for a in answers)
+    if total <= MAX_SCORED_ANSWER_CHARS:
+        return answers, None
+    kept: list[str] = []
+    room = MAX_SCORED_ANSWER_CHARS
+    for answer in answers:
+        if room <= 0:
+            break
+        kept.append(answer[:room])
+        room -= len(kept[-1])
+    note = (f"scored on the first {MAX_SCORED_ANSWER_CHARS:,} of {total:,} characters of"
+            " the answer")
+    return tuple(kept), note

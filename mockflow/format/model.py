@@ -27,6 +27,7 @@ DEFAULT_MAX_FOLLOW_UPS = int(_d("questions", "[]", "max_follow_ups"))
 DEFAULT_WEIGHT = float(_d("competencies", "[]", "weight"))
 DEFAULT_LEVEL_ADJUSTMENT = float(_d("ladder", "level_adjustment"))
 DEFAULT_LANGUAGE = str(_d("interviewer", "language"))
+DEFAULT_LLM_TIMEOUT_S = float(_d("voice", "llm", "timeout_s"))
 DEFAULT_TOOL_TIMEOUT_S = float(_d("tools", "[]", "http", "timeout_s"))
 DEFAULT_MAX_RESPONSE_BYTES = int(_d("tools", "[]", "http", "max_response_bytes"))
 DEFAULT_TOOL_PARAMETERS: Mapping[str, Json] = _d("tools", "[]", "parameters")
@@ -87,6 +88,7 @@ class LlmModel:
 class LlmConfig:
     primary: LlmModel = field(default_factory=LlmModel)
     fallback: tuple[LlmModel, ...] = ()
+    timeout_s: float = DEFAULT_LLM_TIMEOUT_S  # first token / between tokens, per model
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,6 +329,7 @@ def _voice(data: Mapping[str, Json]) -> VoiceConfig:
         llm=LlmConfig(
             primary=_llm_model(llm),
             fallback=tuple(_llm_model(item) for item in llm.get("fallback", ())),
+            timeout_s=float(llm.get("timeout_s", DEFAULT_LLM_TIMEOUT_S)),
         ),
         tts=TtsConfig(
             provider=tts.get("provider", _TTS_PROVIDER),

@@ -9,8 +9,10 @@ The engine never builds the scorecard; the stage never changes the interview's p
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from mockflow.format.compile import CompiledInterview
+from mockflow.format.limits import clip_for_scoring
 from mockflow.scoring.base import AnsweredQuestion, QuestionScore, Rubric, Scorer, SessionFacts
 from mockflow.scoring.offline import OFFLINE
 from mockflow.scoring.scorecard import Scorecard, aggregate
@@ -28,7 +30,12 @@ def score_question(compiled: CompiledInterview, item: AnsweredQuestion, scorer: 
     if not item.answers:
         return None
     iv = compiled.interview
-    return scorer.score(item, Rubric(iv.competency(item.competency), iv.scale))
+    answers, clipped = clip_for_scoring(item.answers)
+    score = scorer.score(replace(item, answers=answers),
+                         Rubric(iv.competency(item.competency), iv.scale))
+    if clipped is not None:
+        score = replace(score, rationale=f"{score.rationale} ({clipped})".strip())
+    return score
 
 
 def score_session(compiled: CompiledInterview, answered: Sequence[AnsweredQuestion],
