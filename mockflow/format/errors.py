@@ -20,7 +20,10 @@ class CodeInfo:
     severity: Severity
 
 
+INTERNAL = "MF000"  # a failure inside mockflow, reported per file (no case file can show it)
+
 CODES: dict[str, CodeInfo] = {
+    INTERNAL: CodeInfo("internal error in mockflow (a bug: please report it)", "error"),
     # -- the file and its YAML (MF0xx): the loader stops at the first fatal one
     "MF001": CodeInfo("YAML syntax error", "error"),
     "MF002": CodeInfo("file is not UTF-8 text", "error"),

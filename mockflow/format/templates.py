@@ -23,6 +23,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, Undefined, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from mockflow.format.limits import bound_candidate
 from mockflow.format.template_budget import GUARDED_FILTERS, render_within_budget
 from mockflow.format.template_cost import analyze_cost
 from mockflow.format.template_values import Val
@@ -352,6 +353,14 @@ class Candidate:
 
     name: str | None = None
     attributes: Mapping[str, str] = field(default_factory=dict)
+
+    def bounded(self) -> tuple[Candidate, tuple[str, ...]]:
+        """This candidate within the limits (``mockflow.format.limits``), and a warning for
+        each thing that was cut (none when nothing was)."""
+        cut = bound_candidate(self.name, self.attributes)
+        if not cut.warnings:
+            return self, ()
+        return Candidate(cut.name, cut.attributes), cut.warnings
 
     def context(self) -> dict[str, Any]:
         data: dict[str, Any] = {"attributes": dict(self.attributes)}

@@ -21,7 +21,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterable, Awaitable, Callable
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,8 +112,11 @@ class InterviewerAgent(Agent):
         tick_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         on_finished: Callable[[InterviewerAgent], None] | None = None,
+        warnings: Sequence[str] = (),
     ) -> None:
-        """``clock`` must be the engine's clock (turn timestamps are read from it)."""
+        """``clock`` must be the engine's clock (turn timestamps are read from it).
+        ``warnings`` go to ``session.json`` (e.g. a candidate name cut to the limit)."""
+        self.warnings = list(warnings)
         self.clock = clock
         self.compiled = compiled
         self.engine = engine
@@ -493,6 +496,7 @@ class InterviewerAgent(Agent):
                     "requests": self.stats.requests, "llm_failures": self.stats.llm_failures,
                     "time_moves": self.stats.time_moves,
                 },
+                "warnings": self.warnings,
                 "degraded": self.model_health.degraded(),
                 "model": self.model_health.to_dict(),
                 "history": history,

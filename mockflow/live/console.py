@@ -111,11 +111,12 @@ async def run_interview(
     """One whole interview through the real session path; results are written on exit,
     whatever happens (EOF, Ctrl-C, errors)."""
     privacy.install()
-    candidate = candidate or Candidate()
+    candidate, warnings = (candidate or Candidate()).bounded()
     engine = InterviewEngine(compiled, clock=clock, seed=seed, candidate=candidate)
     recorder = SessionRecorder(results_root, compiled.interview.id, session_id)
     closed = asyncio.Event()
     agent = InterviewerAgent(compiled, engine=engine, candidate=candidate, recorder=recorder,
+                             warnings=warnings,
                              clock=clock, tick_interval=tick_interval,
                              on_finished=lambda _: closed.set())
     if on_agent is not None:

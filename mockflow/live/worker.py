@@ -28,6 +28,7 @@ from mockflow.interview.engine import InterviewEngine
 from mockflow.live import privacy
 from mockflow.live.agent import InterviewerAgent
 from mockflow.live.invite import candidate_attributes
+from mockflow.live.model_chain import session_options
 from mockflow.live.plugins import build_llm, build_stt, build_tts, build_vad, turn_handling
 from mockflow.results.files import SessionRecorder, new_session_id
 
@@ -70,6 +71,7 @@ def voice_session(compiled: CompiledInterview, vad: Any) -> AgentSession[Any]:
         vad=vad,
         turn_handling=turn_handling(voice.turn),  # type: ignore[arg-type]
         max_tool_steps=voice.max_tool_steps,
+        conn_options=session_options(voice.llm.timeout_s),
     )
 
 
@@ -91,11 +93,14 @@ async def entrypoint(ctx: JobContext) -> None:
                                 "close_reason": "connect_failed", "error": str(exc)})
         recorder.close()
         raise
-    candidate = Candidate(name=participant.name or None,
-                          attributes=candidate_attributes(participant.attributes))
-    engine = InterviewEngine(compiled, seed=secrets.randbits(31), candidate=candidate)
-    agent = InterviewerAgent(compiled, engine=engine, candidate=candidate, recorder=recorder)
-    try:
+    agent: InterviewerAgent | None = None
+    try:  # everything that can fail at start is recorded in session.json
+        candidate, warnings = Candidate(
+            name=participant.name or None,
+            attributes=candidate_attributes(participant.attributes)).bounded()
+        engine = InterviewEngine(compiled, seed=secrets.randbits(31), candidate=candidate)
+        agent = InterviewerAgent(compiled, engine=engine, candidate=candidate,
+                                 recorder=recorder, warnings=warnings)
         session = voice_session(compiled, ctx.proc.userdata["vad"])
         await session.start(
             agent,
@@ -105,8 +110,14 @@ async def entrypoint(ctx: JobContext) -> None:
             record=compiled.interview.voice.record,
         )
     except Exception as exc:
-        agent.close_reason = "start_failed"
-        agent.write_results(error=exc)
+        if agent is not None:
+            agent.close_reason = "start_failed"
+            agent.write_results(error=exc)
+        else:
+            recorder.write_session({"interview": compiled.ref, "session_id": session_id,
+                                    "room": ctx.job.room.name, "status": "failed",
+                                    "close_reason": "start_failed",
+                                    "error": f"{type(exc).__name__}: {exc}"})
         recorder.close()
         raise
 
