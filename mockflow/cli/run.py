@@ -106,6 +106,11 @@ def run_command(
         str | None, typer.Option(help="With --console: the candidate's name.")
     ] = None,
     seed: Annotated[int, typer.Option(help="With --console: seed for question order.")] = 0,
+    connect_attempts: Annotated[
+        int, typer.Option(min=1, max=1000, envvar="MOCKFLOW_CONNECT_ATTEMPTS",
+                          help="Tries to reach LiveKit before the worker gives up and exits"
+                               " 3 (env MOCKFLOW_CONNECT_ATTEMPTS).")
+    ] = 8,
 ) -> None:
     """Serve the interview to candidates as a LiveKit Agents worker (or --console)."""
     import os
@@ -148,7 +153,7 @@ def run_command(
         raise typer.Exit(ExitCode.USAGE)
     root = results_root(results, env)
     _run_worker(os.path.abspath(path), source, str(root.resolve()), name, port=port,
-                devmode=dev)
+                devmode=dev, url=env.get("LIVEKIT_URL", ""), connect_attempts=connect_attempts)
 
 
 def _run_console(compiled: CompiledInterview, results: Path, *, offline: bool,
@@ -185,18 +190,32 @@ def _run_console(compiled: CompiledInterview, results: Path, *, offline: bool,
 
 
 def _run_worker(path: str, source: bytes, results: str, agent_name: str, *,
-                port: int | None, devmode: bool) -> None:
+                port: int | None, devmode: bool, url: str, connect_attempts: int) -> None:
     """Serve ``source`` (the bytes validated at start; job processes compile them)."""
     import asyncio
 
-    from mockflow.live.worker import WorkerConfig, build_server, serve  # imports livekit (seconds)
+    from mockflow.live.worker import (  # imports livekit (seconds)
+        LiveKitUnreachable,
+        WorkerConfig,
+        build_server,
+        serve,
+    )
+
+    def attempt_failed(attempt: int, attempts: int, error: str, delay: float) -> None:
+        if attempt < attempts:
+            err(f"mockflow: cannot reach LiveKit at {url} (attempt {attempt} of {attempts}):"
+                f" {error}; trying again in {delay:g}s")
 
     config = WorkerConfig(interview_path=path, interview_source=source, results_dir=results,
                           agent_name=agent_name)
-    server = build_server(config, port=port)
+    server = build_server(config, port=port, connect_attempts=connect_attempts)
     err(f"mockflow: serving '{agent_name}' from {path}; results in {results}")
     try:
-        asyncio.run(serve(server, devmode=devmode))
+        asyncio.run(serve(server, devmode=devmode, url=url, connect_attempts=connect_attempts,
+                          on_attempt=attempt_failed))
+    except LiveKitUnreachable as exc:
+        err(f"mockflow: error: {exc}")
+        raise typer.Exit(ExitCode.INTERNAL) from None
     except Exception as exc:  # the worker could not start or lost its server for good
         err(f"mockflow: error: the worker stopped: {exc}")
         raise typer.Exit(ExitCode.INTERNAL) from None

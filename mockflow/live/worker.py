@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 import secrets
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from livekit.agents import AgentServer, AgentSession, JobContext, JobProcess
 from livekit.agents.voice.room_io import RoomOptions
 
 from mockflow.format.compile import CompiledInterview
-from mockflow.format.errors import InterviewInvalid
+from mockflow.format.errors import InterviewInvalid, MockflowError
 from mockflow.format.templates import Candidate
 from mockflow.format.validate import check_bytes
 from mockflow.interview.engine import InterviewEngine
@@ -122,9 +124,55 @@ async def entrypoint(ctx: JobContext) -> None:
         raise
 
 
-def build_server(config: WorkerConfig, *, port: int | None = None) -> AgentServer:
+DEFAULT_CONNECT_ATTEMPTS = 8
+
+
+class LiveKitUnreachable(MockflowError):
+    """The worker could not reach (or register with) the LiveKit server."""
+
+    def __init__(self, url: str, attempts: int, error: str) -> None:
+        self.url, self.attempts, self.error = url, attempts, error
+        super().__init__(f"could not reach LiveKit at {url} after {attempts} attempt"
+                         f"{'' if attempts == 1 else 's'}: {error}. Check LIVEKIT_URL, that"
+                         " the server is up and reachable from here, and the API key and"
+                         " secret")
+
+
+AttemptReport = Callable[[int, int, str, float], None]
+"""(attempt, attempts, error, seconds until the next one) after each failed attempt."""
+
+
+class _ConnectWatch(logging.Handler):
+    """Reads LiveKit's own 'failed to connect' records: the attempt and its error, which
+    LiveKit logs only as structured data."""
+
+    def __init__(self, attempts: int, report: AttemptReport | None) -> None:
+        super().__init__(logging.WARNING)
+        self.attempts = attempts
+        self.report = report
+        self.failures = 0
+        self.last_error = "no answer"
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not record.getMessage().startswith("failed to connect to livekit"):
+            return
+        self.failures += 1
+        error = getattr(record, "error", None)
+        self.last_error = (f"{type(error).__name__}: {error}" if error is not None
+                           else record.getMessage())
+        delay = re.search(r"retrying in (\d+(?:\.\d+)?)s", record.getMessage())
+        if self.report is not None:
+            self.report(self.failures, self.attempts, self.last_error,
+                        float(delay.group(1)) if delay else 0.0)
+
+
+def build_server(config: WorkerConfig, *, port: int | None = None,
+                 connect_attempts: int = DEFAULT_CONNECT_ATTEMPTS) -> AgentServer:
+    """``connect_attempts``: tries to reach LiveKit (at start and after losing it) before
+    the worker gives up."""
     privacy.install()
-    kwargs: dict[str, Any] = {"setup_fnc": functools.partial(prewarm, config)}
+    kwargs: dict[str, Any] = {"setup_fnc": functools.partial(prewarm, config),
+                              "max_retry": max(connect_attempts - 1, 0)}
     if port is not None:
         kwargs["port"] = port
     server = AgentServer(**kwargs)
@@ -132,8 +180,26 @@ def build_server(config: WorkerConfig, *, port: int | None = None) -> AgentServe
     return server
 
 
-async def serve(server: AgentServer, *, devmode: bool) -> None:
-    """Run until SIGINT/SIGTERM; production mode drains running interviews first."""
+async def serve(server: AgentServer, *, devmode: bool, url: str = "",
+                connect_attempts: int = DEFAULT_CONNECT_ATTEMPTS,
+                on_attempt: AttemptReport | None = None) -> None:
+    """Run until SIGINT/SIGTERM; production mode drains running interviews first.
+    Raises ``LiveKitUnreachable`` when LiveKit can't be reached in ``connect_attempts``."""
+    watch = _ConnectWatch(connect_attempts, on_attempt)
+    livekit_log = logging.getLogger("livekit.agents")
+    livekit_log.addHandler(watch)
+    try:
+        await _serve(server, devmode=devmode)
+    except RuntimeError as exc:
+        if "failed to connect to livekit" not in str(exc):
+            raise
+        raise LiveKitUnreachable(url or "LIVEKIT_URL", connect_attempts,
+                                 watch.last_error) from None
+    finally:
+        livekit_log.removeHandler(watch)
+
+
+async def _serve(server: AgentServer, *, devmode: bool) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
