@@ -134,6 +134,7 @@ class InterviewerAgent(Agent):
         self._timer: asyncio.Task[None] | None = None
         self._closing = False
         self._results_written = False
+        self._http_tools = frozenset(t.name for t in compiled.interview.tools)
         self._failed_turns = 0  # failed turns in a row (nothing said but an apology)
         self._offline = OfflineInterviewerLLM()  # the engine's words when a reply breaks off
         self.model_health = ModelHealth()
@@ -183,9 +184,11 @@ class InterviewerAgent(Agent):
     ) -> AsyncIterable[llm.ChatChunk | str | FlushSentinel]:
         speech = _current_speech()
         last = chat_ctx.items[-1] if chat_ctx.items else None
-        if isinstance(last, llm.FunctionCallOutput) and last.is_error:
-            # A bad tool call: put the question back without another model round trip.
-            # The move proposed for this turn was not delivered, so it is not committed.
+        if isinstance(last, llm.FunctionCallOutput) and last.is_error and \
+                last.name not in self._http_tools:
+            # A bad call of mockflow's own tool: put the question back without another
+            # model round trip. The move proposed for this turn was not delivered, so it is
+            # not committed. (A failed HTTP tool goes back to the model, which carries on.)
             self.stats.llm_failures += 1
             if speech is not None and speech.id in self._replies:
                 self._replies[speech.id].failed = True
