@@ -46,7 +46,7 @@ def run(coro: Awaitable[T]) -> T:
 
 
 def with_llm(compiled: CompiledInterview, base_url: str, *, fallback: int = 0,
-             timeout_s: float = 5.0) -> CompiledInterview:
+             timeout_s: float = 5.0, tools: tuple[Any, ...] = ()) -> CompiledInterview:
     """The interview with its models pointed at the fake server."""
     iv = compiled.interview
     models = LlmConfig(
@@ -54,7 +54,7 @@ def with_llm(compiled: CompiledInterview, base_url: str, *, fallback: int = 0,
         tuple(LlmModel(model=f"fallback-{i}", base_url=base_url) for i in range(fallback)),
         timeout_s=timeout_s)
     voice = replace(iv.voice, llm=models)
-    return replace(compiled, interview=replace(iv, voice=voice))
+    return replace(compiled, interview=replace(iv, voice=voice, tools=tools or iv.tools))
 
 
 @dataclass
@@ -84,10 +84,10 @@ class Rig:
 @asynccontextmanager
 async def rig(tmp_path: Path, policy: Callable[[ChatRequest], Any] = interviewer_policy, *,
               chain: bool = True, fallback: int = 0, timeout_s: float = 5.0,
-              max_retry: int = 0) -> AsyncIterator[Rig]:
+              max_retry: int = 0, tools: tuple[Any, ...] = ()) -> AsyncIterator[Rig]:
     async with FakeOpenAIServer(policy) as server:
         compiled = with_llm(load_interview(BACKEND), server.base_url, fallback=fallback,
-                            timeout_s=timeout_s)
+                            timeout_s=timeout_s, tools=tools)
         model: llm.LLM[Any]
         kwargs: dict[str, Any] = {}
         if chain:
@@ -249,3 +249,52 @@ def test_failed_turns_in_a_row_end_the_interview_politely(tmp_path: Path) -> Non
 def test_the_shipped_interviews_configure_a_fallback_model() -> None:
     for path in sorted((ROOT / "interviews").glob("*.yaml")):
         assert load_interview(path).interview.voice.llm.fallback, path
+
+
+def test_a_failed_http_tool_goes_back_to_the_model_not_an_apology(tmp_path: Path) -> None:
+    """The declared tool's service answers 503: the model hears the tool failed and
+    speaks the move; the candidate's answer counts (no 'let me ask again')."""
+    from aiohttp import web
+
+    from mockflow.format.model import HttpTool
+    from mockflow.testing import ToolCall
+
+    async def down(request: web.Request) -> web.Response:
+        return web.Response(status=503, text="down")
+
+    def policy(request: ChatRequest) -> Reply:
+        if request.index == 1:
+            return Reply(tool_calls=(ToolCall("check_slot", '{"day": "monday"}'),))
+        if request.messages and request.messages[-1].get("role") == "tool":
+            assert "answered 503" in str(request.messages[-1].get("content"))
+            return interviewer_policy(replace_tool_turn(request))
+        return interviewer_policy(request)
+
+    async def main() -> tuple[list[str], InterviewEngine]:
+        app = web.Application()
+        app.router.add_post("/slots", down)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host = f"127.0.0.1:{runner.addresses[0][1]}"
+        tool = HttpTool(name="check_slot", description="d", url=f"http://{host}/slots",
+                        allow_hosts=(host,), parameters={"type": "object"})
+        try:
+            async with rig(tmp_path, policy, tools=(tool,)) as r:
+                await r.turn("Yes, ready.")
+                said = await r.turn("I built a billing service that retries payments.")
+                return said, r.engine
+        finally:
+            await runner.cleanup()
+
+    said, engine = run(main())
+    assert len(said) == 1 and APOLOGY not in said[0], said
+    assert engine.records[0].turns  # the answer counted
+
+
+def replace_tool_turn(request: ChatRequest) -> ChatRequest:
+    """The request as the scripted interviewer reads it, without the tool exchange."""
+    kept = [m for m in request.messages
+            if m.get("role") != "tool" and not m.get("tool_calls")]
+    return replace(request, messages=kept)
