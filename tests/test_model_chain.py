@@ -266,7 +266,7 @@ def test_a_failed_http_tool_goes_back_to_the_model_not_an_apology(tmp_path: Path
         if request.index == 1:
             return Reply(tool_calls=(ToolCall("check_slot", '{"day": "monday"}'),))
         if request.messages and request.messages[-1].get("role") == "tool":
-            assert "answered 503" in str(request.messages[-1].get("content"))
+            assert "answered 503" in str(request.messages[-1].get("content"))  # told why
             return interviewer_policy(replace_tool_turn(request))
         return interviewer_policy(request)
 

@@ -134,7 +134,6 @@ class InterviewerAgent(Agent):
         self._timer: asyncio.Task[None] | None = None
         self._closing = False
         self._results_written = False
-        self._http_tools = frozenset(t.name for t in compiled.interview.tools)
         self._failed_turns = 0  # failed turns in a row (nothing said but an apology)
         self._offline = OfflineInterviewerLLM()  # the engine's words when a reply breaks off
         self.model_health = ModelHealth()
@@ -184,11 +183,10 @@ class InterviewerAgent(Agent):
     ) -> AsyncIterable[llm.ChatChunk | str | FlushSentinel]:
         speech = _current_speech()
         last = chat_ctx.items[-1] if chat_ctx.items else None
-        if isinstance(last, llm.FunctionCallOutput) and last.is_error and \
-                last.name not in self._http_tools:
-            # A bad call of mockflow's own tool: put the question back without another
-            # model round trip. The move proposed for this turn was not delivered, so it is
-            # not committed. (A failed HTTP tool goes back to the model, which carries on.)
+        if isinstance(last, llm.FunctionCallOutput) and last.is_error:
+            # A bad tool call: put the question back without another model round trip.
+            # The move proposed for this turn was not delivered, so it is not committed.
+            # (A service that fails is not a bad call: see call_http.)
             self.stats.llm_failures += 1
             if speech is not None and speech.id in self._replies:
                 self._replies[speech.id].failed = True
@@ -353,7 +351,9 @@ class InterviewerAgent(Agent):
         try:
             return await call_http_tool(tool, raw_arguments)
         except HttpToolError as exc:
-            raise ToolError(str(exc)) from None
+            # The call was right; the service failed. The model hears why and carries on
+            # with the move (a ToolError would count as a bad call and re-ask the question).
+            return json.dumps({"error": str(exc)}, ensure_ascii=False)
 
     # ------------------------------------------------------------------ speaking
 
