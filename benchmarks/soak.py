@@ -50,7 +50,7 @@ from mockflow.testing.policies import simple_messages  # noqa: E402
 
 TOOL = "check_availability"
 STALL_S = 60.0
-TIMEOUT_S = 1.0  # voice.llm.timeout_s for the soak: a stall costs one second
+TIMEOUT_S = 5.0  # voice.llm.timeout_s: the shipped examples' value
 
 
 class FaultyModel:
@@ -128,6 +128,16 @@ async def misbehaving_service(seed: int) -> tuple[web.AppRunner, str, Counter[st
     return runner, f"127.0.0.1:{runner.addresses[0][1]}", seen
 
 
+def _reason(why: str) -> str:
+    """A failure's kind, for the summary."""
+    for key, kind in (("HTTP 5", "http5xx"), ("first token", "no_first_token"),
+                      ("next token", "stalled_mid_reply"), ("empty", "empty"),
+                      ("Connection", "connection"), ("timed out", "timeout")):
+        if key in why:
+            return kind
+    return "other"
+
+
 def interviewer_turns_ok(transcript: list[dict[str, Any]]) -> tuple[int, int]:
     """(duplicated, contradicted) interviewer turns in one transcript."""
     duplicated = contradicted = 0
@@ -166,6 +176,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
                          tool_calls=args.tool_calls)
     results = Path(tempfile.mkdtemp(prefix="mockflow-soak-"))
     turn_ms: list[float] = []
+    reasons: Counter[str] = Counter()
     started = time.perf_counter()
     async with FakeOpenAIServer(policy) as server:
         iv = compiled.interview
@@ -175,7 +186,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
                                     "properties": {"day": {"type": "string"}}},
                         timeout_s=2.0, max_response_bytes=16_384)
         voice = replace(iv.voice, llm=LlmConfig(
-            LlmModel(model="soak-model", base_url=server.base_url), timeout_s=TIMEOUT_S))
+            LlmModel(model="soak-model", base_url=server.base_url), timeout_s=args.timeout_s))
         soaked = replace(compiled, interview=replace(iv, voice=voice, tools=(tool,)))
 
         async def one(i: int) -> dict[str, Any]:
@@ -195,6 +206,9 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             answers = sum(1 for t in transcript if t.get("role") == "candidate")
             turn_ms.append((time.perf_counter() - t0) * 1000 / max(answers, 1))
             duplicated, contradicted = interviewer_turns_ok(transcript)
+            for event in session.get("model", {}).get("events", []):
+                if event.get("what") == "failed":
+                    reasons[_reason(str(event.get("why", "")))] += 1
             return {"scorecard": (directory / "scorecard.json").exists(),
                     "lost": lost_words(persona_turns, transcript),
                     "degraded": session.get("degraded") is not None,
@@ -219,6 +233,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         "duplicated_turns": sum(o["duplicated"] for o in done),
         "contradicted_turns": sum(o["contradicted"] for o in done),
         "model_failures_recorded": sum(o["failures"] for o in done),
+        "failure_reasons": ",".join(f"{k}:{v}" for k, v in sorted(reasons.items())),
         "requests": requests,
         "injected_500": policy.faults["500"], "injected_stalls": policy.faults["stall"],
         "injected_cuts": policy.faults["cut"], "tool_calls": policy.faults["tool_call"],
@@ -238,6 +253,8 @@ def main() -> None:
     parser.add_argument("--cuts", type=float, default=0.01)
     parser.add_argument("--tool-calls", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--timeout-s", type=float, default=TIMEOUT_S,
+                        help="voice.llm.timeout_s for the sessions (a stall costs this).")
     parser.add_argument("--timeout", type=float, default=600.0,
                         help="Longest a single session may take (seconds).")
     parser.add_argument("--budget", type=float, default=900.0,

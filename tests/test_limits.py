@@ -80,7 +80,8 @@ def test_an_internal_failure_is_reported_for_its_file(monkeypatch: pytest.Monkey
 
 _ODD = st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=40)
 _SCALARS = st.one_of(
-    st.text(alphabet="0123456789", min_size=17, max_size=6000).map(lambda d: "1" + d),
+    st.text(alphabet="0123456789", min_size=17, max_size=60).map(lambda d: "1" + d),
+    st.integers(4_200, 8_000).map(lambda n: "7" * n),  # past Python's int() digit limit
     st.text(alphabet="0123456789", min_size=17, max_size=6000).map(lambda d: "-0." + d),
     st.integers(1, 5000).map(lambda n: "9" * n + "." + "9" * n + "e" + "9" * min(n, 50)),
     st.integers(1, 20_000).map(lambda n: "x" * n),  # long lines
