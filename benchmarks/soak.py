@@ -161,6 +161,20 @@ def interviewer_turns_ok(transcript: list[dict[str, Any]]) -> tuple[int, int]:
     return duplicated, contradicted
 
 
+def reply_delays_ms(transcript: list[dict[str, Any]]) -> list[float]:
+    """For each candidate turn, the wall time until the interviewer's next turn was
+    recorded (a model reply is recorded once it is complete)."""
+    delays: list[float] = []
+    for i, turn in enumerate(transcript):
+        if turn.get("role") != "candidate" or turn.get("kind") == "cut_off":
+            continue
+        reply = next((t for t in transcript[i + 1:] if t.get("role") == "interviewer"), None)
+        said, answered = turn.get("ended_at"), reply and reply.get("ended_at")
+        if isinstance(said, float) and isinstance(answered, float) and said > 1e9:
+            delays.append((answered - said) * 1000)
+    return delays
+
+
 def lost_words(persona_turns: list[dict[str, Any]], transcript: list[dict[str, Any]]) -> int:
     """Words the candidate said that are missing from the transcript (as a multiset)."""
     said = Counter(w for t in persona_turns for w in str(t.get("text", "")).split())
@@ -175,7 +189,8 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
     policy = FaultyModel(args.seed, errors=args.errors, stalls=args.stalls, cuts=args.cuts,
                          tool_calls=args.tool_calls)
     results = Path(tempfile.mkdtemp(prefix="mockflow-soak-"))
-    turn_ms: list[float] = []
+    turn_ms: list[float] = []  # candidate turn recorded -> interviewer's reply recorded
+    session_ms: list[float] = []  # a session's wall time per answer
     reasons: Counter[str] = Counter()
     started = time.perf_counter()
     async with FakeOpenAIServer(policy) as server:
@@ -204,7 +219,8 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             persona_turns = json.loads((directory / "persona.json").read_text())["turns"]
             session = json.loads(outcome.recorder.session_path.read_text())
             answers = sum(1 for t in transcript if t.get("role") == "candidate")
-            turn_ms.append((time.perf_counter() - t0) * 1000 / max(answers, 1))
+            session_ms.append((time.perf_counter() - t0) * 1000 / max(answers, 1))
+            turn_ms.extend(reply_delays_ms(transcript))
             duplicated, contradicted = interviewer_turns_ok(transcript)
             for event in session.get("model", {}).get("events", []):
                 if event.get("what") == "failed":
@@ -238,8 +254,11 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         "injected_500": policy.faults["500"], "injected_stalls": policy.faults["stall"],
         "injected_cuts": policy.faults["cut"], "tool_calls": policy.faults["tool_call"],
         "tool_service": ",".join(f"{k}:{v}" for k, v in sorted(tool_seen.items())),
+        "turns_timed": len(turn_ms),
         "p50_turn_ms": round(pct(turn_ms, 50), 1) if turn_ms else None,
         "p95_turn_ms": round(pct(turn_ms, 95), 1) if turn_ms else None,
+        "max_turn_ms": round(max(turn_ms), 1) if turn_ms else None,
+        "p95_session_ms_per_answer": round(pct(session_ms, 95), 1) if session_ms else None,
         "wall_s": round(time.perf_counter() - started, 1),
     }
 
