@@ -259,11 +259,11 @@ class CostAnalyzer:
         return UNKNOWN
 
     def need_number(self, value: Val, node: nodes.Node, op: str) -> None:
-        if value.kind not in ("number", "bool", "unknown"):
+        if value.kind not in ("number", "bool", "unknown", "undefined"):
             self.issue(f"'{op}' needs numbers, not {value.kind}; use '~' to join text", node)
 
     def add(self, a: Val, b: Val, node: nodes.Node) -> Val:
-        kinds = {a.kind, b.kind} - {"unknown"}
+        kinds = {a.kind, b.kind} - {"unknown", "undefined"}  # absent: guarded, or MF303
         if kinds <= {"number", "bool"}:
             return number(max(a.size, b.size, 5) + 1)
         if kinds == {"text"}:
