@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench bench-quick fleet clean
+.PHONY: demo test lint typecheck pytest bench bench-quick fleet soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ bench-quick: $(STAMP)
 
 fleet: $(STAMP)  # dispatch-scale simulation: 4 workers, a killed worker, the S3 store (loopback)
 	$(BIN)/python benchmarks/fleet.py
+
+# 50 concurrent simulated interviews against a faulty model and HTTP service (loopback only)
+soak: $(STAMP)
+	$(BIN)/python benchmarks/soak.py --sessions 50 --budget 900
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -461,7 +461,8 @@ def test_declared_http_tool_runs_through_the_agent(tmp_path: Path) -> None:
         data = yaml.safe_load(BACKEND.read_text())
         data["tools"] = [{
             "name": "check_slot", "description": "Look up a follow-up interview slot",
-            "http": {"url": f"http://127.0.0.1:{port}/slots", "timeout_s": 2},
+            "http": {"url": f"http://127.0.0.1:{port}/slots", "timeout_s": 2,
+                     "allow_hosts": [f"127.0.0.1:{port}"]},  # loopback: listed explicitly
             "parameters": {"type": "object", "properties": {"day": {"type": "string"}},
                            "required": ["day"], "additionalProperties": False},
         }]

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from mockflow.format.errors import CODES, Problem
+from mockflow.format.errors import CODES, INTERNAL, Problem
 from mockflow.format.validate import CheckResult, check_bytes
 from mockflow.format.yaml_io import MAX_BYTES, MAX_NODES
 
@@ -202,7 +202,7 @@ def test_generated_case(case: Generated) -> None:
 
 def test_every_code_has_a_case() -> None:
     covered = {read_expectation(p).code for p in INVALID} | {g.expect.code for g in GENERATED}
-    missing = sorted(set(CODES) - covered)
+    missing = sorted(set(CODES) - covered - {INTERNAL})  # a bug has no case file
     assert not missing, f"codes without a case under tests/cases/invalid/: {missing}"
     unknown = sorted(covered - set(CODES))
     assert not unknown, f"cases expect unregistered codes: {unknown}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
@@ -101,3 +102,168 @@ def test_failures_are_tool_errors(path: str, kwargs: dict[str, Any], message: st
 def test_connection_refused_is_a_tool_error() -> None:
     with pytest.raises(HttpToolError, match="request failed"):
         run(call_http_tool(tool("http://127.0.0.1:1/slots"), {}))
+
+
+# ------------------------------------------------------------------ bodies read in full
+
+
+@asynccontextmanager
+async def misbehaving() -> AsyncIterator[tuple[str, list[str]]]:
+    """A local service that answers in the awkward ways real ones do."""
+    hosts: list[str] = []
+    document = json.dumps({"items": ["y" * 100] * 340}).encode()  # about 35 KB
+
+    async def stream(request: web.Request, parts: list[bytes], pause: float = 0.0,
+                     headers: dict[str, str] | None = None) -> web.StreamResponse:
+        hosts.append(request.headers.get("Host", ""))
+        response = web.StreamResponse(headers=headers)
+        await response.prepare(request)
+        for part in parts:
+            await response.write(part)
+            await asyncio.sleep(pause)
+        await response.write_eof()
+        return response
+
+    async def chunked(request: web.Request) -> web.StreamResponse:  # 200 KB, chunked
+        return await stream(request, [b"x" * 1024] * 200)
+
+    async def two_chunks(request: web.Request) -> web.StreamResponse:
+        return await stream(request, [document[:17505], document[17505:]], pause=0.05)
+
+    async def drip(request: web.Request) -> web.StreamResponse:
+        return await stream(request, [b"z"] * 100, pause=0.1)
+
+    async def bomb(request: web.Request) -> web.StreamResponse:
+        packed = gzip.compress(b"a" * 20_000_000)  # 20 MB from about 20 KB
+        return await stream(request, [packed], headers={"Content-Encoding": "gzip"})
+
+    async def packed(request: web.Request) -> web.StreamResponse:
+        return await stream(request, [gzip.compress(document)],
+                            headers={"Content-Encoding": "gzip"})
+
+    app = web.Application()
+    app.add_routes([web.post("/chunked", chunked), web.post("/two", two_chunks),
+                    web.post("/drip", drip), web.post("/bomb", bomb),
+                    web.post("/packed", packed)])
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}", hosts
+    finally:
+        await runner.cleanup()
+
+
+def call_misbehaving(path: str, **kwargs: Any) -> str:
+    async def main() -> str:
+        async with misbehaving() as (base, _):
+            return await call_http_tool(tool(f"{base}{path}", **kwargs), {})
+
+    return run(main())
+
+
+def test_a_chunked_body_over_the_cap_fails_clearly() -> None:
+    with pytest.raises(HttpToolError, match="larger than 65536 bytes"):
+        call_misbehaving("/chunked", max_response_bytes=65536)
+
+
+def test_a_body_in_several_chunks_is_read_whole() -> None:
+    text = call_misbehaving("/two", max_response_bytes=65536)
+    assert json.loads(text) == {"items": ["y" * 100] * 340}
+
+
+def test_a_dripping_body_fails_at_the_overall_deadline() -> None:
+    with pytest.raises(HttpToolError, match=r"no answer within 1s \(the whole response"):
+        call_misbehaving("/drip", timeout_s=1.0)
+
+
+def test_a_compressed_body_is_capped_after_decompression() -> None:
+    with pytest.raises(HttpToolError, match="larger than 65536 bytes"):
+        call_misbehaving("/bomb", max_response_bytes=65536)
+    text = call_misbehaving("/packed", max_response_bytes=65536)
+    assert json.loads(text) == {"items": ["y" * 100] * 340}
+
+
+# ------------------------------------------------------------------ where a call may go
+
+
+@pytest.mark.parametrize(
+    ("host", "kind"),
+    [("2130706433", "loopback"), ("0177.0.0.1", "loopback"), ("0x7f.1", "loopback"),
+     ("127.1", "loopback"), ("[::ffff:127.0.0.1]", "loopback"), ("[::1]", "loopback"),
+     ("0.0.0.0", "unspecified"), ("169.254.169.254", "link-local"), ("10.1.2.3", "private"),
+     ("192.168.0.1", "private"), ("[fe80::1]", "link-local")],
+)
+def test_addresses_that_are_not_public_are_refused_in_every_notation(host: str,
+                                                                      kind: str) -> None:
+    async def main() -> list[dict[str, Any]]:
+        async with service() as (base, seen):
+            port = base.rsplit(":", 1)[1]
+            bare = HttpTool(name="check_slot", description="d",
+                            url=f"http://{host}:{port}/slots", parameters={"type": "object"},
+                            allow_hosts=(host,), hosts_given=False, timeout_s=2.0)
+            with pytest.raises(HttpToolError, match=f"a {kind} address; such addresses"
+                               " are refused unless listed"):
+                await call_http_tool(bare, {"day": "monday"})
+            return seen
+
+    assert run(main()) == []  # nothing reached the service
+
+
+def test_a_name_that_resolves_to_a_private_address_is_refused() -> None:
+    async def internal(host: str, port: int) -> list[str]:
+        return ["93.184.216.34", "10.0.0.7"]  # one bad address is enough to refuse
+
+    named = HttpTool(name="check_slot", description="d", url="https://api.example.com/x",
+                     parameters={"type": "object"}, allow_hosts=("api.example.com",),
+                     hosts_given=False)
+    with pytest.raises(HttpToolError, match="api.example.com is 10.0.0.7, a private"):
+        run(call_http_tool(named, {}, resolve=internal))
+
+
+def test_the_connection_goes_to_the_checked_address() -> None:
+    """The name is resolved once, checked, and the connection made to that address: the
+    service sees the tool's host name, which no resolver here knows."""
+    lookups: list[str] = []
+
+    async def local(host: str, port: int) -> list[str]:
+        lookups.append(host)
+        return ["127.0.0.1"]
+
+    async def main() -> tuple[str, list[str]]:
+        async with misbehaving() as (base, hosts):
+            port = base.rsplit(":", 1)[1]
+            named = HttpTool(name="check_slot", description="d",
+                             url=f"http://calendar.invalid:{port}/two",
+                             parameters={"type": "object"},
+                             allow_hosts=("calendar.invalid", "127.0.0.1"),
+                             max_response_bytes=65536)
+            return await call_http_tool(named, {}, resolve=local), hosts
+
+    text, hosts = run(main())
+    assert json.loads(text)["items"][0] == "y" * 100
+    assert lookups == ["calendar.invalid"]
+    assert hosts == [f"calendar.invalid:{hosts[0].rsplit(':', 1)[1]}"]
+
+
+def test_an_allowed_port_is_the_only_port() -> None:
+    async def main() -> None:
+        async with service() as (base, _):
+            await call_http_tool(tool(f"{base}/slots", allow_hosts=("127.0.0.1:1",)), {})
+
+    with pytest.raises(HttpToolError, match="is not allowed"):
+        run(main())
+
+
+def test_a_url_with_user_info_is_refused_at_call_time_too() -> None:
+    async def main() -> list[dict[str, Any]]:
+        async with service() as (base, seen):
+            port = base.rsplit(":", 1)[1]
+            await call_http_tool(
+                tool(f"http://ats.example.com:secret@127.0.0.1:{port}/slots",
+                     allow_hosts=("127.0.0.1",)), {})
+            return seen
+
+    with pytest.raises(HttpToolError, match="is not allowed"):
+        run(main())

@@ -46,12 +46,19 @@ def test_stt_providers() -> None:
 def test_llm_with_base_url_and_fallback() -> None:
     single = build_llm(VoiceConfig(llm=LlmConfig(LlmModel(model="gpt-4o-mini",
                                                           base_url="http://127.0.0.1:9/v1"))))
-    assert isinstance(single, openai.LLM) and single.model == "gpt-4o-mini"
-    assert str(single._client.base_url).startswith("http://127.0.0.1:9/v1")
+    primary = single.guarded[0].inner
+    assert isinstance(primary, openai.LLM) and primary.model == "gpt-4o-mini"
+    assert str(primary._client.base_url).startswith("http://127.0.0.1:9/v1")
+    # the chain always ends in the offline interviewer, which speaks the engine's moves
+    assert isinstance(single, FallbackAdapter)
+    assert [m.model for m in single._llm_instances] == ["gpt-4o-mini", "mockflow-offline"]
     fallback = build_llm(VoiceConfig(llm=LlmConfig(
-        LlmModel(model="gpt-4o"), (LlmModel(model="gpt-4o-mini", temperature=0.1),))))
-    assert isinstance(fallback, FallbackAdapter)
-    assert [m.model for m in fallback._llm_instances] == ["gpt-4o", "gpt-4o-mini"]
+        LlmModel(model="gpt-4o"), (LlmModel(model="gpt-4o-mini", temperature=0.1),),
+        timeout_s=2.5)))
+    assert [m.model for m in fallback._llm_instances] == ["gpt-4o", "gpt-4o-mini",
+                                                          "mockflow-offline"]
+    assert [g.timeout_s for g in fallback.guarded] == [2.5, 2.5, 2.5]
+    assert fallback._attempt_timeout == 2.5
 
 
 def test_tts_and_vad() -> None:

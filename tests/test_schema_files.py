@@ -115,8 +115,8 @@ def _model_value(interview: Any, path: tuple[str, ...]) -> Any:
             continue  # HttpTool keeps the http settings flat
         else:
             obj = getattr(obj, step)
-            if path[: i + 1] == ("voice", "llm"):
-                obj = obj.primary
+            if path[: i + 1] == ("voice", "llm") and path[i + 1:] != ("timeout_s",):
+                obj = obj.primary  # the model's settings; timeout_s is the chain's
     return obj
 
 

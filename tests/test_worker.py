@@ -139,3 +139,28 @@ def test_startup_checks_run_in_order(tmp_path: Path) -> None:
     assert no_keys.returncode == 2
     assert "DEEPGRAM_API_KEY is not set; it is needed by voice.stt (deepgram)" in no_keys.stderr
     assert "OPENAI_API_KEY is not set; it is needed by voice.llm (openai" in no_keys.stderr
+
+
+def test_an_unreachable_server_is_named_with_its_error_and_the_worker_gives_up(
+        tmp_path: Path) -> None:
+    """Nothing listens on the port: each failed attempt names the URL and the reason,
+    and after --connect-attempts the worker exits 3 instead of retrying forever."""
+    import socket
+
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"ws://127.0.0.1:{port}"
+    env = _env(LIVEKIT_URL=url, LIVEKIT_API_KEY=KEY, LIVEKIT_API_SECRET=SECRET,
+               OPENAI_API_KEY="sk-fake", DEEPGRAM_API_KEY="dg-fake",
+               LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE="0", MOCKFLOW_CONNECT_ATTEMPTS="2")
+    done = subprocess.run(
+        [sys.executable, "-m", "mockflow", "run", "interviews/backend.yaml", "--port", "0",
+         "--results", str(tmp_path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert (f"mockflow: cannot reach LiveKit at {url} (attempt 1 of 2): ClientConnectorError:"
+            f" Cannot connect to host 127.0.0.1:{port}") in done.stderr
+    assert (f"mockflow: error: could not reach LiveKit at {url} after 2 attempts:"
+            " ClientConnectorError:") in done.stderr
+    assert "Check LIVEKIT_URL" in done.stderr

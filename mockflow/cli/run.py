@@ -117,6 +117,11 @@ def run_command(
         "--simulated-jobs", hidden=True,
         help="Benchmarks: jobs whose dispatch metadata asks for it interview a simulated"
              " candidate without joining the room (docs/deploy.md).")] = False,
+    connect_attempts: Annotated[
+        int, typer.Option(min=1, max=1000, envvar="MOCKFLOW_CONNECT_ATTEMPTS",
+                          help="Tries to reach LiveKit before the worker gives up and exits"
+                               " 3 (env MOCKFLOW_CONNECT_ATTEMPTS).")
+    ] = 8,
 ) -> None:
     """Serve the interview to candidates as a LiveKit Agents worker (or --console)."""
     import os
@@ -158,7 +163,8 @@ def run_command(
             err(f"mockflow: error: {key} is not set; it is needed by {', '.join(users)}")
         raise typer.Exit(ExitCode.USAGE)
     _run_worker(os.path.abspath(path), source, target, name, port=port, devmode=dev,
-                simulated_jobs=simulated_jobs, max_jobs=max_jobs)
+                simulated_jobs=simulated_jobs, max_jobs=max_jobs,
+                url=env.get("LIVEKIT_URL", ""), connect_attempts=connect_attempts)
 
 
 def _results_target_or_exit(compiled: CompiledInterview, flag: str | None,
@@ -237,11 +243,22 @@ def _run_console(compiled: CompiledInterview, target: ResultsTarget, *, offline:
 
 def _run_worker(path: str, source: bytes, target: ResultsTarget, agent_name: str, *,
                 port: int | None, devmode: bool, simulated_jobs: bool = False,
-                max_jobs: int | None = None) -> None:
+                max_jobs: int | None = None, url: str = "",
+                connect_attempts: int = 8) -> None:
     """Serve ``source`` (the bytes validated at start; job processes compile them)."""
     import asyncio
 
-    from mockflow.live.worker import WorkerConfig, build_server, serve  # imports livekit (seconds)
+    from mockflow.live.worker import (  # imports livekit (seconds)
+        LiveKitUnreachable,
+        WorkerConfig,
+        build_server,
+        serve,
+    )
+
+    def attempt_failed(attempt: int, attempts: int, error: str, delay: float) -> None:
+        if attempt < attempts:
+            err(f"mockflow: cannot reach LiveKit at {url} (attempt {attempt} of {attempts}):"
+                f" {error}; trying again in {delay:g}s")
 
     results = str(target.directory.resolve())
     config = WorkerConfig(interview_path=path, interview_source=source, results_dir=results,
@@ -250,13 +267,19 @@ def _run_worker(path: str, source: bytes, target: ResultsTarget, agent_name: str
     if simulated_jobs:
         from mockflow.simulate.runner import simulated_job
 
-        server = build_server(config, port=port, job=simulated_job, max_jobs=max_jobs)
+        server = build_server(config, port=port, job=simulated_job, max_jobs=max_jobs,
+                              connect_attempts=connect_attempts)
     else:
-        server = build_server(config, port=port, max_jobs=max_jobs)
+        server = build_server(config, port=port, max_jobs=max_jobs,
+                              connect_attempts=connect_attempts)
     where = results + (f", uploaded to {target.store}" if target.store else "")
     err(f"mockflow: serving '{agent_name}' from {path}; results in {where}")
     try:
-        asyncio.run(serve(server, devmode=devmode, config=config))
+        asyncio.run(serve(server, devmode=devmode, config=config, url=url,
+                          connect_attempts=connect_attempts, on_attempt=attempt_failed))
+    except LiveKitUnreachable as exc:
+        err(f"mockflow: error: {exc}")
+        raise typer.Exit(ExitCode.INTERNAL) from None
     except Exception as exc:  # the worker could not start or lost its server for good
         err(f"mockflow: error: the worker stopped: {exc}")
         raise typer.Exit(ExitCode.INTERNAL) from None

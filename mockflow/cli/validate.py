@@ -17,7 +17,7 @@ from mockflow.cli.common import (
     plural,
     problem_lines,
 )
-from mockflow.format.errors import InputError, MockflowError
+from mockflow.format.errors import INTERNAL, InputError, MockflowError
 from mockflow.format.validate import CheckResult, check_file
 
 
@@ -63,6 +63,8 @@ def validate(
         err(summary) if bad or io_errors else out(summary)
     if io_errors:
         raise typer.Exit(ExitCode.USAGE)
+    if any(p.code == INTERNAL for r in results for p in r.problems):
+        raise typer.Exit(ExitCode.INTERNAL)
     if any(not r.ok(strict=strict) for r in results):
         raise typer.Exit(ExitCode.PROBLEMS)
 

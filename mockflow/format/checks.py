@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from mockflow.format.errors import Problem
+from mockflow.format.hosts import tool_url_problems
 from mockflow.format.model import Interview, Question, ScoreRange, Stage
 from mockflow.format.partial import Damage
+from mockflow.format.template_values import Val, context_bounds
 from mockflow.format.templates import analyze, iter_template_fields
 from mockflow.format.yaml_io import Document, Path, pointer
 
@@ -388,6 +389,7 @@ def _fairness(r: _Reporter, iv: Interview) -> None:
 
 def _templates(r: _Reporter, doc: Document, skip: tuple[Path, ...] = ()) -> None:
     data = doc.data or {}
+    bounds: dict[str, dict[str, Val]] = {}
     for path, kind in iter_template_fields(data):
         if any(bad[:len(path)] == path for bad in skip):
             continue  # the text itself has a schema error (too long, not text, ...)
@@ -401,7 +403,7 @@ def _templates(r: _Reporter, doc: Document, skip: tuple[Path, ...] = ()) -> None
                 node = None
         if not isinstance(node, str):
             continue
-        for issue in analyze(node, kind):
+        for issue in analyze(node, kind, bounds.setdefault(kind, context_bounds(data, kind))):
             line, column = doc.offset_position(path, issue.offset)
             r.problems.append(Problem(issue.code, f"{_template_name(path)}: {issue.message}",
                                       line, column, pointer(path)))
@@ -435,22 +437,15 @@ def _tools(r: _Reporter, iv: Interview) -> None:
                  f"parameters of tool '{tool.name}' {problem}; e.g. {{type: object,"
                  " properties: {day: {type: string}}, required: [day]}")
         try:
-            parts = urlsplit(tool.url)
-            hostname = parts.hostname or ""
-            allowed = tool.host_allowed()
+            problems = tool_url_problems(tool.name, tool.url, tool.allow_hosts,
+                                         tool.explicit_hosts)
         except ValueError as exc:
             r.at(("tools", i, "http", "url"), "MF206",
                  f"tool '{tool.name}' URL '{tool.url}' is not a valid URL ({exc}); write it"
                  " like https://api.example.com/path")
             continue
-        if not allowed:
-            r.at(("tools", i, "http", "url"), "MF115",
-                 f"tool '{tool.name}' URL host '{parts.netloc}' is not in allow_hosts"
-                 f" ({', '.join(tool.allow_hosts)}); add it or fix the URL")
-        elif parts.scheme == "http" and hostname not in {"localhost", "127.0.0.1", "::1"}:
-            r.at(("tools", i, "http", "url"), "MF115",
-                 f"tool '{tool.name}' uses plain http to '{hostname}'; use https (http is"
-                 " only allowed for localhost)")
+        for code, message in problems:
+            r.at(("tools", i, "http", "url"), code, message)
 
 
 def _expectations(r: _Reporter, iv: Interview) -> None:

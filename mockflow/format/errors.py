@@ -20,7 +20,10 @@ class CodeInfo:
     severity: Severity
 
 
+INTERNAL = "MF000"  # a failure inside mockflow, reported per file (no case file can show it)
+
 CODES: dict[str, CodeInfo] = {
+    INTERNAL: CodeInfo("internal error in mockflow (a bug: please report it)", "error"),
     # -- the file and its YAML (MF0xx): the loader stops at the first fatal one
     "MF001": CodeInfo("YAML syntax error", "error"),
     "MF002": CodeInfo("file is not UTF-8 text", "error"),
@@ -55,6 +58,8 @@ CODES: dict[str, CodeInfo] = {
     "MF117": CodeInfo("expectation for an unknown competency", "error"),
     "MF118": CodeInfo("endpointing delays out of order", "error"),
     "MF119": CodeInfo("follow-up probes an unknown key point", "error"),
+    "MF125": CodeInfo("tool URL carries user info", "error"),
+    "MF126": CodeInfo("tool URL contains a backslash", "error"),
     # -- schema (MF2xx): shape of the file
     "MF201": CodeInfo("wrong type", "error"),
     "MF202": CodeInfo("missing required key", "error"),
@@ -72,6 +77,7 @@ CODES: dict[str, CodeInfo] = {
     "MF302": CodeInfo("template syntax not allowed", "error"),
     "MF303": CodeInfo("unknown template variable", "error"),
     "MF304": CodeInfo("candidate field used without a default", "error"),
+    "MF305": CodeInfo("template may cost too much to render", "error"),
     # -- warnings (MF5xx): exit 0 unless --strict
     "MF501": CodeInfo("question without key points", "warning"),
     "MF502": CodeInfo("question without example answers", "warning"),

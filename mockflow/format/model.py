@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
+from mockflow.format import hosts
 from mockflow.format.defaults import schema_default as _d
 
 Json = Any
@@ -28,6 +29,7 @@ DEFAULT_LEVEL_ADJUSTMENT = float(_d("ladder", "level_adjustment"))
 DEFAULT_HINT_PENALTY = float(_d("scoring", "hint_penalty"))
 DEFAULT_LANGUAGE = str(_d("interviewer", "language"))
 DEFAULT_WEBHOOK_EVENTS = tuple(str(e) for e in _d("results", "webhook", "events"))
+DEFAULT_LLM_TIMEOUT_S = float(_d("voice", "llm", "timeout_s"))
 DEFAULT_TOOL_TIMEOUT_S = float(_d("tools", "[]", "http", "timeout_s"))
 DEFAULT_MAX_RESPONSE_BYTES = int(_d("tools", "[]", "http", "max_response_bytes"))
 DEFAULT_TOOL_PARAMETERS: Mapping[str, Json] = _d("tools", "[]", "parameters")
@@ -93,6 +95,7 @@ class LlmModel:
 class LlmConfig:
     primary: LlmModel = field(default_factory=LlmModel)
     fallback: tuple[LlmModel, ...] = ()
+    timeout_s: float = DEFAULT_LLM_TIMEOUT_S  # first token / between tokens, per model
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,12 +312,19 @@ class HttpTool:
     parameters: Json = field(compare=False, hash=False)
     timeout_s: float = DEFAULT_TOOL_TIMEOUT_S
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    hosts_given: bool = True  # False: allow_hosts is the default (the URL's host name)
 
     def host_allowed(self) -> bool:
-        """Whether the URL's host (with or without its port) is in ``allow_hosts``.
-        Raises ``ValueError`` for a URL that can't be parsed."""
-        parts = urlsplit(self.url)
-        return parts.netloc in self.allow_hosts or (parts.hostname or "") in self.allow_hosts
+        """Whether the URL's host is in ``allow_hosts`` (an entry with a port allows only
+        that port, one without it the URL's own). Raises ``ValueError`` for a URL that
+        can't be parsed."""
+        return hosts.host_allowed(self.url, self.allow_hosts)
+
+    @property
+    def explicit_hosts(self) -> tuple[str, ...]:
+        """The allow-list as the file wrote it (empty when left to its default): only
+        these entries may allow a loopback, private or link-local address."""
+        return self.allow_hosts if self.hosts_given else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,6 +427,7 @@ def _voice(data: Mapping[str, Json]) -> VoiceConfig:
         llm=LlmConfig(
             primary=_llm_model(llm),
             fallback=tuple(_llm_model(item) for item in llm.get("fallback", ())),
+            timeout_s=float(llm.get("timeout_s", DEFAULT_LLM_TIMEOUT_S)),
         ),
         tts=TtsConfig(
             provider=tts.get("provider", _TTS_PROVIDER),
@@ -496,9 +507,10 @@ def _tool(data: Mapping[str, Json]) -> HttpTool:
     http = data["http"]
     url = str(http["url"])
     try:
-        host = urlsplit(url).netloc
+        host = urlsplit(url).hostname or ""
     except ValueError:  # reported by the checks (MF206)
         host = ""
+    host = f"[{host}]" if ":" in host else host
     return HttpTool(
         name=data["name"],
         description=data["description"],
@@ -508,6 +520,7 @@ def _tool(data: Mapping[str, Json]) -> HttpTool:
         else copy.deepcopy(DEFAULT_TOOL_PARAMETERS),
         timeout_s=float(http.get("timeout_s", DEFAULT_TOOL_TIMEOUT_S)),
         max_response_bytes=int(http.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES)),
+        hosts_given="allow_hosts" in http,
     )
 
 

@@ -23,9 +23,11 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, Undefined, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from mockflow.format.limits import bound_candidate
+from mockflow.format.template_budget import GUARDED_FILTERS, render_within_budget
+from mockflow.format.template_cost import analyze_cost
 from mockflow.format.template_positions import locate, syntax_offset
-
-MAX_OUTPUT_CHARS = 20_000
+from mockflow.format.template_values import Val
 
 # The render contexts. A dict maps a name to its fields; ``None`` is a leaf; ``"map"`` is
 # a free-form map of text (candidate.attributes); ``"list"`` a list of text.
@@ -75,6 +77,7 @@ def make_environment() -> ImmutableSandboxedEnvironment:
     """The single template environment (autoescape off: output is speech, not HTML)."""
     env = _Env(autoescape=False, undefined=Undefined, keep_trailing_newline=False)
     env.filters = {k: v for k, v in env.filters.items() if k in ALLOWED_FILTERS}
+    env.filters.update(GUARDED_FILTERS)
     env.tests = {k: v for k, v in env.tests.items() if k in ALLOWED_TESTS}
     env.globals.clear()
     return env
@@ -328,8 +331,11 @@ def is_template(source: str) -> bool:
     return "{{" in source or "{%" in source or "{#" in source
 
 
-def analyze(source: str, kind: str) -> list[TemplateIssue]:
-    """Static problems of one template of the given kind ('greeting', 'question', ...)."""
+def analyze(source: str, kind: str,
+            bounds: Mapping[str, Val] | None = None) -> list[TemplateIssue]:
+    """Static problems of one template of the given kind ('greeting', 'question', ...).
+    With ``bounds`` (the sizes of its render context, ``context_bounds``), also what it
+    reads and what it can cost (``mockflow.format.template_cost``)."""
     if not is_template(source):
         return []
     try:
@@ -343,8 +349,16 @@ def analyze(source: str, kind: str) -> list[TemplateIssue]:
     analyzer = _Analyzer(CONTEXT_SHAPES[kind])
     analyzer.visit(tree, frozenset())
     used: set[int] = set()
-    return [replace(issue, offset=locate(source, issue.line, node, used, tree))
-            for issue, node in zip(analyzer.issues, analyzer.nodes, strict=True)]
+    issues = [replace(issue, offset=locate(source, issue.line, node, used, tree))
+              for issue, node in zip(analyzer.issues, analyzer.nodes, strict=True)]
+    if issues or bounds is None:
+        return issues
+    # a cost issue is about a whole loop or filter chain: point at the start of its line
+    starts = [0]
+    for line in source.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    return [TemplateIssue(i.code, i.message, i.line, starts[min(i.line, len(starts)) - 1])
+            for i in analyze_cost(tree, bounds)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +367,14 @@ class Candidate:
 
     name: str | None = None
     attributes: Mapping[str, str] = field(default_factory=dict)
+
+    def bounded(self) -> tuple[Candidate, tuple[str, ...]]:
+        """This candidate within the limits (``mockflow.format.limits``), and a warning for
+        each thing that was cut (none when nothing was)."""
+        cut = bound_candidate(self.name, self.attributes)
+        if not cut.warnings:
+            return self, ()
+        return Candidate(cut.name, cut.attributes), cut.warnings
 
     def context(self) -> dict[str, Any]:
         data: dict[str, Any] = {"attributes": dict(self.attributes)}
@@ -377,16 +399,7 @@ class CompiledTemplate:
     def render(self, context: Mapping[str, Any]) -> str:
         if self._template is None:
             return self.source
-        from mockflow.format.errors import TemplateRenderError
-
-        try:
-            text = self._template.render(context)
-        except Exception as exc:  # the sandbox and static check make this unexpected
-            raise TemplateRenderError(f"template failed: {exc}") from exc
-        if len(text) > MAX_OUTPUT_CHARS:
-            raise TemplateRenderError(
-                f"template output is {len(text)} characters, over {MAX_OUTPUT_CHARS}"
-            )
+        text = render_within_budget(self._template, context)
         return " ".join(text.split()) if "\n" in text else text.strip()
 
 

@@ -7,16 +7,19 @@ would be meaningless otherwise), so a file never gets a cascade of follow-on err
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
 from mockflow.format.checks import semantic_problems
 from mockflow.format.compile import CompiledInterview, compile_interview
-from mockflow.format.errors import InputError, InterviewInvalid, Problem
+from mockflow.format.errors import INTERNAL, InputError, InterviewInvalid, Problem
 from mockflow.format.model import Interview, build_interview
 from mockflow.format.partial import usable_part
 from mockflow.format.schema import schema_errors, translate
 from mockflow.format.yaml_io import MAX_BYTES, load_bytes
+
+logger = logging.getLogger("mockflow.format.validate")
 
 
 @dataclass(slots=True)
@@ -39,7 +42,20 @@ class CheckResult:
 
 
 def check_bytes(raw: bytes, path: str = "<stdin>") -> CheckResult:
-    """Run the whole front end on a file's bytes. Never raises on bad input."""
+    """Run the whole front end on a file's bytes. Never raises: bad input is reported as
+    problems, and a failure inside mockflow itself as one ``MF000`` problem for the file."""
+    try:
+        return _check(raw, path)
+    except Exception as exc:  # a bug in mockflow: reported for this file, never a traceback
+        logger.debug("mockflow: internal error checking %s", path, exc_info=True)
+        message = f"{type(exc).__name__}: {exc}"
+        message = message if len(message) <= 200 else message[:197] + "..."
+        return CheckResult(path, [Problem(
+            INTERNAL, f"mockflow failed while checking this file ({message}); this is a bug"
+            " in mockflow, please report it with the file", 1, 1)])
+
+
+def _check(raw: bytes, path: str) -> CheckResult:
     result = CheckResult(path)
     doc = load_bytes(raw)
     if doc.problems or doc.data is None:

@@ -28,6 +28,7 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 200_000
 MAX_SAFE_INT = 2**53
+MAX_NUMBER_CHARS = 40  # a plain number longer than this is refused before conversion
 
 Path = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -40,6 +41,11 @@ _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": Fals
 _INT = re.compile(r"^[-+]?[0-9]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _SPECIAL_FLOAT = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+
+
+def _shown(value: str) -> str:
+    """A long scalar, shortened for a message."""
+    return value if len(value) <= 24 else f"{value[:10]}…{value[-6:]}"
 
 
 def pointer(path: Path) -> str:
@@ -169,6 +175,17 @@ class _Builder:
             return None
         if value in _BOOL:
             return _BOOL[value]
+        if len(value) > MAX_NUMBER_CHARS and (_INT.match(value) or _FLOAT.match(value)):
+            # Counted before converting: int() of thousands of digits is slow or refused.
+            self.problem(
+                "MF013",
+                f"number {_shown(value)} has {len(value):,} characters, more than any"
+                f" setting needs (at most {MAX_NUMBER_CHARS}); use a smaller number, or"
+                " quote it if it is text",
+                event.start_mark,
+                path,
+            )
+            return value
         if _INT.match(value):
             number = int(value)
             if abs(number) > MAX_SAFE_INT:

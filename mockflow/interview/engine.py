@@ -28,6 +28,7 @@ from typing import Any
 
 from mockflow.format.compile import CompiledInterview
 from mockflow.format.errors import MockflowError
+from mockflow.format.limits import clip_for_scoring
 from mockflow.format.model import Question
 from mockflow.format.templates import Candidate
 from mockflow.interview import moves as mv
@@ -645,8 +646,12 @@ class InterviewEngine:
         """The engine's own decision signal (follow-up or not, ladder step)."""
         q = self._iv.question(rec.question_id)
         hints = tuple(q.hints[i] for i in rec.hints if 0 <= i < len(q.hints))
-        item = AnsweredQuestion(rec.number, q, tuple(t.text for t in turns), rec.prompts, hints)
-        return self._scorer.score(item, self._plan.rubrics[q.competency])
+        answers, clipped = clip_for_scoring(tuple(t.text for t in turns))
+        item = AnsweredQuestion(rec.number, q, answers, rec.prompts, hints)
+        score = self._scorer.score(item, self._plan.rubrics[q.competency])
+        if clipped is not None:  # said in the scorecard's rationale for this question
+            score = replace(score, rationale=f"{score.rationale} ({clipped})".strip())
+        return score
 
     def _with_answer_part(self, s: _State, answer: str | None, at: float) -> _State:
         """The open question with the answer part of a mixed message as an answer turn

@@ -75,6 +75,9 @@ class Decision:
 
 
 APOLOGY = "Sorry, I had a problem on my side."
+RESTART = "Sorry, let me put that another way."  # a reply broke off; the engine's words follow
+GIVE_UP = ("I'm sorry, I keep having technical problems on my side, so we'll have to stop"
+           " here. Thank you for your time; the team will be in touch.")
 
 
 def competent_reply(messages: Sequence[tuple[str, str]]) -> Decision:

@@ -21,7 +21,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterable, Awaitable, Callable
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,18 +42,29 @@ from mockflow.interview.engine import (
     StaleProposal,
 )
 from mockflow.interview.moves import MoveKind
-from mockflow.interview.prompting import APOLOGY, move_message
+from mockflow.interview.prompting import APOLOGY, GIVE_UP, RESTART, move_message
 from mockflow.interview.records import CandidateTurn, QuestionRecord, score_record
 from mockflow.interview.render import instructions
 from mockflow.interview.requests import answer_part
 from mockflow.live.history import history_items
 from mockflow.live.http_tools import HttpToolError, call_http_tool
 from mockflow.live.judging import SessionJudge
+from mockflow.live.model_chain import ModelChain, ModelHealth, describe, session_options
+from mockflow.live.offline_llm import OfflineInterviewerLLM
 from mockflow.results.files import SessionRecorder
 from mockflow.results.notify import queue_event
 from mockflow.results.session_record import SessionInfo, session_status
 
 logger = logging.getLogger("mockflow.live.agent")
+MAX_FAILED_TURNS = 3  # failed turns in a row before the interview ends politely
+
+
+def _says_something(chunk: object) -> bool:
+    if isinstance(chunk, str):
+        return bool(chunk.strip())
+    if isinstance(chunk, llm.ChatChunk) and chunk.delta is not None:
+        return bool((chunk.delta.content or "").strip() or chunk.delta.tool_calls)
+    return False
 
 assert CANDIDATE_REQUEST["name"] in RESERVED_TOOL_NAMES
 
@@ -116,10 +127,13 @@ class InterviewerAgent(Agent):
         clock: Callable[[], float] = time.monotonic,
         on_finished: Callable[[InterviewerAgent], None] | None = None,
         judging: SessionJudge | None = None,
+        warnings: Sequence[str] = (),
     ) -> None:
         """``clock`` must be the engine's clock (turn timestamps are read from it).
         ``judging`` (attached to ``engine``) judges closed questions in the background;
-        at the close the scorecard waits for it, within its bound."""
+        at the close the scorecard waits for it, within its bound. ``warnings`` go to
+        ``session.json`` (e.g. a candidate name cut to the limit)."""
+        self.warnings = list(warnings)
         self.clock = clock
         self.compiled = compiled
         self.engine = engine
@@ -141,6 +155,9 @@ class InterviewerAgent(Agent):
         self._results_written = False
         self._session_ref: AgentSession[Any] | None = None
         self._waiting_since = False  # _speaking_since is when a front end began waiting
+        self._failed_turns = 0  # failed turns in a row (nothing said but an apology)
+        self._offline = OfflineInterviewerLLM()  # the engine's words when a reply breaks off
+        self.model_health = ModelHealth()
         tools: list[llm.Tool | llm.Toolset] = [
             function_tool(self._candidate_request, raw_schema=CANDIDATE_REQUEST)
         ]
@@ -156,6 +173,8 @@ class InterviewerAgent(Agent):
     async def on_enter(self) -> None:
         session = self.session
         self._session_ref = session
+        if isinstance(session.llm, ModelChain):
+            self.model_health = session.llm.health
         session.on("conversation_item_added", self._on_item_added)
         session.on("user_input_transcribed", self._on_transcribed)
         session.on("user_state_changed", self._on_user_state)
@@ -191,6 +210,7 @@ class InterviewerAgent(Agent):
         if isinstance(last, llm.FunctionCallOutput) and last.is_error:
             # A bad tool call: put the question back without another model round trip.
             # The move proposed for this turn was not delivered, so it is not committed.
+            # (A service that fails is not a bad call: see call_http.)
             self.stats.llm_failures += 1
             if speech is not None and speech.id in self._replies:
                 self._replies[speech.id].failed = True
@@ -214,8 +234,61 @@ class InterviewerAgent(Agent):
         if reply is not None:
             ctx = chat_ctx.copy()
             ctx.add_message(role="system", content=self._move_text(reply.proposal))
-        async for chunk in Agent.default.llm_node(self, ctx, tools, model_settings):
-            yield chunk
+        spoke = False
+        try:
+            async for chunk in Agent.default.llm_node(self, ctx, tools, model_settings):
+                spoke = spoke or _says_something(chunk)
+                yield chunk
+        except Exception as exc:  # LiveKit (and the whole model chain) gave up on this reply
+            self.stats.llm_failures += 1
+            if not isinstance(self.session.llm, ModelChain):
+                self.model_health.failed(self._model_name(), describe(exc))
+            logger.warning("mockflow: the interviewer model failed (%s)", describe(exc))
+            if spoke:
+                # The candidate heard part of a reply: finish it in the engine's words.
+                async for chunk in self._scripted(ctx, tools):
+                    yield chunk
+                return
+            yield self._failed_turn(reply)
+            return
+        if not spoke:  # an empty reply: the turn failed just the same
+            self.stats.llm_failures += 1
+            self.model_health.failed(self._model_name(), "the reply was empty")
+            yield self._failed_turn(reply)
+            return
+        self._failed_turns = 0
+
+    def _model_name(self) -> str:
+        model = self.session.llm
+        return f"{model.provider} {model.model}" if isinstance(model, llm.LLM) else "model"
+
+    async def _scripted(self, ctx: llm.ChatContext,
+                        tools: list[llm.Tool]) -> AsyncIterable[llm.ChatChunk | str]:
+        """The rest of a reply that broke off, in the engine's own words."""
+        self._failed_turns = 0
+        self.model_health.scripted(self._offline.model)
+        yield f" {RESTART} "
+        async with self._offline.chat(chat_ctx=ctx, tools=tools) as stream:
+            async for chunk in stream:
+                yield chunk
+
+    def _failed_turn(self, reply: _Reply | None) -> str:
+        """What to say when a reply failed with nothing said: the apology and the question
+        again, once per failed turn; after MAX_FAILED_TURNS in a row, a goodbye."""
+        speech = _current_speech()
+        if reply is not None:
+            reply.failed = True
+        self._failed_turns += 1
+        if self._failed_turns < MAX_FAILED_TURNS or speech is None:
+            return self._apology()
+        self.close_reason = "model_unavailable"
+        self._closing = True
+
+        def done(_: SpeechHandle) -> None:
+            self.session.shutdown(drain=True)
+
+        speech.add_done_callback(done)
+        return GIVE_UP
 
     def _move_text(self, proposal: Proposal) -> str:
         current = self.engine.current
@@ -318,7 +391,9 @@ class InterviewerAgent(Agent):
         try:
             return await call_http_tool(tool, raw_arguments)
         except HttpToolError as exc:
-            raise ToolError(str(exc)) from None
+            # The call was right; the service failed. The model hears why and carries on
+            # with the move (a ToolError would count as a bad call and re-ask the question).
+            return json.dumps({"error": str(exc)}, ensure_ascii=False)
 
     # ------------------------------------------------------------------ speaking
 
@@ -465,13 +540,16 @@ class InterviewerAgent(Agent):
             self._speaking_since = self.clock()
 
     def _on_error(self, ev: Any) -> None:
+        """LiveKit reports model errors here. A recoverable one is retried by LiveKit and
+        the reply may still come: say nothing. An unrecoverable one is the end of that
+        reply; ``llm_node`` sees the same failure and finishes the turn (in the engine's
+        words, or with one apology), so nothing is said here either."""
         error = getattr(ev, "error", None)
-        if getattr(error, "type", None) != "llm_error" or self.engine.ended:
+        if getattr(error, "type", None) != "llm_error" or getattr(error, "recoverable", True):
             return
-        self.stats.llm_failures += 1
-        logger.warning("mockflow: the interviewer model failed; apologising and repeating")
-        with contextlib.suppress(RuntimeError):
-            self._say_own(self._apology(), kind="apology")
+        cause = getattr(error, "error", None)
+        logger.info("mockflow: the model gave up on a reply: %s",
+                    describe(cause) if isinstance(cause, BaseException) else cause)
 
     def _on_close(self, ev: Any) -> None:
         if self.close_reason is None:
@@ -555,6 +633,8 @@ class InterviewerAgent(Agent):
                     "requests": self.stats.requests, "llm_failures": self.stats.llm_failures,
                     "time_moves": self.stats.time_moves,
                 },
+                warnings=self.warnings, degraded=self.model_health.degraded(),
+                model=self.model_health.to_dict(),
                 history=history))
             self._results_written = True
         except Exception:  # results must never take the session down with them
@@ -622,6 +702,8 @@ def text_session(llm_model: llm.LLM[Any], compiled: CompiledInterview,
     """A room-less text session: no VAD, no STT/TTS, manual turns, no turn-detector model."""
     from mockflow.live.plugins import text_turn_handling
 
+    kwargs.setdefault("conn_options", session_options(
+        compiled.interview.voice.llm.timeout_s))
     return AgentSession(
         llm=llm_model,
         vad=None,

@@ -132,7 +132,7 @@ async def run_interview(
     ``store``: an s3:// spec the session's files are queued for, after each local write
     (``mockflow.results.uploads``)."""
     privacy.install()
-    candidate = candidate or Candidate()
+    candidate, warnings = (candidate or Candidate()).bounded()
     engine = InterviewEngine(compiled, clock=clock, seed=seed, candidate=candidate)
     recorder = SessionRecorder(results_root, compiled.interview.id, session_id, clock=clock,
                                store=store, checkpoint=checkpoint)
@@ -148,6 +148,7 @@ async def run_interview(
     judging.attach(engine, source=interview_source)
     closed = asyncio.Event()
     agent = InterviewerAgent(compiled, engine=engine, candidate=candidate, recorder=recorder,
+                             warnings=warnings,
                              clock=clock, tick_interval=tick_interval,
                              on_finished=lambda _: closed.set(), judging=judging)
     if on_agent is not None:

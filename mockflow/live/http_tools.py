@@ -1,54 +1,202 @@
 """Recruiter-declared HTTP actions: POST the arguments as JSON, bounded in every way.
 
-Host allow-list (checked on the URL before any request), no redirects, a timeout, and a
-response size cap. Only the response text goes back to the model. Plain aiohttp: the
-agent layer wraps it as a function tool.
+Before any byte is sent: the URL's host must be in the allow-list (the URL's own host and
+port by default), and every address it resolves to must be public — loopback,
+link-local, private, unspecified and reserved addresses, in any notation and inside
+IPv4-mapped IPv6, are refused unless the file lists that address in ``allow_hosts``. The
+connection goes to the addresses that were checked (no second lookup, so DNS can't
+change the answer in between), on the URL's port. No redirects, no proxy from the
+environment, no cookies. The response is read to its end within the tool's timeout (one
+deadline for the whole exchange, so a server that drips a byte at a time fails too) and
+at most ``max_response_bytes`` of it, after decompression. Only the response text goes
+back to the model. Plain aiohttp: the agent layer wraps it as a function tool.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Mapping
+import socket
+import zlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from mockflow.format.errors import MockflowError
+from mockflow.format.hosts import (
+    address_allowed,
+    address_kind,
+    effective_port,
+    literal_address,
+    url_problem,
+)
 from mockflow.format.model import HttpTool
+
+Resolve = Callable[[str, int], Awaitable[Sequence[str]]]
+"""host, port -> addresses (text). The default asks the system resolver."""
 
 
 class HttpToolError(MockflowError):
     """The action failed; the message is safe to show the model."""
 
 
-async def call_http_tool(tool: HttpTool, arguments: Mapping[str, object],
-                         session: aiohttp.ClientSession | None = None) -> str:
-    """POST ``arguments`` to the tool's URL; return the (capped) response text."""
-    if not tool.host_allowed():
-        raise HttpToolError(f"{tool.name}: host of {tool.url} is not allowed")
-    timeout = aiohttp.ClientTimeout(total=tool.timeout_s)
-    own = session is None
-    client = session or aiohttp.ClientSession(timeout=timeout)
+async def system_resolve(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+async def checked_addresses(tool: HttpTool, resolve: Resolve = system_resolve
+                            ) -> tuple[str, int, tuple[str, ...]]:
+    """(host, port, addresses) the tool may connect to; raises HttpToolError otherwise."""
+    parts = urlsplit(tool.url)
+    host = parts.hostname or ""
+    port = effective_port(parts)
+    literal = literal_address(host)
+    if literal is not None:
+        found: Sequence[str] = [str(literal)]
+    else:
+        try:
+            found = await resolve(host, port)
+        except OSError as exc:
+            raise HttpToolError(f"{tool.name}: cannot resolve {host}"
+                                f" ({exc.strerror or exc})") from None
+    if not found:
+        raise HttpToolError(f"{tool.name}: {host} has no address")
+    explicit = tool.explicit_hosts
+    addresses: list[str] = []
+    for text in found:
+        address = literal_address(text)
+        if address is None:
+            raise HttpToolError(f"{tool.name}: {host} resolved to '{text}', not an address")
+        kind = address_kind(address)
+        if kind is not None and not address_allowed(address, explicit, port):
+            raise HttpToolError(
+                f"{tool.name}: {host} is {address}, a {kind} address; such addresses are"
+                f" refused unless listed in the tool's allow_hosts")
+        addresses.append(str(address))
+    return host, port, tuple(addresses)
+
+
+class _PinnedResolver(AbstractResolver):
+    """Answers for the one host with the addresses already checked."""
+
+    def __init__(self, host: str, addresses: tuple[str, ...]) -> None:
+        self.host = host
+        self.addresses = addresses
+
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        if host.lower() != self.host.lower():
+            raise OSError(f"{host} is not the tool's host")
+        return [ResolveResult(hostname=host, host=a, port=port,
+                              family=socket.AF_INET6 if ":" in a else socket.AF_INET,
+                              proto=0, flags=socket.AI_NUMERICHOST)
+                for a in self.addresses]
+
+    async def close(self) -> None:
+        return None
+
+
+class _Body:
+    """The response body up to a cap, decompressing gzip/deflate with a bound on the
+    output (a small compressed body can't expand past the cap)."""
+
+    def __init__(self, encoding: str, cap: int) -> None:
+        self.cap = cap
+        self.data = bytearray()
+        self.raw = 0
+        enc = encoding.strip().lower()
+        self._zlib: zlib._Decompress | None
+        if enc in ("", "identity"):
+            self._zlib = None
+        elif enc in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif enc == "deflate":
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS)
+        else:
+            raise ValueError(enc)
+
+    def feed(self, chunk: bytes) -> bool:
+        """Add a chunk; False once the body is over the cap."""
+        self.raw += len(chunk)
+        if self.raw > self.cap:
+            return False
+        if self._zlib is None:
+            self.data += chunk
+            return len(self.data) <= self.cap
+        while chunk:
+            self.data += self._zlib.decompress(chunk, self.cap + 1 - len(self.data))
+            if len(self.data) > self.cap:
+                return False
+            chunk = self._zlib.unconsumed_tail
+        return True
+
+    def finish(self) -> bool:
+        if self._zlib is not None:
+            self.data += self._zlib.flush(self.cap + 1 - len(self.data))
+        return len(self.data) <= self.cap
+
+
+async def call_http_tool(tool: HttpTool, arguments: Mapping[str, object], *,
+                         resolve: Resolve = system_resolve) -> str:
+    """POST ``arguments`` to the tool's URL; return the response text (JSON re-serialised).
+    Raises ``HttpToolError`` with a message for the model on any failure."""
     try:
+        async with asyncio.timeout(tool.timeout_s):
+            return await _call(tool, arguments, resolve)
+    except TimeoutError:
+        raise HttpToolError(f"{tool.name}: no answer within {tool.timeout_s:g}s"
+                            " (the whole response must arrive in that time)") from None
+    except aiohttp.ClientError as exc:
+        raise HttpToolError(f"{tool.name}: request failed ({type(exc).__name__})") from None
+    except OSError as exc:
+        raise HttpToolError(f"{tool.name}: request failed ({exc.strerror or exc})") from None
+
+
+async def _call(tool: HttpTool, arguments: Mapping[str, object], resolve: Resolve) -> str:
+    try:
+        allowed = tool.host_allowed() and url_problem(tool.url) is None
+    except ValueError:
+        allowed = False
+    if not allowed:
+        raise HttpToolError(f"{tool.name}: host of {tool.url} is not allowed")
+    host, _, addresses = await checked_addresses(tool, resolve)
+    connector = aiohttp.TCPConnector(resolver=_PinnedResolver(host, addresses),
+                                     use_dns_cache=False, force_close=True)
+    async with aiohttp.ClientSession(connector=connector, auto_decompress=False,
+                                     trust_env=False,
+                                     cookie_jar=aiohttp.DummyCookieJar()) as client:
         async with client.post(tool.url, json=dict(arguments), allow_redirects=False,
-                               timeout=timeout) as response:
+                               headers={"Accept-Encoding": "gzip, deflate"}) as response:
             if 300 <= response.status < 400:
                 raise HttpToolError(f"{tool.name}: the service redirected"
                                     f" ({response.status}); redirects are not followed")
-            body = await response.content.read(tool.max_response_bytes + 1)
-            if len(body) > tool.max_response_bytes:
-                raise HttpToolError(f"{tool.name}: the response is larger than"
-                                    f" {tool.max_response_bytes} bytes")
-            text = body.decode("utf-8", errors="replace")
+            cap = tool.max_response_bytes
+            too_large = HttpToolError(f"{tool.name}: the response is larger than {cap}"
+                                      " bytes (max_response_bytes)")
+            if response.content_length is not None and response.content_length > cap:
+                raise too_large
+            encoding = response.headers.get("Content-Encoding", "")
+            try:
+                body = _Body(encoding, cap)
+            except ValueError:
+                raise HttpToolError(f"{tool.name}: the response uses an unsupported"
+                                    f" encoding '{encoding}'") from None
+            try:
+                async for chunk in response.content.iter_any():
+                    if not body.feed(chunk):
+                        raise too_large
+                if not body.finish():
+                    raise too_large
+            except zlib.error:
+                raise HttpToolError(f"{tool.name}: the response is not valid"
+                                    f" {encoding}") from None
             if response.status >= 400:
                 raise HttpToolError(f"{tool.name}: the service answered {response.status}")
-            try:
-                return json.dumps(json.loads(text), ensure_ascii=False)
-            except json.JSONDecodeError:
-                return text
-    except TimeoutError:
-        raise HttpToolError(f"{tool.name}: no answer within {tool.timeout_s:g}s") from None
-    except aiohttp.ClientError as exc:
-        raise HttpToolError(f"{tool.name}: request failed ({type(exc).__name__})") from None
-    finally:
-        if own:
-            await client.close()
+    text = bytes(body.data).decode("utf-8", errors="replace")
+    try:
+        return json.dumps(json.loads(text), ensure_ascii=False)
+    except (json.JSONDecodeError, RecursionError):
+        return text

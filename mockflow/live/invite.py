@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from mockflow.format.errors import MockflowError
+from mockflow.format.limits import candidate_problems
 
 DEFAULT_TTL = timedelta(minutes=10)
 MAX_TTL = timedelta(hours=24)
@@ -83,6 +84,11 @@ def mint_invite(
 
     if not room.strip() or not identity.strip():
         raise InviteError("--room and --identity must not be empty")
+    problems = candidate_problems(name, attributes or {})
+    if problems:
+        raise InviteError("the candidate details are too large: " + "; ".join(problems)
+                          + ". Shorten them (templates and the scorecard only need a name"
+                          " and a few short attributes)")
     token = (
         api.AccessToken(api_key, api_secret)
         .with_identity(identity)

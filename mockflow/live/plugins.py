@@ -1,6 +1,6 @@
 """The voice pipeline from the file's ``voice`` section (agent layer: imports livekit).
 
-STT, LLM (with a ``FallbackAdapter`` over the fallback list), TTS, VAD and the
+STT, LLM (the model chain: the file's models, then the offline interviewer), TTS, VAD and the
 ``turn_handling`` options. Constructors read provider keys from the environment; the
 CLI has already checked they are set (``mockflow.live.startup``).
 """
@@ -15,6 +15,7 @@ from livekit.agents import tts as lk_tts
 from livekit.agents import vad as lk_vad
 
 from mockflow.format.model import LlmModel, SttConfig, TtsConfig, TurnConfig, VoiceConfig
+from mockflow.live.model_chain import ModelChain
 
 DEFAULT_STT_MODELS = {"deepgram": "nova-3", "openai": "gpt-4o-mini-transcribe"}
 DEFAULT_TTS_MODEL = "gpt-4o-mini-tts"
@@ -38,12 +39,22 @@ def build_persona_llm(model: str) -> lk_llm.LLM[Any]:
     return openai.LLM(model=model)
 
 
-def build_llm(voice: VoiceConfig, *, api_key: str | None = None) -> lk_llm.LLM[Any]:
-    primary = build_llm_model(voice.llm.primary, api_key=api_key)
-    if not voice.llm.fallback:
-        return primary
-    models = [primary, *(build_llm_model(m, api_key=api_key) for m in voice.llm.fallback)]
-    return lk_llm.FallbackAdapter(models)
+def model_label(cfg: LlmModel) -> str:
+    """How a model is named in session records: provider, model and endpoint host."""
+    where = ""
+    if cfg.base_url:
+        from urllib.parse import urlsplit
+
+        where = f" at {urlsplit(cfg.base_url).netloc}"
+    return f"{cfg.provider} {cfg.model}{where}"
+
+
+def build_llm(voice: VoiceConfig, *, api_key: str | None = None) -> ModelChain:
+    """The interviewer's model chain: the primary, the file's fallbacks, then the offline
+    interviewer (``mockflow.live.model_chain``)."""
+    models = [(model_label(m), build_llm_model(m, api_key=api_key))
+              for m in (voice.llm.primary, *voice.llm.fallback)]
+    return ModelChain(models, timeout_s=voice.llm.timeout_s)
 
 
 def build_stt(cfg: SttConfig, language: str) -> lk_stt.STT[Any]:

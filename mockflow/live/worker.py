@@ -12,6 +12,7 @@ import asyncio
 import functools
 import logging
 import os
+import re
 import secrets
 import signal
 from collections.abc import Awaitable, Callable
@@ -23,7 +24,7 @@ from livekit.agents import AgentServer, AgentSession, JobContext, JobProcess
 from livekit.agents.voice.room_io import RoomOptions
 
 from mockflow.format.compile import CompiledInterview
-from mockflow.format.errors import InterviewInvalid
+from mockflow.format.errors import InterviewInvalid, MockflowError
 from mockflow.format.templates import Candidate
 from mockflow.format.validate import check_bytes
 from mockflow.interview.engine import InterviewEngine
@@ -31,6 +32,7 @@ from mockflow.live import privacy
 from mockflow.live.agent import InterviewerAgent
 from mockflow.live.invite import candidate_attributes
 from mockflow.live.judging import SessionJudge
+from mockflow.live.model_chain import session_options
 from mockflow.live.plugins import build_llm, build_stt, build_tts, build_vad, turn_handling
 from mockflow.results.files import SessionRecorder, new_session_id
 from mockflow.results.flush import flush_forever
@@ -90,6 +92,7 @@ def voice_session(compiled: CompiledInterview, vad: Any) -> AgentSession[Any]:
         vad=vad,
         turn_handling=turn_handling(voice.turn),  # type: ignore[arg-type]
         max_tool_steps=voice.max_tool_steps,
+        conn_options=session_options(voice.llm.timeout_s),
     )
 
 
@@ -112,21 +115,24 @@ async def entrypoint(ctx: JobContext) -> None:
                                              close_reason="connect_failed", error=exc))
         recorder.close()
         raise
-    candidate = Candidate(name=participant.name or None,
-                          attributes=candidate_attributes(participant.attributes))
-    info.candidate_name = candidate.name
-    info.candidate_identity = participant.identity or None
-    info.candidate_attributes = dict(candidate.attributes)
-    recorder.write_session(info.document())
-    engine = InterviewEngine(compiled, seed=secrets.randbits(31), candidate=candidate)
-    judging = SessionJudge(compiled, choose(compiled.interview, os.environ),
-                           ScoringFiles(recorder.directory))
-    judging.attach(engine, source=config.interview_source)
-    agent = InterviewerAgent(compiled, engine=engine, candidate=candidate, recorder=recorder,
-                             judging=judging)
-    # the job waits for the final scorecard (judgements included, within their bound)
-    ctx.add_shutdown_callback(agent.finished)
-    try:
+    agent: InterviewerAgent | None = None
+    try:  # everything that can fail at start is recorded in session.json
+        candidate, warnings = Candidate(
+            name=participant.name or None,
+            attributes=candidate_attributes(participant.attributes)).bounded()
+        info.candidate_name = candidate.name
+        info.candidate_identity = participant.identity or None
+        info.candidate_attributes = dict(candidate.attributes)
+        info.warnings = [*info.warnings, *warnings]
+        recorder.write_session(info.document())
+        engine = InterviewEngine(compiled, seed=secrets.randbits(31), candidate=candidate)
+        judging = SessionJudge(compiled, choose(compiled.interview, os.environ),
+                               ScoringFiles(recorder.directory))
+        judging.attach(engine, source=config.interview_source)
+        agent = InterviewerAgent(compiled, engine=engine, candidate=candidate,
+                                 recorder=recorder, judging=judging, warnings=warnings)
+        # the job waits for the final scorecard (judgements included, within their bound)
+        ctx.add_shutdown_callback(agent.finished)
         session = voice_session(compiled, ctx.proc.userdata["vad"])
         await session.start(
             agent,
@@ -136,8 +142,13 @@ async def entrypoint(ctx: JobContext) -> None:
             record=compiled.interview.voice.record,
         )
     except Exception as exc:
-        agent.close_reason = "start_failed"
-        agent.finish_results(error=exc)
+        if agent is not None:
+            agent.close_reason = "start_failed"
+            agent.finish_results(error=exc)
+        else:
+            recorder.write_session(info.document(status="error", ended_at=recorder.now(),
+                                                 close_reason="start_failed", error=exc))
+            recorder.close()
         raise
 
 
@@ -149,14 +160,59 @@ def jobs_load(max_jobs: int, server: AgentServer) -> float:
     return len(server.active_jobs) / max_jobs
 
 
+DEFAULT_CONNECT_ATTEMPTS = 8
+
+
+class LiveKitUnreachable(MockflowError):
+    """The worker could not reach (or register with) the LiveKit server."""
+
+    def __init__(self, url: str, attempts: int, error: str) -> None:
+        self.url, self.attempts, self.error = url, attempts, error
+        super().__init__(f"could not reach LiveKit at {url} after {attempts} attempt"
+                         f"{'' if attempts == 1 else 's'}: {error}. Check LIVEKIT_URL, that"
+                         " the server is up and reachable from here, and the API key and"
+                         " secret")
+
+
+AttemptReport = Callable[[int, int, str, float], None]
+"""(attempt, attempts, error, seconds until the next one) after each failed attempt."""
+
+
+class _ConnectWatch(logging.Handler):
+    """Reads LiveKit's own 'failed to connect' records: the attempt and its error, which
+    LiveKit logs only as structured data."""
+
+    def __init__(self, attempts: int, report: AttemptReport | None) -> None:
+        super().__init__(logging.WARNING)
+        self.attempts = attempts
+        self.report = report
+        self.failures = 0
+        self.last_error = "no answer"
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not record.getMessage().startswith("failed to connect to livekit"):
+            return
+        self.failures += 1
+        error = getattr(record, "error", None)
+        self.last_error = (f"{type(error).__name__}: {error}" if error is not None
+                           else record.getMessage())
+        delay = re.search(r"retrying in (\d+(?:\.\d+)?)s", record.getMessage())
+        if self.report is not None:
+            self.report(self.failures, self.attempts, self.last_error,
+                        float(delay.group(1)) if delay else 0.0)
+
+
 def build_server(config: WorkerConfig, *, port: int | None = None,
-                 job: Entrypoint = entrypoint, max_jobs: int | None = None) -> AgentServer:
+                 job: Entrypoint = entrypoint, max_jobs: int | None = None,
+                 connect_attempts: int = DEFAULT_CONNECT_ATTEMPTS) -> AgentServer:
     """``job``: the job entrypoint (a benchmark hook may pass its own; it must be a
     module-level function, job processes get it pickled). ``max_jobs``: take at most this
     many interviews at once, whatever the CPU says (default: LiveKit's CPU-based load and
-    its production threshold, 0.7)."""
+    its production threshold, 0.7). ``connect_attempts``: tries to reach LiveKit (at start
+    and after losing it) before the worker gives up."""
     privacy.install()
-    kwargs: dict[str, Any] = {"setup_fnc": functools.partial(prewarm, config)}
+    kwargs: dict[str, Any] = {"setup_fnc": functools.partial(prewarm, config),
+                              "max_retry": max(connect_attempts - 1, 0)}
     if max_jobs is not None:
         # available while running < max_jobs: the load is running / max_jobs, and LiveKit
         # wants a production threshold below 1
@@ -169,9 +225,11 @@ def build_server(config: WorkerConfig, *, port: int | None = None,
     return server
 
 
-async def serve(server: AgentServer, *, devmode: bool, config: WorkerConfig | None = None
-                ) -> None:
+async def serve(server: AgentServer, *, devmode: bool, config: WorkerConfig | None = None,
+                url: str = "", connect_attempts: int = DEFAULT_CONNECT_ATTEMPTS,
+                on_attempt: AttemptReport | None = None) -> None:
     """Run until SIGINT/SIGTERM; production mode drains running interviews first.
+    Raises ``LiveKitUnreachable`` when LiveKit can't be reached in ``connect_attempts``.
 
     Meanwhile this process flushes the results directory's webhook outbox, and, with a
     results store (or uploads left queued by an earlier run), uploads what its job
@@ -181,9 +239,18 @@ async def serve(server: AgentServer, *, devmode: bool, config: WorkerConfig | No
     if results_dir is not None and (config is not None and config.results_store
                                     or len(UploadQueue(results_dir))):
         uploads = UploadWorker(results_dir).start()
+    watch = _ConnectWatch(connect_attempts, on_attempt)
+    livekit_log = logging.getLogger("livekit.agents")
+    livekit_log.addHandler(watch)
     try:
         await _serve(server, devmode=devmode, results_dir=results_dir)
+    except RuntimeError as exc:
+        if "failed to connect to livekit" not in str(exc):
+            raise
+        raise LiveKitUnreachable(url or "LIVEKIT_URL", connect_attempts,
+                                 watch.last_error) from None
     finally:
+        livekit_log.removeHandler(watch)
         if uploads is not None:
             left = await asyncio.to_thread(uploads.stop)
             if left.remaining:

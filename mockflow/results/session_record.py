@@ -99,7 +99,10 @@ class SessionInfo:
                  close_reason: str | None = None, error: object = None,
                  stats: Mapping[str, Any] | None = None,
                  history: Sequence[Mapping[str, Any]] = (),
-                 judge: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                 judge: Mapping[str, Any] | None = None,
+                 warnings: Sequence[str] = (),
+                 degraded: Mapping[str, Any] | None = None,
+                 model: Mapping[str, Any] | None = None) -> dict[str, Any]:
         iv = self.compiled.interview
         return {
             "format": SESSION_FORMAT,
@@ -125,5 +128,7 @@ class SessionInfo:
             "history": list(history),
             "simulation": None if self.simulation is None else dict(self.simulation),
             "webhook": None if self.webhook is None else dict(self.webhook),
-            "warnings": list(self.warnings),
+            "warnings": [*self.warnings, *(w for w in warnings if w not in self.warnings)],
+            "degraded": None if degraded is None else dict(degraded),
+            "model": None if model is None else dict(model),
         }

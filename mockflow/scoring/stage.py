@@ -10,8 +10,10 @@ The engine never builds the scorecard; the stage never changes the interview's p
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from mockflow.format.compile import CompiledInterview
+from mockflow.format.limits import clip_for_scoring
 from mockflow.scoring.base import AnsweredQuestion, QuestionScore, Rubric, Scorer, SessionFacts
 from mockflow.scoring.injection import screen_item
 from mockflow.scoring.offline import OFFLINE
@@ -34,7 +36,11 @@ def score_question(compiled: CompiledInterview, item: AnsweredQuestion, scorer: 
         return item.engine_score  # taken from a session record
     if not seen.answers:
         return None
-    return scorer.score(seen, rubric)
+    answers, clipped = clip_for_scoring(seen.answers)
+    score = scorer.score(replace(seen, answers=answers), rubric)
+    if clipped is not None:
+        score = replace(score, rationale=f"{score.rationale} ({clipped})".strip())
+    return score
 
 
 def score_session(compiled: CompiledInterview, answered: Sequence[AnsweredQuestion],

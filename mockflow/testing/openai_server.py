@@ -85,6 +85,8 @@ class Reply:
     (``error`` is its message, ``error_code`` its ``code``) instead of a completion.
     ``finish_reason`` defaults to ``"tool_calls"`` when there are tool calls, else ``"stop"``.
     ``ttft`` overrides the server's time to first token for this reply only.
+    ``disconnect_after`` (streaming only) drops the connection after that many text tokens,
+    without ``finish_reason`` or ``[DONE]``: a reply that breaks off mid-stream.
     """
 
     text: str = ""
@@ -94,6 +96,7 @@ class Reply:
     error_code: str | None = None
     finish_reason: str | None = None
     ttft: float | None = None
+    disconnect_after: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.tool_calls, tuple):  # tolerate a list from callers
@@ -102,6 +105,8 @@ class Reply:
             raise ValueError(f"status must be 200 or an HTTP error 4xx/5xx, got {self.status}")
         if self.ttft is not None and self.ttft < 0:
             raise ValueError("ttft must be >= 0")
+        if self.disconnect_after is not None and self.disconnect_after < 0:
+            raise ValueError("disconnect_after must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -417,6 +422,8 @@ class FakeOpenAIServer:
             # closed transport and drop the connection without logging an error
             if exchange.outcome == "pending":
                 exchange.outcome = "disconnected"
+            if reply.disconnect_after is not None and request.transport is not None:
+                request.transport.close()  # a scripted break: no end of the chunked body
         return response
 
     async def _write_stream(
@@ -444,8 +451,15 @@ class FakeOpenAIServer:
             await _write_event(
                 response, completion.chunk({"role": "assistant", "content": "", "refusal": None})
             )
-            for token in completion.text_tokens:
+            for n, token in enumerate(completion.text_tokens):
+                if n == reply.disconnect_after:
+                    break
                 await piece({"content": token})
+        if reply.disconnect_after is not None:
+            # break off mid-reply: no finish_reason, no [DONE], the connection just ends
+            exchange.outcome = "disconnected"
+            exchange.finished_at = time.perf_counter()
+            raise ConnectionResetError("scripted disconnect")
         for i, (call, call_id) in enumerate(
             zip(reply.tool_calls, completion.call_ids, strict=True)
         ):

@@ -67,7 +67,8 @@ def reply_from_json(obj: Any) -> Reply:
 
     A string is a text reply. An object may have ``text``, ``tool_calls`` (a list of
     ``{"name", "arguments", "id"}``; ``arguments`` given as an object is serialised, given as a
-    string is kept verbatim), ``status``, ``error``, ``error_code``, ``finish_reason``, ``ttft``.
+    string is kept verbatim), ``status``, ``error``, ``error_code``, ``finish_reason``, ``ttft``,
+    ``disconnect_after``.
     """
     if isinstance(obj, str):
         return Reply(text=obj)
@@ -81,6 +82,7 @@ def reply_from_json(obj: Any) -> Reply:
         "error_code",
         "finish_reason",
         "ttft",
+        "disconnect_after",
     }
     if unknown:
         raise ValueError(f"unknown reply fields: {sorted(unknown)}")
@@ -104,6 +106,8 @@ def reply_from_json(obj: Any) -> Reply:
         error_code=obj.get("error_code"),
         finish_reason=obj.get("finish_reason"),
         ttft=None if obj.get("ttft") is None else float(obj["ttft"]),
+        disconnect_after=None if obj.get("disconnect_after") is None
+        else int(obj["disconnect_after"]),
     )
 
 
