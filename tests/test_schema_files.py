@@ -156,3 +156,17 @@ def test_shipped_examples_point_editors_at_the_schema() -> None:
     for path in sorted((ROOT / "interviews").glob("*.yaml")):
         first = path.read_text().splitlines()[0]
         assert first == "# yaml-language-server: $schema=../schemas/interview.schema.json"
+
+
+def test_shipped_schemas_have_no_duplicate_keys() -> None:
+    """json.loads keeps the last of two equal keys silently: a merge that leaves two
+    ``results`` sections would drop one without an error anywhere else."""
+    import json
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in pairs]
+        assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+        return dict(pairs)
+
+    for path in sorted((ROOT / "mockflow" / "format" / "schemas").glob("*.json")):
+        json.loads(path.read_text("utf-8"), object_pairs_hook=no_duplicates)
