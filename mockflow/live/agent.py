@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -42,13 +43,14 @@ from mockflow.interview.engine import (
     StaleProposal,
 )
 from mockflow.interview.moves import MoveKind
-from mockflow.interview.prompting import APOLOGY, move_message
+from mockflow.interview.prompting import APOLOGY, detect_request, move_message
 from mockflow.interview.records import CandidateTurn, score_record
 from mockflow.interview.render import instructions
 from mockflow.live.http_tools import HttpToolError, call_http_tool
 from mockflow.results.files import SessionRecorder
 
 logger = logging.getLogger("mockflow.live.agent")
+_WORD = re.compile(r"[^\W_]+")
 
 assert CANDIDATE_REQUEST["name"] in RESERVED_TOOL_NAMES
 
@@ -71,8 +73,17 @@ class _Reply:
 
     turn: CandidateTurn
     proposal: Proposal
+    ack_spoken: bool = False  # its acknowledgement is (to be) said at once, not by the model
     request_taken: bool = False
     failed: bool = False  # the model's tool call failed; an apology went out instead
+
+
+@dataclass(frozen=True, slots=True)
+class _TurnAck:
+    """The instant-acknowledgement decision for the candidate turn that just ended."""
+
+    words: tuple[str, ...]  # the turn's words (case and punctuation ignored)
+    spoken: bool
 
 
 @dataclass(slots=True)
@@ -86,6 +97,9 @@ class AgentStats:
     requests: dict[str, int] = field(default_factory=dict)
     llm_failures: int = 0
     time_moves: int = 0
+    acks: int = 0  # instant acknowledgements started (voice path)
+    acks_cut: int = 0  # ... of which interrupted or never heard
+    ack_then_request: int = 0  # the model took a turn as a request after it was acknowledged
 
 
 class InterviewerAgent(Agent):
@@ -118,6 +132,8 @@ class InterviewerAgent(Agent):
         self._interim = ""  # the latest interim transcript after them
         self._speaking_since: float | None = None
         self._timer: asyncio.Task[None] | None = None
+        self._turn_ack: _TurnAck | None = None
+        self._acks: dict[str, SpeechHandle] = {}  # instant acknowledgements being said
         self._closing = False
         self._results_written = False
         tools: list[llm.Tool | llm.Toolset] = [
@@ -178,7 +194,9 @@ class InterviewerAgent(Agent):
                 return
             turn = CandidateTurn(last.text_content or "", started_at=self._speaking_since,
                                  ended_at=self.clock())
-            reply = _Reply(turn, self.engine.propose(turn))
+            proposal = self.engine.propose(turn)
+            reply = _Reply(turn, proposal, ack_spoken=self._ack_decision(speech, turn.text,
+                                                                         proposal))
             self.stats.drafts += 1
             if speech is not None:
                 self._replies[speech.id] = reply
@@ -188,14 +206,68 @@ class InterviewerAgent(Agent):
         ctx = chat_ctx
         if reply is not None:
             ctx = chat_ctx.copy()
-            ctx.add_message(role="system", content=self._move_text(reply.proposal))
+            ctx.add_message(role="system", content=self._move_text(reply.proposal,
+                                                                   reply.ack_spoken))
         async for chunk in Agent.default.llm_node(self, ctx, tools, model_settings):
             yield chunk
 
-    def _move_text(self, proposal: Proposal) -> str:
+    def _move_text(self, proposal: Proposal, ack_spoken: bool = False) -> str:
         current = self.engine.current
         question = current.prompts[0] if current is not None and current.prompts else None
+        if ack_spoken:
+            return move_message(proposal.body_directive, proposal.body_speech, question,
+                                ack_spoken=True)
         return move_message(proposal.directive, proposal.speech, question)
+
+    # ------------------------------------------------------------------ instant acknowledgement
+
+    def _instant_ack_enabled(self) -> bool:
+        session = self.session
+        return (self.compiled.interview.voice.turn.instant_ack and session.tts is not None
+                and session.output.audio is not None)
+
+    def _ack_decision(self, speech: SpeechHandle | None, text: str, proposal: Proposal) -> bool:
+        """Whether this reply's acknowledgement is said at once (so the model must not say
+        it). Audio turns only; the same answer for a draft and for the final turn it
+        becomes, so a reply drafted early and delivered later matches what was said."""
+        if speech is None or speech.input_details.modality != "audio" or \
+                not self._instant_ack_enabled():
+            return False
+        words = _words(text)
+        if self._turn_ack is not None and self._turn_ack.words == words:
+            return self._turn_ack.spoken  # the turn has ended; this is its reply
+        return proposal.ack is not None and not _may_be_request(text)
+
+    async def on_user_turn_completed(self, turn_ctx: llm.ChatContext,
+                                     new_message: llm.ChatMessage) -> None:
+        """The candidate's audio turn has ended: say the acknowledgement now, while the
+        model phrases the move (voice path only; LiveKit calls this for audio turns)."""
+        self._turn_ack = None
+        text = new_message.text_content or ""
+        if self.engine.ended or not text.strip() or not self._instant_ack_enabled():
+            return
+        words = _words(text)
+        draft = next((r for r in reversed(self._replies.values())
+                      if _words(r.turn.text) == words), None)
+        if draft is not None:  # LiveKit will deliver this draft: keep its decision
+            spoken, ack = draft.ack_spoken, draft.proposal.ack
+        else:
+            proposal = self.engine.propose(CandidateTurn(text))
+            ack = proposal.ack
+            spoken = ack is not None and not _may_be_request(text)
+        self._turn_ack = _TurnAck(words, spoken)
+        if spoken and ack is not None:
+            handle = self.session.say(ack.text)
+            self._acks[handle.id] = handle
+            handle.add_done_callback(self._on_ack_done)
+            self.stats.acks += 1
+
+    def _on_ack_done(self, handle: SpeechHandle) -> None:
+        self._acks.pop(handle.id, None)
+        heard = any(isinstance(i, llm.ChatMessage) and i.role == "assistant"
+                    for i in handle.chat_items)
+        if handle.interrupted or not heard:
+            self.stats.acks_cut += 1
 
     def _on_reply_done(self, speech: SpeechHandle) -> None:
         reply = self._replies.pop(speech.id, None)
@@ -242,7 +314,10 @@ class InterviewerAgent(Agent):
             raise ToolError(str(exc)) from None
         speech = _current_speech()
         if speech is not None and speech.id in self._replies:
-            self._replies[speech.id].request_taken = True
+            reply = self._replies[speech.id]
+            reply.request_taken = True
+            if reply.ack_spoken:
+                self.stats.ack_then_request += 1
         return ToolResult(output=json.dumps({"done": kind, "said": proposal.speech}),
                           reply_required=False)
 
@@ -335,6 +410,9 @@ class InterviewerAgent(Agent):
             self._heard, self._interim, self._speaking_since = [], "", None
         elif item.role == "assistant":
             text = item.text_content or ""
+            if any(item in h.chat_items for h in self._acks.values()):
+                self._record_interviewer(text, kind="ack", interrupted=item.interrupted)
+                return
             if text in self._said:
                 self._said.remove(text)
                 return
@@ -375,8 +453,10 @@ class InterviewerAgent(Agent):
             self._interim = ev.transcript
 
     def _on_user_state(self, ev: Any) -> None:
-        if ev.new_state == "speaking" and self._speaking_since is None:
-            self._speaking_since = self.clock()
+        if ev.new_state == "speaking":
+            self._turn_ack = None
+            if self._speaking_since is None:
+                self._speaking_since = self.clock()
 
     def _on_error(self, ev: Any) -> None:
         error = getattr(ev, "error", None)
@@ -419,7 +499,9 @@ class InterviewerAgent(Agent):
                     "drafts": self.stats.drafts, "delivered": self.stats.delivered,
                     "discarded": self.stats.discarded, "commits": self.stats.commits,
                     "requests": self.stats.requests, "llm_failures": self.stats.llm_failures,
-                    "time_moves": self.stats.time_moves,
+                    "time_moves": self.stats.time_moves, "acks": self.stats.acks,
+                    "acks_cut": self.stats.acks_cut,
+                    "ack_then_request": self.stats.ack_then_request,
                 },
                 "history": history,
             })
@@ -486,6 +568,18 @@ class InterviewerAgent(Agent):
         self._commit(fresh)
         self.stats.time_moves += 1
         self._speak(fresh, cut_in=True)
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """A transcript's words, case and punctuation ignored (as LiveKit compares a draft's
+    transcript with the final one)."""
+    return tuple(_WORD.findall(text.casefold()))
+
+
+def _may_be_request(text: str) -> bool:
+    """A turn that may ask for something rather than answer (a request, or a question to
+    the interviewer): it gets no instant acknowledgement, whatever the model decides."""
+    return detect_request(text) is not None or text.rstrip().endswith("?")
 
 
 def text_session(llm_model: llm.LLM[Any], compiled: CompiledInterview,
