@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -156,24 +157,38 @@ def _run_console(compiled: CompiledInterview, results: Path, *, offline: bool,
     import asyncio
 
     from mockflow.format.templates import Candidate
-    from mockflow.live.console import console
+    from mockflow.interview.engine import InterviewEngine
+
+    candidate = Candidate(name=candidate_name)
+    if offline:
+        who = "offline (built in, deterministic; set OPENAI_API_KEY for the file's model)"
+    else:
+        primary = compiled.interview.voice.llm.primary
+        who = f"{primary.provider} {primary.model}"
+    # The interview's opening is the engine's (no model, no livekit): show it while livekit
+    # loads (seconds), instead of a blank terminal. The console won't print it again.
+    opening = InterviewEngine(compiled, seed=seed, candidate=candidate).propose_start().speech
+    out(f"mockflow console — {compiled.interview.title}")
+    out(f"interviewer: {who}. Type /help for commands.")
+    out()
+    out(f"{compiled.interview.interviewer.name}: {opening}")
+    sys.stdout.flush()
+
+    from mockflow.live.console import console  # imports livekit
 
     if offline:
         from mockflow.live.offline_llm import OfflineInterviewerLLM
 
         model: Any = OfflineInterviewerLLM()
-        who = "offline (built in, deterministic; set OPENAI_API_KEY for the file's model)"
     else:
         from mockflow.live.plugins import build_llm
 
         model = build_llm(compiled.interview.voice)
-        primary = compiled.interview.voice.llm.primary
-        who = f"{primary.provider} {primary.model}"
 
     async def main() -> None:
         try:
-            await console(compiled, model=model, interviewer=who, results_root=results,
-                          seed=seed, candidate=Candidate(name=candidate_name))
+            await console(compiled, model=model, results_root=results, seed=seed,
+                          candidate=candidate, shown=opening)
         finally:
             await model.aclose()
 

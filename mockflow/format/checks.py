@@ -12,9 +12,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
 from mockflow.format.errors import Problem
 from mockflow.format.model import Interview, Question, ScoreRange, Stage
 from mockflow.format.templates import analyze, iter_template_fields
@@ -355,6 +352,9 @@ def _tools(r: _Reporter, iv: Interview) -> None:
         if not isinstance(params, dict) or params.get("type") != "object":
             problem = "must be a JSON Schema with 'type: object'"
         else:
+            from jsonschema import Draft202012Validator  # only files that declare tools
+            from jsonschema.exceptions import SchemaError
+
             try:
                 Draft202012Validator.check_schema(params)
             except SchemaError as exc:

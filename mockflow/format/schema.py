@@ -13,11 +13,13 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+
+if TYPE_CHECKING:  # the reference validator is imported only when a file is invalid
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 from mockflow.format.errors import Problem
 from mockflow.format.yaml_io import Document, Path, pointer, value_kind
@@ -65,7 +67,12 @@ def load_schema(name: str = "interview") -> dict[str, Any]:
 
 @cache
 def validator(name: str = "interview") -> Draft202012Validator:
-    """The reference validator: every error, with the context messages are built from."""
+    """The reference validator: every error, with the context messages are built from.
+
+    Imported on first use: valid files (the common case) never load it.
+    """
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(load_schema(name))
 
 
@@ -323,6 +330,8 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[Problem]:
                        if set(keys) == {"questions", "pick"} else ""),
                 )
             return
+        from jsonschema.exceptions import best_match
+
         best = best_match(error.context or [])
         if best is not None and best is not error:
             yield from _translate(best, doc)
