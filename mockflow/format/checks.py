@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
-from mockflow.format.errors import Problem
+from mockflow.format.errors import Problem, close_matches
 from mockflow.format.model import Interview, Question, ScoreRange, Stage
 from mockflow.format.templates import analyze, iter_template_fields
 from mockflow.format.yaml_io import Document, Path, pointer
@@ -70,9 +70,8 @@ class _Reporter:
 
 
 def _hint(word: str, choices: Iterable[str]) -> str:
-    import difflib
 
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
+    close = close_matches(word, choices, cutoff=0.5)
     return f"did you mean '{close[0]}'?" if close else ""
 
 

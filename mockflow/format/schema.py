@@ -7,7 +7,6 @@ did-you-mean), ``oneOf`` reduced to the branch that fits best.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -21,7 +20,7 @@ if TYPE_CHECKING:  # the reference validator is imported only when a file is inv
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
-from mockflow.format.errors import Problem
+from mockflow.format.errors import Problem, close_matches
 from mockflow.format.yaml_io import Document, Path, pointer, value_kind
 
 SCHEMA_FILES = {"interview": "interview.schema.json", "scorecard": "scorecard.schema.json"}
@@ -168,7 +167,7 @@ def _type_fix(expected: str | list[str], instance: Any) -> str:
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    close = close_matches(word, choices)
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
@@ -218,7 +217,7 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[Problem]:
         known = set(required_schema.get("properties", {}))
         unknown = [k for k in instance if k not in known] if isinstance(instance, dict) else []
         for key in missing:
-            if difflib.get_close_matches(key, unknown, n=1, cutoff=0.6):
+            if close_matches(key, unknown):
                 continue  # the misspelt key's did-you-mean (MF203) already says it
             yield at(
                 "MF202",
