@@ -1,7 +1,7 @@
 """``make bench``: every benchmark, one report.
 
-Runs each benchmark as its own process (compile, engine, simulate when present,
-turn_latency, concurrency), shows what each printed, then one table of the headline
+Runs each benchmark as its own process (startup, compile, engine, simulate when present,
+turn_latency, concurrency, voice_latency), shows what each printed, then one table of the headline
 figures against their goals, and finally every ``key=value`` figure, the required ones
 last. ``--quick`` passes ``--quick`` on (a reduced run, under a minute).
 
@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, parse_kv, table  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
-BENCHMARKS = ("compile", "engine", "simulate", "turn_latency", "concurrency")
+BENCHMARKS = ("startup", "compile", "engine", "simulate", "turn_latency", "concurrency",
+              "voice_latency")
 OPTIONAL = {"simulate"}  # comes from another change; skipped with a note when absent
 REQUIRED = (
     "llm_calls_per_turn",
@@ -33,6 +34,10 @@ REQUIRED = (
     "session_rss_mib",
     "job_process_rss_mib",
     "compile_ratio",
+    "first_audio_ms",
+    "seed_first_audio_ms",
+    "first_audio_ratio",
+    "voice_requests_sent_per_turn",
 )
 
 
@@ -48,6 +53,12 @@ GOALS = (
     Goal("turn_latency_ratio", 0.40, "median turn latency, mockflow / seed-style"),
     Goal("session_rss_mib", 2.0, "marginal RSS per session, MiB (50 sessions)"),
     Goal("p95_ratio_staggered_50", 1.5, "p95 latency, 50 staggered sessions / one"),
+    Goal("first_audio_over_budget_ms", 0.0,
+         "voice: first audio - (endpointing + TTS first byte + 60 ms), median, ms"),
+    Goal("first_audio_ratio", 0.6, "voice: first audio, mockflow / seed-style (medians)"),
+    Goal("voice_p95_ratio_concurrent", 1.5, "voice: p95 first audio, 50 sessions / one"),
+    Goal("validate_cold_ratio", 1.8, "cold `mockflow validate` / python -c 'import yaml, jinja2'"),
+    Goal("console_first_line_s", 0.5, "`mockflow run --console`: launch -> first line, s"),
 )
 INFO = (
     ("seed_llm_calls_per_turn", "seed-style LLM requests per answer turn"),
@@ -57,6 +68,11 @@ INFO = (
     ("audio_requests_sent_per_turn", "audio path: requests sent per turn (drafts incl.)"),
     ("job_process_rss_mib", "prewarmed job process VmRSS, MiB"),
     ("compile_ratio", "compile time / raw YAML parse"),
+    ("first_audio_ms", "voice: end of speech -> first audio, median ms (instant ack)"),
+    ("seed_first_audio_ms", "voice: seed-style end of speech -> first audio, median ms"),
+    ("move_audio_ms", "voice: end of speech -> the move's own audio, median ms"),
+    ("voice_requests_sent_per_turn", "voice: requests sent per answer turn (defaults)"),
+    ("voice_requests_sent_per_turn_preemptive", "voice: ... with preemptive drafts on"),
 )
 
 

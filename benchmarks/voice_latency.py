@@ -389,6 +389,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
         "voice_endpointing_s": f"{turn_cfg.min_endpointing_delay:g}",
         "voice_turns": str(len(ack)),
         "first_audio_budget_ms": fmt(budget * 1000, 0),
+        "first_audio_over_budget_ms": fmt((first - budget) * 1000, 0),
         "first_audio_p95_ms": fmt(pct([t.first_audio for t in ack], 95) * 1000, 0),
         "first_audio_no_ack_ms": fmt(median([t.first_audio for t in no_ack]) * 1000, 0),
         "first_audio_no_preemptive_ms": fmt(median([t.first_audio for t in no_pre]) * 1000, 0),
