@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import random
 import sys
 import time
@@ -92,6 +93,7 @@ VARIANTS = (
 )
 
 
+@functools.cache
 def compiled_variant(instant_ack: bool, preemptive: bool) -> Any:
     """backend.yaml as shipped (no voice section: every voice.turn default), with
     instant_ack and preemptive_generation set as asked."""
@@ -290,30 +292,35 @@ async def one_session(variant: Variant, server: Any, vad: Any, answers: list[str
 
 
 async def concurrent(n: int, base_url: str, vad: Any, answers: list[str], ttfb: float,
-                     seed: int) -> list[Turn]:
-    """``n`` mockflow sessions (instant ack) in this process, staggered like real
-    candidates: each starts at a seeded random offset (0-3 s) and pauses 0.5-3 s between
-    answers."""
+                     seed: int) -> tuple[list[Turn], float]:
+    """``n`` mockflow sessions (instant ack) in this process. All are set up and greeted
+    first (a job sets up its session in its own process; set-up is not a turn), then they
+    answer staggered like real candidates: each starts at a seeded random offset (0-3 s)
+    and pauses 0.5-3 s between answers. Returns the turns and the process CPU seconds
+    spent per turn while they ran."""
     variant = VARIANTS[0]
+    rigs = [Rig(variant, base_url, vad, ttfb=ttfb) for _ in range(n)]
+    try:
+        await asyncio.gather(*(rig.start() for rig in rigs))
 
-    async def one(i: int) -> list[Turn]:
-        rng = random.Random(seed * 1000 + i)
-        await asyncio.sleep(rng.uniform(0, 3))
-        rig = Rig(variant, base_url, vad, ttfb=ttfb)
-        turns: list[Turn] = []
-        try:
-            await rig.start()
+        async def one(i: int, rig: Rig) -> list[Turn]:
+            rng = random.Random(seed * 1000 + i)
+            await asyncio.sleep(rng.uniform(0, 3))
             await rig.turn("Yes, I'm ready.", rng)
+            turns: list[Turn] = []
             for text in answers:
                 await asyncio.sleep(rng.uniform(0.5, 3))
                 rig.clock.advance(STEP_SECONDS)
                 turns.append(await rig.turn(text, rng))
-        finally:
-            await rig.close()
-        return turns
+            return turns
 
-    results = await asyncio.gather(*(one(i) for i in range(n)))
-    return [t for turns in results for t in turns]
+        cpu0 = time.process_time()
+        results = await asyncio.gather(*(one(i, rig) for i, rig in enumerate(rigs)))
+        cpu = time.process_time() - cpu0
+    finally:
+        await asyncio.gather(*(rig.close() for rig in rigs))
+    turns = [t for group in results for t in group]
+    return turns, cpu / max(1, n * (len(answers) + 1))
 
 
 # ------------------------------------------------------------------ report
@@ -340,9 +347,11 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
                                                       args.ttfb)
     sessions = 10 if args.quick else 50
     with ServerProcess("mockflow", args.ttft, args.tokens_per_s) as child:
-        base = await concurrent(1, child.base_url, vad, answers, args.ttfb, SEED)
-        base += await concurrent(1, child.base_url, vad, answers, args.ttfb, SEED + 1)
-        many = await concurrent(sessions, child.base_url, vad, answers, args.ttfb, SEED)
+        base, cpu_one = await concurrent(1, child.base_url, vad, answers, args.ttfb, SEED)
+        more, _ = await concurrent(1, child.base_url, vad, answers, args.ttfb, SEED + 1)
+        base += more
+        many, cpu_many = await concurrent(sessions, child.base_url, vad, answers, args.ttfb,
+                                          SEED)
 
     compiled = compiled_variant(True, True)
     turn_cfg = compiled.interview.voice.turn
@@ -376,12 +385,13 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
                        "acknowledged", "acks cut"]))
     print()
     print(table([["one session (2 runs)", len(base), fmt(median([t.first_audio for t in base])
-                                                         * 1000, 0), fmt(p95_one * 1000, 0)],
+                                                         * 1000, 0), fmt(p95_one * 1000, 0),
+                  fmt(cpu_one * 1000, 1)],
                  [f"{sessions} sessions, staggered", len(many),
                   fmt(median([t.first_audio for t in many]) * 1000, 0),
-                  fmt(p95_many * 1000, 0)]],
+                  fmt(p95_many * 1000, 0), fmt(cpu_many * 1000, 1)]],
                 ["mockflow, instant ack, model in a child process", "turns", "first audio ms",
-                 "p95"]))
+                 "p95", "CPU ms/turn"]))
     cut = sum(t.ack_cut for t in ack + many)
     acked = sum(t.acked for t in ack + many)
     return {
@@ -406,6 +416,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
         "seed_voice_requests_sent_per_turn": fmt(sum(t.requests for t in seed) / len(seed), 2),
         "acks_cut": f"{cut}/{acked}",
         "voice_sessions": str(sessions),
+        "voice_cpu_ms_per_turn": fmt(cpu_many * 1000, 1),
         "voice_p95_ratio_concurrent": fmt(p95_many / p95_one, 2),
         "first_audio_ms": fmt(first * 1000, 0),
         "seed_first_audio_ms": fmt(seed_first * 1000, 0),
