@@ -72,7 +72,8 @@ INFO = (
     ("seed_first_audio_ms", "voice: seed-style end of speech -> first audio, median ms"),
     ("move_audio_ms", "voice: end of speech -> the move's own audio, median ms"),
     ("voice_requests_sent_per_turn", "voice: requests sent per answer turn (defaults)"),
-    ("voice_requests_sent_per_turn_preemptive", "voice: ... with preemptive drafts on"),
+    ("voice_requests_sent_per_turn_old_defaults", "voice: ... with the old defaults (drafts)"),
+    ("voice_concurrent_cpu_share", "voice: CPU share the 50-session process got"),
 )
 
 

@@ -22,8 +22,8 @@ of speech (back to back):
   acknowledgement played at real time (the speaker fake plays faster than real time to keep
   the run short; this figure corrects for that);
 - requests sent and delivered; acknowledgements cut (talked over or never heard).
-Then 50 concurrent sessions (staggered) against one session, both with the model in a
-child process.
+Then 50 concurrent sessions (staggered, an answer every 4-12 s each) against one session,
+both with the model in a child process.
 
 Prints tables, then ``key=value`` lines.
 """
@@ -61,6 +61,7 @@ SEED = 7
 STEP_SECONDS = 20.0  # engine-clock time per candidate turn
 DEFAULT_TTFB = 0.15
 SECONDS_PER_CHAR = 0.06  # fake TTS audio per character (about 2.5 words a second)
+ANSWER_EVERY = (4.0, 12.0)  # s between a session's answers in the concurrency run
 PLAYOUT_SPEED = 10.0  # the speaker fake plays 10x real time (corrected for: see above)
 
 
@@ -80,23 +81,23 @@ class Variant:
     name: str
     agent: str  # "mockflow" | "seed"
     instant_ack: bool = True
-    preemptive: bool = True
+    preemptive: bool | None = None  # None: the file's default (the opposite of instant_ack)
 
 
 VARIANTS = (
-    Variant("mockflow, instant ack (default)", "mockflow"),
-    Variant("mockflow, no instant ack", "mockflow", instant_ack=False),
-    Variant("mockflow, instant ack, no preemptive drafts", "mockflow", preemptive=False),
-    Variant("seed-style", "seed"),
-    Variant("mockflow, no instant ack, no preemptive drafts", "mockflow", instant_ack=False,
+    Variant("mockflow defaults: instant ack, no drafts", "mockflow"),
+    Variant("mockflow, instant ack + preemptive drafts", "mockflow", preemptive=True),
+    Variant("mockflow, no instant ack, drafts (old defaults)", "mockflow", instant_ack=False),
+    Variant("seed-style (drafts on: LiveKit's default)", "seed", preemptive=True),
+    Variant("mockflow, no instant ack, no drafts", "mockflow", instant_ack=False,
             preemptive=False),
 )
 
 
 @functools.cache
-def compiled_variant(instant_ack: bool, preemptive: bool) -> Any:
+def compiled_variant(instant_ack: bool, preemptive: bool | None) -> Any:
     """backend.yaml as shipped (no voice section: every voice.turn default), with
-    instant_ack and preemptive_generation set as asked."""
+    instant_ack and preemptive_generation set as asked (None: left to the default)."""
     import yaml
 
     from mockflow.format.validate import check_bytes
@@ -104,7 +105,8 @@ def compiled_variant(instant_ack: bool, preemptive: bool) -> Any:
     data = yaml.safe_load((INTERVIEWS / "backend.yaml").read_text())
     turn = data.setdefault("voice", {}).setdefault("turn", {})
     turn["instant_ack"] = instant_ack
-    turn["preemptive_generation"] = preemptive
+    if preemptive is not None:
+        turn["preemptive_generation"] = preemptive
     result = check_bytes(yaml.safe_dump(data).encode(), "backend-voice.yaml")
     assert result.compiled is not None, result.problems
     return result.compiled
@@ -252,7 +254,7 @@ def _answers(n: int) -> tuple[list[str], list[str]]:
     sentence for follow-ups), worked out by walking an engine; and the prompts it asks."""
     from mockflow.interview.engine import InterviewEngine
 
-    compiled = compiled_variant(True, True)
+    compiled = compiled_variant(True, None)
     clock = fake_clock()
     engine = InterviewEngine(compiled, clock=clock, seed=SEED)
     engine.start()
@@ -292,12 +294,14 @@ async def one_session(variant: Variant, server: Any, vad: Any, answers: list[str
 
 
 async def concurrent(n: int, base_url: str, vad: Any, answers: list[str], ttfb: float,
-                     seed: int) -> tuple[list[Turn], float]:
+                     seed: int) -> tuple[list[Turn], float, float]:
     """``n`` mockflow sessions (instant ack) in this process. All are set up and greeted
     first (a job sets up its session in its own process; set-up is not a turn), then they
-    answer staggered like real candidates: each starts at a seeded random offset (0-3 s)
-    and pauses 0.5-3 s between answers. Returns the turns and the process CPU seconds
-    spent per turn while they ran."""
+    answer staggered: each starts at a seeded random offset (0-4 s) and answers every
+    4-12 s (the scripted candidate's speech takes no time; real answers take 30 s and more,
+    so this is several times the turn rate of real interviews). Returns the turns, the
+    process CPU seconds per turn while they ran, and the share of one CPU the process got
+    (CPU seconds / wall seconds: near 1.0, one core is saturated)."""
     variant = VARIANTS[0]
     rigs = [Rig(variant, base_url, vad, ttfb=ttfb) for _ in range(n)]
     try:
@@ -305,22 +309,22 @@ async def concurrent(n: int, base_url: str, vad: Any, answers: list[str], ttfb: 
 
         async def one(i: int, rig: Rig) -> list[Turn]:
             rng = random.Random(seed * 1000 + i)
-            await asyncio.sleep(rng.uniform(0, 3))
+            await asyncio.sleep(rng.uniform(0, 4))
             await rig.turn("Yes, I'm ready.", rng)
             turns: list[Turn] = []
             for text in answers:
-                await asyncio.sleep(rng.uniform(0.5, 3))
+                await asyncio.sleep(rng.uniform(*ANSWER_EVERY))
                 rig.clock.advance(STEP_SECONDS)
                 turns.append(await rig.turn(text, rng))
             return turns
 
-        cpu0 = time.process_time()
+        cpu0, wall0 = time.process_time(), time.perf_counter()
         results = await asyncio.gather(*(one(i, rig) for i, rig in enumerate(rigs)))
-        cpu = time.process_time() - cpu0
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     finally:
         await asyncio.gather(*(rig.close() for rig in rigs))
     turns = [t for group in results for t in group]
-    return turns, cpu / max(1, n * (len(answers) + 1))
+    return turns, cpu / max(1, n * (len(answers) + 1)), cpu / wall
 
 
 # ------------------------------------------------------------------ report
@@ -347,15 +351,15 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
                                                       args.ttfb)
     sessions = 10 if args.quick else 50
     with ServerProcess("mockflow", args.ttft, args.tokens_per_s) as child:
-        base, cpu_one = await concurrent(1, child.base_url, vad, answers, args.ttfb, SEED)
-        more, _ = await concurrent(1, child.base_url, vad, answers, args.ttfb, SEED + 1)
+        base, cpu_one, _ = await concurrent(1, child.base_url, vad, answers, args.ttfb, SEED)
+        more, _, _ = await concurrent(1, child.base_url, vad, answers, args.ttfb, SEED + 1)
         base += more
-        many, cpu_many = await concurrent(sessions, child.base_url, vad, answers, args.ttfb,
-                                          SEED)
+        many, cpu_many, share = await concurrent(sessions, child.base_url, vad, answers,
+                                                 args.ttfb, SEED)
 
-    compiled = compiled_variant(True, True)
+    compiled = compiled_variant(True, None)
     turn_cfg = compiled.interview.voice.turn
-    ack, no_ack, no_pre, seed, bare = (results[v.name] for v in VARIANTS)
+    ack, ack_pre, old, seed, bare = (results[v.name] for v in VARIANTS)
     first = median([t.first_audio for t in ack])
     seed_first = median([t.first_audio for t in seed])
     budget = turn_cfg.min_endpointing_delay + args.ttfb + 0.060
@@ -392,6 +396,13 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
                   fmt(p95_many * 1000, 0), fmt(cpu_many * 1000, 1)]],
                 ["mockflow, instant ack, model in a child process", "turns", "first audio ms",
                  "p95", "CPU ms/turn"]))
+
+    def med(turns: list[Turn], what: str = "first_audio") -> str:
+        return fmt(median([getattr(t, what) for t in turns]) * 1000, 0)
+
+    def sent(turns: list[Turn]) -> str:
+        return fmt(sum(t.requests for t in turns) / len(turns), 2)
+
     cut = sum(t.ack_cut for t in ack + many)
     acked = sum(t.acked for t in ack + many)
     return {
@@ -401,37 +412,26 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
         "first_audio_budget_ms": fmt(budget * 1000, 0),
         "first_audio_over_budget_ms": fmt((first - budget) * 1000, 0),
         "first_audio_p95_ms": fmt(pct([t.first_audio for t in ack], 95) * 1000, 0),
-        "first_audio_no_ack_ms": fmt(median([t.first_audio for t in no_ack]) * 1000, 0),
-        "first_audio_no_preemptive_ms": fmt(median([t.first_audio for t in no_pre]) * 1000, 0),
-        "first_audio_no_ack_no_preemptive_ms": fmt(
-            median([t.first_audio for t in bare]) * 1000, 0),
-        "move_audio_ms": fmt(median([t.move_audio for t in ack]) * 1000, 0),
-        "move_audio_no_ack_ms": fmt(median([t.move_audio for t in no_ack]) * 1000, 0),
-        "move_audio_no_preemptive_ms": fmt(median([t.move_audio for t in no_pre]) * 1000, 0),
-        "seed_move_audio_ms": fmt(median([t.move_audio for t in seed]) * 1000, 0),
-        "voice_requests_sent_per_turn_preemptive": fmt(
-            sum(t.requests for t in ack) / len(ack), 2),
-        "voice_requests_sent_per_turn_no_preemptive": fmt(
-            sum(t.requests for t in no_pre) / len(no_pre), 2),
-        "seed_voice_requests_sent_per_turn": fmt(sum(t.requests for t in seed) / len(seed), 2),
+        "first_audio_ack_drafts_ms": med(ack_pre),
+        "first_audio_old_defaults_ms": med(old),
+        "first_audio_no_ack_no_drafts_ms": med(bare),
+        "move_audio_ms": med(ack, "move_audio"),
+        "move_audio_ack_drafts_ms": med(ack_pre, "move_audio"),
+        "move_audio_old_defaults_ms": med(old, "move_audio"),
+        "seed_move_audio_ms": med(seed, "move_audio"),
+        "voice_requests_sent_per_turn_old_defaults": sent(old),
+        "voice_requests_sent_per_turn_ack_drafts": sent(ack_pre),
+        "seed_voice_requests_sent_per_turn": sent(seed),
         "acks_cut": f"{cut}/{acked}",
         "voice_sessions": str(sessions),
         "voice_cpu_ms_per_turn": fmt(cpu_many * 1000, 1),
+        "voice_concurrent_cpu_share": fmt(share, 2),
         "voice_p95_ratio_concurrent": fmt(p95_many / p95_one, 2),
         "first_audio_ms": fmt(first * 1000, 0),
         "seed_first_audio_ms": fmt(seed_first * 1000, 0),
         "first_audio_ratio": fmt(first / seed_first, 3),
-        "voice_requests_sent_per_turn": fmt(
-            sum(t.requests for t in _default(results)) / len(ack), 2),
+        "voice_requests_sent_per_turn": sent(ack),
     }
-
-
-def _default(results: dict[str, list[Turn]]) -> list[Turn]:
-    """The shipped default's turns (instant ack on; preemptive generation as shipped)."""
-    from mockflow.format.model import TurnConfig
-
-    name = VARIANTS[0].name if TurnConfig().preemptive_generation else VARIANTS[2].name
-    return results[name]
 
 
 def main() -> None:

@@ -233,3 +233,12 @@ def test_talking_over_the_acknowledgement_cuts_it_and_the_next_turn_gets_its_own
     assert stats.acks == 3 and stats.acks_cut == 1, stats  # ready, the cut one, the next turn
     acks = [t for t in read_transcript(rig.recorder.transcript_path) if t.get("kind") == "ack"]
     assert len(acks) <= 3  # a cut acknowledgement is recorded only if some of it was heard
+
+
+def test_preemptive_drafts_default_to_the_opposite_of_the_instant_ack() -> None:
+    shipped = variant().interview.voice.turn
+    assert shipped.instant_ack is True and shipped.preemptive_generation is False
+    off = variant(instant_ack=False).interview.voice.turn
+    assert off.instant_ack is False and off.preemptive_generation is True
+    both = variant(preemptive_generation=True).interview.voice.turn
+    assert both.instant_ack is True and both.preemptive_generation is True

@@ -8,6 +8,12 @@ when the candidate asked for something. The engine commits a move only when the 
 that carries it is delivered — LiveKit drafts replies from partial transcripts on the
 audio path and throws most of them away; a discarded draft commits nothing.
 
+On the voice path the engine's acknowledgement of an answer ("Got it.", or the candidate's
+own words for a point they made) is said through TTS the moment LiveKit ends the turn
+(``on_user_turn_completed``), while the model phrases the move; the move message tells the
+model it was said. The decision is taken once per turn and shared by the drafts of that
+turn, so the acknowledgement is never said twice nor left out (``voice.turn.instant_ack``).
+
 Requests are answered with the engine's own words through ``session.say`` and a
 ``ToolResult(reply_required=False)``: no second LLM call. Time moves come from a
 per-session timer; a nudge waits for the candidate's next pause, a move-on waits a grace
@@ -252,15 +258,22 @@ class InterviewerAgent(Agent):
         if draft is not None:  # LiveKit will deliver this draft: keep its decision
             spoken, ack = draft.ack_spoken, draft.proposal.ack
         else:
-            proposal = self.engine.propose(CandidateTurn(text))
-            ack = proposal.ack
+            try:
+                ack = self.engine.propose(CandidateTurn(text)).ack
+            except EngineError:  # the interview is ending: the reply handles it
+                ack = None
             spoken = ack is not None and not _may_be_request(text)
         self._turn_ack = _TurnAck(words, spoken)
-        if spoken and ack is not None:
+        if not spoken or ack is None:
+            return
+        try:
             handle = self.session.say(ack.text)
-            self._acks[handle.id] = handle
-            handle.add_done_callback(self._on_ack_done)
-            self.stats.acks += 1
+        except RuntimeError:  # the session is closing; the reply won't come either
+            logger.debug("mockflow: no acknowledgement, the session is closing")
+            return
+        self._acks[handle.id] = handle
+        handle.add_done_callback(self._on_ack_done)
+        self.stats.acks += 1
 
     def _on_ack_done(self, handle: SpeechHandle) -> None:
         self._acks.pop(handle.id, None)
