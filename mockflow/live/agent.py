@@ -56,6 +56,7 @@ from mockflow.live.http_tools import HttpToolError, call_http_tool
 from mockflow.results.files import SessionRecorder
 
 logger = logging.getLogger("mockflow.live.agent")
+ACK_HEAD_START = 0.1  # s: most the end of a turn waits for the acknowledgement's TTS to start
 _WORD = re.compile(r"[^\W_]+")
 
 assert CANDIDATE_REQUEST["name"] in RESERVED_TOOL_NAMES
@@ -140,6 +141,7 @@ class InterviewerAgent(Agent):
         self._timer: asyncio.Task[None] | None = None
         self._turn_ack: _TurnAck | None = None
         self._acks: dict[str, SpeechHandle] = {}  # instant acknowledgements being said
+        self._ack_synthesis: dict[str, asyncio.Event] = {}  # set when its TTS starts
         self._closing = False
         self._results_written = False
         tools: list[llm.Tool | llm.Toolset] = [
@@ -272,11 +274,24 @@ class InterviewerAgent(Agent):
             logger.debug("mockflow: no acknowledgement, the session is closing")
             return
         self._acks[handle.id] = handle
+        started = self._ack_synthesis[handle.id] = asyncio.Event()
         handle.add_done_callback(self._on_ack_done)
         self.stats.acks += 1
+        # Let its synthesis start before LiveKit builds the model request for the reply
+        # (tens of ms of CPU in the openai SDK on this same event loop), so that work
+        # overlaps the TTS's time to first byte instead of delaying it. Bounded.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(started.wait(), ACK_HEAD_START)
+
+    def tts_node(self, text: AsyncIterable[str], model_settings: ModelSettings) -> Any:
+        speech = _current_speech()
+        if speech is not None and speech.id in self._ack_synthesis:
+            self._ack_synthesis[speech.id].set()
+        return Agent.default.tts_node(self, text, model_settings)
 
     def _on_ack_done(self, handle: SpeechHandle) -> None:
         self._acks.pop(handle.id, None)
+        self._ack_synthesis.pop(handle.id, None)
         heard = any(isinstance(i, llm.ChatMessage) and i.role == "assistant"
                     for i in handle.chat_items)
         if handle.interrupted or not heard:
