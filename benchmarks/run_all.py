@@ -133,7 +133,7 @@ def main() -> int:
     for name in BENCHMARKS:
         t0 = time.perf_counter()
         print(f"\n== {name}", flush=True)
-        shown, found, problem = run_one(name, args.quick, 240 if args.quick else 1800)
+        shown, found, problem = run_one(name, args.quick, 600 if args.quick else 2400)
         if shown:
             print(shown)
         if problem:
