@@ -1,7 +1,8 @@
 """``make bench``: every benchmark, one report.
 
-Runs each benchmark as its own process (compile, engine, scoring, simulate when present,
-turn_latency, concurrency, judge), shows what each printed, then one table of the headline
+Runs each benchmark as its own process (startup, compile, engine, scoring, simulate when present,
+turn_latency, concurrency, judge,
+voice_latency), shows what each printed, then one table of the headline
 figures against their goals, and finally every ``key=value`` figure, the required ones
 last. ``--quick`` passes ``--quick`` on (a reduced run, under a minute).
 
@@ -24,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, parse_kv, table  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
-BENCHMARKS = ("compile", "engine", "scoring", "simulate", "turn_latency", "concurrency",
-              "judge")
+BENCHMARKS = ("startup", "compile", "engine", "scoring", "simulate", "turn_latency",
+              "concurrency", "judge", "voice_latency")
 OPTIONAL = {"simulate"}  # comes from another change; skipped with a note when absent
 REQUIRED = (
     "llm_calls_per_turn",
@@ -35,6 +36,10 @@ REQUIRED = (
     "job_process_rss_mib",
     "compile_ratio",
     "judge_calls_per_question",
+    "first_audio_ms",
+    "seed_first_audio_ms",
+    "first_audio_ratio",
+    "voice_requests_sent_per_turn",
 )
 
 
@@ -55,6 +60,12 @@ GOALS = (
     Goal("calibration_answers_listed", 0.0, "calibration answers caught by the list rule"),
     Goal("score_answer_median_ms", 2.0, "score one answer offline, median ms"),
     Goal("score_1000_words_ms", 10.0, "score a 1,000-word answer offline, ms"),
+    Goal("first_audio_over_budget_ms", 0.0,
+         "voice: first audio - (endpointing + TTS first byte + 60 ms), median, ms"),
+    Goal("first_audio_ratio", 0.6, "voice: first audio, mockflow / seed-style (medians)"),
+    Goal("voice_p95_ratio_concurrent", 1.5, "voice: p95 first audio, 50 sessions / one"),
+    Goal("validate_cold_ratio", 1.8, "cold `mockflow validate` / python -c 'import yaml, jinja2'"),
+    Goal("console_first_line_s", 0.5, "`mockflow run --console`: launch -> first line, s"),
 )
 AT_LEAST = (
     Goal("calibration_loio_within_one", 0.85, "offline scorer vs hand scores, within one"
@@ -74,6 +85,12 @@ INFO = (
     ("judge_calls_per_question", "judge requests per judged question (background)"),
     ("judge_llm_calls_per_turn", "interviewer LLM requests per turn, judge on"),
     ("judge_turn_latency_ratio", "median turn latency, judge on / off"),
+    ("first_audio_ms", "voice: end of speech -> first audio, median ms (instant ack)"),
+    ("seed_first_audio_ms", "voice: seed-style end of speech -> first audio, median ms"),
+    ("move_audio_ms", "voice: end of speech -> the move's own audio, median ms"),
+    ("voice_requests_sent_per_turn", "voice: requests sent per answer turn (defaults)"),
+    ("voice_requests_sent_per_turn_old_defaults", "voice: ... with the old defaults (drafts)"),
+    ("voice_concurrent_cpu_share", "voice: CPU share the 50-session process got"),
 )
 
 
@@ -141,7 +158,7 @@ def main() -> int:
     for name in BENCHMARKS:
         t0 = time.perf_counter()
         print(f"\n== {name}", flush=True)
-        shown, found, problem = run_one(name, args.quick, 240 if args.quick else 1800)
+        shown, found, problem = run_one(name, args.quick, 600 if args.quick else 2400)
         if shown:
             print(shown)
         if problem:

@@ -335,7 +335,8 @@ async def _until(check: Callable[[], bool], timeout: float = 5.0) -> None:
 
 
 def test_audio_path_drafts_are_discarded_and_one_move_is_committed(tmp_path: Path) -> None:
-    compiled = variant(min_endpointing_delay=0.05, max_endpointing_delay=1.0)
+    compiled = variant(min_endpointing_delay=0.05, max_endpointing_delay=1.0,
+                       preemptive_generation=True)
 
     async def main() -> tuple[Rig, int, int]:
         async with voice_rig(tmp_path, compiled) as (rig, speaker):

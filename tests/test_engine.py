@@ -152,10 +152,11 @@ def test_greeting_that_asks_waits_for_the_candidate(compiled: CompiledInterview,
     move = first.moves[0]
     assert (move.question_id, move.number, move.total, move.stage_id, move.stage_title,
             move.level) == ("warm", 1, 3, "intro", "Warm-up", "mid")
-    assert move.speech == ("Great, let's begin. First question: Question warm, please explain"
-                           " your approach?")
-    assert move.directive.startswith("NEXT MOVE: reply in a few words to what the candidate"
-                                     " said, then ask question 1 of 3 (stage 'Warm-up')")
+    assert first.speech == ("Great, let's begin. First question: Question warm, please explain"
+                            " your approach?")
+    assert move.speech.startswith("First question: ")
+    assert first.directive.startswith("NEXT MOVE: reply in a few words to what the candidate"
+                                      " said, then ask question 1 of 3 (stage 'Warm-up')")
 
 
 def test_silence_after_the_greeting_starts_the_questions(compiled: CompiledInterview,
@@ -206,7 +207,8 @@ def test_follow_up_when_key_points_are_missed(compiled: CompiledInterview,
     assert rec.outcome is QuestionOutcome.ANSWERED and rec.follow_ups == 1
     assert [t.kind.value for t in rec.turns] == ["answer", "follow_up"]
     assert rec.score is not None and rec.score.score == 5  # both turns count
-    assert p.moves[0].speech == "Thank you. Let's move on to the next part: Technical."
+    assert p.moves[0].speech == "Let's move on to the next part: Technical."
+    assert p.ack is not None and p.speech == f"{p.ack.text} {p.body_speech}"
     assert p.moves[1].speech.startswith("Next question: ")
 
 
@@ -516,7 +518,7 @@ def test_no_question_starts_that_cannot_fit(clock: Clock) -> None:
     p = say(engine, clock, answer(3), dt=150)  # 380 s: another 120 s would end at 500 > 480
     assert p.kinds == (K.WRAP_UP,)
     assert p.moves[0].reason == "time"
-    assert p.speech.startswith("Thank you. That's all the time we have for questions.")
+    assert p.body_speech.startswith("That's all the time we have for questions.")
     assert engine.phase is Phase.WRAP_UP
 
 

@@ -1,5 +1,7 @@
 """What every command shares: exit codes, output helpers, loading an interview or exiting.
 
+Importing it does not import typer (``mockflow validate`` runs without it).
+
 The CLI is the only code that prints and picks exit codes; library code raises typed
 errors (``mockflow.format.errors``).
 """
@@ -8,8 +10,6 @@ from __future__ import annotations
 
 import sys
 from enum import IntEnum, StrEnum
-
-import typer
 
 from mockflow.format.compile import CompiledInterview
 from mockflow.format.errors import InputError
@@ -56,6 +56,8 @@ def load_or_exit(path: str) -> CompiledInterview:
 
 def load_source_or_exit(path: str) -> tuple[CompiledInterview, bytes]:
     """Like ``_load_or_exit``, also returning the bytes that were checked."""
+    import typer  # this module stays importable without typer (the fast `validate` path)
+
     try:
         source = read_source(path)
     except InputError as exc:

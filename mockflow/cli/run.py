@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -197,30 +198,44 @@ def _run_console(compiled: CompiledInterview, target: ResultsTarget, *, offline:
     import asyncio
 
     from mockflow.format.templates import Candidate
-    from mockflow.live.console import console
+    from mockflow.interview.engine import InterviewEngine
     from mockflow.results.uploads import UploadWorker
     from mockflow.scoring.judge import choose
 
     # --offline: no network at all; else the judge the file asks for (offline without a key)
     judge = choose(compiled.interview, os.environ, mode="offline" if judge_offline else None)
+    candidate = Candidate(name=candidate_name)
+    if offline:
+        who = "offline (built in, deterministic; set OPENAI_API_KEY for the file's model)"
+    else:
+        primary = compiled.interview.voice.llm.primary
+        who = f"{primary.provider} {primary.model}"
+    # The interview's opening is the engine's (no model, no livekit): show it while livekit
+    # loads (seconds), instead of a blank terminal. The console won't print it again.
+    opening = InterviewEngine(compiled, seed=seed, candidate=candidate).propose_start().speech
+    models = ", ".join(judge.models)
+    out(f"mockflow console — {compiled.interview.title}")
+    out(f"interviewer: {who}. Type /help for commands.")
+    out(f"judge: {judge.kind}{f' ({models})' if models else ''} — {judge.reason}")
+    out()
+    out(f"{compiled.interview.interviewer.name}: {opening}")
+    sys.stdout.flush()
+
+    from mockflow.live.console import console  # imports livekit
 
     if offline:
         from mockflow.live.offline_llm import OfflineInterviewerLLM
 
         model: Any = OfflineInterviewerLLM()
-        who = "offline (built in, deterministic; set OPENAI_API_KEY for the file's model)"
     else:
         from mockflow.live.plugins import build_llm
 
         model = build_llm(compiled.interview.voice)
-        primary = compiled.interview.voice.llm.primary
-        who = f"{primary.provider} {primary.model}"
 
     async def main() -> None:
         try:
-            await console(compiled, model=model, interviewer=who,
-                          results_root=target.directory, seed=seed,
-                          candidate=Candidate(name=candidate_name), judge=judge,
+            await console(compiled, model=model, results_root=target.directory, seed=seed,
+                          candidate=candidate, shown=opening, judge=judge,
                           interview_source=source, store=target.store,
                           checkpoint=target.checkpoint)
         finally:

@@ -8,17 +8,9 @@ from typing import Annotated
 
 import typer
 
-from mockflow.cli.common import (
-    ExitCode,
-    Format,
-    err,
-    load_or_exit,
-    out,
-    plural,
-    problem_lines,
-)
-from mockflow.format.errors import INTERNAL, InputError, MockflowError
-from mockflow.format.validate import CheckResult, check_file
+from mockflow.cli.check import report
+from mockflow.cli.common import ExitCode, Format, err, load_or_exit, out
+from mockflow.format.errors import MockflowError
 
 
 def validate(
@@ -27,46 +19,9 @@ def validate(
     strict: Annotated[bool, typer.Option(help="Treat warnings as problems (exit 1).")] = False,
 ) -> None:
     """Check interview files like a compiler: every problem at once, file:line:col."""
-    results: list[CheckResult] = []
-    io_errors: list[tuple[str, str]] = []
-    for path in paths:
-        try:
-            results.append(check_file(path))
-        except InputError as exc:
-            io_errors.append((path, str(exc)))
-    if fmt is Format.json:
-        files: list[dict[str, object]] = [
-            {
-                "path": r.path,
-                "valid": r.ok(strict=strict),
-                "problems": [p.to_dict() for p in r.problems],
-            }
-            for r in results
-        ]
-        files += [{"path": p, "valid": False, "problems": [], "error": e} for p, e in io_errors]
-        out(json.dumps({"files": files}, indent=2, ensure_ascii=False))
-    else:
-        for r in results:
-            for line in problem_lines(r):
-                out(line)
-        for _, message in io_errors:
-            err(f"mockflow: error: {message}")
-        errors = sum(len(r.errors) for r in results)
-        warnings = sum(len(r.warnings) for r in results)
-        bad = sum(not r.ok(strict=strict) for r in results)
-        summary = (
-            f"{plural(len(results), 'file')} checked: {len(results) - bad} valid,"
-            f" {bad} with problems ({plural(errors, 'error')}, {plural(warnings, 'warning')})"
-        )
-        if strict and warnings:
-            summary += "; --strict counts warnings as problems"
-        err(summary) if bad or io_errors else out(summary)
-    if io_errors:
-        raise typer.Exit(ExitCode.USAGE)
-    if any(p.code == INTERNAL for r in results for p in r.problems):
-        raise typer.Exit(ExitCode.INTERNAL)
-    if any(not r.ok(strict=strict) for r in results):
-        raise typer.Exit(ExitCode.PROBLEMS)
+    code = report(paths, fmt, strict=strict)
+    if code is not ExitCode.OK:
+        raise typer.Exit(code)
 
 
 def render(

@@ -11,10 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
-from mockflow.format.errors import Problem
+from mockflow.format.errors import Problem, close_matches
 from mockflow.format.hosts import tool_url_problems
 from mockflow.format.model import Interview, Question, ScoreRange, Stage
 from mockflow.format.partial import Damage
@@ -82,9 +79,8 @@ class _Reporter:
 
 
 def _hint(word: str, choices: Iterable[str]) -> str:
-    import difflib
 
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
+    close = close_matches(word, choices, cutoff=0.5)
     return f"did you mean '{close[0]}'?" if close else ""
 
 
@@ -428,6 +424,9 @@ def _tools(r: _Reporter, iv: Interview) -> None:
         if not isinstance(params, dict) or params.get("type") != "object":
             problem = "must be a JSON Schema with 'type: object'"
         else:
+            from jsonschema import Draft202012Validator  # only files that declare tools
+            from jsonschema.exceptions import SchemaError
+
             try:
                 Draft202012Validator.check_schema(params)
             except SchemaError as exc:

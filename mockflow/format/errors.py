@@ -8,6 +8,7 @@ returns ``Problem`` values, and failures that stop work raise a ``MockflowError`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -142,3 +143,12 @@ class InterviewInvalid(MockflowError):
 
 class TemplateRenderError(MockflowError):
     """A template failed at render time (should be prevented by the static checks)."""
+
+
+def close_matches(word: str, choices: Iterable[str], *, n: int = 1,
+                  cutoff: float = 0.6) -> list[str]:
+    """The choices closest to a misspelt ``word`` (difflib loads only when a file has a
+    problem: valid files, the common case, never import it)."""
+    import difflib
+
+    return difflib.get_close_matches(word, list(choices), n=n, cutoff=cutoff)

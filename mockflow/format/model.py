@@ -49,7 +49,7 @@ _DETECTOR = str(_d("voice", "turn", "detector"))
 _MIN_ENDPOINTING = float(_d("voice", "turn", "min_endpointing_delay"))
 _MAX_ENDPOINTING = float(_d("voice", "turn", "max_endpointing_delay"))
 _ALLOW_INTERRUPTIONS = bool(_d("voice", "turn", "allow_interruptions"))
-_PREEMPTIVE = bool(_d("voice", "turn", "preemptive_generation"))
+_INSTANT_ACK = bool(_d("voice", "turn", "instant_ack"))
 _MOVE_ON_GRACE = float(_d("voice", "turn", "move_on_grace_seconds"))
 _MAX_TOOL_STEPS = int(_d("voice", "max_tool_steps"))
 _RECORD = bool(_d("voice", "record"))
@@ -112,8 +112,9 @@ class TurnConfig:
     min_endpointing_delay: float = _MIN_ENDPOINTING
     max_endpointing_delay: float = _MAX_ENDPOINTING
     allow_interruptions: bool = _ALLOW_INTERRUPTIONS
-    preemptive_generation: bool = _PREEMPTIVE
+    preemptive_generation: bool = not _INSTANT_ACK  # drafts only pay without one
     move_on_grace_seconds: float = _MOVE_ON_GRACE
+    instant_ack: bool = _INSTANT_ACK
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,6 +419,7 @@ def _voice(data: Mapping[str, Json]) -> VoiceConfig:
     llm = data.get("llm", {})
     tts = data.get("tts", {})
     turn = data.get("turn", {})
+    instant_ack = bool(turn.get("instant_ack", _INSTANT_ACK))
     return VoiceConfig(
         stt=SttConfig(
             provider=stt.get("provider", _STT_PROVIDER),
@@ -441,8 +443,9 @@ def _voice(data: Mapping[str, Json]) -> VoiceConfig:
             min_endpointing_delay=float(turn.get("min_endpointing_delay", _MIN_ENDPOINTING)),
             max_endpointing_delay=float(turn.get("max_endpointing_delay", _MAX_ENDPOINTING)),
             allow_interruptions=bool(turn.get("allow_interruptions", _ALLOW_INTERRUPTIONS)),
-            preemptive_generation=bool(turn.get("preemptive_generation", _PREEMPTIVE)),
+            preemptive_generation=bool(turn.get("preemptive_generation", not instant_ack)),
             move_on_grace_seconds=float(turn.get("move_on_grace_seconds", _MOVE_ON_GRACE)),
+            instant_ack=instant_ack,
         ),
         max_tool_steps=int(data.get("max_tool_steps", _MAX_TOOL_STEPS)),
         record=bool(data.get("record", _RECORD)),

@@ -7,19 +7,20 @@ did-you-mean), ``oneOf`` reduced to the branch that fits best.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterable, Iterator
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
 
-from mockflow.format.errors import Problem
+if TYPE_CHECKING:  # the reference validator is imported only when a file is invalid
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
+from mockflow.format.errors import Problem, close_matches
 from mockflow.format.yaml_io import Document, Path, pointer, value_kind
 
 SCHEMA_FILES = {"interview": "interview.schema.json", "scorecard": "scorecard.schema.json",
@@ -72,7 +73,12 @@ def load_schema(name: str = "interview") -> dict[str, Any]:
 
 @cache
 def validator(name: str = "interview") -> Draft202012Validator:
-    """The reference validator: every error, with the context messages are built from."""
+    """The reference validator: every error, with the context messages are built from.
+
+    Imported on first use: valid files (the common case) never load it.
+    """
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(load_schema(name))
 
 
@@ -168,7 +174,7 @@ def _type_fix(expected: str | list[str], instance: Any) -> str:
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    close = close_matches(word, choices)
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
@@ -218,7 +224,7 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[Problem]:
         known = set(required_schema.get("properties", {}))
         unknown = [k for k in instance if k not in known] if isinstance(instance, dict) else []
         for key in missing:
-            if difflib.get_close_matches(key, unknown, n=1, cutoff=0.6):
+            if close_matches(key, unknown):
                 continue  # the misspelt key's did-you-mean (MF203) already says it
             yield at(
                 "MF202",
@@ -334,6 +340,8 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[Problem]:
                        if set(keys) == {"model", "panel"} else ""),
                 )
             return
+        from jsonschema.exceptions import best_match
+
         context = list(error.context or [])
         if isinstance(instance, dict | list):
             # a mapping or list given where text is also allowed (a follow-up, a key

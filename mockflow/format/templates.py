@@ -15,7 +15,6 @@ static check first, so no template can fail in the middle of a live interview:
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, Undefined, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from mockflow.format.errors import close_matches
 from mockflow.format.limits import bound_candidate
 from mockflow.format.template_budget import GUARDED_FILTERS, render_within_budget
 from mockflow.format.template_cost import analyze_cost
@@ -178,7 +178,7 @@ class _Analyzer:
         if head in self.loop_names:
             return
         if head not in self.shape:
-            hint = difflib.get_close_matches(head, list(self.shape), n=1)
+            hint = close_matches(head, self.shape)
             self.issue(
                 "MF303",
                 f"unknown variable '{head}'"
@@ -191,7 +191,7 @@ class _Analyzer:
         for depth, part in enumerate(path[1:], start=1):
             if isinstance(spec, dict):
                 if part not in spec:
-                    hint = difflib.get_close_matches(part, list(spec), n=1)
+                    hint = close_matches(part, spec)
                     name = ".".join(path[:depth])
                     self.issue(
                         "MF303",

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from mockflow.format.model import Interview
 
 REQUEST_KINDS = ("repeat", "clarify", "hint", "skip", "stop", "question")
@@ -71,6 +69,8 @@ def tool_schemas(interview: Interview) -> list[dict[str, Any]]:
 
 def argument_errors(schema: dict[str, Any], arguments: object) -> list[str]:
     """Why ``arguments`` don't fit the tool's parameter schema (empty when they do)."""
+    from jsonschema import Draft202012Validator  # on first use: `validate` never needs it
+
     validator = Draft202012Validator(schema["parameters"])
     errors = sorted(validator.iter_errors(arguments), key=lambda e: list(e.absolute_path))
     out = []

@@ -31,7 +31,9 @@ from mockflow.format.errors import MockflowError
 from mockflow.format.limits import clip_for_scoring
 from mockflow.format.model import Question
 from mockflow.format.templates import Candidate
+from mockflow.interview import acknowledge as ack
 from mockflow.interview import moves as mv
+from mockflow.interview.acknowledge import Acknowledgement
 from mockflow.interview.aims import choose_follow_up, framing
 from mockflow.interview.facts import answer_from_facts
 from mockflow.interview.moves import EndReason, Move, MoveKind, MoveOnReason
@@ -52,6 +54,7 @@ FOLLOW_UP_LATEST = 0.75  # a follow-up is only asked while at least 25 % of the 
 MAX_WRAP_UP_TURNS = 3  # candidate turns in the wrap-up before the engine closes
 MAX_CLARIFY_CHARS = 400  # matches the candidate_request tool's `say` limit
 GREETING_WAIT_SECONDS = 20.0  # silence after a greeting that asks: question 1 comes anyway
+_NEXT = "NEXT MOVE: "
 
 Clock = Callable[[], float]
 
@@ -256,18 +259,34 @@ class Proposal:
     state_after: _State | None = field(repr=False)  # None for a nudge (side channel)
     owner: object = field(repr=False, default=None)
     nudge_number: int | None = None
+    ack: Acknowledgement | None = None  # an answer turn's acknowledgement (said first)
 
     @property
     def speech(self) -> str:
+        """Everything to say: the acknowledgement, then the moves."""
+        return " ".join(([self.ack.text] if self.ack else []) + [self.body_speech])
+
+    @property
+    def body_speech(self) -> str:
+        """The moves' speech without the acknowledgement (said after an instant one)."""
         return " ".join(m.speech for m in self.moves)
 
     @property
     def directive(self) -> str:
+        """The instruction for a model that phrases the whole reply."""
+        lines = self.body_directive.split("\n")
+        if self.ack is not None and lines[0].startswith(_NEXT):
+            lines[0] = _NEXT + self.ack.directive + lines[0][len(_NEXT):]
+        return "\n".join(lines)
+
+    @property
+    def body_directive(self) -> str:
+        """The moves' instruction when the acknowledgement was already spoken."""
         lines = []
         for i, m in enumerate(self.moves):
             text = m.directive
-            if i and text.startswith("NEXT MOVE: "):
-                text = "THEN: " + text[len("NEXT MOVE: "):]
+            if i and text.startswith(_NEXT):
+                text = "THEN: " + text[len(_NEXT):]
             lines.append(text)
         return "\n".join(lines)
 
@@ -280,8 +299,11 @@ class Proposal:
         return any(m.kind is MoveKind.END for m in self.moves)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"event": self.event.value, "moves": [m.to_dict() for m in self.moves],
-                "at": self.at}
+        data: dict[str, Any] = {"event": self.event.value,
+                                "moves": [m.to_dict() for m in self.moves], "at": self.at}
+        if self.ack is not None:
+            data["ack"] = self.ack.text
+        return data
 
 
 def _as_turn(turn: CandidateTurn | str | None) -> CandidateTurn | None:
@@ -379,7 +401,7 @@ class InterviewEngine:
         s1 = replace(s, phase=Phase.GREETING, started_at=now, last_speech=greeting)
         out = [mv.greet(greeting)]
         if not greeting.rstrip().endswith("?"):
-            more, s1 = self._advance(s1, 0.0, ack=False)
+            more, s1 = self._advance(s1, 0.0)
             out += more
         return self._proposal(EventKind.START, out, s, s1, 0.0)
 
@@ -400,8 +422,8 @@ class InterviewEngine:
                 return self._stop(s, at)
             return self._resume(s, at)
         if s.phase is Phase.GREETING:
-            out, s1 = self._advance(s, at, ack=False, reply=True)
-            return self._proposal(EventKind.TURN, out, s, s1, at)
+            out, s1 = self._advance(s, at)
+            return self._proposal(EventKind.TURN, out, s, s1, at, ack=ack.READY_ACK)
         if s.phase is Phase.WRAP_UP:
             return self._wrap_up_turn(s, at, t.text)
         return self._answer(s, t, at)
@@ -473,7 +495,7 @@ class InterviewEngine:
         # skip: close the question (what was already said still counts) and move on
         s1 = self._close(s, at, QuestionOutcome.SKIPPED, None)
         out = [mv.move_on(MoveOnReason.SKIP, question_id=rec.question_id, number=rec.number)]
-        more, s2 = self._advance(s1, at, ack=False)
+        more, s2 = self._advance(s1, at)
         return self._proposal(EventKind.REQUEST, out + more, before, s2, at)
 
     def request(self, kind: RequestKind | str, say: str | None = None,
@@ -510,16 +532,16 @@ class InterviewEngine:
             if rec is not None:
                 s1 = self._close(s, at, QuestionOutcome.TIME_UP, _as_turn(partial))
             reason = s.questions_end or EndReason.TIME
-            return self._end(s, s1, at, reason, ack=False, event=EventKind.TICK)
+            return self._end(s, s1, at, reason, event=EventKind.TICK)
         if s.phase is Phase.WRAP_UP:
             if at >= self._wrap_up_deadline(s):
                 return self._end(s, s, at, s.questions_end or EndReason.QUESTIONS_EXHAUSTED,
-                                 ack=False, event=EventKind.TICK)
+                                 event=EventKind.TICK)
             return None
         if s.phase is Phase.GREETING:
             if at < GREETING_WAIT_SECONDS:
                 return None
-            out, s1 = self._advance(s, at, ack=False)
+            out, s1 = self._advance(s, at)
             return self._proposal(EventKind.TICK, out, s, s1, at)
         if rec is None:
             return None
@@ -528,7 +550,7 @@ class InterviewEngine:
             s1 = self._close(s, at, QuestionOutcome.MOVED_ON, _as_turn(partial))
             out = [mv.move_on(MoveOnReason.TIME, question_id=rec.question_id,
                               number=rec.number)]
-            more, s2 = self._advance(s1, at, ack=False)
+            more, s2 = self._advance(s1, at)
             return self._proposal(EventKind.TICK, out + more, s, s2, at)
         if used >= timing.nudge_at * rec.budget and rec.number not in self._nudges:
             move = mv.nudge(question_id=rec.question_id, number=rec.number,
@@ -627,9 +649,9 @@ class InterviewEngine:
         return s
 
     def _proposal(self, event: EventKind, out: list[Move], before: _State, after: _State,
-                  at: float) -> Proposal:
+                  at: float, *, ack: Acknowledgement | None = None) -> Proposal:
         return Proposal(event, tuple(out), before.seq, at, replace(after, seq=before.seq + 1),
-                        self._token)
+                        self._token, ack=ack)
 
     @staticmethod
     def _with_open(s: _State, rec: QuestionRecord) -> _State:
@@ -753,10 +775,17 @@ class InterviewEngine:
             out = [mv.ask_follow_up(question_id=q.id, text=text, index=index, level=q.level,
                                     stage_id=rec.stage_id, stage_title=stage,
                                     number=rec.number, total=self._total())]
-            return self._proposal(EventKind.TURN, out, s, self._with_open(s, new), at)
+            return self._proposal(EventKind.TURN, out, s, self._with_open(s, new), at,
+                                  ack=self._acknowledge(rec, t.text))
         s1 = self._close(s, at, QuestionOutcome.ANSWERED, None, turns=turns, score=score)
-        more, s2 = self._advance(s1, at, ack=True)
-        return self._proposal(EventKind.TURN, more, s, s2, at)
+        more, s2 = self._advance(s1, at)
+        return self._proposal(EventKind.TURN, more, s, s2, at, ack=self._acknowledge(rec, t.text))
+
+    def _acknowledge(self, rec: QuestionRecord, text: str) -> Acknowledgement:
+        """The words that acknowledge this answer turn (seeded by session and turn)."""
+        q = self._iv.question(rec.question_id)
+        return ack.for_answer(text, OFFLINE.points(q), seed=self._seed,
+                              key=f"{rec.number}.{len(rec.turns)}")
 
     def _close(self, s: _State, at: float, outcome: QuestionOutcome, partial: CandidateTurn | None,
                *, turns: tuple[AnswerTurn, ...] | None = None,
@@ -825,8 +854,7 @@ class InterviewEngine:
                 best, best_key = q, key
         return best, cut and best is None
 
-    def _advance(self, s: _State, at: float, *, ack: bool, reply: bool = False
-                 ) -> tuple[list[Move], _State]:
+    def _advance(self, s: _State, at: float) -> tuple[list[Move], _State]:
         """Ask the next question that fits, or wrap up (or end) when none is left."""
         iv = self._iv
         asked = {r.question_id for r in s.records}
@@ -846,13 +874,12 @@ class InterviewEngine:
         if q is None:
             reason = EndReason.TIME if time_cut else EndReason.QUESTIONS_EXHAUSTED
             s1 = replace(s, time_cut=time_cut, questions_end=reason)
-            return self._wrap_up(s1, at, reason, ack=ack)
+            return self._wrap_up(s1, at, reason)
         stage = iv.stages[stage_i]
         title = self._plan.titles[stage_i]
         out: list[Move] = []
         if s.records and s.records[-1].stage_id != stage.id:
-            out.append(mv.next_stage(stage_id=stage.id, stage_title=title, ack=ack))
-            ack = False
+            out.append(mv.next_stage(stage_id=stage.id, stage_title=title))
         if counts[stage_i] == 0:
             stage_started = at
         number = len(s.records) + 1
@@ -868,21 +895,20 @@ class InterviewEngine:
         counts[stage_i] += 1
         out.append(mv.ask_question(question_id=q.id, text=text, level=q.level,
                                    stage_id=stage.id, stage_title=title, number=number,
-                                   total=self._total(), ack=ack, first=not s.records,
-                                   reply=reply and not s.records))
+                                   total=self._total(), first=not s.records))
         s1 = replace(s, phase=Phase.QUESTION, stage=stage_i, stage_started=stage_started,
                      records=s.records + (record,), stage_counts=tuple(counts),
                      time_cut=time_cut)
         return out, s1
 
-    def _wrap_up(self, s: _State, at: float, reason: EndReason, *, ack: bool
+    def _wrap_up(self, s: _State, at: float, reason: EndReason
                  ) -> tuple[list[Move], _State]:
         timing = self._iv.timing
         if timing.wrap_up_seconds <= 0 or at >= timing.total_seconds:
-            return self._end_moves(s, at, reason, ack=ack)
-        move = mv.wrap_up(reason, ack=ack)
+            return self._end_moves(s, at, reason)
+        move = mv.wrap_up(reason)
         return [move], replace(s, phase=Phase.WRAP_UP, wrap_up_at=at, wrap_up_turns=0,
-                               last_speech=mv.wrap_up(reason, ack=False).speech)
+                               last_speech=move.speech)
 
     def _wrap_up_deadline(self, s: _State) -> float:
         timing = self._iv.timing
@@ -901,7 +927,7 @@ class InterviewEngine:
         if answer is None and not done:
             answer = answer_from_facts(text, self._iv.facts)
         if done or turns >= MAX_WRAP_UP_TURNS or at >= self._wrap_up_deadline(s):
-            out, s1 = self._end_moves(s, at, reason, ack=False, after_wrap_up=True)
+            out, s1 = self._end_moves(s, at, reason, after_wrap_up=True)
             if answer:
                 out = [replace(out[0], speech=f"{answer} {out[0].speech}")]
             return self._proposal(event, out, before, s1, at)
@@ -912,24 +938,24 @@ class InterviewEngine:
     def _stop(self, s: _State, at: float) -> Proposal:
         if s.phase is Phase.WRAP_UP:
             reason = s.questions_end or EndReason.QUESTIONS_EXHAUSTED
-            return self._end(s, s, at, reason, ack=False, event=EventKind.REQUEST)
+            return self._end(s, s, at, reason, event=EventKind.REQUEST)
         s1 = s
         if s.open is not None:
             s1 = self._close(s, at, QuestionOutcome.STOPPED, None)
         s1 = replace(s1, questions_end=EndReason.CANDIDATE_STOP)
-        out, s2 = self._end_moves(s1, at, EndReason.CANDIDATE_STOP, ack=False, stopped=True)
+        out, s2 = self._end_moves(s1, at, EndReason.CANDIDATE_STOP, stopped=True)
         return self._proposal(EventKind.REQUEST, out, s, s2, at)
 
-    def _end(self, before: _State, s: _State, at: float, reason: EndReason, *, ack: bool,
+    def _end(self, before: _State, s: _State, at: float, reason: EndReason, *,
              event: EventKind) -> Proposal:
-        out, s1 = self._end_moves(s, at, reason, ack=ack)
+        out, s1 = self._end_moves(s, at, reason)
         return self._proposal(event, out, before, s1, at)
 
-    def _end_moves(self, s: _State, at: float, reason: EndReason, *, ack: bool,
+    def _end_moves(self, s: _State, at: float, reason: EndReason, *,
                    stopped: bool = False, after_wrap_up: bool = False
                    ) -> tuple[list[Move], _State]:
         closing = self._compiled.closing(self._candidate)
-        move = mv.end(reason, closing, stopped=stopped, after_wrap_up=after_wrap_up, ack=ack)
+        move = mv.end(reason, closing, stopped=stopped, after_wrap_up=after_wrap_up)
         s1 = replace(s, phase=Phase.ENDED, end_reason=reason, ended_at=at,
                      questions_end=s.questions_end or reason, last_speech=move.speech)
         return [move], s1

@@ -75,13 +75,8 @@ class Move:
 
 
 # --------------------------------------------------------------------------- builders
-
-_ACK_SPEECH = "Thank you. "
-_ACK_DIRECTIVE = "thank the candidate in a few words without judging the answer, then "
-
-
-def _lead(ack: bool) -> tuple[str, str]:
-    return (_ACK_SPEECH, _ACK_DIRECTIVE) if ack else ("", "")
+# An answer's acknowledgement is not a move: the engine chooses it (``acknowledge``) and
+# the proposal says it before the moves.
 
 
 def time_phrase(seconds: float) -> str:
@@ -101,18 +96,12 @@ def greet(greeting: str) -> Move:
 
 
 def ask_question(*, question_id: str, text: str, level: str, stage_id: str,
-                 stage_title: str, number: int, total: int, ack: bool, first: bool,
-                 reply: bool = False) -> Move:
-    """``reply``: the candidate just answered the greeting (reply to it in a few words)."""
-    speech_lead, directive_lead = _lead(ack)
-    if reply:
-        speech_lead = "Great, let's begin. "
-        directive_lead = "reply in a few words to what the candidate said, then "
+                 stage_title: str, number: int, total: int, first: bool) -> Move:
     label = "First question" if first else "Next question"
     return Move(
         MoveKind.ASK_QUESTION,
-        f"{speech_lead}{label}: {text}",
-        f"NEXT MOVE: {directive_lead}ask question {number} of {total} (stage '{stage_title}')"
+        f"{label}: {text}",
+        f"NEXT MOVE: ask question {number} of {total} (stage '{stage_title}')"
         f" exactly as written, and nothing else: {text}",
         question_id=question_id, text=text, level=level, stage_id=stage_id,
         stage_title=stage_title, number=number, total=total,
@@ -123,9 +112,8 @@ def ask_follow_up(*, question_id: str, text: str, index: int, level: str, stage_
                   stage_title: str, number: int, total: int) -> Move:
     return Move(
         MoveKind.ASK_FOLLOW_UP,
-        f"Thanks. A follow-up on that: {text}",
-        "NEXT MOVE: acknowledge the answer in a few words without judging it, then ask this"
-        f" follow-up exactly as written: {text}",
+        f"A follow-up on that: {text}",
+        f"NEXT MOVE: ask this follow-up exactly as written: {text}",
         question_id=question_id, text=text, level=level, stage_id=stage_id,
         stage_title=stage_title, number=number, total=total, follow_up_index=index,
     )
@@ -206,19 +194,17 @@ def move_on(reason: MoveOnReason, *, question_id: str, number: int) -> Move:
                 reason=reason.value)
 
 
-def next_stage(*, stage_id: str, stage_title: str, ack: bool) -> Move:
-    speech_lead, directive_lead = _lead(ack)
+def next_stage(*, stage_id: str, stage_title: str) -> Move:
     return Move(
         MoveKind.NEXT_STAGE,
-        f"{speech_lead}Let's move on to the next part: {stage_title}.",
-        f"NEXT MOVE: {directive_lead}say you're moving on to the next part of the interview,"
+        f"Let's move on to the next part: {stage_title}.",
+        "NEXT MOVE: say you're moving on to the next part of the interview,"
         f" '{stage_title}'.",
         stage_id=stage_id, stage_title=stage_title,
     )
 
 
-def wrap_up(reason: EndReason, *, ack: bool) -> Move:
-    speech_lead, directive_lead = _lead(ack)
+def wrap_up(reason: EndReason) -> Move:
     if reason is EndReason.TIME:
         said = "That's all the time we have for questions."
         why = "that's all the time there is for questions"
@@ -227,8 +213,8 @@ def wrap_up(reason: EndReason, *, ack: bool) -> Move:
         why = "that's all the questions"
     return Move(
         MoveKind.WRAP_UP,
-        f"{speech_lead}{said} Do you have any questions for me?",
-        f"NEXT MOVE: {directive_lead}say {why}, and ask whether the candidate has any"
+        f"{said} Do you have any questions for me?",
+        f"NEXT MOVE: say {why}, and ask whether the candidate has any"
         " questions for you.",
         reason=reason.value,
     )
@@ -283,9 +269,8 @@ def wrap_up_reply(reason: EndReason, answer: str | None = None) -> Move:
     )
 
 
-def end(reason: EndReason, closing: str, *, stopped: bool, after_wrap_up: bool,
-        ack: bool) -> Move:
-    speech_lead, directive_lead = _lead(ack)
+def end(reason: EndReason, closing: str, *, stopped: bool, after_wrap_up: bool) -> Move:
+    speech_lead, directive_lead = "", ""
     if stopped:
         speech_lead, directive_lead = ("Of course, we can stop here. ",
                                        "say that's fine and you'll stop here, then ")

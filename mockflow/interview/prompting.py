@@ -24,10 +24,21 @@ _CURRENT = "Question on the table: "
 _CLARIFICATION = "Clarification wording, if they ask what it means: "
 
 
+ACK_SPOKEN = ("A short acknowledgement of the candidate's answer has already been spoken for"
+              " you. Don't acknowledge, thank or comment on the answer again: start"
+              " directly with the next move.")
+
+
 def move_message(directive: str, speech: str, current_question: str | None,
-                 clarification: str | None = None) -> str:
-    """The system message that carries one proposed move to the model."""
+                 clarification: str | None = None, *, ack_spoken: bool = False) -> str:
+    """The system message that carries one proposed move to the model.
+
+    ``ack_spoken``: the acknowledgement was already said (the voice path's instant
+    acknowledgement); ``directive`` and ``speech`` are then the moves without it.
+    """
     lines = [MOVE_HEADER + directive, f"{_SUGGESTED}{json.dumps(speech, ensure_ascii=False)}"]
+    if ack_spoken:
+        lines.append(ACK_SPOKEN)
     if current_question:
         lines.append(f"{_CURRENT}{json.dumps(current_question, ensure_ascii=False)}")
     if clarification:

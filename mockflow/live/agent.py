@@ -8,6 +8,12 @@ when the candidate asked for something. The engine commits a move only when the 
 that carries it is delivered — LiveKit drafts replies from partial transcripts on the
 audio path and throws most of them away; a discarded draft commits nothing.
 
+On the voice path the engine's acknowledgement of an answer ("Got it.", or the candidate's
+own words for a point they made) is said through TTS the moment LiveKit ends the turn
+(``on_user_turn_completed``), while the model phrases the move; the move message tells the
+model it was said. The decision is taken once per turn and shared by the drafts of that
+turn, so the acknowledgement is never said twice nor left out (``voice.turn.instant_ack``).
+
 Requests are answered with the engine's own words through ``session.say`` and a
 ``ToolResult(reply_required=False)``: no second LLM call. Time moves come from a
 per-session timer; a nudge waits for the candidate's next pause, a move-on waits a grace
@@ -20,6 +26,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +49,13 @@ from mockflow.interview.engine import (
     StaleProposal,
 )
 from mockflow.interview.moves import MoveKind
-from mockflow.interview.prompting import APOLOGY, GIVE_UP, RESTART, move_message
+from mockflow.interview.prompting import (
+    APOLOGY,
+    GIVE_UP,
+    RESTART,
+    detect_request,
+    move_message,
+)
 from mockflow.interview.records import CandidateTurn, QuestionRecord, score_record
 from mockflow.interview.render import instructions
 from mockflow.interview.requests import answer_part
@@ -65,6 +78,8 @@ def _says_something(chunk: object) -> bool:
     if isinstance(chunk, llm.ChatChunk) and chunk.delta is not None:
         return bool((chunk.delta.content or "").strip() or chunk.delta.tool_calls)
     return False
+ACK_HEAD_START = 0.1  # s: most the end of a turn waits for the acknowledgement's TTS to start
+_WORD = re.compile(r"[^\W_]+")
 
 assert CANDIDATE_REQUEST["name"] in RESERVED_TOOL_NAMES
 
@@ -94,10 +109,19 @@ class _Reply:
 
     turn: CandidateTurn
     proposal: Proposal
+    ack_spoken: bool = False  # its acknowledgement is (to be) said at once, not by the model
     request_taken: bool = False
     failed: bool = False  # the model's tool call failed; an apology went out instead
     speech: SpeechHandle | None = None
     started: float | None = None  # session clock when the reply was drafted
+
+
+@dataclass(frozen=True, slots=True)
+class _TurnAck:
+    """The instant-acknowledgement decision for the candidate turn that just ended."""
+
+    words: tuple[str, ...]  # the turn's words (case and punctuation ignored)
+    spoken: bool
 
 
 @dataclass(slots=True)
@@ -111,6 +135,9 @@ class AgentStats:
     requests: dict[str, int] = field(default_factory=dict)
     llm_failures: int = 0
     time_moves: int = 0
+    acks: int = 0  # instant acknowledgements started (voice path)
+    acks_cut: int = 0  # ... of which interrupted or never heard
+    ack_then_request: int = 0  # the model took a turn as a request after it was acknowledged
 
 
 class InterviewerAgent(Agent):
@@ -151,6 +178,9 @@ class InterviewerAgent(Agent):
         self._interim = ""  # the latest interim transcript after them
         self._speaking_since: float | None = None
         self._timer: asyncio.Task[None] | None = None
+        self._turn_ack: _TurnAck | None = None
+        self._acks: dict[str, SpeechHandle] = {}  # instant acknowledgements being said
+        self._ack_synthesis: dict[str, asyncio.Event] = {}  # set when its TTS starts
         self._closing = False
         self._results_written = False
         self._session_ref: AgentSession[Any] | None = None
@@ -222,8 +252,9 @@ class InterviewerAgent(Agent):
                 return
             turn = CandidateTurn(last.text_content or "", started_at=self._speaking_since,
                                  ended_at=self.clock())
-            reply = _Reply(turn, self.engine.propose(turn), speech=speech,
-                           started=self.clock())
+            proposal = self.engine.propose(turn)
+            reply = _Reply(turn, proposal, speech=speech, started=self.clock(),
+                           ack_spoken=self._ack_decision(speech, turn.text, proposal))
             self.stats.drafts += 1
             if speech is not None:
                 self._replies[speech.id] = reply
@@ -233,7 +264,8 @@ class InterviewerAgent(Agent):
         ctx = chat_ctx
         if reply is not None:
             ctx = chat_ctx.copy()
-            ctx.add_message(role="system", content=self._move_text(reply.proposal))
+            ctx.add_message(role="system", content=self._move_text(reply.proposal,
+                                                                   reply.ack_spoken))
         spoke = False
         try:
             async for chunk in Agent.default.llm_node(self, ctx, tools, model_settings):
@@ -290,11 +322,84 @@ class InterviewerAgent(Agent):
         speech.add_done_callback(done)
         return GIVE_UP
 
-    def _move_text(self, proposal: Proposal) -> str:
+    def _move_text(self, proposal: Proposal, ack_spoken: bool = False) -> str:
         current = self.engine.current
         question = current.prompts[0] if current is not None and current.prompts else None
+        if ack_spoken:
+            return move_message(proposal.body_directive, proposal.body_speech, question,
+                                clarification=self.engine.clarification(), ack_spoken=True)
         return move_message(proposal.directive, proposal.speech, question,
                             clarification=self.engine.clarification())
+
+    # ------------------------------------------------------------------ instant acknowledgement
+
+    def _instant_ack_enabled(self) -> bool:
+        session = self.session
+        return (self.compiled.interview.voice.turn.instant_ack and session.tts is not None
+                and session.output.audio is not None)
+
+    def _ack_decision(self, speech: SpeechHandle | None, text: str, proposal: Proposal) -> bool:
+        """Whether this reply's acknowledgement is said at once (so the model must not say
+        it). Audio turns only; the same answer for a draft and for the final turn it
+        becomes, so a reply drafted early and delivered later matches what was said."""
+        if speech is None or speech.input_details.modality != "audio" or \
+                not self._instant_ack_enabled():
+            return False
+        words = _words(text)
+        if self._turn_ack is not None and self._turn_ack.words == words:
+            return self._turn_ack.spoken  # the turn has ended; this is its reply
+        return proposal.ack is not None and not _may_be_request(text)
+
+    async def on_user_turn_completed(self, turn_ctx: llm.ChatContext,
+                                     new_message: llm.ChatMessage) -> None:
+        """The candidate's audio turn has ended: say the acknowledgement now, while the
+        model phrases the move (voice path only; LiveKit calls this for audio turns)."""
+        self._turn_ack = None
+        text = new_message.text_content or ""
+        if self.engine.ended or not text.strip() or not self._instant_ack_enabled():
+            return
+        words = _words(text)
+        draft = next((r for r in reversed(self._replies.values())
+                      if _words(r.turn.text) == words), None)
+        if draft is not None:  # LiveKit will deliver this draft: keep its decision
+            spoken, ack = draft.ack_spoken, draft.proposal.ack
+        else:
+            try:
+                ack = self.engine.propose(CandidateTurn(text)).ack
+            except EngineError:  # the interview is ending: the reply handles it
+                ack = None
+            spoken = ack is not None and not _may_be_request(text)
+        self._turn_ack = _TurnAck(words, spoken)
+        if not spoken or ack is None:
+            return
+        try:
+            handle = self.session.say(ack.text)
+        except RuntimeError:  # the session is closing; the reply won't come either
+            logger.debug("mockflow: no acknowledgement, the session is closing")
+            return
+        self._acks[handle.id] = handle
+        started = self._ack_synthesis[handle.id] = asyncio.Event()
+        handle.add_done_callback(self._on_ack_done)
+        self.stats.acks += 1
+        # Let its synthesis start before LiveKit builds the model request for the reply
+        # (tens of ms of CPU in the openai SDK on this same event loop), so that work
+        # overlaps the TTS's time to first byte instead of delaying it. Bounded.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(started.wait(), ACK_HEAD_START)
+
+    def tts_node(self, text: AsyncIterable[str], model_settings: ModelSettings) -> Any:
+        speech = _current_speech()
+        if speech is not None and speech.id in self._ack_synthesis:
+            self._ack_synthesis[speech.id].set()
+        return Agent.default.tts_node(self, text, model_settings)
+
+    def _on_ack_done(self, handle: SpeechHandle) -> None:
+        self._acks.pop(handle.id, None)
+        self._ack_synthesis.pop(handle.id, None)
+        heard = any(isinstance(i, llm.ChatMessage) and i.role == "assistant"
+                    for i in handle.chat_items)
+        if handle.interrupted or not heard:
+            self.stats.acks_cut += 1
 
     def _on_reply_done(self, speech: SpeechHandle) -> None:
         reply = self._replies.pop(speech.id, None)
@@ -345,7 +450,10 @@ class InterviewerAgent(Agent):
         except RequestRejected as exc:
             raise ToolError(str(exc)) from None
         if speech is not None and speech.id in self._replies:
-            self._replies[speech.id].request_taken = True
+            reply = self._replies[speech.id]
+            reply.request_taken = True
+            if reply.ack_spoken:
+                self.stats.ack_then_request += 1
         return ToolResult(output=json.dumps({"done": kind, "said": proposal.speech}),
                           reply_required=False)
 
@@ -456,6 +564,9 @@ class InterviewerAgent(Agent):
             self._heard, self._interim, self._speaking_since = [], "", None
         elif item.role == "assistant":
             text = item.text_content or ""
+            if any(item in h.chat_items for h in self._acks.values()):
+                self._record_interviewer(text, kind="ack", interrupted=item.interrupted)
+                return
             if text in self._said:
                 self._said.remove(text)
                 return
@@ -536,8 +647,10 @@ class InterviewerAgent(Agent):
             self._interim = ev.transcript
 
     def _on_user_state(self, ev: Any) -> None:
-        if ev.new_state == "speaking" and self._speaking_since is None:
-            self._speaking_since = self.clock()
+        if ev.new_state == "speaking":
+            self._turn_ack = None
+            if self._speaking_since is None:
+                self._speaking_since = self.clock()
 
     def _on_error(self, ev: Any) -> None:
         """LiveKit reports model errors here. A recoverable one is retried by LiveKit and
@@ -631,7 +744,9 @@ class InterviewerAgent(Agent):
                     "drafts": self.stats.drafts, "delivered": self.stats.delivered,
                     "discarded": self.stats.discarded, "commits": self.stats.commits,
                     "requests": self.stats.requests, "llm_failures": self.stats.llm_failures,
-                    "time_moves": self.stats.time_moves,
+                    "time_moves": self.stats.time_moves, "acks": self.stats.acks,
+                    "acks_cut": self.stats.acks_cut,
+                    "ack_then_request": self.stats.ack_then_request,
                 },
                 warnings=self.warnings, degraded=self.model_health.degraded(),
                 model=self.model_health.to_dict(),
@@ -695,6 +810,18 @@ class InterviewerAgent(Agent):
         self._commit(fresh)
         self.stats.time_moves += 1
         self._speak(fresh, cut_in=True)
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """A transcript's words, case and punctuation ignored (as LiveKit compares a draft's
+    transcript with the final one)."""
+    return tuple(_WORD.findall(text.casefold()))
+
+
+def _may_be_request(text: str) -> bool:
+    """A turn that may ask for something rather than answer (a request, or a question to
+    the interviewer): it gets no instant acknowledgement, whatever the model decides."""
+    return detect_request(text) is not None or text.rstrip().endswith("?")
 
 
 def text_session(llm_model: llm.LLM[Any], compiled: CompiledInterview,

@@ -214,8 +214,10 @@ CLOSING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 class Terminal:
     """Prints the interview; reads answers from a TTY or a pipe."""
 
-    def __init__(self, compiled: CompiledInterview, *, out: TextIO, inp: TextIO) -> None:
+    def __init__(self, compiled: CompiledInterview, *, out: TextIO, inp: TextIO,
+                 shown: str | None = None) -> None:
         self.compiled = compiled
+        self._shown = shown  # the opening, already printed by the caller
         self.out = out
         self.inp = inp
         self.interactive = inp.isatty()
@@ -229,6 +231,10 @@ class Terminal:
         self.out.flush()
 
     def interviewer(self, text: str) -> None:
+        if self._shown is not None:
+            shown, self._shown = self._shown, None
+            if text == shown:
+                return
         self.write(f"{self.name}: {text}")
 
     async def answer(self, prompt: Prompt) -> str | None:
@@ -294,23 +300,21 @@ def summary_lines(outcome: ConsoleResult) -> list[str]:
     return lines
 
 
-async def console(compiled: CompiledInterview, *, model: llm.LLM[Any], interviewer: str,
-                  results_root: Path, seed: int, candidate: Candidate,
+async def console(compiled: CompiledInterview, *, model: llm.LLM[Any], results_root: Path,
+                  seed: int, candidate: Candidate, shown: str | None = None,
                   out: TextIO = sys.stdout, inp: TextIO = sys.stdin,
                   judge: JudgeChoice = OFFLINE_CHOICE,
                   interview_source: bytes | None = None,
                   store: str | None = None, checkpoint: CheckpointPolicy | None = None
                   ) -> ConsoleResult:
-    term = Terminal(compiled, out=out, inp=inp)
+    """The interview in the terminal. ``shown``: the opening words the caller already
+    printed with the header (the CLI shows them while livekit loads); they are not
+    printed again."""
+    term = Terminal(compiled, out=out, inp=inp, shown=shown)
     loop = asyncio.get_running_loop()
     for sig in CLOSING_SIGNALS:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, term.interrupt, sig.name)
-    term.write(f"mockflow console — {compiled.interview.title}")
-    term.write(f"interviewer: {interviewer}. Type /help for commands.")
-    models = ", ".join(judge.models)
-    term.write(f"judge: {judge.kind}{f' ({models})' if models else ''} — {judge.reason}")
-    term.write()
     try:
         outcome = await run_interview(compiled, model=model, answers=term.answer,
                                       results_root=results_root, seed=seed,

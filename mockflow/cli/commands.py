@@ -1,0 +1,62 @@
+"""The typer app: every command group, assembled here (````mockflow.cli.run()`` starts it).
+
+Each command module imports only ``cli.common`` and the library. Exit codes:
+``mockflow.cli.common.ExitCode``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mockflow import __version__
+from mockflow.cli.calibrate import calibrate_command
+from mockflow.cli.common import ExitCode, out
+from mockflow.cli.report import report_command
+from mockflow.cli.rescore import rescore_command
+from mockflow.cli.results_store import results_app
+from mockflow.cli.review import review_command
+from mockflow.cli.run import invite, run_command
+from mockflow.cli.sessions import sessions_command
+from mockflow.cli.simulate import simulate_command, test_command
+from mockflow.cli.validate import render, schema, validate
+
+app = typer.Typer(
+    name="mockflow",
+    help="Structured, fair voice interviews from plain YAML.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out(f"mockflow {__version__}")
+        raise typer.Exit(ExitCode.OK)
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """mockflow: validate, render and run structured interviews."""
+
+
+
+app.command()(validate)
+app.command()(render)
+app.command()(schema)
+app.command()(invite)
+app.command("run")(run_command)
+app.command("simulate")(simulate_command)
+app.command("test")(test_command)
+app.command("calibrate")(calibrate_command)
+app.command("rescore")(rescore_command)
+app.command("sessions")(sessions_command)
+app.command("report")(report_command)
+app.command("review")(review_command)
+app.add_typer(results_app, name="results")

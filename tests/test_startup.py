@@ -1,0 +1,95 @@
+"""Start-up: ``mockflow validate`` without typer, pydantic or the reference validator when
+it needn't; ``mockflow run --console`` shows the opening before livekit loads.
+
+No timings here (benchmarks/startup.py measures them): these check what is imported and
+in which order, and that the fast path says exactly what the full command line says.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mockflow.cli import app
+from mockflow.cli.check import plain_arguments
+from mockflow.cli.common import Format
+
+ROOT = Path(__file__).resolve().parent.parent
+VALID = [str(p) for p in sorted((ROOT / "interviews").glob("*.yaml"))]
+INVALID = str(next((ROOT / "tests" / "cases" / "invalid").glob("MF203-typo*.yaml")))
+MODULES = ("import sys; from mockflow.cli import run; sys.argv = ['mockflow', *{argv!r}]\n"
+           "try:\n    run()\nexcept SystemExit as exc:\n    code = exc.code\n"
+           "print('MODULES', sorted({{m.split('.')[0] for m in sys.modules}}"
+           " & {{'typer', 'pydantic', 'jsonschema', 'livekit'}}), code)")
+
+
+def _imported(argv: list[str]) -> tuple[list[str], int]:
+    out = subprocess.run([sys.executable, "-c", MODULES.format(argv=argv)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    line = next(x for x in out.stdout.splitlines() if x.startswith("MODULES"))
+    names, code = line.removeprefix("MODULES ").rsplit(" ", 1)
+    return eval(names), int(code)  # a list literal of module names printed above
+
+
+def test_validating_valid_files_imports_neither_typer_nor_the_reference_validator() -> None:
+    names, code = _imported(["validate", *VALID])
+    assert code == 0
+    assert names == []
+
+
+def test_an_invalid_file_loads_the_reference_validator_for_its_messages() -> None:
+    names, code = _imported(["validate", INVALID])
+    assert code == 1
+    assert names == ["jsonschema"]
+
+
+def test_help_and_unusual_arguments_go_to_the_full_command_line() -> None:
+    names, _ = _imported(["validate", "--help"])
+    assert "typer" in names
+    assert plain_arguments(["--help"]) is None
+    assert plain_arguments(["--format", "yaml", "a.yaml"]) is None
+    assert plain_arguments(["--format"]) is None
+    assert plain_arguments([]) is None
+    assert plain_arguments(["-x", "a.yaml"]) is None
+    assert plain_arguments(["--strict", "--format=json", "a.yaml", "-"]) == (
+        ["a.yaml", "-"], Format.json, True)
+    assert plain_arguments(["--", "--odd-name.yaml"]) == (["--odd-name.yaml"], Format.text,
+                                                           False)
+
+
+@pytest.mark.parametrize("argv", [
+    [*VALID],
+    ["--format", "json", *VALID],
+    [INVALID, VALID[0]],
+    ["--format=json", INVALID],
+    ["--strict", VALID[0]],
+    ["missing-file.yaml", VALID[0]],
+])
+def test_the_fast_path_says_exactly_what_the_full_command_line_says(argv: list[str]) -> None:
+    fast = subprocess.run([sys.executable, "-m", "mockflow", "validate", *argv], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    full = CliRunner().invoke(app, ["validate", *argv])
+    assert fast.returncode == full.exit_code
+    assert fast.stdout + fast.stderr == full.output
+
+
+def test_console_shows_the_opening_once_and_before_livekit_loads(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OPENAI_API_KEY": ""}
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "mockflow", "run", "interviews/backend.yaml",
+         "--console", "--offline", "--results", str(tmp_path)],
+        cwd=ROOT, input="/quit\n", stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, env=env, timeout=180)
+    lines = out.stdout.splitlines()
+    opening = [i for i, line in enumerate(lines) if line.startswith("Alex: Hi")]
+    livekit = next(i for i, line in enumerate(lines)
+                   if line.startswith("import time:")
+                   and line.split("|")[-1].strip() == "livekit.agents")
+    assert len(opening) == 1, [x for x in lines if not x.startswith("import time:")]
+    assert opening[0] < livekit
+    assert lines.index(next(x for x in lines if x.startswith("mockflow console —"))) < opening[0]
