@@ -54,6 +54,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
@@ -322,22 +324,14 @@ async def _run(args: argparse.Namespace, tmp: Path, store: RecordingS3, model: A
 
 
 def _with_fake_model(source: str, base_url: str, checkpoint_seconds: float) -> str:
-    """The interview with its model pointed at the fake server and a results section."""
-    lines = source.splitlines()
-    out: list[str] = []
-    in_voice = False
-    for line in lines:
-        out.append(line)
-        if line.startswith("voice:"):
-            in_voice = True
-        elif in_voice and line.strip().startswith("llm:"):
-            indent = " " * (len(line) - len(line.lstrip()) + 2)
-            out.append(f"{indent}base_url: {base_url}")
-            in_voice = False
-    if not any(line.startswith("voice:") for line in lines):
-        out += ["voice:", "  llm:", f"    base_url: {base_url}"]
-    out += ["results:", f"  checkpoint_seconds: {checkpoint_seconds:g}"]
-    return "\n".join(out) + "\n"
+    """The interview with every model of its chain (primary and fallbacks) pointed at the
+    fake server, so nothing leaves loopback, and a results section."""
+    data = yaml.safe_load(source)
+    llm = data.setdefault("voice", {}).setdefault("llm", {})
+    for model in (llm, *llm.get("fallback", ())):
+        model["base_url"] = base_url
+    data.setdefault("results", {})["checkpoint_seconds"] = checkpoint_seconds
+    return str(yaml.safe_dump(data, sort_keys=False))
 
 
 async def _restart(worker: Worker, interview: Path, env: dict[str, str], lk: Any,

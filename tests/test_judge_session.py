@@ -52,7 +52,9 @@ def env(**extra: str) -> dict[str, str]:
 def interview_file(tmp_path: Path, interviewer_url: str, judge_url: str) -> Path:
     """backend.yaml whose interviewer and judge both talk to local fake servers."""
     data = yaml.safe_load(BACKEND.read_text(encoding="utf-8"))
-    data.setdefault("voice", {}).setdefault("llm", {})["base_url"] = interviewer_url
+    llm = data.setdefault("voice", {}).setdefault("llm", {})
+    for model in (llm, *llm.get("fallback", ())):  # the whole chain stays on loopback
+        model["base_url"] = interviewer_url
     data["judge"] = {"model": "fake-judge", "base_url": judge_url, "timeout_s": 10}
     path = tmp_path / "backend-judged.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")

@@ -261,6 +261,11 @@ def test_declining_in_the_wrap_up_ends_the_interview(compiled: CompiledInterview
     ("What languages do you use?", 1), ("How often do you deploy?", 1),
     ("What's the salary range?", None), ("What are the next steps?", None),
     ("Can I ask what the team is working on this quarter?", None),
+    # a lead-in clause before the question doesn't hide the fact
+    ("Before I answer the next one, how big is the team I would be joining?", 0),
+    ("Quick one before we go on: is the role remote?", 2),
+    ("I'd use a queue there. By the way, how often do you deploy?", 1),
+    ("Before I answer the next one, what's the salary range?", None),
 ])
 def test_facts_retrieval(question: str, fact: int | None) -> None:
     assert answer_from_facts(question, FACTS) == (None if fact is None else FACTS[fact])

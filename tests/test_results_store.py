@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from fakes.s3_server import S3Server
 
 from mockflow.results.files import SessionRecorder, read_transcript, results_root
@@ -391,8 +392,10 @@ def test_worker_jobs_reach_the_store_through_the_worker_process(s3: S3Server, tm
         async with FakeOpenAIServer(interviewer_policy) as model, \
                 FakeLiveKitServer(KEY, SECRET) as livekit:
             interview = tmp_path / "backend.yaml"
-            interview.write_text((ROOT / "interviews" / "backend.yaml").read_text()
-                                 + f"voice:\n  llm:\n    base_url: {model.base_url}\n")
+            data = yaml.safe_load((ROOT / "interviews" / "backend.yaml").read_text())
+            for llm in (data["voice"]["llm"], *data["voice"]["llm"].get("fallback", ())):
+                llm["base_url"] = model.base_url  # every model of the chain: the fake
+            interview.write_text(yaml.safe_dump(data, sort_keys=False))
             env = {k: v for k, v in os.environ.items()
                    if not k.startswith(("LIVEKIT_", "OPENAI_", "DEEPGRAM_", "MOCKFLOW_"))}
             env.update(LIVEKIT_URL=livekit.url, LIVEKIT_API_KEY=KEY, LIVEKIT_API_SECRET=SECRET,

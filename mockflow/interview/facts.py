@@ -79,8 +79,36 @@ def units(text: str) -> list[frozenset[str]]:
     return out
 
 
+_INTERROGATIVE = re.compile(
+    r"^\s*(how|what|when|where|who|which|why|is|are|do|does|did|can|could|will|would|should"
+    r"|may)\b", re.IGNORECASE)
+
+
+def question_clause(text: str) -> str:
+    """The part of a message that asks: its last sentence with a question mark, without a
+    lead-in clause ("Before I answer the next one, how big is the team?" asks "how big is
+    the team?"). The whole text when no clause starts like a question."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if "?" in s]
+    if not sentences:
+        return text
+    last = sentences[-1]
+    clauses = [c for c in re.split(r"[,;:—–]\s*", last) if _INTERROGATIVE.match(c)]
+    return clauses[-1] if clauses else last
+
+
 def answer_from_facts(question: str, facts: Sequence[str]) -> str | None:
-    """The fact that answers ``question``, or None when none fits well enough."""
+    """The fact that answers ``question``, or None when none fits well enough. The asking
+    clause is tried first (a lead-in like "before I answer the next one" only dilutes it),
+    then the whole message."""
+    focused = question_clause(question)
+    if focused != question:
+        found = _answer(focused, facts)
+        if found is not None:
+            return found
+    return _answer(question, facts)
+
+
+def _answer(question: str, facts: Sequence[str]) -> str | None:
     asked = units(question)
     if not facts or not asked:
         return None

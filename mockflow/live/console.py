@@ -289,7 +289,8 @@ def summary_lines(outcome: ConsoleResult) -> list[str]:
     for comp in card.get("competencies", []):
         score = comp.get("score")
         shown = "not observed" if score is None else f"{score}{top}"
-        rests = f"{comp.get('questions', comp.get('observations', 0))} questions"
+        n = comp.get('questions', comp.get('observations', 0))
+        rests = f"{n} question{'' if n == 1 else 's'}"
         if comp.get("not_answered"):
             rests += f", {comp['not_answered']} not answered"
         lines.append(f"  {comp.get('name', comp.get('id'))}: {shown} ({rests})")
