@@ -59,15 +59,15 @@ def test_an_internal_failure_is_reported_for_its_file(monkeypatch: pytest.Monkey
     from mockflow.cli import app
 
     calls = {"n": 0}
-    real = validate.schema_problems
+    real = validate.schema_errors
 
-    def broken_once(doc: Any) -> Any:
+    def broken_once(data: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("boom")
-        return real(doc)
+        return real(data)
 
-    monkeypatch.setattr(validate, "schema_problems", broken_once)
+    monkeypatch.setattr(validate, "schema_errors", broken_once)
     with pytest.raises(SystemExit) as exit_info:
         app(["validate", "--format", "json", str(MINIMAL), str(MINIMAL)])
     report = json.loads(capsys.readouterr().out)
@@ -165,10 +165,12 @@ def test_a_worker_session_that_fails_to_start_is_recorded(tmp_path: Path,
     async def wait_for_participant() -> Any:
         return participant
 
+    shutdown: list[Any] = []
     ctx = SimpleNamespace(
         proc=SimpleNamespace(userdata={"compiled": compiled, "config": config, "vad": None}),
         job=SimpleNamespace(id="J1", room=SimpleNamespace(name="room-1")),
-        connect=connect, wait_for_participant=wait_for_participant, room=None)
+        connect=connect, wait_for_participant=wait_for_participant, room=None,
+        add_shutdown_callback=shutdown.append)
     with pytest.raises(ValueError, match="Deepgram API key is required"):
         asyncio.run(entrypoint(ctx))  # type: ignore[arg-type]
     [path] = list(tmp_path.glob("backend-engineer/*/session.json"))

@@ -303,9 +303,10 @@ def test_a_session_run_while_the_store_is_down_reaches_it_after(s3: S3Server, tm
                                    store=s3.spec(), session_id=SESSION))
     directory = outcome.recorder.directory
     files = sorted(p.name for p in directory.iterdir())
-    assert files == ["persona.json", "scorecard.json", "session.json", "transcript.jsonl"]
+    assert files == ["judgements.jsonl", "persona.json", "questions.jsonl", "scorecard.json",
+                     "session.json", "transcript.jsonl"]
     down = flush_uploads(root, attempts=1)
-    assert (down.uploaded, down.remaining) == (0, 4)
+    assert (down.uploaded, down.remaining) == (0, len(files))
     s3.restart()
     assert flush_uploads(root).remaining == 0
     prefix = f"team/backend-engineer/2026-11-24/{SESSION}/"
@@ -331,7 +332,13 @@ def test_console_session_goes_to_the_store(s3: S3Server, tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     [directory] = list((local / "backend-engineer").iterdir())
     keys = s3.keys()
-    assert len(keys) == 3 and all(k.startswith("cli/backend-engineer/") for k in keys)
+    assert all(k.startswith("cli/backend-engineer/") for k in keys)
+    # every file the session left (the judge's per-question files and the interview's
+    # copy included), each uploaded once
+    assert sorted(k.rsplit("/", 1)[1] for k in keys) == sorted(
+        p.name for p in directory.iterdir())
+    assert {"transcript.jsonl", "scorecard.json", "session.json"} <= {
+        k.rsplit("/", 1)[1] for k in keys}
     for key in keys:
         assert s3.body(key) == (directory / key.rsplit("/", 1)[1]).read_bytes()
 
@@ -427,13 +434,14 @@ def test_worker_jobs_reach_the_store_through_the_worker_process(s3: S3Server, tm
     asyncio.run(main())
     sim = _session_keys(s3, "J_SIM")
     assert sorted(k.rsplit("/", 1)[1] for k in sim) == [
-        "persona.json", "scorecard.json", "session.json", "transcript.jsonl"]
+        "judgements.jsonl", "persona.json", "questions.jsonl", "scorecard.json", "session.json",
+        "transcript.jsonl"]
     [directory] = list((local / "backend-engineer").glob("*-J_SIM"))
     for key in sim:
         assert s3.body(key) == (directory / key.rsplit("/", 1)[1]).read_bytes(), key
     room = json.loads(s3.body(next(k for k in _session_keys(s3, "J_ROOM")
                                    if k.endswith("session.json"))))
-    assert (room["status"], room["close_reason"]) == ("failed", "connect_failed")
+    assert (room["status"], room["close_reason"]) == ("error", "connect_failed")
     assert len(UploadQueue(local)) == 0
 
 

@@ -263,7 +263,7 @@ def test_the_receiver_in_docs_verifies_real_deliveries(tmp_path: Path) -> None:
 def test_the_worker_flushes_the_outbox_in_the_background(tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch
                                                           ) -> None:
-    from mockflow.live.worker import serve
+    from mockflow.live.worker import WorkerConfig, serve
 
     monkeypatch.setenv("MF_HOOK_SECRET", SECRET)
 
@@ -288,7 +288,8 @@ def test_the_worker_flushes_the_outbox_in_the_background(tmp_path: Path,
     async def body(receiver: Receiver) -> None:
         enqueue(tmp_path, url=receiver.url, secret_env="MF_HOOK_SECRET",
                 event="session.ended", payload={"session": {"id": "bg"}})
-        await serve(Server(receiver), devmode=True, results_dir=tmp_path)  # type: ignore[arg-type]
+        config = WorkerConfig("interview.yaml", b"", str(tmp_path), "backend-engineer")
+        await serve(Server(receiver), devmode=True, config=config)  # type: ignore[arg-type]
         assert receiver.accepted[0]["session"] == {"id": "bg"}
         assert not list(outbox_dir(tmp_path).glob("*.json"))
 

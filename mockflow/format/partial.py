@@ -22,11 +22,12 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from mockflow.format.yaml_io import Path
+
+if TYPE_CHECKING:  # jsonschema loads only when a file has schema errors
+    from jsonschema.exceptions import ValidationError
 
 LISTS = {"questions": "id", "competencies": "id", "stages": "id", "tools": "name",
          "facts": ""}

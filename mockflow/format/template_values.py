@@ -100,12 +100,23 @@ def _record(fields: Mapping[str, Val]) -> Val:
     return Val("record", fields=dict(fields))
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def context_bounds(data: Mapping[str, Any], kind: str) -> dict[str, Val]:
     """The render context of a template kind, bounded from this interview's data (which
     passed the schema) and the limits on what the invite may add."""
-    role = data.get("role") or {}
-    interviewer = data.get("interviewer") or {}
-    facts = [str(f) for f in data.get("facts") or ()]
+    # the checks also run on the usable part of a file with schema errors elsewhere: take
+    # only what has the expected shape
+    role = _mapping(data.get("role"))
+    interviewer = _mapping(data.get("interviewer"))
+    raw_facts = data.get("facts")
+    facts = [str(f) for f in raw_facts] if isinstance(raw_facts, list) else []
     amount = number(24)  # a float's repr
     context: dict[str, Val] = {
         "role": _record({k: _text_of(role.get(k))
@@ -123,9 +134,9 @@ def context_bounds(data: Mapping[str, Any], kind: str) -> dict[str, Val]:
         "facts": Val("list", len(facts), text(max(map(len, facts), default=0))),
     }
     if kind == "question":
-        stages = [s for s in data.get("stages") or () if isinstance(s, Mapping)]
-        questions = [q for q in data.get("questions") or () if isinstance(q, Mapping)]
-        names = [str(c.get("name", "")) for c in data.get("competencies") or ()
+        stages = [s for s in _list(data.get("stages")) if isinstance(s, Mapping)]
+        questions = [q for q in _list(data.get("questions")) if isinstance(q, Mapping)]
+        names = [str(c.get("name", "")) for c in _list(data.get("competencies"))
                  if isinstance(c, Mapping)]
 
         def longest(values: Any) -> Val:
