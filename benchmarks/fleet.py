@@ -456,7 +456,7 @@ def analyse(store: RecordingS3, workers: list[Worker], accepted: dict[str, Worke
 
 
 def _key(local: Path) -> str:
-    from mockflow.results.store import key_for
+    from mockflow.results.store.backend import key_for
 
     return f"{BUCKET}/{PREFIX}/" + key_for(f"{local.parent.name}/{local.name}/x").rsplit("/", 1)[0]
 

@@ -33,8 +33,8 @@ def render(work: Path, persona: str, seed: int, name: str) -> Path:
     from mockflow.format.templates import Candidate
     from mockflow.format.validate import load_interview
     from mockflow.results.load import load_session
-    from mockflow.results.report_html import render_html
-    from mockflow.results.report_model import build_report
+    from mockflow.results.report.html import render_html
+    from mockflow.results.report.model import build_report
     from mockflow.simulate.runner import simulate
 
     compiled = load_interview(ROOT / "interviews" / "backend.yaml")

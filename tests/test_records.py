@@ -29,8 +29,8 @@ from mockflow.results.files import (
     write_json_atomic,
 )
 from mockflow.results.index import SessionIndex
+from mockflow.results.notify.webhook import enqueue
 from mockflow.results.reviews import append_review, make_review
-from mockflow.results.webhook import enqueue
 from mockflow.simulate.runner import simulate
 
 TIMEOUT = 120

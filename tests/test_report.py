@@ -19,10 +19,10 @@ from mockflow.format.templates import Candidate
 from mockflow.format.validate import check_file
 from mockflow.results.files import SCORECARD_NAME, SESSION_NAME, TRANSCRIPT_NAME
 from mockflow.results.load import SessionFileError, load_session
-from mockflow.results.report_html import render_html
-from mockflow.results.report_md import md as md_text
-from mockflow.results.report_md import render_md
-from mockflow.results.report_model import build_report, fmt_score
+from mockflow.results.report.html import render_html
+from mockflow.results.report.md import md as md_text
+from mockflow.results.report.md import render_md
+from mockflow.results.report.model import build_report, fmt_score
 from mockflow.simulate.runner import simulate
 
 ROOT = Path(__file__).resolve().parent.parent

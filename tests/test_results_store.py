@@ -21,7 +21,7 @@ import yaml
 from fakes.s3_server import S3Server
 
 from mockflow.results.files import SessionRecorder, read_transcript, results_root
-from mockflow.results.store import (
+from mockflow.results.store.backend import (
     CheckpointPolicy,
     MissingExtra,
     StoreError,
@@ -31,8 +31,8 @@ from mockflow.results.store import (
     relative_for,
     results_target,
 )
-from mockflow.results.sync import StoreCorrupt, publish_results, resolve_results
-from mockflow.results.uploads import UploadQueue, flush_uploads
+from mockflow.results.store.sync import StoreCorrupt, publish_results, resolve_results
+from mockflow.results.store.uploads import UploadQueue, flush_uploads
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSION = "20261124T121212Z-1a2b3c"
@@ -168,8 +168,8 @@ _WRITER = textwrap.dedent("""
     import sys
     from pathlib import Path
     from mockflow.results.files import SessionRecorder
-    from mockflow.results.store import CheckpointPolicy
-    from mockflow.results.uploads import flush_uploads
+    from mockflow.results.store.backend import CheckpointPolicy
+    from mockflow.results.store.uploads import flush_uploads
     root, spec, n = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     for s in range(3):
         sid = f"20261124T1212{n:02d}Z-w{n}s{s}"
@@ -223,8 +223,8 @@ def test_listing_and_incremental_sync(s3: S3Server, tmp_path: Path) -> None:
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
     assert read_transcript(copy) == read_transcript(first.transcript_path)
     # a second sync downloads only what changed
-    from mockflow.results.store import open_store
-    from mockflow.results.sync import sync
+    from mockflow.results.store.backend import open_store
+    from mockflow.results.store.sync import sync
 
     assert sync(open_store(s3.spec()), cache).downloaded == 0
     late = SessionRecorder(root, "support-lead", "20261126T080000Z-eeeeee", store=s3.spec())
@@ -281,7 +281,7 @@ def test_review_written_to_the_cache_goes_back_to_the_store(s3: S3Server, tmp_pa
 
 def test_missing_extra_names_it(tmp_path: Path) -> None:
     code = ("import sys; sys.modules['boto3'] = None\n"
-            "from mockflow.results.store import open_store\n"
+            "from mockflow.results.store.backend import open_store\n"
             "open_store('s3://results/x')\n")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)

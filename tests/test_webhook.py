@@ -20,8 +20,7 @@ import pytest
 from aiohttp import web
 from conftest import ROOT
 
-from mockflow.results.flush import flush_all
-from mockflow.results.webhook import (
+from mockflow.results.notify.webhook import (
     DEAD_DIR,
     backoff,
     enqueue,
@@ -30,6 +29,7 @@ from mockflow.results.webhook import (
     sign,
     verify,
 )
+from mockflow.results.store.flush import flush_all
 
 SECRET = "test-secret-\u00e9"
 ENV = {"MF_HOOK_SECRET": SECRET}
@@ -189,7 +189,7 @@ def test_receiver_down_then_up_loses_nothing(tmp_path: Path) -> None:
 _KILLED = """
 import sys, time, os
 from pathlib import Path
-from mockflow.results.webhook import enqueue
+from mockflow.results.notify.webhook import enqueue
 enqueue(Path(sys.argv[1]), url=sys.argv[2], secret_env="MF_HOOK_SECRET",
         event="session.ended", payload={"session": {"id": "killed"}})
 print("queued", flush=True)

@@ -16,10 +16,10 @@ from mockflow.format.errors import MockflowError
 from mockflow.results.files import SCORECARD_NAME, write_text_private
 from mockflow.results.load import load_session
 from mockflow.results.record_schemas import check_record
-from mockflow.results.report_compare import render_compare_html, render_compare_md
-from mockflow.results.report_html import render_html
-from mockflow.results.report_md import render_md
-from mockflow.results.report_model import build_report
+from mockflow.results.report.compare import render_compare_html, render_compare_md
+from mockflow.results.report.html import render_html
+from mockflow.results.report.md import render_md
+from mockflow.results.report.model import build_report
 
 
 class ReportFormat(StrEnum):

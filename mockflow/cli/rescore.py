@@ -45,7 +45,7 @@ def rescore_command(
 ) -> None:
     """Re-score sessions (finished or interrupted) and write a new scorecard version beside
     the old ones; print what changed per competency."""
-    from mockflow.results.notify import queue_event
+    from mockflow.results.notify.events import queue_event
     from mockflow.results.rescore import competency_diff, compiled_for, load_stored, rescore
     from mockflow.scoring.judge import choose
 

@@ -30,9 +30,9 @@ def flush_command(
     results: Annotated[str | None, typer.Option(help=_RESULTS_HELP)] = None,
 ) -> None:
     """Upload every file still queued for the store; exit 2 if some are still queued."""
-    from mockflow.results.store import StoreError, is_remote, results_target
-    from mockflow.results.sync import cache_directory
-    from mockflow.results.uploads import flush_uploads
+    from mockflow.results.store.backend import StoreError, is_remote, results_target
+    from mockflow.results.store.sync import cache_directory
+    from mockflow.results.store.uploads import flush_uploads
 
     try:
         target = results_target(results, os.environ)
@@ -55,8 +55,8 @@ def sync_command(
     results: Annotated[str, typer.Option(help="s3://bucket/prefix to copy from.")],
 ) -> None:
     """Copy a store's new and changed session files into a local cache; print its path."""
-    from mockflow.results.store import StoreError
-    from mockflow.results.sync import StoreCorrupt, resolve_results
+    from mockflow.results.store.backend import StoreError
+    from mockflow.results.store.sync import StoreCorrupt, resolve_results
 
     try:
         directory = resolve_results(results)

@@ -22,7 +22,7 @@ from mockflow.format.compile import CompiledInterview
 from mockflow.format.errors import MockflowError
 
 if TYPE_CHECKING:
-    from mockflow.results.store import ResultsTarget
+    from mockflow.results.store.backend import ResultsTarget
 
 
 def invite(
@@ -172,7 +172,7 @@ def _results_target_or_exit(compiled: CompiledInterview, flag: str | None,
                             env: Mapping[str, str]) -> ResultsTarget:
     """Where sessions go: ``--results``/``MOCKFLOW_RESULTS`` (a directory or s3://) and
     the file's ``results`` section; exit 2 on a bad spec or without the s3 extra."""
-    from mockflow.results.store import (
+    from mockflow.results.store.backend import (
         CheckpointPolicy,
         StoreError,
         require_client,
@@ -199,7 +199,7 @@ def _run_console(compiled: CompiledInterview, target: ResultsTarget, *, offline:
 
     from mockflow.format.templates import Candidate
     from mockflow.interview.engine import InterviewEngine
-    from mockflow.results.uploads import UploadWorker
+    from mockflow.results.store.uploads import UploadWorker
     from mockflow.scoring.judge import choose
 
     # --offline: no network at all; else the judge the file asks for (offline without a key)

@@ -14,9 +14,9 @@ import typer
 from mockflow.cli.common import ExitCode, Format, err, out, plural
 from mockflow.format.errors import MockflowError
 from mockflow.results.files import results_root
-from mockflow.results.flush import flush_all
 from mockflow.results.index import SessionIndex, SessionRow
 from mockflow.results.session_record import STATUSES
+from mockflow.results.store.flush import flush_all
 
 COLUMNS = ("DATE", "CANDIDATE", "INTERVIEW", "STATUS", "OVERALL", "FLAGS", "PATH")
 

@@ -65,7 +65,7 @@ from mockflow.live.judging import SessionJudge
 from mockflow.live.model_chain import ModelChain, ModelHealth, describe, session_options
 from mockflow.live.offline_llm import OfflineInterviewerLLM
 from mockflow.results.files import SessionRecorder
-from mockflow.results.notify import queue_event
+from mockflow.results.notify.events import queue_event
 from mockflow.results.session_record import SessionInfo, session_status
 
 logger = logging.getLogger("mockflow.live.agent")

@@ -30,7 +30,6 @@ from mockflow.live import privacy
 from mockflow.live.agent import InterviewerAgent, text_session
 from mockflow.live.judging import DEFAULT_WAIT_S, SessionJudge
 from mockflow.results.files import SessionRecorder
-from mockflow.results.flush import flush_all
 from mockflow.results.scoring_files import ScoringFiles
 from mockflow.results.session_record import (
     SessionInfo,
@@ -38,7 +37,8 @@ from mockflow.results.session_record import (
     model_entry,
     webhook_settings,
 )
-from mockflow.results.store import CheckpointPolicy
+from mockflow.results.store.backend import CheckpointPolicy
+from mockflow.results.store.flush import flush_all
 from mockflow.scoring.judge import OFFLINE_CHOICE, JudgeChoice
 
 
@@ -130,7 +130,7 @@ async def run_interview(
     whatever happens (EOF, Ctrl-C, a signal, errors). ``judge`` scores each question in the
     background as it closes (``interview_source``: the file's bytes, kept for rescore).
     ``store``: an s3:// spec the session's files are queued for, after each local write
-    (``mockflow.results.uploads``)."""
+    (``mockflow.results.store.uploads``)."""
     privacy.install()
     candidate, warnings = (candidate or Candidate()).bounded()
     engine = InterviewEngine(compiled, clock=clock, seed=seed, candidate=candidate)

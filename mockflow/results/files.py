@@ -32,13 +32,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from mockflow.format.errors import MockflowError
-from mockflow.results.checkpoints import SessionUploads
-from mockflow.results.store import (  # noqa: F401 - DEFAULT_RESULTS_DIR, RESULTS_ENV: API
+from mockflow.results.store.backend import (  # noqa: F401 - DEFAULT_RESULTS_DIR, RESULTS_ENV: API
     DEFAULT_RESULTS_DIR,
     RESULTS_ENV,
     CheckpointPolicy,
     results_target,
 )
+from mockflow.results.store.checkpoints import SessionUploads
 
 if TYPE_CHECKING:
     from mockflow.results.session_record import SessionInfo

@@ -37,7 +37,7 @@ from mockflow.live.offline_llm import OfflineInterviewerLLM
 from mockflow.live.plugins import build_llm
 from mockflow.live.worker import WorkerConfig, entrypoint, job_session_id
 from mockflow.results.files import new_session_id, write_json_atomic
-from mockflow.results.store import CheckpointPolicy
+from mockflow.results.store.backend import CheckpointPolicy
 from mockflow.simulate.job import simulation_request
 from mockflow.simulate.persona_files import resolve_persona
 from mockflow.simulate.personas import (

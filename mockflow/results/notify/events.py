@@ -13,8 +13,8 @@ from typing import Any
 
 from mockflow.results.index import summarise
 from mockflow.results.load import load_session
+from mockflow.results.notify.webhook import enqueue
 from mockflow.results.reviews import reviewed_scores
-from mockflow.results.webhook import enqueue
 
 
 def summary(root: Path, directory: Path) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from mockflow.results.report_model import Report, fmt_score, fmt_seconds
+from mockflow.results.report.model import Report, fmt_score, fmt_seconds
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|<>~&])")
 

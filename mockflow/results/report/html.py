@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from mockflow.results.report_model import (
+from mockflow.results.report.model import (
     OUTCOME_TEXT,
     Evidence,
     Report,
@@ -18,7 +18,7 @@ from mockflow.results.report_model import (
     fmt_seconds,
     state_of,
 )
-from mockflow.results.report_svg import ladder_chart, score_chart, time_chart
+from mockflow.results.report.svg import ladder_chart, score_chart, time_chart
 
 CSS = """
 :root{--ink:#1d2330;--muted:#5b6472;--line:#e3e5e8;--ok:#2f6f4f;--low:#b5541c;

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from mockflow.results.webhook import FlushReport, flush_outbox
+from mockflow.results.notify.webhook import FlushReport, flush_outbox
 
 logger = logging.getLogger("mockflow.results")
 FLUSH_INTERVAL = 30.0  # seconds between background flushes

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from mockflow.format.errors import MockflowError
-from mockflow.results.store import (
+from mockflow.results.store.backend import (
     ObjectStore,
     StoreError,
     StoreUnavailable,

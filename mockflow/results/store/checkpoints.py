@@ -16,8 +16,8 @@ import threading
 import time
 from pathlib import Path
 
-from mockflow.results.store import CheckpointPolicy
-from mockflow.results.uploads import QueueError, UploadQueue
+from mockflow.results.store.backend import CheckpointPolicy
+from mockflow.results.store.uploads import QueueError, UploadQueue
 
 logger = logging.getLogger("mockflow.uploads")
 

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from html import escape
 
 from mockflow.results.files import ResultsError
-from mockflow.results.report_html import CSS
-from mockflow.results.report_md import md
-from mockflow.results.report_model import Report, fmt_score, state_of
+from mockflow.results.report.html import CSS
+from mockflow.results.report.md import md
+from mockflow.results.report.model import Report, fmt_score, state_of
 
 
 class CompareError(ResultsError):

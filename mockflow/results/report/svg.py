@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from mockflow.results.report_model import CompetencyRow, QuestionRow, fmt_score
+from mockflow.results.report.model import CompetencyRow, QuestionRow, fmt_score
 
 COLOURS = {"ok": "#2f6f4f", "low": "#b5541c", "not-observed": "#9aa0a6",
            "not-answered": "#9aa0a6", "overall": "#1f3b73", "review": "#6a1b9a"}

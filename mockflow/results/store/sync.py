@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mockflow.format.errors import MockflowError
-from mockflow.results.store import (
+from mockflow.results.store.backend import (
     CorruptObject,
     FetchedObject,
     ObjectStore,
@@ -37,7 +37,7 @@ from mockflow.results.store import (
     relative_for,
     verify,
 )
-from mockflow.results.uploads import UploadQueue, _write_private, flush_uploads
+from mockflow.results.store.uploads import UploadQueue, _write_private, flush_uploads
 
 CACHE_ENV = "MOCKFLOW_CACHE"
 MANIFEST = ".sync.json"
