@@ -21,7 +21,13 @@ def run() -> None:
         plain = plain_arguments(argv[1:])
         if plain is not None:
             paths, fmt, strict = plain
-            raise SystemExit(int(report(paths, fmt, strict=strict)))
+            try:
+                code = report(paths, fmt, strict=strict)
+            except Exception as exc:  # the same guard as every typer command
+                from mockflow.cli.errors import report_failure
+
+                code = report_failure(exc)
+            raise SystemExit(int(code))
     from mockflow.cli.commands import app
 
     app()

@@ -1,18 +1,21 @@
-"""The typer app: every command group, assembled here (````mockflow.cli.run()`` starts it).
+"""The typer app: every command group, assembled here (``mockflow.cli.run()`` starts it).
 
 Each command module imports only ``cli.common`` and the library. Exit codes:
-``mockflow.cli.common.ExitCode``.
+``mockflow.cli.common.ExitCode``; every command runs inside ``Guarded``, which maps what
+escapes it to one (``mockflow.cli.errors``), so a command added here needs no code for it.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from mockflow import __version__
 from mockflow.cli.calibrate import calibrate_command
 from mockflow.cli.common import ExitCode, out
+from mockflow.cli.errors import DEBUG_ENV, report_failure
 from mockflow.cli.report import report_command
 from mockflow.cli.rescore import rescore_command
 from mockflow.cli.results_store import results_app
@@ -22,7 +25,29 @@ from mockflow.cli.sessions import sessions_command
 from mockflow.cli.simulate import simulate_command, test_command
 from mockflow.cli.validate import render, schema, validate
 
+
+class Guarded(TyperGroup):
+    """The app's group: runs the chosen command (and any sub-app's) and maps an exception
+    that escapes it to a message and an exit code (``mockflow.cli.errors``)."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's (vendored) click Context
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if _signal(exc):
+                raise
+            code = report_failure(exc, debug=bool(ctx.params.get("debug")))
+            raise typer.Exit(code) from None
+
+
+def _signal(exc: Exception) -> bool:
+    """A command's own exit (``typer.Exit``), an abort, or a usage error the command line
+    parser reports itself: everything typer (and the click inside it) raises."""
+    return type(exc).__module__.split(".")[0] in ("typer", "click")
+
+
 app = typer.Typer(
+    cls=Guarded,
     name="mockflow",
     help="Structured, fair voice interviews from plain YAML.",
     no_args_is_help=True,
@@ -42,9 +67,12 @@ def main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help=f"Show the traceback of an internal error (or set"
+                                            f" {DEBUG_ENV}=1).")
+    ] = False,
 ) -> None:
     """mockflow: validate, render and run structured interviews."""
-
 
 
 app.command()(validate)

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from mockflow.format.errors import Problem
+from mockflow.format.errors import MockflowError, Problem
 from mockflow.format.indentation import indentation_problem
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -141,8 +141,8 @@ class Document:
         return found if found is not None else self.position(path)
 
 
-class _Stop(Exception):
-    """A fatal problem was recorded; stop reading events."""
+class _Stop(MockflowError):
+    """A fatal problem was recorded; stop reading events (caught in ``load``)."""
 
 
 class _Builder:

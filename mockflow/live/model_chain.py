@@ -26,6 +26,7 @@ from livekit.agents import llm
 from livekit.agents._exceptions import APIConnectionError, APIError, APITimeoutError
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, APIConnectOptions
 
+from mockflow.format.errors import MockflowError
 from mockflow.live.offline_llm import OfflineInterviewerLLM
 
 DEGRADED = "model unavailable"
@@ -91,7 +92,10 @@ class ModelHealth:
                                       - len(self.events))}
 
 
-class EmptyReply(APIError):
+class EmptyReply(APIError, MockflowError):
+    """A model ended its reply without a word or a tool call (LiveKit's ``APIError``, so
+    the fallback chain moves on)."""
+
     def __init__(self) -> None:
         super().__init__("the reply was empty", retryable=False)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from mockflow.format.errors import MockflowError
 from mockflow.format.model import VoiceConfig
 
 LIVEKIT_VARS = ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET")
@@ -46,7 +47,7 @@ def missing_provider_keys(voice: VoiceConfig, env: Mapping[str, str]) -> dict[st
 AGENT_NAME_OVERRIDE = "LIVEKIT_AGENT_NAME_OVERRIDE"
 
 
-class AgentNameConflict(ValueError):
+class AgentNameConflict(MockflowError):
     """LIVEKIT_AGENT_NAME_OVERRIDE would silently rename the agent."""
 
 

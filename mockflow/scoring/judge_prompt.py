@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from mockflow.format.errors import MockflowError
 from mockflow.format.model import Interview, Scale
 from mockflow.scoring.base import AnsweredQuestion, Rubric
 
@@ -25,7 +26,7 @@ MAX_QUOTE_CHARS = 400
 MAX_RATIONALE_CHARS = 800
 
 
-class JudgeError(Exception):
+class JudgeError(MockflowError):
     """One judge request failed (the reason is for the scorecard, in plain words)."""
 
 
