@@ -17,7 +17,7 @@ from mockflow.format.model import Interview, Question, ScoreRange, Stage
 from mockflow.format.partial import Damage
 from mockflow.format.template_values import Val, context_bounds
 from mockflow.format.templates import analyze, iter_template_fields
-from mockflow.format.yaml_io import Document, Path, pointer
+from mockflow.format.yaml_io import Document, Path, node_at, pointer
 
 # One list, used here and by the agent: names the interviewer's own tools take.
 RESERVED_TOOL_NAMES = frozenset(
@@ -68,13 +68,6 @@ class _Reporter:
     def at(self, path: Path, code: str, message: str, *, key: bool = False) -> None:
         path = self.damage.file_path(path)
         line, column = self.doc.key_position(path) if key else self.doc.position(path)
-        self.problems.append(Problem(code, message, line, column, pointer(path)))
-
-    def at_line(self, path: Path, line_offset: int, code: str, message: str) -> None:
-        path = self.damage.file_path(path)
-        line, column = self.doc.position(path)
-        if line_offset:
-            line, column = line + line_offset, 1
         self.problems.append(Problem(code, message, line, column, pointer(path)))
 
 
@@ -389,14 +382,7 @@ def _templates(r: _Reporter, doc: Document, skip: tuple[Path, ...] = ()) -> None
     for path, kind in iter_template_fields(data):
         if any(bad[:len(path)] == path for bad in skip):
             continue  # the text itself has a schema error (too long, not text, ...)
-        node: object = data
-        for step in path:
-            if isinstance(node, dict) and isinstance(step, str):
-                node = node.get(step)
-            elif isinstance(node, list) and isinstance(step, int) and step < len(node):
-                node = node[step]
-            else:
-                node = None
+        node = node_at(data, path)
         if not isinstance(node, str):
             continue
         for issue in analyze(node, kind, bounds.setdefault(kind, context_bounds(data, kind))):

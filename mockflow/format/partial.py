@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mockflow.format.yaml_io import Path
+from mockflow.format.yaml_io import Path, node_at
 
 if TYPE_CHECKING:  # jsonschema loads only when a file has schema errors
     from jsonschema.exceptions import ValidationError
@@ -86,17 +86,6 @@ def _unit(path: Path) -> tuple[str, int | None] | None:
     return path[0], None
 
 
-def _node(data: Any, path: Path) -> Any:
-    for step in path:
-        if isinstance(data, dict) and isinstance(step, str):
-            data = data.get(step)
-        elif isinstance(data, list) and isinstance(step, int) and step < len(data):
-            data = data[step]
-        else:
-            return None
-    return data
-
-
 def usable_part(data: Mapping[str, Any], errors: Iterable[ValidationError],
                 revalidate: Callable[[Any], list[ValidationError]]
                 ) -> tuple[dict[str, Any], Damage] | None:
@@ -111,7 +100,7 @@ def usable_part(data: Mapping[str, Any], errors: Iterable[ValidationError],
     for error in errors:
         path: Path = tuple(error.absolute_path)
         if error.validator == "additionalProperties":
-            node = _node(work, path)
+            node = node_at(work, path)
             schema = error.schema if isinstance(error.schema, dict) else {}
             allowed = schema.get("properties", {})
             if isinstance(node, dict):

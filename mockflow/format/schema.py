@@ -368,8 +368,3 @@ def translate(errors: Iterable[ValidationError], doc: Document) -> list[Problem]
     for error in errors:
         problems.extend(_translate(error, doc))
     return sorted(set(problems), key=Problem.sort_key)
-
-
-def schema_problems(doc: Document) -> list[Problem]:
-    """All schema violations of a loaded document, located and sorted."""
-    return translate(schema_errors(doc.data), doc)

@@ -53,6 +53,19 @@ def pointer(path: Path) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
+def node_at(data: Any, path: Path) -> Any:
+    """The part of loaded data at ``path``, or None when the path leads nowhere (a key
+    that isn't there, an index past the end, a step into a scalar)."""
+    for step in path:
+        if isinstance(data, dict) and isinstance(step, str):
+            data = data.get(step)
+        elif isinstance(data, list) and isinstance(step, int) and step < len(data):
+            data = data[step]
+        else:
+            return None
+    return data
+
+
 @dataclass(slots=True)
 class Document:
     """Loaded data and where each part of it came from."""
@@ -71,18 +84,6 @@ class Document:
             path = path[:-1]
         return self.positions.get(path, (1, 1))
 
-    def text_position(self, path: Path, line_in_text: int) -> Position:
-        """Source position of line ``line_in_text`` (1-based) of the string at ``path``."""
-        line, column = self.position(path)
-        if path in self.block_scalars:
-            line += line_in_text
-        elif line_in_text == 1:
-            return line, column
-        else:
-            line += line_in_text - 1
-        source = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        return line, len(source) - len(source.lstrip(" ")) + 1
-
     def offset_position(self, path: Path, offset: int) -> Position:
         """Source position of character ``offset`` of the text at ``path``.
 
@@ -92,7 +93,7 @@ class Document:
         escape (``\\"``, ``''``) counts as one character.
         """
         line, column = self.position(path)
-        value = self._value(path)
+        value = node_at(self.data, path)
         if not isinstance(value, str) or not self.lines:
             return line, column
         wanted = sum(1 for ch in value[:offset] if not ch.isspace())
@@ -123,17 +124,6 @@ class Document:
                 col += step
             row, col = row + 1, 0
         return line, column
-
-    def _value(self, path: Path) -> object:
-        node: object = self.data
-        for step in path:
-            if isinstance(node, dict) and isinstance(step, str):
-                node = node.get(step)
-            elif isinstance(node, list) and isinstance(step, int) and step < len(node):
-                node = node[step]
-            else:
-                return None
-        return node
 
     def key_position(self, path: Path) -> Position:
         """Position of the mapping key whose value sits at ``path``."""

@@ -36,8 +36,6 @@ from mockflow.scoring.base import QuestionScore
 from mockflow.scoring.judge import JudgeChoice
 from mockflow.scoring.stage import score_question, score_session
 
-SCORECARD = "scorecard.json"
-
 
 @dataclass
 class StoredSession:
