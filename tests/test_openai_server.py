@@ -713,3 +713,19 @@ def test_cli_serves_scripted_replies_until_interrupted() -> None:
                 await proc.communicate()
 
     run(main(), timeout=20.0)
+
+
+def test_message_text_reads_content_the_way_openai_does() -> None:
+    """One helper for every fake that reads a chat message: a string as is, text parts
+    joined without a separator (LiveKit's own provider format), other parts left out."""
+    from mockflow.testing.openai_server import message_text
+    from mockflow.testing.policies import simple_messages
+
+    parts = [{"type": "text", "text": "Describe "},
+             {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+             {"type": "text", "text": "your cache."}]
+    assert message_text("plain") == "plain"
+    assert message_text(parts) == "Describe your cache."
+    assert message_text(None) == message_text(42) == ""
+    assert simple_messages([{"role": "user", "content": parts}]) == \
+        simple_messages([{"role": "user", "content": "Describe your cache."}])

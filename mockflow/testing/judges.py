@@ -21,9 +21,8 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from mockflow.testing.openai_server import ChatRequest, Reply, ToolCall
+from mockflow.testing.openai_server import ChatRequest, Reply, ToolCall, message_text
 
 TOOL_NAME = "submit_score"
 
@@ -58,14 +57,6 @@ class JudgeRequest:
     scale: tuple[int, int]
 
 
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-    return ""
-
-
 def read_request(request: ChatRequest) -> JudgeRequest | None:
     """The judge request's parts, or None when it isn't one (no submit_score tool)."""
     tool = next((t for t in request.tools
@@ -74,7 +65,7 @@ def read_request(request: ChatRequest) -> JudgeRequest | None:
         return None
     enum = tool["function"]["parameters"]["properties"]["score"]["enum"]
     values = [v for v in enum if isinstance(v, int)]
-    user = "\n".join(_text(m.get("content")) for m in request.messages
+    user = "\n".join(message_text(m.get("content")) for m in request.messages
                      if m.get("role") == "user")
     fence = _FENCE.search(user)
     turns: tuple[str, ...] = ()

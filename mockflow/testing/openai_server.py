@@ -137,7 +137,7 @@ class ChatRequest:
         """Text of the last ``user`` message (text parts joined), or ``""``."""
         for message in reversed(self.messages):
             if message.get("role") == "user":
-                return _content_text(message.get("content"))
+                return message_text(message.get("content"))
         return ""
 
 
@@ -642,7 +642,9 @@ def _fragments(arguments: str) -> list[str]:
     return [arguments[i : i + n] for i in range(0, len(arguments), n)]
 
 
-def _content_text(content: Any) -> str:
+def message_text(content: Any) -> str:
+    """The text of a chat message's ``content``: the string itself, or its ``text`` parts
+    joined as OpenAI reads them (no separator; images and other parts left out)."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
@@ -655,7 +657,7 @@ def _content_text(content: Any) -> str:
 
 
 def _estimate_prompt_tokens(chat: ChatRequest) -> int:
-    tokens = sum(4 + len(_tokenize(_content_text(m.get("content")))) for m in chat.messages)
+    tokens = sum(4 + len(_tokenize(message_text(m.get("content")))) for m in chat.messages)
     if chat.tools:
         tokens += len(json.dumps(chat.tools)) // 4
     return tokens

@@ -7,15 +7,7 @@ from typing import Any
 
 from mockflow.interview.prompting import competent_reply
 
-from .openai_server import ChatRequest, Reply, ToolCall
-
-
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-    return ""
+from .openai_server import ChatRequest, Reply, ToolCall, message_text
 
 
 def simple_messages(raw: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -24,11 +16,11 @@ def simple_messages(raw: list[dict[str, Any]]) -> list[tuple[str, str]]:
     for message in raw:
         role = str(message.get("role", ""))
         if role in {"system", "developer"}:
-            out.append(("system", _text(message.get("content"))))
+            out.append(("system", message_text(message.get("content"))))
         elif role == "tool":
-            out.append(("tool", _text(message.get("content"))))
+            out.append(("tool", message_text(message.get("content"))))
         elif role in {"user", "assistant"}:
-            text = _text(message.get("content"))
+            text = message_text(message.get("content"))
             if text or role == "user":
                 out.append((role, text))
     return out
