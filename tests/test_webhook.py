@@ -20,6 +20,7 @@ import pytest
 from aiohttp import web
 from conftest import ROOT
 
+from mockflow.results.notify.flush import flush_all
 from mockflow.results.notify.webhook import (
     DEAD_DIR,
     backoff,
@@ -29,7 +30,6 @@ from mockflow.results.notify.webhook import (
     sign,
     verify,
 )
-from mockflow.results.store.flush import flush_all
 
 SECRET = "test-secret-\u00e9"
 ENV = {"MF_HOOK_SECRET": SECRET}

@@ -13,8 +13,8 @@ from mockflow.cli.common import ExitCode, err, out
 from mockflow.format.errors import MockflowError
 from mockflow.results.load import load_session
 from mockflow.results.notify.events import queue_event
+from mockflow.results.notify.flush import flush_all
 from mockflow.results.reviews import append_review, make_review, parse_score
-from mockflow.results.store.flush import flush_all
 
 
 def review_command(

@@ -15,8 +15,8 @@ from mockflow.cli.common import ExitCode, Format, err, out, plural
 from mockflow.format.errors import MockflowError
 from mockflow.results.files import results_root
 from mockflow.results.index import SessionIndex, SessionRow
+from mockflow.results.notify.flush import flush_all
 from mockflow.results.session_record import STATUSES
-from mockflow.results.store.flush import flush_all
 
 COLUMNS = ("DATE", "CANDIDATE", "INTERVIEW", "STATUS", "OVERALL", "FLAGS", "PATH")
 

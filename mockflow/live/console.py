@@ -30,6 +30,7 @@ from mockflow.live import privacy
 from mockflow.live.agent import InterviewerAgent, text_session
 from mockflow.live.judging import DEFAULT_WAIT_S, SessionJudge
 from mockflow.results.files import SessionRecorder
+from mockflow.results.notify.flush import flush_all
 from mockflow.results.scoring_files import ScoringFiles
 from mockflow.results.session_record import (
     SessionInfo,
@@ -38,7 +39,6 @@ from mockflow.results.session_record import (
     webhook_settings,
 )
 from mockflow.results.store.backend import CheckpointPolicy
-from mockflow.results.store.flush import flush_all
 from mockflow.scoring.judge import OFFLINE_CHOICE, JudgeChoice
 
 

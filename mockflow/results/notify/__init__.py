@@ -1,3 +1,4 @@
 """Telling other systems about a session: ``webhook`` (signed deliveries through a
-durable outbox) and ``events`` (what a webhook says about a session, and when one is
-queued)."""
+durable outbox), ``events`` (what a webhook says about a session, and when one is queued)
+and ``flush`` (what ``mockflow sessions --flush`` and the worker's background loop send
+from the outbox)."""
