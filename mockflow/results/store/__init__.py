@@ -2,5 +2,4 @@
 ``backend`` (the store spec: a directory or S3-compatible object storage, its keys and
 the ``ObjectStore`` interface), ``checkpoints`` (when a running session's files are
 queued), ``uploads`` (the durable upload queue and its drainer; ``mockflow results
-flush``) and ``sync`` (an s3:// store read back into a checked local cache). Nothing here
-imports the rest of ``results``."""
+flush``) and ``sync`` (an s3:// store read back into a checked local cache)."""
