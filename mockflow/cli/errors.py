@@ -13,10 +13,10 @@ code of its own. What escapes a command is mapped here:
   <message>``, and exit 3. ``mockflow --debug`` or ``MOCKFLOW_DEBUG=1`` prints the
   traceback first.
 
-Commands still catch a library error themselves where one step gives it a meaning of its
-own (``report -o`` that can't write its output is a usage error, a persona file's
-problems are printed one per line) and raise ``typer.Exit`` with their code; everything
-else can simply escape.
+The commands still catch the library errors they expect at each step and pick that step's
+code (``report`` exits 1 for a session it can't read, 2 for an ``-o`` file it can't
+write; a persona file's problems are printed one per line); whatever they don't catch
+falls through to this map, so a new command can simply let errors escape.
 
 Importing this module imports neither typer nor the modules that define the errors (the
 worker's would bring livekit): the table names classes by their dotted path, and
