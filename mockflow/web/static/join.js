@@ -292,9 +292,11 @@
     el.textContent = text;
   }
 
-  function callProblem(text, canRetry) {
+  function callProblem(text, canRetry, detail) {
     $("call-problem").hidden = false;
     setText("call-problem-text", text);
+    $("call-problem-detail").hidden = !detail;
+    setText("call-problem-detail", detail ? "Details: " + detail : "");
     $("rejoin").hidden = !canRetry;
     if (canRetry) { $("rejoin").focus(); }
   }
@@ -337,6 +339,7 @@
     }, function (err) {
       var failure = tokenFailure(err);
       conn("failed", "Not connected");
+      setWho("none", "Not connected");
       callProblem(failure.text, failure.retry);
     });
   }
@@ -366,9 +369,10 @@
     }, function (err) {
       room = null;
       conn("failed", "Not connected");
+      setWho("none", "Not connected");
       callProblem("We couldn’t connect to the interview. Check your internet connection" +
-        " (a company network or VPN may block it), then press Try again." +
-        (err && err.message ? " (" + err.message + ")" : ""), true);
+        " (a company network or VPN may block it), then press Try again.", true,
+        err && err.message);
     });
   }
 
@@ -514,6 +518,7 @@
       return;
     }
     conn("failed", "Disconnected");
+    setWho("none", "Not connected");
     callProblem("The connection to the interview was lost. Check your internet" +
       " connection, then press Try again to continue.", true);
   }
