@@ -24,7 +24,7 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.cookies import SimpleCookie
@@ -41,7 +41,7 @@ from mockflow.results.invites import (
     InviteStore,
     utc_now,
 )
-from mockflow.web.assets import STATIC_DIR, check_assets
+from mockflow.web import assets
 from mockflow.web.clients import Client, Network, resolve_client
 from mockflow.web.headers import content_security_policy, security_headers
 from mockflow.web.origins import livekit_origins
@@ -91,8 +91,9 @@ class CandidateSite:
     def __init__(self, interviews: Sequence[Interview], config: SiteConfig, *,
                  clock: Callable[[], datetime] = utc_now,
                  monotonic: Callable[[], float] = time.monotonic,
-                 static_dir: Path = STATIC_DIR) -> None:
-        check_assets(static_dir)
+                 static_dir: Path | None = None) -> None:
+        static_dir = static_dir or assets.STATIC_DIR
+        assets.check_assets(static_dir)
         self.interviews: Mapping[str, Interview] = {i.id: i for i in interviews}
         self.config = config
         self.clock = clock
@@ -122,16 +123,19 @@ class CandidateSite:
                                   handler: Handler) -> web.StreamResponse:
         try:
             response = await handler(request)
-        except web.HTTPException as exc:
-            response = exc
-        response.headers.update(self.headers)
-        if request.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "public, max-age=3600"
-        else:
-            response.headers["Cache-Control"] = "no-store"
-        logger.info("%s %s %s", request.method, _CODE_IN_PATH.sub(r"\1\2…", request.path),
-                    response.status)
+        except web.HTTPException as exc:  # aiohttp's own 404, 405, 413 …: the same headers
+            self._finish(request, exc.headers, exc.status)
+            raise
+        self._finish(request, response.headers, response.status)
         return response
+
+    def _finish(self, request: web.Request, headers: MutableMapping[str, str],
+                status: int) -> None:
+        headers.update(self.headers)
+        static = request.path.startswith("/static/") and status == 200
+        headers["Cache-Control"] = "public, max-age=3600" if static else "no-store"
+        logger.info("%s %s %s", request.method, _CODE_IN_PATH.sub(r"\1\2…", request.path),
+                    status)
 
     def _client(self, request: web.Request) -> Client:
         return resolve_client(request.remote, request.headers, scheme=request.scheme,
