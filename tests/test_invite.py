@@ -16,8 +16,8 @@ import pytest
 from conftest import ROOT
 
 from mockflow.live.invite import InviteError, candidate_attributes, mint_invite, parse_ttl
-from mockflow.results.invites import InviteState, InviteStore, well_formed
 from mockflow.live.startup import AgentNameConflict, resolve_agent_name
+from mockflow.results.invites import InviteState, InviteStore, well_formed
 
 KEY, SECRET = "devkey", "devsecret-that-is-long-enough-for-hs256"
 
