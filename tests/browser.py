@@ -8,19 +8,17 @@ it, so there a missing browser fails instead.
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import socket
-import struct
-import wave
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import ROOT
+
+from mockflow.testing.site import speech_like_wav  # noqa: F401 - for the test modules
 
 CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -51,24 +49,6 @@ def require_browser() -> str:
         if os.environ.get("MOCKFLOW_REQUIRE_BROWSER"):
             pytest.fail(message + "; MOCKFLOW_REQUIRE_BROWSER is set", pytrace=False)
         pytest.skip(message)
-    return path
-
-
-def speech_like_wav(path: Path, seconds: float = 2.0, rate: int = 48_000) -> Path:
-    """A 16-bit mono wav Chromium loops as the microphone: a voiced, syllable-like tone
-    (a 180 Hz fundamental with harmonics, four bursts a second), loud enough to read
-    as speech on the level meter."""
-    frames = bytearray()
-    for i in range(int(seconds * rate)):
-        t = i / rate
-        envelope = 0.5 + 0.5 * math.sin(2 * math.pi * 4 * t)
-        voice = sum(math.sin(2 * math.pi * 180 * k * t) / k for k in (1, 2, 3, 4))
-        frames += struct.pack("<h", int(9000 * envelope * voice / 2.1))
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(bytes(frames))
     return path
 
 

@@ -38,7 +38,8 @@ def test_the_page_says_what_the_rules_ask_for_from_the_file() -> None:
     assert "Deepgram" in notice.processing and "OpenAI" in notice.processing
     assert notice.retention.startswith("12 months after the role is filled")
     assert notice.contact_email == "talent@acme.example"
-    assert "contact talent@acme.example before you start" in notice.alternative
+    assert notice.alternative.endswith("ask us for another way to be assessed before you"
+                                       " start.")
     assert notice.next_steps.startswith("A recruiter at Acme reviews your interview")
 
 
@@ -47,7 +48,7 @@ def test_defaults_without_a_notice_section() -> None:
     assert interview.candidate_notice == CandidateNotice()
     notice = build_notice(interview)
     assert notice.contact is None and notice.contact_email is None
-    assert "reply to the person who sent you this link" in notice.alternative
+    assert "ask the person who sent you this link for another way" in notice.alternative
     assert "privacy notice describes" in notice.retention
     assert notice.next_steps.endswith("will tell you about the next step.")
     assert "score" not in notice.next_steps.lower()

@@ -5,13 +5,17 @@ for browser tests and the page screenshots::
         page.goto(f"{base_url}/i/{code}")
 
 Also the fake LiveKit Room the page's tests and screenshots load after the real
-livekit-client (``livekit_room_fake.js``, see there).
+livekit-client (``livekit_room_fake.js``, see there), and a wav for Chromium's fake
+microphone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
+import struct
 import threading
+import wave
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +24,24 @@ from mockflow.web.assets import STATIC_DIR
 from mockflow.web.server import CandidateSite, run_site
 
 ROOM_FAKE = Path(__file__).resolve().parent / "livekit_room_fake.js"
+
+
+def speech_like_wav(path: Path, seconds: float = 2.0, rate: int = 48_000) -> Path:
+    """A 16-bit mono wav for Chromium's fake microphone (it loops it): a voiced,
+    syllable-like tone (180 Hz and three harmonics, four bursts a second), loud enough
+    to read as speech on the page's level meter."""
+    frames = bytearray()
+    for i in range(int(seconds * rate)):
+        t = i / rate
+        envelope = 0.5 + 0.5 * math.sin(2 * math.pi * 4 * t)
+        voice = sum(math.sin(2 * math.pi * 180 * k * t) / k for k in (1, 2, 3, 4))
+        frames += struct.pack("<h", int(9000 * envelope * voice / 2.1))
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(bytes(frames))
+    return path
 
 
 def livekit_with_fake_room() -> bytes:

@@ -66,16 +66,12 @@ def build_notice(interview: Interview) -> Notice:
     email = contact if contact and _EMAIL.fullmatch(contact.strip()) else None
     if custom.alternative:
         alternative = custom.alternative
-    elif contact:
-        alternative = (f"If you would rather not be interviewed by an AI, or you need an"
-                       f" adjustment (for example more time or a different format), contact"
-                       f" {contact} before you start: you can ask for another way to be"
-                       f" assessed.")
     else:
         alternative = ("If you would rather not be interviewed by an AI, or you need an"
-                       " adjustment (for example more time or a different format), reply to"
-                       " the person who sent you this link before you start: you can ask"
-                       " for another way to be assessed.")
+                       " adjustment (for example more time or a different format), "
+                       + ("ask us for another way to be assessed before you start."
+                          if contact else "ask the person who sent you this link for"
+                          " another way to be assessed before you start."))
     recorded = ("A written transcript of the conversation is kept with the scores."
                 + (" The audio is recorded as well." if voice.record
                    else " The audio itself is not recorded."))
