@@ -48,6 +48,7 @@ def shoot(browser_path: str, out: Path, name: str, width: int) -> list[Path]:
     from mockflow.testing.site import livekit_with_fake_room, site_in_thread, speech_like_wav
     from mockflow.web.server import CandidateSite, SiteConfig
 
+    expect.set_options(timeout=60_000)  # a hang guard on a busy machine
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="mockflow-join-") as tmp:
         work = Path(tmp)

@@ -61,8 +61,10 @@ def closed_port() -> int:
 
 @contextmanager
 def launched(executable: str, *extra: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # a generous hang guard, not a timed assertion: the machine may be busy
+    expect.set_options(timeout=60_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable,
                                              args=[*FLAGS, *extra], headless=True)

@@ -160,9 +160,9 @@ def test_level_meter_moves_with_the_fake_audio_and_devices_can_be_picked(
     assert options.count() >= 2  # Chromium's fake devices
     other = options.nth(1).get_attribute("value")
     page.locator("#mic-device").select_option(other)
-    expect(page.locator("#join")).to_be_disabled()  # a new device is heard again first
-    expect(page.locator("#join")).to_be_enabled()
-    assert page.locator("#mic-device").input_value() == other
+    expect(page.locator("#join")).to_be_enabled()  # the new device was heard too
+    # the list is drawn again from the device the new stream really uses
+    expect(page.locator("#mic-device")).to_have_value(other)
     # the speaking test asks again, and hears the fake voice
     page.get_by_role("button", name="Test: say a few words now").click()
     expect(page.locator("#mic-status")).to_have_text("We can hear you. You’re ready to join.")

@@ -70,7 +70,7 @@ def invite(
         "--attribute", "-a", help="KEY=VALUE for candidate.attributes; repeat.")] = None,
     base_url: Annotated[str | None, typer.Option(
         envvar=BASE_URL_ENV, help="Public https:// address of mockflow serve; the link is"
-                                  f" <base-url>/i/<code> (env {BASE_URL_ENV}).")] = None,
+                                  " <base-url>/i/<code>.")] = None,
     valid_for: Annotated[str, typer.Option(
         help="How long the link works, e.g. 7d, 48h (at most 90d).")] = "7d",
     starts: Annotated[str | None, typer.Option(
