@@ -4,13 +4,21 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench bench-quick fleet soak clean
+.PHONY: demo test lint typecheck pytest vendor bench bench-quick fleet soak clean
 
-$(STAMP): pyproject.toml
+# The join page's livekit-client and the tests' axe-core come from the npm registry,
+# pinned and integrity-checked (scripts/fetch_vendor.py; not in git, shipped in wheels).
+VENDOR_PINS := mockflow/web/vendor.json tests/vendor.json
+
+$(STAMP): pyproject.toml $(VENDOR_PINS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python scripts/fetch_vendor.py
 	touch $(STAMP)
+
+vendor: $(STAMP)  # again if a fetched file went missing (no network when all are there)
+	$(BIN)/python scripts/fetch_vendor.py
 
 demo: $(STAMP)
 	$(BIN)/mockflow run interviews/backend.yaml --console --offline
@@ -23,7 +31,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) vendor
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
@@ -40,4 +48,4 @@ soak: $(STAMP)
 	$(BIN)/python benchmarks/soak.py --sessions 50 --budget 900
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis mockflow/web/static/vendor tests/vendor

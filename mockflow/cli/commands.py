@@ -16,11 +16,12 @@ from mockflow import __version__
 from mockflow.cli.calibrate import calibrate_command
 from mockflow.cli.common import ExitCode, out
 from mockflow.cli.errors import DEBUG_ENV, report_failure
+from mockflow.cli.invite import invite, serve
 from mockflow.cli.report import report_command
 from mockflow.cli.rescore import rescore_command
 from mockflow.cli.results_store import results_app
 from mockflow.cli.review import review_command
-from mockflow.cli.run import invite, run_command
+from mockflow.cli.run import run_command
 from mockflow.cli.sessions import sessions_command
 from mockflow.cli.simulate import simulate_command, test_command
 from mockflow.cli.validate import render, schema, validate
@@ -79,6 +80,7 @@ app.command()(validate)
 app.command()(render)
 app.command()(schema)
 app.command()(invite)
+app.command()(serve)
 app.command("run")(run_command)
 app.command("simulate")(simulate_command)
 app.command("test")(test_command)

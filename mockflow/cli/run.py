@@ -1,8 +1,7 @@
-"""``run`` (the LiveKit worker, or ``--console``) and ``invite`` (a candidate token)."""
+"""``run``: the LiveKit worker, or ``--console``."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Mapping
@@ -12,9 +11,7 @@ import typer
 
 from mockflow.cli.common import (
     ExitCode,
-    Format,
     err,
-    load_or_exit,
     load_source_or_exit,
     out,
 )
@@ -23,69 +20,6 @@ from mockflow.format.errors import MockflowError
 
 if TYPE_CHECKING:
     from mockflow.results.store.backend import ResultsTarget
-
-
-def invite(
-    path: Annotated[str, typer.Argument(help="Interview file.")],
-    room: Annotated[str, typer.Option(help="Room the candidate may join.")],
-    identity: Annotated[str, typer.Option(help="Candidate identity (unique per room).")],
-    name: Annotated[str | None, typer.Option(help="Candidate name, shown to templates.")] = None,
-    attribute: Annotated[
-        list[str] | None,
-        typer.Option("--attribute", "-a", help="KEY=VALUE for candidate.attributes; repeat."),
-    ] = None,
-    agent_name: Annotated[
-        str | None, typer.Option(help="Agent to dispatch (default: the interview id).")
-    ] = None,
-    ttl: Annotated[str, typer.Option(help="Lifetime, e.g. 10m, 1h (at most 24h).")] = "10m",
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
-) -> None:
-    """Mint a least-privilege candidate token that dispatches this interview's agent."""
-    import os
-
-    from mockflow.live.invite import InviteError, mint_invite, parse_ttl
-    from mockflow.live.startup import AgentNameConflict, missing_livekit, resolve_agent_name
-
-    compiled = load_or_exit(path)
-    env = os.environ
-    missing = [v for v in missing_livekit(env) if v != "LIVEKIT_URL"]
-    if missing:
-        err(f"mockflow: error: {' and '.join(missing)} must be set to sign invites (the"
-             " same credentials the worker uses)")
-        raise typer.Exit(ExitCode.USAGE)
-    attributes: dict[str, str] = {}
-    for item in attribute or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            err(f"mockflow: error: --attribute '{item}' must look like KEY=VALUE")
-            raise typer.Exit(ExitCode.USAGE)
-        attributes[key] = value
-    try:
-        resolved = resolve_agent_name(compiled.interview.id, agent_name, env)
-        issued = mint_invite(
-            api_key=env["LIVEKIT_API_KEY"],
-            api_secret=env["LIVEKIT_API_SECRET"],
-            agent_name=resolved,
-            room=room,
-            identity=identity,
-            name=name,
-            attributes=attributes,
-            ttl=parse_ttl(ttl),
-        )
-    except (InviteError, AgentNameConflict) as exc:
-        err(f"mockflow: error: {exc}")
-        raise typer.Exit(ExitCode.USAGE) from None
-    data = issued.to_dict(env.get("LIVEKIT_URL") or None)
-    if fmt is Format.json:
-        out(json.dumps(data, indent=2))
-        return
-    out(f"room:       {data['room']}")
-    out(f"identity:   {data['identity']}")
-    out(f"agent:      {data['agent_name']}")
-    out(f"expires at: {data['expires_at']}")
-    if "join_url" in data:
-        out(f"join:       {data['join_url']}")
-    out(f"token:      {data['token']}")
 
 
 def run_command(

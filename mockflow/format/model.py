@@ -174,6 +174,20 @@ class ResultsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class CandidateNotice:
+    """``candidate_notice``: the organisation's part of what the candidate reads before
+    and after the interview (the join page builds the rest from the file)."""
+
+    organisation: str | None = None
+    contact: str | None = None
+    privacy_url: str | None = None
+    retention: str | None = None
+    alternative: str | None = None
+    additional: tuple[str, ...] = ()
+    next_steps: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Timing:
     total_minutes: float = DEFAULT_TOTAL_MINUTES
     wrap_up_minutes: float = DEFAULT_WRAP_UP_MINUTES
@@ -368,6 +382,7 @@ class Interview:
     expect: Expectations = field(default_factory=Expectations)
     scoring: Scoring = field(default_factory=Scoring)
     results: ResultsConfig = field(default_factory=lambda: ResultsConfig())
+    candidate_notice: CandidateNotice = field(default_factory=CandidateNotice)
     version: int = 1
     questions_by_id: Mapping[str, Question] = field(
         default_factory=dict, repr=False, compare=False, hash=False
@@ -485,6 +500,18 @@ def _results(data: Mapping[str, Json]) -> ResultsConfig:
     )
 
 
+def _candidate_notice(data: Mapping[str, Json]) -> CandidateNotice:
+    return CandidateNotice(
+        organisation=_opt_str(data, "organisation"),
+        contact=_opt_str(data, "contact"),
+        privacy_url=_opt_str(data, "privacy_url"),
+        retention=_opt_str(data, "retention"),
+        alternative=_opt_str(data, "alternative"),
+        additional=tuple(str(p) for p in data.get("additional", ())),
+        next_steps=_opt_str(data, "next_steps"),
+    )
+
+
 def _question(data: Mapping[str, Json], timing: Timing) -> Question:
     examples = data.get("examples", {})
     return Question(
@@ -596,6 +623,7 @@ def build_interview(data: Mapping[str, Json]) -> Interview:
         judge=_judge(data.get("judge")),
         timing=timing,
         results=_results(data.get("results", {})),
+        candidate_notice=_candidate_notice(data.get("candidate_notice", {})),
         scale=scale,
         competencies=competencies,
         ladder=Ladder(

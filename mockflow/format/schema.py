@@ -56,6 +56,9 @@ _PATTERN_HINTS = {
         "a tool name is a function name: letters, digits and '_', not starting with a digit"
     ),
     "^[A-Za-z0-9.-]+(:[0-9]+)?$": "write a host name such as 'api.example.com' (no scheme or path)",
+    "^https://[^\\s/@\\\\]+(/[^\\s\\\\]*)?$": (
+        "write a full https:// address, such as https://example.com/privacy"
+    ),
 }
 
 

@@ -3,18 +3,20 @@
 A candidate may join one room, publish their microphone only, publish no data, and
 nothing else; the token expires soon (10 minutes unless asked otherwise, at most a day).
 Its room configuration dispatches the interview's agent by name, so the worker that
-serves this interview is sent to the room when the candidate joins.
+serves this interview is sent to the room when the candidate joins. ``mockflow serve``
+mints these for invite codes (``mockflow.results.invites``); ``mockflow invite --token``
+prints one for a front end of your own.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from mockflow.format.errors import MockflowError
 from mockflow.format.limits import candidate_problems
+from mockflow.results.invites import InviteStoreError, parse_duration
 
 DEFAULT_TTL = timedelta(minutes=10)
 MAX_TTL = timedelta(hours=24)
@@ -33,39 +35,28 @@ class Invite:
     agent_name: str
     expires_at: datetime
 
-    def to_dict(self, livekit_url: str | None = None) -> dict[str, str]:
-        data = {
+    def to_dict(self) -> dict[str, str]:
+        return {
             "token": self.token,
             "room": self.room,
             "identity": self.identity,
             "agent_name": self.agent_name,
             "expires_at": self.expires_at.isoformat().replace("+00:00", "Z"),
         }
-        if livekit_url:
-            data["join_url"] = join_url(livekit_url, self.token)
-        return data
 
 
 def parse_ttl(text: str) -> timedelta:
     """'10m', '90s', '1h', '1h30m' → timedelta; at most 24 hours."""
-    match = re.fullmatch(r"\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*", text)
-    if not match or not any(match.groups()):
-        raise InviteError(f"TTL '{text}' is not a duration; write it like 10m, 90s or 1h30m")
-    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-    ttl = timedelta(hours=hours, minutes=minutes, seconds=seconds)
-    if ttl <= timedelta(0):
-        raise InviteError("TTL must be longer than zero")
-    if ttl > MAX_TTL:
-        raise InviteError(f"TTL '{text}' is longer than 24h; invites are meant to be short-lived")
-    return ttl
+    try:
+        return parse_duration(text, maximum=MAX_TTL, what="TTL",
+                              too_long="; tokens are meant to be short-lived")
+    except InviteStoreError as exc:
+        raise InviteError(str(exc)) from None
 
 
-def join_url(livekit_url: str, token: str) -> str:
-    """A link to LiveKit's hosted meet app for trying the invite (any client works)."""
-    from urllib.parse import urlencode
-
-    return "https://meet.livekit.io/custom?" + urlencode({"liveKitUrl": livekit_url,
-                                                          "token": token})
+def load_api() -> None:
+    """Import livekit-api now (it takes a moment), so the first token comes at once."""
+    from livekit import api  # noqa: F401
 
 
 def mint_invite(

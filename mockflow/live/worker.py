@@ -15,7 +15,7 @@ import os
 import re
 import secrets
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from mockflow.live.model_chain import session_options
 from mockflow.live.plugins import build_llm, build_stt, build_tts, build_vad, turn_handling
 from mockflow.results.files import SessionRecorder, new_session_id
 from mockflow.results.notify.flush import flush_forever
+from mockflow.results.invites import mark_room_ended
 from mockflow.results.scoring_files import ScoringFiles
 from mockflow.results.session_record import SessionInfo, configured_models, webhook_settings
 from mockflow.results.store.backend import CheckpointPolicy
@@ -141,6 +142,8 @@ async def entrypoint(ctx: JobContext) -> None:
                                      participant_identity=participant.identity),
             record=compiled.interview.voice.record,
         )
+        # once this interview is over, its invite (if any) gives no more tokens
+        ctx.add_shutdown_callback(invite_used(Path(config.results_dir), ctx.job.room.name))
     except Exception as exc:
         if agent is not None:
             agent.close_reason = "start_failed"
@@ -150,6 +153,20 @@ async def entrypoint(ctx: JobContext) -> None:
                                                  close_reason="start_failed", error=exc))
             recorder.close()
         raise
+
+
+def invite_used(results_dir: Path, room: str) -> Callable[[], Coroutine[None, None, None]]:
+    """A shutdown callback: mark ``room``'s interview as over in the results directory,
+    where ``mockflow serve`` stops giving its invite tokens (it reads the same directory).
+    A failure to write is logged, never raised: the interview itself is already saved."""
+
+    async def mark() -> None:
+        try:
+            mark_room_ended(results_dir, room)
+        except MockflowError as exc:
+            logger.warning("could not mark the room's invite as used: %s", exc)
+
+    return mark
 
 
 Entrypoint = Callable[[JobContext], Awaitable[None]]
