@@ -35,8 +35,8 @@ from mockflow.live.judging import SessionJudge
 from mockflow.live.model_chain import session_options
 from mockflow.live.plugins import build_llm, build_stt, build_tts, build_vad, turn_handling
 from mockflow.results.files import SessionRecorder, new_session_id
-from mockflow.results.notify.flush import flush_forever
 from mockflow.results.invites import mark_room_ended
+from mockflow.results.notify.flush import flush_forever
 from mockflow.results.scoring_files import ScoringFiles
 from mockflow.results.session_record import SessionInfo, configured_models, webhook_settings
 from mockflow.results.store.backend import CheckpointPolicy
