@@ -64,9 +64,9 @@ def consequence(missing: Iterable[str]) -> str:
         return ("the offline scorer compares answers with the examples, so without them its"
                 " scoring quality drops (docs/calibration.md)")
     base = WITH_EXAMPLES
-    scored = "on key points alone" if len(key) == len(GRADES) else \
-        f"without the {'/'.join(key)} example{'s' if len(key) > 1 else ''}"
-    return (f"scored {scored}, answers on the calibration set agreed with the hand score"
+    how = "on key points alone" if len(key) == len(GRADES) else \
+        f"without {'them' if len(key) > 1 else 'it'}"
+    return (f"on the calibration set, answers scored {how} agreed with the hand score"
             f" within one point {_pct(without.within_one)} of the time instead of"
             f" {_pct(base.within_one)}, with rank correlation {without.spearman:.2f} instead"
             f" of {base.spearman:.2f} (docs/calibration.md)")
