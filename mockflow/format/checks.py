@@ -237,14 +237,15 @@ def _report_pools(r: _Reporter, shortfalls: list[tuple[int, Stage, list[tuple[st
         r.at(("stages", s_i, "pick"), "MF506",
              f"stage '{stage.id}' picks {stage.pick} but level '{level}' has only {have}"
              f" question{'s' if have != 1 else ''} for it; the engine will borrow from"
-             f" the nearest level — add {stage.pick - have} more at '{level}'")
+             f" the nearest level — add {(stage.pick or 0) - have} more at '{level}'")
         return
     parts, fixes = [], []
     for n, (i, st, levels) in enumerate(shortfalls):
         where = "" if n == 0 else _line_of(r, ("stages", i, "pick"))
         parts.append(f"stage '{st.id}'{where} picks {st.pick} but has only"
                      f" {_counts(levels, lambda h: h)}")
-        fixes.append(f"{_counts(levels, lambda h, p=st.pick: p - h)} for '{st.id}'"
+        needed = [(lv, (st.pick or 0) - h) for lv, h in levels]
+        fixes.append(f"{_counts(needed, lambda h: h)} for '{st.id}'"
                      f" ({', '.join(st.competencies)})")
     affected = [lv for lv in ladder if any(lv == x for _, _, ls in shortfalls for x, _ in ls)]
     several = len(shortfalls) > 1
