@@ -166,7 +166,7 @@ def plan(options: ScaffoldOptions, path: str | None = None) -> Plan:
     minutes = options.minutes if options.minutes is not None else default_minutes(n)
     if not needed <= minutes <= MAX_MINUTES:
         raise ScaffoldError(
-            f"--minutes {minutes} doesn't fit: {n} competenc{'y' if n == 1 else 'ies'} need"
+            f"--minutes {minutes} doesn't fit: {n} competenc{'y needs' if n == 1 else 'ies need'}"
             f" at least {needed} minutes (one question each, {MIN_MINUTES_PER_QUESTION}"
             f" minutes per answer, plus {WRAP_UP_MINUTES} for the wrap-up), and an"
             f" interview is at most {MAX_MINUTES}")

@@ -35,35 +35,52 @@ def _split(text: str) -> list[str]:
 
 
 def _ask(interview_id: str | None, path: str | None) -> tuple[ScaffoldOptions, str]:
-    """The interactive mode: every option asked for, each checked as it is given."""
-    import click
-
+    """The interactive mode: every option asked for, each checked as it is given (an
+    answer that doesn't fit is explained and asked again)."""
     out("A new interview: answer each question (Enter keeps the suggestion in brackets).")
 
     def need(text: str) -> str:
         if not text.strip():
-            raise click.BadParameter("this one is needed")
+            raise typer.BadParameter("this one is needed")
         return text.strip()
 
     role = typer.prompt("Role you are hiring for (e.g. Data engineer)", value_proc=need)
     levels_text = typer.prompt("Ladder levels, easiest first", default=",".join(DEFAULT_LEVELS))
     levels = tuple(_split(levels_text)) or DEFAULT_LEVELS
-    middle = levels[len(levels) // 2]
-    level = typer.prompt("Level you are hiring at", default=middle,
-                         type=click.Choice(levels))
+
+    def one_of(text: str) -> str:
+        if text.strip() not in levels:
+            raise typer.BadParameter(f"'{text.strip()}' is not one of {', '.join(levels)}")
+        return text.strip()
+
+    level = typer.prompt("Level you are hiring at", default=levels[len(levels) // 2],
+                         value_proc=one_of)
 
     def competencies(text: str) -> list[str]:
         names = _split(text)
         if not names:
-            raise click.BadParameter("name at least one thing you assess")
+            raise typer.BadParameter("name at least one thing you assess")
         return names
 
     comps = typer.prompt("Competencies to assess, separated by commas (e.g. Pipelines,"
                          " Data modelling)", value_proc=competencies)
     company = typer.prompt("Company (optional)", default="", show_default=False)
     interviewer = typer.prompt("Interviewer's name", default=DEFAULT_INTERVIEWER)
-    minutes = typer.prompt("Length in minutes", default=default_minutes(len(comps)),
-                           type=click.IntRange(minutes_needed(len(comps)), 240))
+    least = minutes_needed(len(comps))
+
+    def length(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise typer.BadParameter(f"'{text}' is not a whole number of minutes") from None
+        if not least <= value <= 240:
+            n = len(comps)
+            raise typer.BadParameter(f"give {least} to 240 minutes for {n}"
+                                     f" competenc{'y' if n == 1 else 'ies'}")
+        return value
+
+    minutes = typer.prompt("Length in minutes", default=str(default_minutes(len(comps))),
+                           value_proc=length)
     if path is None:
         path = typer.prompt("File to write", default=f"interviews/{slug(role, '-')}.yaml")
     return ScaffoldOptions(role=role, level=level, competencies=tuple(comps), levels=levels,
