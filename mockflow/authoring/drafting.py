@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockflow.authoring import yaml_edit
-from mockflow.authoring.draft import Draft
+from mockflow.authoring.draft import PARTS, Draft
 from mockflow.authoring.draft_prompt import (
     TOOL_NAME,
     MalformedDraft,
@@ -148,8 +148,14 @@ class DraftPlan:
     skipped: tuple[tuple[str, str], ...]  # question id, reason
 
 
-def plan_drafts(interview: Interview, only: Sequence[str] = ()) -> DraftPlan:
-    """What to draft: every question lacking a part (or only the ``only`` ones)."""
+def plan_drafts(interview: Interview, only: Sequence[str] = (),
+                parts: Sequence[str] = ()) -> DraftPlan:
+    """What to draft: every part a question lacks (only the ``only`` questions, only
+    the ``parts`` named, when given)."""
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        raise DraftUnavailable(f"--part '{unknown[0]}' is not a part mockflow draft writes;"
+                               f" use {', '.join(PARTS)}")
     known = interview.questions_by_id
     for qid in only:
         if qid not in known:
@@ -165,6 +171,11 @@ def plan_drafts(interview: Interview, only: Sequence[str] = ()) -> DraftPlan:
         if only and q.id not in only:
             continue
         needs = needs_of(q)
+        if parts:
+            needs = Needs(examples=needs.examples if "examples" in parts else (),
+                          key_points=needs.key_points and "key_points" in parts,
+                          follow_ups=needs.follow_ups and "follow_ups" in parts,
+                          clarification=needs.clarification and "clarification" in parts)
         if not needs:
             continue
         if q.drafted:
@@ -230,7 +241,7 @@ Progress = Callable[[str, Question, Draft], None]
 
 
 def draft_text(text: str, path: str, drafter: Drafter, *, only: Sequence[str] = (),
-               progress: Progress | None = None) -> DraftResult:
+               parts: Sequence[str] = (), progress: Progress | None = None) -> DraftResult:
     """Draft what the file's questions lack and return the new text (not written).
 
     Raises ``InterviewInvalid`` when the file has errors, ``DraftEditError`` when it can't
@@ -240,7 +251,7 @@ def draft_text(text: str, path: str, drafter: Drafter, *, only: Sequence[str] = 
     if checked.interview is None or checked.errors:
         raise InterviewInvalid(path, checked.problems)
     interview = checked.interview
-    plan = plan_drafts(interview, only)
+    plan = plan_drafts(interview, only, parts)
     if not plan.todo:
         return DraftResult(text, {}, plan.skipped)
     yaml_edit.load(text, path)  # fails now, before any request, if it can't be edited

@@ -69,6 +69,9 @@ def draft_command(
     path: Annotated[str, typer.Argument(help="The interview file to draft into.")],
     question: Annotated[list[str] | None, typer.Option(
         "--question", help="Draft only this question (repeat for several).")] = None,
+    part: Annotated[list[str] | None, typer.Option(
+        "--part", help="Draft only this part: examples, key_points, follow_ups or"
+                       " clarification (repeat for several).")] = None,
     model: Annotated[str | None, typer.Option(
         help="The model (default: the file's judge model, else its voice.llm model).")]
     = None,
@@ -88,9 +91,9 @@ def draft_command(
     people use, follow-ups, a clarification) with a model, marked for your review."""
     text = _read(path)
     if accept or accept_all:
-        if question or model or base_url:
-            err("mockflow: error: --accept takes no --question, --model or --base-url: it"
-                " only removes the drafted marks")
+        if question or part or model or base_url:
+            err("mockflow: error: --accept takes no --question, --part, --model or"
+                " --base-url: it only removes the drafted marks")
             raise typer.Exit(ExitCode.USAGE)
         _accept(path, text, None if accept_all else list(accept or []), dry_run)
         return
@@ -109,7 +112,7 @@ def draft_command(
     try:
         choice = drafting.choose_model(checked.interview, os.environ, model=model,
                                        base_url=base_url, timeout_s=timeout)
-        plan = drafting.plan_drafts(checked.interview, question or ())
+        plan = drafting.plan_drafts(checked.interview, question or (), part or ())
     except DraftUnavailable as exc:
         raise _fail(exc, ExitCode.USAGE) from None
     for qid, reason in plan.skipped:
@@ -129,7 +132,8 @@ def draft_command(
 
     try:
         result = drafting.draft_text(text, path, drafting.Drafter(choice),
-                                     only=question or (), progress=progress)
+                                     only=question or (), parts=part or (),
+                                     progress=progress)
     except InterviewInvalid as exc:  # checked above; kept for a file changed meanwhile
         _print_invalid(exc)
         raise typer.Exit(ExitCode.PROBLEMS) from None
