@@ -225,35 +225,40 @@ def _line_of(r: _Reporter, path: Path) -> str:
     return f" (line {r.doc.position(r.damage.file_path(path))[0]})"
 
 
-def _report_pools(r: _Reporter, shortfalls: list[tuple[int, Stage, list[tuple[str, int]]]],
+def _report_pools(r: _Reporter,
+                  shortfalls: list[tuple[int, Stage, list[tuple[str, int, int]]]],
                   ladder: tuple[str, ...]) -> None:
     """One MF506 for every pool stage that can't fill its pick at some level on its own,
     at the first such stage's pick, naming every stage and level with the fix."""
     if not shortfalls:
         return
+    besides = any(c for _, _, levels in shortfalls for _, _, c in levels)
+    also = " besides those MF503 asks for" if besides else ""
     s_i, stage, short = shortfalls[0]
     if len(shortfalls) == 1 and len(short) == 1:
-        level, have = short[0]
+        level, have, covered = short[0]
         r.at(("stages", s_i, "pick"), "MF506",
              f"stage '{stage.id}' picks {stage.pick} but level '{level}' has only {have}"
              f" question{'s' if have != 1 else ''} for it; the engine will borrow from"
-             f" the nearest level — add {(stage.pick or 0) - have} more at '{level}'")
+             f" the nearest level — add {(stage.pick or 0) - have - covered} more at"
+             f" '{level}'{also}")
         return
     parts, fixes = [], []
     for n, (i, st, levels) in enumerate(shortfalls):
         where = "" if n == 0 else _line_of(r, ("stages", i, "pick"))
         parts.append(f"stage '{st.id}'{where} picks {st.pick} but has only"
-                     f" {_counts(levels, lambda h: h)}")
-        needed = [(lv, (st.pick or 0) - h) for lv, h in levels]
+                     f" {_counts([(lv, h) for lv, h, _ in levels], lambda h: h)}")
+        needed = [(lv, (st.pick or 0) - h - c) for lv, h, c in levels]
         fixes.append(f"{_counts(needed, lambda h: h)} for '{st.id}'"
                      f" ({', '.join(st.competencies)})")
-    affected = [lv for lv in ladder if any(lv == x for _, _, ls in shortfalls for x, _ in ls)]
+    affected = [lv for lv in ladder
+                if any(lv == x for _, _, ls in shortfalls for x, _, _ in ls)]
     several = len(shortfalls) > 1
     r.at(("stages", s_i, "pick"), "MF506",
          f"{len(shortfalls)} pool stage{'s' if several else ''} can't fill"
          f" {'their' if several else 'its'} pick at {_levels_text(affected)} on"
          f" {'their' if several else 'its'} own, so the engine will borrow from the nearest"
-         f" level: {'; '.join(parts)} — add questions: {'; '.join(fixes)}; or lower"
+         f" level: {'; '.join(parts)} — add questions{also}: {'; '.join(fixes)}; or lower"
          f" {'their' if several else 'its'} pick")
 
 
@@ -278,7 +283,7 @@ def _stages(r: _Reporter, iv: Interview) -> None:
     levels = iv.ladder.levels
     # pool sizes need every question, competency and level (nothing cut out)
     pools_known = r.intact("questions", "competencies", "ladder")
-    shortfalls: list[tuple[int, Stage, list[tuple[str, int]]]] = []
+    shortfalls: list[tuple[int, Stage, list[tuple[str, int, int]]]] = []
     # a level the ladder can't reach for some of a stage's competencies (MF503) is fixed by
     # adding those questions: only what that fix leaves short is a pool problem (MF506)
     gaps = _level_gaps(iv) if r.intact("stages", "questions", "competencies", "ladder") \
@@ -299,7 +304,7 @@ def _stages(r: _Reporter, iv: Interview) -> None:
             have = sum(q.level == lv for q in pool)
             covered = sum(lv in gaps.get(c, ()) for c in stage.competencies)
             if have + covered < stage.pick:
-                short.append((lv, have))
+                short.append((lv, have, covered))
         if short:
             shortfalls.append((s_i, stage, short))
     _report_pools(r, shortfalls, levels)
