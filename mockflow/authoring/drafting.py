@@ -75,11 +75,10 @@ def choose_model(interview: Interview, env: Mapping[str, str], *, model: str | N
         file_model, file_url, origin = member.model, member.base_url, "the file's judge"
     else:
         file_model, file_url, origin = llm.model, llm.base_url, "the file's voice.llm"
-    if model is not None or base_url is not None:
-        origin = "--model/--base-url" if model and base_url else (
-            "--model" if model else "--base-url") + f" (else {origin})"
     chosen_model = model or file_model
     chosen_url = base_url or file_url
+    origin = ("--model" if model else origin) + (
+        f", at {'--base-url' if base_url else 'its base_url'}" if chosen_url else "")
     key = env.get(key_env) or None
     if key is None and chosen_url is None:
         raise DraftUnavailable(

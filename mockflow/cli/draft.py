@@ -151,7 +151,7 @@ def draft_command(
     replace_file(path, result.text)
     n = len(result.drafted)
     first = next(iter(result.drafted))
-    out(f"wrote {path}: drafted {plural(n, 'question')}, each marked 'drafted:' for review")
+    out(f"wrote {path}: drafted {plural(n, 'question')}, marked 'drafted:' for review")
     out("review every drafted part (mockflow validate --strict lists them, MF509), correct"
         " what is wrong, then accept:")
     out(f"  mockflow draft {path} --accept {first}    # one question (or --accept-all)")

@@ -443,7 +443,7 @@ def _placeholders(r: _Reporter, iv: Interview) -> None:
     for path, text in walk(data, ()):
         line, column = r.doc.position(path)
         r.problems.append(Problem(
-            "MF508", f"{describe(path, data)} is still a placeholder, {short(text, 60)};"
+            "MF508", f"{describe(path, data)} is still a placeholder, {short(text, 90)};"
             " write the real text (see docs/authoring.md)", line, column, pointer(path)))
 
 
