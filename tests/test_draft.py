@@ -476,3 +476,20 @@ def test_removing_the_marker_by_hand_accepts_too(tmp_path: Path,
     text = "".join(line for line in path.read_text().splitlines(True)
                    if "drafted:" not in line)
     assert check_bytes(text.encode()).ok(strict=True)
+
+
+def test_windows_line_endings_and_a_byte_order_mark_are_kept(
+        tmp_path: Path, server: FakeOpenAIServer) -> None:
+    path = filled_scaffold(tmp_path, ("Pipelines",))
+    text = "\ufeff" + path.read_text().replace("\n", "\r\n")
+    path.write_bytes(text.encode("utf-8"))
+    code, _, err = cli("draft", str(path), "--base-url", server.base_url)
+    assert code == 0, err
+    drafted = path.read_bytes().decode("utf-8")
+    assert drafted.startswith("\ufeff") and drafted.count("\r\n") == drafted.count("\n")
+    assert yaml_edit.insertion_points(text.splitlines(True), drafted.splitlines(True))
+    assert cli("draft", str(path), "--accept-all")[0] == 0
+    accepted = path.read_bytes().decode("utf-8")
+    assert accepted.startswith("\ufeff") and "\r\n" in accepted
+    assert [line for line in drafted.splitlines() if "drafted:" not in line] == \
+        accepted.splitlines()

@@ -16,7 +16,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from mockflow.authoring.errors import ScaffoldError
 from mockflow.authoring.scaffold import ScaffoldOptions, scaffold, scalar, slug
 from mockflow.cli import app
 from mockflow.format.validate import check_bytes
@@ -150,6 +149,9 @@ def test_scalars_read_back_exactly() -> None:
     for text in ("plain text", "Design: the basics", "it's #1", "yes", "301", "- item",
                  "[a, b]", "{x}", "null", "  padded ", "C++ & Go", "@home", "'quoted'"):
         assert load_text(f"k: {scalar(text)}\n").data == {"k": text}, text
+        assert load_text(f"k: [{scalar(text, flow=True)}]\n").data == {"k": [text]}, text
+    assert scalar("a, b") == "a, b" and scalar("a, b", flow=True) == "'a, b'"
+    assert scalar("true") == "'true'" and scalar("junior", flow=True) == "junior"
 
 
 def test_slug() -> None:
@@ -168,25 +170,36 @@ _LEVEL = st.text(alphabet=string.ascii_lowercase + "_-", min_size=1, max_size=12
 @given(role=_NAME, levels=st.lists(_LEVEL, min_size=1, max_size=5, unique=True),
        comps=st.lists(_NAME, min_size=1, max_size=8), company=st.none() | _NAME,
        pick=st.integers(0, 4), minutes=st.none() | st.integers(20, 240),
-       interviewer=_NAME)
+       interviewer=st.none() | _NAME)
 def test_any_flags_give_a_scaffold_with_no_errors(role: str, levels: list[str],
                                                   comps: list[str], company: str | None,
                                                   pick: int, minutes: int | None,
-                                                  interviewer: str) -> None:
-    options = ScaffoldOptions(role=role, level=levels[pick % len(levels)],
-                              competencies=tuple(comps), levels=tuple(levels),
-                              company=company, minutes=minutes, interviewer=interviewer)
-    try:
-        plan, text = scaffold(options, "interviews/random.yaml")
-    except ScaffoldError as exc:  # only the documented refusals
-        assert "get the same id" in str(exc) or "doesn't fit" in str(exc), exc
+                                                  interviewer: str | None) -> None:
+    """`mockflow new -` with random flags: the scaffold it prints validates with 0 errors
+    (or the options are refused for a documented reason), and its warnings are only what
+    is left to fill in (plus the fairness lint on a role title it flags)."""
+    args = ["new", "-", f"--role={role}", f"--level={levels[pick % len(levels)]}",
+            f"--levels={','.join(levels)}", *(f"--competency={c}" for c in comps)]
+    args += [f"--company={company}"] if company is not None else []
+    args += [f"--minutes={minutes}"] if minutes is not None else []
+    args += [f"--interviewer={interviewer}"] if interviewer is not None else []
+    result = runner.invoke(app, args)
+    if result.exit_code == 2:  # only the documented refusals
+        assert "get the same id" in result.stderr or "doesn't fit" in result.stderr, \
+            result.stderr
         return
-    result = check_bytes(text.encode(), "random.yaml")
-    assert result.errors == [], [(p.code, p.line, p.message) for p in result.errors]
-    assert {p.code for p in result.warnings} <= FILL | {"MF505"}
-    assert result.interview is not None
-    assert result.interview.role.title == " ".join(role.split())
-    assert len(result.interview.questions) == len(plan.competencies) * len(levels)
+    assert result.exit_code == 0, result.stderr
+    checked = check_bytes(result.stdout.encode(), "random.yaml")
+    assert checked.errors == [], [(p.code, p.line, p.message) for p in checked.errors]
+    assert {p.code for p in checked.warnings} <= FILL | {"MF505"}
+    iv = checked.interview
+    assert iv is not None
+    assert iv.role.title == " ".join(role.split())
+    assert iv.ladder.levels == tuple(levels)
+    assert [c.name for c in iv.competencies] == [" ".join(c.split()) for c in comps]
+    assert len(iv.questions) == len(comps) * len(levels)
+    assert Counter(p.code for p in checked.warnings if p.code != "MF505") == {
+        code: len(iv.questions) for code in FILL}
 
 
 def test_interactive_mode_in_a_terminal(tmp_path: Path) -> None:
@@ -229,3 +242,16 @@ def test_interactive_mode_in_a_terminal(tmp_path: Path) -> None:
 
 def test_the_package_ships_the_schema_the_modeline_may_name() -> None:
     assert (ROOT / "mockflow" / "format" / "schemas" / "interview.schema.json").is_file()
+
+
+def test_levels_and_names_yaml_would_read_as_values_stay_text(tmp_path: Path) -> None:
+    """Found by the property test: a level called 'true' was written unquoted and read
+    back as a boolean (MF201), so the scaffold failed to validate."""
+    code, out, err = new(tmp_path, "-", "--role", "Engineer", "--levels", "null,true",
+                         "--level", "true", "--competency", "false", "--competency", "1, 2")
+    assert code == 0, err
+    checked = check_bytes(out.encode())
+    assert checked.errors == []
+    assert checked.interview is not None
+    assert checked.interview.ladder.levels == ("null", "true")
+    assert [c.name for c in checked.interview.competencies] == ["false", "1, 2"]

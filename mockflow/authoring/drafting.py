@@ -253,7 +253,8 @@ def draft_text(text: str, path: str, drafter: Drafter, *, only: Sequence[str] = 
     plan = plan_drafts(interview, only, parts)
     if not plan.todo:
         return DraftResult(text, {}, plan.skipped)
-    yaml_edit.load(text, path)  # fails now, before any request, if it can't be edited
+    form, body = _Form.of(text)
+    yaml_edit.load(body, path)  # fails now, before any request, if it can't be edited
     data = _data_of(text)
     base, _ = _problems(data)
     drafts: dict[str, Draft] = {}
@@ -279,7 +280,7 @@ def draft_text(text: str, path: str, drafter: Drafter, *, only: Sequence[str] = 
             break
     note = (f"by mockflow draft ({drafter.choice.model}): review, then mockflow draft"
             " <file> --accept <id>")
-    new_text = yaml_edit.insert_drafts(text, drafts, note=note, path=path)
+    new_text = form.back(yaml_edit.insert_drafts(body, drafts, note=note, path=path))
     final = check_bytes(new_text.encode("utf-8"), path)
     expected = merged(data, drafts)
     if final.errors or _data_of(new_text) != expected:
@@ -289,11 +290,30 @@ def draft_text(text: str, path: str, drafter: Drafter, *, only: Sequence[str] = 
                        drafter.requests)
 
 
-def _data_of(text: str) -> dict[str, Any]:
-    from mockflow.format.yaml_io import load_text
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """A file's byte-order mark and line endings, kept across an edit (ruamel.yaml reads
+    and writes plain ``\\n`` text without a mark)."""
 
-    doc = load_text(text)
-    return doc.data or {}
+    bom: bool
+    crlf: bool
+
+    @staticmethod
+    def of(text: str) -> tuple[_Form, str]:
+        bom = text.startswith("\ufeff")
+        body = text[1:] if bom else text
+        crlf = "\r\n" in body and body.count("\r\n") == body.count("\n")
+        return _Form(bom, crlf), body.replace("\r\n", "\n") if crlf else body
+
+    def back(self, text: str) -> str:
+        text = text.replace("\n", "\r\n") if self.crlf else text
+        return "\ufeff" + text if self.bom else text
+
+
+def _data_of(text: str) -> dict[str, Any]:
+    from mockflow.format.yaml_io import load_bytes
+
+    return load_bytes(text.encode("utf-8")).data or {}
 
 
 def accept_text(text: str, path: str, question_ids: Sequence[str] | None
@@ -308,7 +328,8 @@ def accept_text(text: str, path: str, question_ids: Sequence[str] | None
             return text, []
     else:
         ids = list(dict.fromkeys(question_ids))
-    new_text = yaml_edit.accept(text, ids, path)
+    form, body = _Form.of(text)
+    new_text = form.back(yaml_edit.accept(body, ids, path))
     before, after = _data_of(text), _data_of(new_text)
     for question in before.get("questions", []):
         if question.get("id") in ids:

@@ -200,11 +200,14 @@ def _question_id(competency: str, level: str) -> str:
 # ------------------------------------------------------------------ writing the file
 
 
-def scalar(text: str) -> str:
-    """``text`` as a YAML scalar that reads back as exactly ``text`` (plain if it can be)."""
-    if text and text == text.strip() and "\n" not in text:
-        doc = load_text(f"k: {text}\n")
-        if not doc.problems and doc.data == {"k": text}:
+def scalar(text: str, *, flow: bool = False) -> str:
+    """``text`` as a YAML scalar that reads back as exactly ``text``: plain when it can be
+    (as a value, or with ``flow`` as an item of ``[ ]``), else single-quoted. Ids go
+    through it too: a level may be called ``true`` or ``null``."""
+    if text and text == text.strip() and "\n" not in text and not (flow and "," in text):
+        source = f"k: [{text}]\n" if flow else f"k: {text}\n"
+        doc = load_text(source)
+        if not doc.problems and doc.data == {"k": [text] if flow else text}:
             return text
     return "'" + text.replace("'", "''") + "'"
 
@@ -271,12 +274,12 @@ def render(plan: Plan, modeline: str) -> str:
         "# 3. `mockflow validate --strict <this file>` lists what is left; `mockflow test` checks",
         "#    the simulated candidates. docs/authoring.md walks through all of it.",
         "mockflow: 1",
-        f"id: {plan.interview_id}",
+        f"id: {scalar(plan.interview_id)}",
         f"title: {scalar(f'{plan.role} ({plan.level})')}",
         "",
         "role:",
         f"  title: {scalar(plan.role)}",
-        f"  level: {plan.level}",
+        f"  level: {scalar(plan.level)}",
     ]
     if plan.company:
         out.append(f"  company: {scalar(plan.company)}")
@@ -315,15 +318,15 @@ def render(plan: Plan, modeline: str) -> str:
     for i, comp in enumerate(comps):
         if i:
             out.append("")
-        out += [f"  - id: {comp.id}", f"    name: {scalar(comp.name)}", "    anchors:"]
+        out += [f"  - id: {scalar(comp.id)}", f"    name: {scalar(comp.name)}", "    anchors:"]
         for score, behaviour in _ANCHORS:
             text = behaviour.format(what=f"{_in_sentence(comp.name)} work")
             out += [f"      - score: {score}", f"        behaviour: {scalar(text)}"]
     out += [
         "",
         "ladder:",
-        f"  levels: [{', '.join(plan.levels)}]",
-        f"  start: {plan.level}",
+        f"  levels: [{', '.join(scalar(lv, flow=True) for lv in plan.levels)}]",
+        f"  start: {scalar(plan.level)}",
         "  step_up_at: 4",
         "  step_down_at: 2",
         "",
@@ -331,16 +334,17 @@ def render(plan: Plan, modeline: str) -> str:
         "stages:",
     ]
     for comp in comps:
-        out += [f"  - id: {comp.id}", f"    title: {scalar(comp.name)}", "    pick: 1",
-                f"    competencies: [{comp.id}]", f"    minutes: {plan.stage_minutes}"]
+        out += [f"  - id: {scalar(comp.id)}", f"    title: {scalar(comp.name)}",
+                "    pick: 1", f"    competencies: [{scalar(comp.id, flow=True)}]",
+                f"    minutes: {plan.stage_minutes}"]
     out += ["", "questions:"]
     for i, (qid, comp, level) in enumerate(plan.questions):
         if i:
             out.append("")
         out += [
-            f"  - id: {qid}",
-            f"    competency: {comp.id}",
-            f"    level: {level}",
+            f"  - id: {scalar(qid)}",
+            f"    competency: {scalar(comp.id)}",
+            f"    level: {scalar(level)}",
             f"    text: TODO write a question a {level} candidate can answer on this competency",
             "    # key_points: what a good answer covers, each with the other ways people",
             "    #   say it, e.g. - [roll back, rollback, revert]",
