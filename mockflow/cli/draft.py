@@ -87,8 +87,11 @@ def draft_command(
     accept_all: Annotated[bool, typer.Option(
         "--accept-all", help="Mark every question's drafts as reviewed.")] = False,
 ) -> None:
-    """Draft what each question lacks (example answers, key points with the phrasings
-    people use, follow-ups, a clarification) with a model, marked for your review."""
+    """Have a model draft what each question lacks, marked for your review.
+
+    Graded example answers, key points with the phrasings people use, follow-ups with
+    probes and a clarification; --accept marks a question's drafts as reviewed.
+    """
     text = _read(path)
     if accept or accept_all:
         if question or part or model or base_url:

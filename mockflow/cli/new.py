@@ -133,8 +133,7 @@ def new_command(
         "--id", help="The interview's id (default: the file's name).")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite the file if it exists.")] = False,
 ) -> None:
-    """Write a small, commented interview to fill in: it validates, and `validate` lists
-    what is left to write."""
+    """Write a small, commented interview to fill in (validate lists what is left)."""
     given = role is not None or level is not None or bool(competency)
     try:
         if not given and sys.stdin.isatty() and sys.stdout.isatty():

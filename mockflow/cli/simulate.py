@@ -247,8 +247,7 @@ def test_command(
         "--require-calibrated", help="Exit 1 when a question's scoring is not calibrated"
                                      " (for CI).")] = False,
 ) -> None:
-    """Check each file's expect section (simulated personas over seeds 1-10) and report,
-    per question, whether its scoring is calibrated."""
+    """Check expectations over seeds 1-10, and whether each question's scoring is calibrated."""
     import asyncio
     import tempfile
     import time
