@@ -1,10 +1,10 @@
 """The package's layout: imports run one way, and only ``live/`` reaches livekit.
 
-Order (docs/architecture.md): format <- scoring <- interview <- results <- live, simulate
-<- web <- cli. A module may import its own subpackage and the ones to its left; ``live`` and
-``simulate`` are siblings, but only ``simulate.runner`` may import ``live``; ``web`` (the
-candidate site) sits above ``live`` because it mints tokens through ``live.invite``, and
-only ``cli`` (and ``testing``) import it. livekit is
+Order (docs/architecture.md): format <- authoring <- scoring <- interview <- results <- live,
+simulate <- web <- cli. A module may import its own subpackage and the ones to its left;
+``live`` and ``simulate`` are siblings, but only ``simulate.runner`` may import ``live``;
+``web`` (the candidate site) sits above ``live`` because it mints tokens through
+``live.invite``, and only ``cli`` (and ``testing``) import it. livekit is
 imported only by ``live/``, ``simulate/runner.py`` and ``testing/``. Every import counts,
 including the ones inside functions (they run too, only later).
 """
@@ -23,7 +23,9 @@ import pytest
 from conftest import ROOT
 
 PACKAGE = ROOT / "mockflow"
-LAYERS = ("format", "scoring", "interview", "results", "live", "simulate", "web", "cli")
+LAYERS = (
+    "format", "authoring", "scoring", "interview", "results", "live", "simulate", "web", "cli",
+)
 RANK = {name: i for i, name in enumerate(LAYERS)}
 RANK["simulate"] = RANK["live"]  # siblings
 LIVEKIT_ALLOWED = ("live/", "simulate/runner.py", "testing/")

@@ -89,4 +89,6 @@ def test_colon_in_plain_value_message_says_the_fix() -> None:
     doc = load_text("text: Question: how would you cache it?\n")
     problem = doc.problems[0]
     assert (problem.code, problem.line, problem.column) == ("MF001", 1, 15)
-    assert "put the whole value in quotes" in problem.message
+    assert "put the whole text in quotes: text: 'Question: how would you cache it?'" \
+        in problem.message
+    assert "or write it as a block: 'text: >-'" in problem.message

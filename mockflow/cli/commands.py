@@ -15,8 +15,10 @@ from typer.core import TyperGroup
 from mockflow import __version__
 from mockflow.cli.calibrate import calibrate_command
 from mockflow.cli.common import ExitCode, out
+from mockflow.cli.draft import draft_command
 from mockflow.cli.errors import DEBUG_ENV, report_failure
 from mockflow.cli.invite import invite, serve
+from mockflow.cli.new import new_command
 from mockflow.cli.report import report_command
 from mockflow.cli.rescore import rescore_command
 from mockflow.cli.results_store import results_app
@@ -81,6 +83,8 @@ app.command()(render)
 app.command()(schema)
 app.command()(invite)
 app.command()(serve)
+app.command("new")(new_command)
+app.command("draft")(draft_command)
 app.command("run")(run_command)
 app.command("simulate")(simulate_command)
 app.command("test")(test_command)

@@ -62,6 +62,15 @@ EXIT_CODES: Mapping[str, ExitCode] = {
     "mockflow.live.worker.LiveKitUnreachable": ExitCode.INTERNAL,
     "mockflow.simulate.personas.PersonaError": ExitCode.USAGE,
     "mockflow.simulate.persona_files.PersonaFileError": ExitCode.PROBLEMS,
+    "mockflow.authoring.errors.ScaffoldError": ExitCode.USAGE,
+    "mockflow.authoring.errors.TargetExists": ExitCode.USAGE,
+    "mockflow.authoring.errors.DraftUnavailable": ExitCode.USAGE,
+    "mockflow.authoring.errors.DraftFailed": ExitCode.USAGE,
+    "mockflow.authoring.errors.DraftEditError": ExitCode.USAGE,
+    "mockflow.authoring.errors.AcceptError": ExitCode.USAGE,
+    "mockflow.results.invites.InviteStoreError": ExitCode.USAGE,
+    "mockflow.web.assets.AssetsMissing": ExitCode.USAGE,
+    "mockflow.web.origins.AddressError": ExitCode.USAGE,
 }
 
 

@@ -243,8 +243,11 @@ def test_command(
                                       " a temporary directory, removed).")
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+    require_calibrated: Annotated[bool, typer.Option(
+        "--require-calibrated", help="Exit 1 when a question's scoring is not calibrated"
+                                     " (for CI).")] = False,
 ) -> None:
-    """Check each file's expect section: simulated personas over seeds 1-10."""
+    """Check expectations over seeds 1-10, and whether each question's scoring is calibrated."""
     import asyncio
     import tempfile
     import time
@@ -256,6 +259,7 @@ def test_command(
         personas_needed,
         report_lines,
     )
+    from mockflow.simulate.readiness import question_readiness
 
     seed_list = _parse_seeds(seeds)
     reports: list[FileReport] = []
@@ -278,6 +282,7 @@ def test_command(
             continue
         compiled = checked.compiled
         report.interview = compiled.ref
+        report.questions = question_readiness(compiled.interview, seed_list)
         report.personas = personas_needed(compiled.interview.expect)
         if not report.personas:
             report.error = ("no expectations to test: add an expect section (see"
@@ -333,6 +338,11 @@ def test_command(
     if usage_error:
         raise typer.Exit(ExitCode.USAGE)
     if any(not r.passed for r in reports):
+        raise typer.Exit(ExitCode.PROBLEMS)
+    uncalibrated = [q.id for r in reports for q in r.questions if not q.calibrated]
+    if require_calibrated and uncalibrated:
+        err(f"mockflow: --require-calibrated: {plural(len(uncalibrated), 'question')} not"
+            " calibrated")
         raise typer.Exit(ExitCode.PROBLEMS)
 
 

@@ -15,6 +15,7 @@ from mockflow.format.errors import Problem, close_matches
 from mockflow.format.hosts import tool_url_problems
 from mockflow.format.model import Interview, Question, ScoreRange, Stage
 from mockflow.format.partial import Damage
+from mockflow.format.readiness import consequence
 from mockflow.format.template_values import Val, context_bounds
 from mockflow.format.templates import analyze, iter_template_fields
 from mockflow.format.yaml_io import Document, Path, node_at, pointer
@@ -199,6 +200,69 @@ def _pool(iv: Interview, stage: Stage, fixed: set[str]) -> list[Question]:
     return [q for q in iv.questions if q.competency in comps and q.id not in fixed]
 
 
+def _level_gaps(iv: Interview) -> dict[str, list[str]]:
+    """Ladder levels at which a competency that some stage draws from has no question
+    (what MF503 reports), by competency id."""
+    used = {c for s in iv.stages for c in s.competencies}
+    per_level = Counter((q.competency, q.level) for q in iv.questions)
+    return {c.id: lacking for c in iv.competencies if c.id in used
+            and (lacking := [lv for lv in iv.ladder.levels if per_level[(c.id, lv)] == 0])}
+
+
+def _levels_text(levels: Iterable[str]) -> str:
+    names = [f"'{lv}'" for lv in levels]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _line_of(r: _Reporter, path: Path) -> str:
+    return f" (line {r.doc.position(r.damage.file_path(path))[0]})"
+
+
+def _report_pools(r: _Reporter,
+                  shortfalls: list[tuple[int, Stage, list[tuple[str, int, int]]]],
+                  ladder: tuple[str, ...]) -> None:
+    """One MF506 for every pool stage that can't fill its pick at some level on its own,
+    at the first such stage's pick, naming every stage and level with the fix."""
+    if not shortfalls:
+        return
+    besides = any(c for _, _, levels in shortfalls for _, _, c in levels)
+    also = " besides those MF503 asks for" if besides else ""
+    s_i, stage, short = shortfalls[0]
+    if len(shortfalls) == 1 and len(short) == 1:
+        level, have, covered = short[0]
+        r.at(("stages", s_i, "pick"), "MF506",
+             f"stage '{stage.id}' picks {stage.pick} but level '{level}' has only {have}"
+             f" question{'s' if have != 1 else ''} for it; the engine will borrow from"
+             f" the nearest level — add {(stage.pick or 0) - have - covered} more at"
+             f" '{level}'{also}")
+        return
+    parts, fixes = [], []
+    for n, (i, st, levels) in enumerate(shortfalls):
+        where = "" if n == 0 else _line_of(r, ("stages", i, "pick"))
+        parts.append(f"stage '{st.id}'{where} picks {st.pick} but has only"
+                     f" {_counts([(lv, h) for lv, h, _ in levels], lambda h: h)}")
+        needed = [(lv, (st.pick or 0) - h - c) for lv, h, c in levels]
+        fixes.append(f"{_counts(needed, lambda h: h)} for '{st.id}'"
+                     f" ({', '.join(st.competencies)})")
+    affected = [lv for lv in ladder
+                if any(lv == x for _, _, ls in shortfalls for x, _, _ in ls)]
+    several = len(shortfalls) > 1
+    r.at(("stages", s_i, "pick"), "MF506",
+         f"{len(shortfalls)} pool stage{'s' if several else ''} can't fill"
+         f" {'their' if several else 'its'} pick at {_levels_text(affected)} on"
+         f" {'their' if several else 'its'} own, so the engine will borrow from the nearest"
+         f" level: {'; '.join(parts)} — add questions{also}: {'; '.join(fixes)}; or lower"
+         f" {'their' if several else 'its'} pick")
+
+
+def _counts(levels: list[tuple[str, int]], count: Callable[[int], int]) -> str:
+    """'1 at 'junior' and 'mid', 0 at 'senior'': levels grouped by a count of questions."""
+    groups: dict[int, list[str]] = {}
+    for level, have in levels:
+        groups.setdefault(count(have), []).append(level)
+    return ", ".join(f"{n} at {_levels_text(lv)}" for n, lv in groups.items())
+
+
 def _stages(r: _Reporter, iv: Interview) -> None:
     fixed: dict[str, str] = {}
     for s_i, stage in enumerate(iv.stages):
@@ -212,6 +276,11 @@ def _stages(r: _Reporter, iv: Interview) -> None:
     levels = iv.ladder.levels
     # pool sizes need every question, competency and level (nothing cut out)
     pools_known = r.intact("questions", "competencies", "ladder")
+    shortfalls: list[tuple[int, Stage, list[tuple[str, int, int]]]] = []
+    # a level the ladder can't reach for some of a stage's competencies (MF503) is fixed by
+    # adding those questions: only what that fix leaves short is a pool problem (MF506)
+    gaps = _level_gaps(iv) if r.intact("stages", "questions", "competencies", "ladder") \
+        else {}
     for s_i, stage in enumerate(iv.stages):
         if not pools_known or stage.pick is None or \
                 any(c not in iv.competencies_by_id for c in stage.competencies):
@@ -223,13 +292,15 @@ def _stages(r: _Reporter, iv: Interview) -> None:
                  f" ({', '.join(stage.competencies)}) have only {len(pool)} that no fixed"
                  " stage uses; lower pick or add questions")
             continue
-        short = [lv for lv in levels if sum(q.level == lv for q in pool) < stage.pick]
-        for level in short:
-            have = sum(q.level == level for q in pool)
-            r.at(("stages", s_i, "pick"), "MF506",
-                 f"stage '{stage.id}' picks {stage.pick} but level '{level}' has only {have}"
-                 f" question{'s' if have != 1 else ''} for it; the engine will borrow from"
-                 f" the nearest level — add {stage.pick - have} more at '{level}'")
+        short = []
+        for lv in levels:
+            have = sum(q.level == lv for q in pool)
+            covered = sum(lv in gaps.get(c, ()) for c in stage.competencies)
+            if have + covered < stage.pick:
+                short.append((lv, have, covered))
+        if short:
+            shortfalls.append((s_i, stage, short))
+    _report_pools(r, shortfalls, levels)
     if not r.intact("stages", "timing"):
         return
     budget = [(i, s.minutes) for i, s in enumerate(iv.stages) if s.minutes is not None]
@@ -287,22 +358,25 @@ def _coverage(r: _Reporter, iv: Interview) -> None:
         ex = q.examples
         missing = [n for n in ("strong", "average", "weak") if ex.get(n) is None]
         if missing:
+            several = len(missing) > 1
             r.at(("questions", i, "id"), "MF502",
-                 f"question '{q.id}' has no {'/'.join(missing)} example answer; the offline"
-                 " scorer compares answers with the examples, so without them its scoring"
-                 " quality drops (key points only), and simulations can't use the question"
-                 " — write all three")
+                 f"question '{q.id}' has no {'/'.join(missing)} example answer"
+                 f"{'s' if several else ''}: {consequence(missing)}"
+                 + ("; simulated candidates have nothing to say to it either"
+                    if len(missing) == 3 else "")
+                 + f" — write {'them' if several else 'it'}, or let `mockflow draft` suggest"
+                 f" {'them' if several else 'it'} for your review")
+        if q.drafted:
+            r.at(("questions", i, "drafted"), "MF509",
+                 f"question '{q.id}' has drafted {', '.join(q.drafted)} that nobody has"
+                 " reviewed yet; read and correct them, then run `mockflow draft <file>"
+                 f" --accept {q.id}` (or delete the 'drafted:' line)", key=True)
     if not r.intact("stages", "questions", "competencies", "ladder"):
         return  # what is asked at which level needs the whole bank and plan
     used_comps = {c for s in iv.stages for c in s.competencies}
     fixed = {qid for s in iv.stages for qid in s.questions}
-    per_level = Counter((q.competency, q.level) for q in iv.questions)
+    _report_gaps(r, iv)
     for c_i, comp in enumerate(iv.competencies):
-        lacking = [lv for lv in iv.ladder.levels if per_level[(comp.id, lv)] == 0]
-        if lacking and comp.id in used_comps:
-            r.at(("competencies", c_i, "id"), "MF503",
-                 f"competency '{comp.id}' has no question at level"
-                 f" {', '.join(repr(x) for x in lacking)}; add one so the ladder can reach it")
         asked = comp.id in used_comps or any(
             iv.questions_by_id[q].competency == comp.id for q in fixed
             if q in iv.questions_by_id)
@@ -316,6 +390,54 @@ def _coverage(r: _Reporter, iv: Interview) -> None:
             r.at(("questions", i, "id"), "MF507",
                  f"question '{q.id}' is never asked: no stage lists it or draws from"
                  f" '{q.competency}'; add it to a stage or remove it")
+
+
+def _report_gaps(r: _Reporter, iv: Interview) -> None:
+    """One MF503 for every competency a stage draws from that has no question at some
+    ladder level, at the first one's id, naming every competency and level."""
+    gaps = _level_gaps(iv)
+    if not gaps:
+        return
+    index = {c.id: i for i, c in enumerate(iv.competencies)}
+    first = next(iter(gaps))
+    if len(gaps) == 1:
+        lacking = gaps[first]
+        r.at(("competencies", index[first], "id"), "MF503",
+             f"competency '{first}' has no question at level {_levels_text(lacking)}; add"
+             f" {'one' if len(lacking) == 1 else 'one at each'} so the ladder can reach it")
+        return
+    parts = [f"'{cid}'{'' if n == 0 else _line_of(r, ('competencies', index[cid], 'id'))}"
+             f" at {_levels_text(lacking)}" for n, (cid, lacking) in enumerate(gaps.items())]
+    total = sum(len(lacking) for lacking in gaps.values())
+    r.at(("competencies", index[first], "id"), "MF503",
+         f"{len(gaps)} competencies have no question at some ladder level, so the ladder"
+         f" can't reach them there: {'; '.join(parts)} — add a question at each of those"
+         f" levels ({total} in all)")
+
+
+_PLACEHOLDER = re.compile(r"^\s*(?:TODO|TBD|FIXME)\b")
+
+
+def _placeholders(r: _Reporter, iv: Interview) -> None:
+    """MF508: text still holding a placeholder (``TODO ...``, as ``mockflow new`` writes)."""
+    from mockflow.format.schema import describe, short
+
+    def walk(node: object, path: Path) -> Iterator[tuple[Path, str]]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield from walk(value, (*path, key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield from walk(value, (*path, index))
+        elif isinstance(node, str) and _PLACEHOLDER.match(node):
+            yield path, node
+
+    data = r.doc.data or {}
+    for path, text in walk(data, ()):
+        line, column = r.doc.position(path)
+        r.problems.append(Problem(
+            "MF508", f"{describe(path, data)} is still a placeholder, {short(text, 90)};"
+            " write the real text (see docs/authoring.md)", line, column, pointer(path)))
 
 
 def _probes(r: _Reporter, iv: Interview) -> None:
@@ -468,7 +590,7 @@ def _expectations(r: _Reporter, iv: Interview) -> None:
 
 CHECKS: tuple[Callable[[_Reporter, Interview], None], ...] = (
     _unique_ids, _references, _scale_and_ladder, _stages, _timing, _coverage, _probes,
-    _fairness,
+    _fairness, _placeholders,
     _tools, _expectations,
 )
 

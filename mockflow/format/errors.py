@@ -87,6 +87,8 @@ CODES: dict[str, CodeInfo] = {
     "MF505": CodeInfo("topic not related to the job", "warning"),
     "MF506": CodeInfo("level cannot fill a stage on its own", "warning"),
     "MF507": CodeInfo("competency or question never asked", "warning"),
+    "MF508": CodeInfo("placeholder text not filled in", "warning"),
+    "MF509": CodeInfo("drafted content not reviewed", "warning"),
 }
 
 

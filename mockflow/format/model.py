@@ -305,6 +305,7 @@ class Question:
     hints: tuple[str, ...] = ()
     examples: Examples = field(default_factory=Examples)
     clarification: str | None = None
+    drafted: tuple[str, ...] = ()  # parts written by `mockflow draft`, not reviewed yet
 
     def key_point_index(self, probe: int | str) -> int | None:
         """The key point a probe names (an index, or a label), or None if there is none."""
@@ -530,6 +531,7 @@ def _question(data: Mapping[str, Json], timing: Timing) -> Question:
             weak=examples.get("weak"),
         ),
         clarification=_opt_str(data, "clarification"),
+        drafted=tuple(str(p) for p in data.get("drafted", ())),
     )
 
 

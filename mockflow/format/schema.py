@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the reference validator is imported only when a file is inv
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
+from mockflow.format.colons import mapping_for_text
 from mockflow.format.errors import Problem, close_matches
 from mockflow.format.yaml_io import Document, Path, pointer, value_kind
 
@@ -211,6 +212,9 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[Problem]:
             if not hint and instance[key] is None and " " in key.strip():
                 hint = ("; if this is part of a text, a comma inside { } split it: put the"
                         " whole text in quotes")
+            elif not hint and len(instance) == 1 and " " in key.strip():
+                colon = mapping_for_text(doc.lines, line, column, key, instance[key])
+                hint = f"; {colon}" if colon else ""
             elif not hint:
                 hint = f"; allowed keys here: {', '.join(allowed)}" if allowed else ""
             yield Problem(
@@ -239,11 +243,12 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[Problem]:
         expected = value if isinstance(value, str) else " or ".join(value)
         wanted = _TYPE_NAMES.get(expected, expected)
         shown = "" if instance is None else f" {short(instance)}"
-        yield at(
-            "MF201",
-            f"{where} must be {wanted}, not {value_kind(instance)}{shown}"
-            f"{_type_fix(value, instance)}",
-        )
+        fix = _type_fix(value, instance)
+        if value == "string" and isinstance(instance, dict) and len(instance) == 1:
+            [(key, item)] = instance.items()
+            colon = mapping_for_text(doc.lines, line, column, key, item)
+            fix = f"; {colon}" if colon else fix
+        yield at("MF201", f"{where} must be {wanted}, not {value_kind(instance)}{shown}{fix}")
         return
     if kind == "const" and path == ("mockflow",):
         yield at(

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from mockflow.format.colons import syntax_fix
 from mockflow.format.errors import MockflowError, Problem
 from mockflow.format.indentation import indentation_problem
 
@@ -530,8 +531,9 @@ def load_text(text: str, doc: Document | None = None) -> Document:
         else:
             indented = None
             if exc.problem_mark is not None:
-                indented = indentation_problem(doc.lines, exc.problem_mark.line + 1,
-                                               exc.problem or "")
+                mark_at = (exc.problem_mark.line + 1, exc.problem_mark.column + 1)
+                indented = syntax_fix(doc.lines, *mark_at, exc.problem or "") or \
+                    indentation_problem(doc.lines, mark_at[0], exc.problem or "")
             if indented is not None:
                 message, line, column = indented
             else:

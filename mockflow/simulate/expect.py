@@ -24,6 +24,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from mockflow.format.model import PERSONAS, Expectations, Interview, ScoreRange
+from mockflow.simulate.readiness import QuestionReadiness
 
 SEEDS: tuple[int, ...] = tuple(range(1, 11))
 EPSILON = 1e-9
@@ -92,6 +93,7 @@ class FileReport:
     checks: list[Check] = field(default_factory=list)
     error: str | None = None  # the file could not be tested at all
     seconds: float = 0.0
+    questions: list[QuestionReadiness] = field(default_factory=list)  # scoring readiness
 
     @property
     def misses(self) -> list[tuple[Check, Miss]]:
@@ -116,6 +118,7 @@ class FileReport:
                         "misses": [{"seed": m.seed, "value": m.value, "message": m.message}
                                    for m in c.misses]}
                        for c in self.checks],
+            "questions": [q.to_dict() for q in self.questions],
         }
 
 
@@ -184,7 +187,7 @@ def evaluate(interview: Interview, cards: Scorecards, seeds: Sequence[int] = SEE
 def report_lines(report: FileReport) -> list[str]:
     """The text report of one file: a summary line, then one line per miss."""
     if report.error is not None:
-        return [f"{report.path}: error: {report.error}"]
+        return [f"{report.path}: error: {report.error}", *readiness_lines(report)]
     seeds = _seed_text(report.seeds)
     passed = sum(c.passed for c in report.checks)
     head = (f"{report.path}: {'ok' if report.passed else 'FAILED'}: {passed} of"
@@ -197,6 +200,21 @@ def report_lines(report: FileReport) -> list[str]:
         lines.append(f"  {check.name}: expected {check.expected}; missed on"
                      f" {len(check.misses)} of {len(check.seeds)} seeds")
         lines += [f"    {m.message}" for m in check.misses]
+    return lines + readiness_lines(report)
+
+
+def readiness_lines(report: FileReport) -> list[str]:
+    """Per question: is its scoring calibrated (``mockflow.simulate.readiness``)?"""
+    if not report.questions:
+        return []
+    good = [q.id for q in report.questions if q.calibrated]
+    bad = [q for q in report.questions if not q.calibrated]
+    lines = [f"  scoring calibrated for {len(good)} of {len(report.questions)} questions"
+             f" (examples for each grade; simulated strong > average > weak on every seed,"
+             f" offline scorer)"]
+    if good:
+        lines.append(f"    calibrated: {', '.join(good)}")
+    lines += [f"    not calibrated: {q.id}: {q.reason}" for q in bad]
     return lines
 
 

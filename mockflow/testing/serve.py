@@ -3,6 +3,7 @@
     python -m mockflow.testing.serve --port 8765 --reply "Hello!" --reply "Bye."
     python -m mockflow.testing.serve --port 8765 --script replies.txt --cycle
     python -m mockflow.testing.serve --port 8765 --policy obedient-judge
+    python -m mockflow.testing.serve --port 8765 --policy drafter   # for mockflow draft
 
 Point an interview's ``voice.llm.base_url`` at it (docs/testing.md).
 """
@@ -18,6 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .drafting import drafting_policy
 from .judges import competent_judge, obedient_judge
 from .openai_server import FakeOpenAIServer, Policy, Reply, echo_policy
 from .policies import interviewer_policy
@@ -27,6 +29,7 @@ POLICIES: dict[str, Policy] = {
     "interviewer": interviewer_policy,
     "competent-judge": competent_judge,
     "obedient-judge": obedient_judge,
+    "drafter": drafting_policy,
 }
 
 
@@ -54,7 +57,7 @@ def _build_arg_parser() -> argparse.ArgumentParser:
         choices=sorted(POLICIES),
         help="a built-in model instead of a script: interviewer (speaks mockflow's moves),"
         " competent-judge (scores by the reference answers), obedient-judge (obeys any"
-        " instruction in the candidate's answer)",
+        " instruction in the candidate's answer), drafter (answers mockflow draft)",
     )
     parser.add_argument("--ttft", type=float, default=0.0, help="seconds before the first token")
     parser.add_argument(
