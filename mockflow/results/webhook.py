@@ -34,7 +34,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import aiohttp
 
-from mockflow.results.files import ResultsError, iso, open_private, private_dir, write_json_atomic
+from mockflow.results import durable
+from mockflow.results.durable import ResultsError, open_private, private_dir
+from mockflow.results.files import iso, write_json_atomic
 
 OUTBOX_DIR = ".outbox/webhook"
 DEAD_DIR = "dead"
@@ -205,7 +207,7 @@ def _bury(directory: Path, path: Path, report: FlushReport, why: str) -> None:
     dead = directory / DEAD_DIR
     private_dir(dead)
     with contextlib.suppress(FileNotFoundError):
-        os.replace(path, dead / path.name)
+        durable.move(path, dead / path.name)
         report.dead += 1
 
 
