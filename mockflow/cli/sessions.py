@@ -13,10 +13,11 @@ import typer
 
 from mockflow.cli.common import ExitCode, Format, err, out, plural
 from mockflow.format.errors import MockflowError
-from mockflow.results.files import results_root
 from mockflow.results.flush import flush_all
 from mockflow.results.index import SessionIndex, SessionRow
 from mockflow.results.session_record import STATUSES
+from mockflow.results.store import StoreError, is_remote
+from mockflow.results.sync import StoreCorrupt, reading_spec, resolve_results
 
 COLUMNS = ("DATE", "CANDIDATE", "INTERVIEW", "STATUS", "OVERALL", "FLAGS", "PATH")
 
@@ -63,10 +64,24 @@ def _table(rows: list[SessionRow], root: Path) -> list[str]:
             for line in cells]
 
 
+def _local_copy(spec: str) -> tuple[Path, list[StoreError]]:
+    """The directory to list: ``spec`` itself, or the synced copy of an s3:// store (with
+    the objects that could not be synced); exit 2 if the store can't be read at all."""
+    if not is_remote(spec):
+        return Path(spec), []
+    try:
+        return resolve_results(spec), []
+    except StoreCorrupt as exc:  # everything else was synced: list it, name the rest
+        return exc.directory, list(exc.problems)
+    except StoreError as exc:
+        err(f"mockflow: error: {exc}")
+        raise typer.Exit(ExitCode.USAGE) from None
+
+
 def sessions_command(
     results: Annotated[str | None, typer.Option(
-        "--results", help="Results directory (default: $MOCKFLOW_RESULTS or ./results).",
-        show_default=False)] = None,
+        "--results", help="Results directory or s3://bucket/prefix (synced to a local copy"
+        " first; default: $MOCKFLOW_RESULTS or ./results).", show_default=False)] = None,
     interview: Annotated[str | None, typer.Option(
         "--interview", help="Only this interview id (or id@sha256:...).")] = None,
     since: Annotated[str | None, typer.Option(
@@ -78,12 +93,12 @@ def sessions_command(
         "--flush", help="Also send what waits in the outbox (webhooks) now.")] = False,
 ) -> None:
     """List sessions, newest first (the index is rebuilt from the files when stale)."""
-    root = results_root(results)
     if status is not None and status not in STATUSES:
         err(f"mockflow: error: --status '{clean(status)}' is not a status; use one of"
             f" {', '.join(STATUSES)}")
         raise typer.Exit(ExitCode.USAGE)
     after = _since(since)
+    root, store_problems = _local_copy(reading_spec(results))
     if not root.is_dir():
         err(f"mockflow: error: no results directory at {root} (use --results DIR or set"
             " MOCKFLOW_RESULTS)")
@@ -94,7 +109,9 @@ def sessions_command(
     except MockflowError as exc:
         err(f"mockflow: error: {exc}")
         raise typer.Exit(ExitCode.USAGE) from None
-    failed = False
+    failed = bool(store_problems)
+    for problem in store_problems:
+        err(f"mockflow: error: {problem}")
     queues = asyncio.run(flush_all(root, force=True)) if flush else []
     if format is Format.json:
         doc: dict[str, Any] = {"results": str(root), "sessions": [r.to_dict() for r in rows]}

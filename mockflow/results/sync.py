@@ -27,6 +27,8 @@ from pathlib import Path
 from mockflow.format.errors import MockflowError
 from mockflow.results import durable, safe_json
 from mockflow.results.store import (
+    DEFAULT_RESULTS_DIR,
+    RESULTS_ENV,
     CorruptObject,
     FetchedObject,
     ObjectStore,
@@ -194,19 +196,41 @@ def resolve_results(spec: str | Path, *, env: Mapping[str, str] | None = None) -
     return directory
 
 
+def reading_spec(flag: str | None, env: Mapping[str, str] | None = None) -> str:
+    """What a reading command reads: ``--results``, else ``MOCKFLOW_RESULTS``, else
+    ``./results``; a directory or an s3:// store (which ``resolve_results`` syncs)."""
+    env = os.environ if env is None else env
+    return flag or env.get(RESULTS_ENV) or DEFAULT_RESULTS_DIR
+
+
 def publish_results(spec: str | Path, path: Path, *,
-                    env: Mapping[str, str] | None = None) -> None:
-    """After a command wrote ``path`` inside ``resolve_results(spec)``: upload it (s3://)."""
+                    env: Mapping[str, str] | None = None,
+                    directory: Path | None = None) -> None:
+    """After a command wrote ``path`` inside ``resolve_results(spec)`` (``directory``, the
+    local copy; by default the cache of ``spec``): upload it (s3://)."""
     text = str(spec)
     if not is_remote(text):
         return
-    directory = cache_directory(text, env)
+    directory = cache_directory(text, env) if directory is None else Path(directory)
     UploadQueue(directory).enqueue(Path(path), text)
     result = flush_uploads(directory, attempts=3)
     if result.remaining:
-        raise StoreError(f"{path} is saved locally and queued, but not uploaded yet:"
-                         f" {result.error}; run `mockflow results flush` later")
+        raise StoreError(f"{path} is saved locally and queued, but not uploaded to {text}"
+                         f" yet: {result.error}; run `mockflow results flush --results"
+                         f" {text}` later")
+
+
+def publish_session_file(path: Path, *, env: Mapping[str, str] | None = None) -> str | None:
+    """A command wrote ``path`` in a session directory (``<root>/<interview>/<session>/``):
+    if ``root`` is the local copy of a store, upload it there. Returns the store's spec
+    (None for a plain results directory); raises ``StoreError`` if it is still queued."""
+    root = Path(path).parent.parent.parent
+    spec = stored_spec(root)
+    if spec is not None:
+        publish_results(spec, path, env=env, directory=root)
+    return spec
 
 
 __all__ = ["MockflowError", "StoreCorrupt", "SyncReport", "cache_directory", "check_content",
-           "publish_results", "resolve_results", "sync"]
+           "publish_results", "publish_session_file", "reading_spec", "resolve_results",
+           "stored_spec", "sync"]
