@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mockflow.cli.common import ExitCode, err
+from mockflow.cli.common import ExitCode, err, refuse_store_urls
 from mockflow.format.errors import MockflowError
 from mockflow.results.durable import write_output
 from mockflow.results.load import load_session
@@ -40,6 +40,7 @@ def report_command(
     ] = None,
 ) -> None:
     """A session's report: scores with their evidence, the transcript, review flags."""
+    refuse_store_urls("report", sessions)
     try:
         loaded = [load_session(path) for path in sessions]
         if format is ReportFormat.json:

@@ -18,7 +18,9 @@ from mockflow.results.index import SessionIndex, SessionRow
 from mockflow.results.session_record import STATUSES
 from mockflow.results.store import StoreError, is_remote
 from mockflow.results.sync import StoreCorrupt, reading_spec, resolve_results
+from mockflow.results.webhook import retry_dead as retry_dead_webhooks
 
+FLUSH_DEADLINE = 60.0  # seconds one --flush may spend sending (deliveries run in parallel)
 COLUMNS = ("DATE", "CANDIDATE", "INTERVIEW", "STATUS", "OVERALL", "FLAGS", "PATH")
 
 
@@ -64,6 +66,12 @@ def _table(rows: list[SessionRow], root: Path) -> list[str]:
             for line in cells]
 
 
+def _when(stamp: float | None) -> str | None:
+    if stamp is None:
+        return None
+    return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _local_copy(spec: str) -> tuple[Path, list[StoreError]]:
     """The directory to list: ``spec`` itself, or the synced copy of an s3:// store (with
     the objects that could not be synced); exit 2 if the store can't be read at all."""
@@ -90,7 +98,12 @@ def sessions_command(
         "--status", help=f"Only this status: {', '.join(STATUSES)}.")] = None,
     format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
     flush: Annotated[bool, typer.Option(
-        "--flush", help="Also send what waits in the outbox (webhooks) now.")] = False,
+        "--flush", help="Also send what is due in the outbox (webhooks), each delivery on"
+        " its retry schedule; exit 1 while any is overdue or undeliverable (for cron).")
+    ] = False,
+    retry_dead: Annotated[bool, typer.Option(
+        "--retry-dead", help="With --flush: put undeliverable webhooks back in the outbox"
+        " (attempts reset) first, once the receiver is fixed.")] = False,
 ) -> None:
     """List sessions, newest first (the index is rebuilt from the files when stale)."""
     if status is not None and status not in STATUSES:
@@ -112,12 +125,19 @@ def sessions_command(
     failed = bool(store_problems)
     for problem in store_problems:
         err(f"mockflow: error: {problem}")
-    queues = asyncio.run(flush_all(root, force=True)) if flush else []
+    if retry_dead and not flush:
+        err("mockflow: error: --retry-dead needs --flush")
+        raise typer.Exit(ExitCode.USAGE)
+    revived = retry_dead_webhooks(root) if retry_dead else 0
+    queues = asyncio.run(flush_all(root, deadline=FLUSH_DEADLINE)) if flush else []
     if format is Format.json:
         doc: dict[str, Any] = {"results": str(root), "sessions": [r.to_dict() for r in rows]}
         if flush:
             doc["flush"] = {q.name: {"sent": q.report.sent, "waiting": q.report.waiting,
-                                     "dead": q.report.dead_total, "errors": q.report.errors}
+                                     "overdue": q.report.overdue,
+                                     "next_retry": _when(q.report.next_retry),
+                                     "dead": q.report.dead_total, "revived": revived,
+                                     "errors": q.report.errors}
                             for q in queues}
         out(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
@@ -127,11 +147,18 @@ def sessions_command(
         out(f"{plural(len(rows), 'session')} in {root}")
     for q in queues:
         r = q.report
-        err(f"{q.name}: {r.sent} sent, {r.waiting} waiting, {r.dead_total} undeliverable"
-            f" (in {root}/.outbox/{q.name}/dead)" if r.dead_total else
-            f"{q.name}: {r.sent} sent, {r.waiting} waiting")
-        for line in r.errors:
-            err(f"  {line}")
+        line = f"{q.name}: {r.sent} sent, {r.waiting} waiting"
+        if revived:
+            line += f" ({revived} put back from dead/)"
+        if r.overdue:
+            line += (f", {r.overdue} overdue (failed before; next retry"
+                     f" {_when(r.next_retry) or 'now'})")
+        if r.dead_total:
+            line += (f", {r.dead_total} undeliverable (in {root}/.outbox/{q.name}/dead;"
+                     " fix the receiver, then --flush --retry-dead)")
+        err(line)
+        for failure in r.errors:
+            err(f"  {failure}")
         failed = failed or not q.ok
     if failed:
         raise typer.Exit(ExitCode.PROBLEMS)

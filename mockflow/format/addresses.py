@@ -36,6 +36,10 @@ class AddressRefused(MockflowError):
     message is safe to show (host and address only)."""
 
 
+class ResolveFailed(AddressRefused):
+    """The host could not be resolved now (may work later)."""
+
+
 async def system_resolve(host: str, port: int) -> list[str]:
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
@@ -57,10 +61,10 @@ async def checked_addresses(what: str, url: str, explicit: Sequence[str],
         try:
             found = await resolve(host, port)
         except OSError as exc:
-            raise AddressRefused(f"{what}: cannot resolve {host}"
-                                 f" ({exc.strerror or exc})") from None
+            raise ResolveFailed(f"{what}: cannot resolve {host}"
+                                f" ({exc.strerror or exc})") from None
     if not found:
-        raise AddressRefused(f"{what}: {host} has no address")
+        raise ResolveFailed(f"{what}: {host} has no address")
     addresses: list[str] = []
     for text in found:
         address = literal_address(text)

@@ -59,5 +59,8 @@ def queue_event(root: Path, directory: Path, event: str) -> Path | None:
     hook = webhook_config(loaded.session)
     if hook is None or event not in (hook.get("events") or ()):
         return None
+    hosts = hook.get("allow_hosts")
     return enqueue(root, url=str(hook["url"]), secret_env=str(hook["secret_env"]),
-                   event=event, payload=summary(root, directory))
+                   event=event, payload=summary(root, directory),
+                   allow_hosts=[str(h) for h in hosts] if isinstance(hosts, list) else (),
+                   allow_http=hook.get("allow_http") is True)
