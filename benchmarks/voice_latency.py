@@ -48,6 +48,7 @@ from _common import (  # noqa: E402
     DEFAULT_TTFT,
     INTERVIEWS,
     ServerProcess,
+    add_smoke,
     fake_clock,
     fmt,
     machine_line,
@@ -341,7 +342,7 @@ def _row(name: str, turns: list[Turn]) -> list[object]:
 async def main_async(args: argparse.Namespace) -> dict[str, str]:
     from mockflow.testing import FakeOpenAIServer
 
-    turns = 3 if args.quick else 8
+    turns = 1 if args.smoke else 3 if args.quick else 8
     answers, prompts = _answers(turns)
     vad = None  # see the module docstring: silent audio would leave the VAD anchored wrong
     results: dict[str, list[Turn]] = {}
@@ -349,7 +350,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
         for variant in VARIANTS:
             results[variant.name] = await one_session(variant, server, vad, answers, prompts,
                                                       args.ttfb)
-    sessions = 10 if args.quick else 50
+    sessions = 2 if args.smoke else 10 if args.quick else 50
     with ServerProcess("mockflow", args.ttft, args.tokens_per_s) as child:
         base, cpu_one, _ = await concurrent(1, child.base_url, vad, answers, args.ttfb, SEED)
         more, _, _ = await concurrent(1, child.base_url, vad, answers, args.ttfb, SEED + 1)
@@ -445,6 +446,7 @@ def main() -> None:
                         help=f"fake model pace (default {DEFAULT_TOKENS_PER_S:g}; 0 = unpaced)")
     parser.add_argument("--ttfb", type=float, default=DEFAULT_TTFB,
                         help=f"fake TTS time to first byte, s (default {DEFAULT_TTFB})")
+    add_smoke(parser)
     args = parser.parse_args()
     args.tokens_per_s = args.tokens_per_s or None
     figures = asyncio.run(main_async(args))
