@@ -177,3 +177,15 @@ def test_session_commands_refuse_a_store_url(command: list[str]) -> None:
     assert "reads a session directory, not the store URL s3://acme-interviews/team/" \
         in result.stderr
     assert "mockflow sessions --results s3://" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["simulate", "interviews/backend.yaml", "--persona",
+                                      "strong"], ["test", "interviews/backend.yaml"]])
+def test_simulations_refuse_a_store_as_their_directory(command: list[str], tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
+    monkeypatch.chdir(ROOT)
+    result = runner.invoke(app, [*command, "--results", "s3://acme-interviews/sims"])
+    assert result.exit_code == 2, result.output
+    assert "simulations are written to a local directory, not to the store" in result.stderr
+    assert not (ROOT / "s3:").exists()
