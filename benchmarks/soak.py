@@ -178,17 +178,48 @@ def interviewer_turns_ok(transcript: list[dict[str, Any]]) -> tuple[int, int]:
     return duplicated, contradicted
 
 
-def reply_delays_ms(transcript: list[dict[str, Any]]) -> list[float]:
-    """For each candidate turn, the wall time until the interviewer's next turn was
-    recorded (a model reply is recorded once it is complete)."""
+class Acknowledged:
+    """Every turn the recorder acknowledged (``append_turn`` returned: durable, by its
+    contract), by session, with the wall time it returned; and every recorder that saw a
+    write fail."""
+
+    def __init__(self) -> None:
+        self.turns: dict[Path, list[str]] = {}
+        self.times: dict[Path, list[tuple[str, str | None, float]]] = {}
+        self.failed: set[Path] = set()
+        self._real = SessionRecorder.append_turn
+
+    def __enter__(self) -> Acknowledged:
+        real, record = self._real, self
+
+        def append_turn(recorder: SessionRecorder, role: Any, text: str, **kw: Any) -> None:
+            try:
+                real(recorder, role, text, **kw)
+            except Exception:
+                record.failed.add(recorder.directory)
+                raise
+            record.turns.setdefault(recorder.directory, []).append(text)
+            record.times.setdefault(recorder.directory, []).append(
+                (str(role), kw.get("kind"), time.perf_counter()))
+
+        SessionRecorder.append_turn = append_turn  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        SessionRecorder.append_turn = self._real  # type: ignore[method-assign]
+
+
+def reply_delays_ms(turns: list[tuple[str, str | None, float]]) -> list[float]:
+    """For each candidate turn, the wall time from its being recorded until the
+    interviewer's next turn was (a model reply is recorded once it is complete). The
+    transcript's own times are the session's clock: virtual in simulations."""
     delays: list[float] = []
-    for i, turn in enumerate(transcript):
-        if turn.get("role") != "candidate" or turn.get("kind") == "cut_off":
+    for i, (role, kind, at) in enumerate(turns):
+        if role != "candidate" or kind == "cut_off":
             continue
-        reply = next((t for t in transcript[i + 1:] if t.get("role") == "interviewer"), None)
-        said, answered = turn.get("ended_at"), reply and reply.get("ended_at")
-        if isinstance(said, float) and isinstance(answered, float) and said > 1e9:
-            delays.append((answered - said) * 1000)
+        reply = next((t for r, _, t in turns[i + 1:] if r == "interviewer"), None)
+        if reply is not None:
+            delays.append((reply - at) * 1000)
     return delays
 
 
@@ -237,7 +268,6 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             session = json.loads(outcome.recorder.session_path.read_text())
             answers = sum(1 for t in transcript if t.get("role") == "candidate")
             session_ms.append((time.perf_counter() - t0) * 1000 / max(answers, 1))
-            turn_ms.extend(reply_delays_ms(transcript))
             duplicated, contradicted = interviewer_turns_ok(transcript)
             for event in session.get("model", {}).get("events", []):
                 if event.get("what") == "failed":
@@ -248,8 +278,11 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
                     "failures": session.get("model", {}).get("failures", 0),
                     "duplicated": duplicated, "contradicted": contradicted}
 
-        outcomes = await asyncio.gather(*(one(i) for i in range(args.sessions)),
-                                        return_exceptions=True)
+        with Acknowledged() as recorded:
+            outcomes = await asyncio.gather(*(one(i) for i in range(args.sessions)),
+                                            return_exceptions=True)
+        for turns in recorded.times.values():
+            turn_ms.extend(reply_delays_ms(turns))
         requests = server.request_count
         full = await disk_full(args, soaked, server.base_url) if args.disk_sessions else {}
     await runner.cleanup()
@@ -314,33 +347,6 @@ def fill_disk(directory: Path) -> Path:
     finally:
         os.close(fd)
     return ballast
-
-
-class Acknowledged:
-    """Every turn the recorder acknowledged (``append_turn`` returned: durable, by its
-    contract), by session, and every recorder that saw a write fail."""
-
-    def __init__(self) -> None:
-        self.turns: dict[Path, list[str]] = {}
-        self.failed: set[Path] = set()
-        self._real = SessionRecorder.append_turn
-
-    def __enter__(self) -> Acknowledged:
-        real, record = self._real, self
-
-        def append_turn(recorder: SessionRecorder, role: Any, text: str, **kw: Any) -> None:
-            try:
-                real(recorder, role, text, **kw)
-            except Exception:
-                record.failed.add(recorder.directory)
-                raise
-            record.turns.setdefault(recorder.directory, []).append(text)
-
-        SessionRecorder.append_turn = append_turn  # type: ignore[method-assign]
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        SessionRecorder.append_turn = self._real  # type: ignore[method-assign]
 
 
 def _damaged(directory: Path) -> list[str]:
