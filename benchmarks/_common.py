@@ -123,6 +123,16 @@ def parse_kv(text: str | Iterable[str]) -> dict[str, str]:
     return out
 
 
+SMOKE_HELP = ("a run of seconds that only checks the benchmark still works end to end"
+              " (the test suite runs it); its figures mean nothing")
+
+
+def add_smoke(parser: Any) -> None:
+    """``--smoke``: every benchmark has one, and ``tests/test_benchmarks.py`` runs them all,
+    so a change elsewhere can't silently break a benchmark."""
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
+
+
 def fmt(value: float, digits: int = 3) -> str:
     return "nan" if value is None or math.isnan(value) else f"{value:.{digits}f}"
 

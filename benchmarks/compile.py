@@ -21,6 +21,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import add_smoke  # noqa: E402
 
 from mockflow.format.validate import check_bytes  # noqa: E402
 
@@ -109,9 +112,10 @@ def cold_validate_seconds(runs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    add_smoke(parser)
     args = parser.parse_args()
-    repeat = 5 if args.quick else 15
-    raw = generate(500)
+    repeat = 1 if args.smoke else 5 if args.quick else 15
+    raw = generate(20 if args.smoke else 500)
     result = check_bytes(raw, "generated.yaml")
     assert result.compiled is not None, [p.message for p in result.errors][:3]
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -123,11 +127,12 @@ def main() -> None:
         raw_yaml += best_of(lambda: yaml.load(raw, Loader=loader), 1)
     compile_ms = statistics.median(ours)
     yaml_ms = statistics.median(raw_yaml)
-    cold = cold_validate_seconds(3 if args.quick else 7)
+    cold = cold_validate_seconds(1 if args.smoke else 3 if args.quick else 7)
     print(f"machine: {platform.machine()} {platform.processor() or ''} cores={os.cpu_count()}"
           f" python={platform.python_version()}")
     print(f"{'measure':<52}{'median':>10}")
-    print(f"{'raw yaml.load CSafeLoader, 500 questions (ms)':<52}{yaml_ms:>10.1f}")
+    print(f"{f'raw yaml.load CSafeLoader, {20 if args.smoke else 500} questions (ms)':<52}"
+          f"{yaml_ms:>10.1f}")
     print(f"{'mockflow load+schema+model+checks+compile (ms)':<52}{compile_ms:>10.1f}")
     print(f"{'cold `mockflow validate interviews/*.yaml` (s)':<52}{cold:>10.3f}")
     print(f"compile_ms={compile_ms:.1f}")

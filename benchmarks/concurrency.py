@@ -41,6 +41,7 @@ from _common import (  # noqa: E402
     DEFAULT_TTFT,
     INTERVIEWS,
     ServerProcess,
+    add_smoke,
     fake_clock,
     fmt,
     machine_line,
@@ -181,20 +182,26 @@ async def run_shape(compiled: Any, server: ServerProcess, n: int, shape: str, tu
     return Shape(shape, n, lat, sum(len(s.starts) for s in sims), requests, cpu)
 
 
+def sizes(smoke: bool) -> tuple[int, int, int]:
+    """Session counts measured: one, then two loads (tiny ones in a smoke run)."""
+    return (1, 2, 3) if smoke else (1, 10, 50)
+
+
 async def latency_phase(args: argparse.Namespace) -> list[Shape]:
     from mockflow.format.validate import load_interview
 
     compiled = load_interview(INTERVIEW)
     rng = random.Random(SEED)
-    turns = 2 if args.quick else 6
-    think = (0.1, 0.6) if args.quick else (0.5, 3.0)
+    quick = args.quick or args.smoke
+    turns = 1 if args.smoke else 2 if quick else 6
+    think = (0.1, 0.6) if quick else (0.5, 3.0)
     with ServerProcess("mockflow", args.ttft, args.tokens_per_s) as server:
         # one session alone, several times over, so its p95 rests on enough turns
         one = Shape("one session", 1)
-        for _ in range(2 if args.quick else 4):
+        for _ in range(1 if args.smoke else 2 if quick else 4):
             one.add(await run_shape(compiled, server, 1, "one session", turns, think, rng))
         results = [one]
-        for n in (10, 50):
+        for n in sizes(args.smoke)[1:]:
             for shape in ("staggered", "all-at-once"):
                 results.append(await run_shape(compiled, server, n, shape, turns, think, rng))
     return results
@@ -203,9 +210,10 @@ async def latency_phase(args: argparse.Namespace) -> list[Shape]:
 # ------------------------------------------------------------------ memory (child process)
 
 
-async def memory_phase(shared: bool) -> None:
+async def memory_phase(shared: bool, smoke: bool = False) -> None:
     """Run in a fresh process: sessions held open mid-interview, RSS after a GC.
     ``shared``: all sessions use one openai client instead of one each."""
+    targets = sizes(smoke)
     from livekit.plugins import openai
 
     from mockflow.format.validate import load_interview
@@ -218,7 +226,7 @@ async def memory_phase(shared: bool) -> None:
     with ServerProcess("mockflow", 0.0, None) as server:
         model = openai.LLM(model="shared", base_url=server.base_url, api_key="x")
         try:
-            for target in (1, 10, 50):
+            for target in targets:
                 new = [Sim(i) for i in range(len(sims), target)]
                 for sim in new:
                     await sim.open(compiled, server.base_url, model if shared else None)
@@ -233,11 +241,10 @@ async def memory_phase(shared: bool) -> None:
             for sim in sims:
                 await sim.close()
             await model.aclose()
-    print(f"rss_1_mib={marks[1]:.1f}")
-    print(f"rss_10_mib={marks[10]:.1f}")
-    print(f"rss_50_mib={marks[50]:.1f}")
-    print(f"marginal_10_mib={(marks[10] - marks[1]) / 9:.3f}")
-    print(f"marginal_50_mib={(marks[50] - marks[1]) / 49:.3f}")
+    for n in targets:
+        print(f"rss_{n}_mib={marks[n]:.1f}")
+        if n > 1:
+            print(f"marginal_{n}_mib={(marks[n] - marks[1]) / (n - 1):.3f}")
     print(f"history_items={history:.1f}")
 
 
@@ -287,16 +294,19 @@ def _collect(proc: subprocess.Popen[str], what: str) -> dict[str, str]:
     return parse_kv(out)
 
 
-def memory_and_job(quick: bool) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+def memory_and_job(quick: bool, smoke: bool = False
+                   ) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """The RSS measurements, each in a fresh process, side by side (no timings there):
     sessions with their own openai clients, sessions sharing one (full run only), the job
     process."""
-    me = [sys.executable, str(Path(__file__).resolve()), "--memory-child"]
+    me = [sys.executable, str(Path(__file__).resolve()), "--memory-child",
+          *(["--smoke"] if smoke else [])]
     own = _child(me)
-    shared = None if quick else _child([*me, "--shared-llm"])
+    shared = None if quick or smoke else _child([*me, "--shared-llm"])
     job = _child([sys.executable, "-c", JOB_SCRIPT, str(INTERVIEW)])
-    absent = dict.fromkeys(("rss_1_mib", "rss_10_mib", "rss_50_mib", "marginal_10_mib",
-                            "marginal_50_mib"), "-")
+    _, mid, most = sizes(smoke)
+    absent = dict.fromkeys(("rss_1_mib", f"rss_{mid}_mib", f"rss_{most}_mib",
+                            f"marginal_{mid}_mib", f"marginal_{most}_mib"), "-")
     return (_collect(own, "the memory measurement"),
             absent if shared is None else _collect(shared, "the shared-client measurement"),
             _collect(job, "the job-process measurement"))
@@ -310,12 +320,16 @@ def main() -> None:
     parser.add_argument("--tokens-per-s", type=float, default=DEFAULT_TOKENS_PER_S)
     parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--shared-llm", action="store_true", help=argparse.SUPPRESS)
+    add_smoke(parser)
     args = parser.parse_args()
     args.tokens_per_s = args.tokens_per_s or None
+    if args.smoke:  # a quick model: the smoke run checks the path, not the figures
+        args.ttft, args.tokens_per_s = min(args.ttft, 0.01), None
     if args.memory_child:
-        asyncio.run(memory_phase(args.shared_llm))
+        asyncio.run(memory_phase(args.shared_llm, args.smoke))
         return
-    mem, shared, job = memory_and_job(args.quick)
+    _, mid, most = sizes(args.smoke)
+    mem, shared, job = memory_and_job(args.quick, args.smoke)
     results = asyncio.run(latency_phase(args))
     one = results[0]
     rows = []
@@ -340,10 +354,10 @@ def main() -> None:
     print()
     print("Memory (fresh process, sessions mid-interview, after GC):")
     print(table([[1, mem["rss_1_mib"], "", shared["rss_1_mib"], ""],
-                 [10, mem["rss_10_mib"], mem["marginal_10_mib"], shared["rss_10_mib"],
-                  shared["marginal_10_mib"]],
-                 [50, mem["rss_50_mib"], mem["marginal_50_mib"], shared["rss_50_mib"],
-                  shared["marginal_50_mib"]]],
+                 [mid, mem[f"rss_{mid}_mib"], mem[f"marginal_{mid}_mib"],
+                  shared[f"rss_{mid}_mib"], shared[f"marginal_{mid}_mib"]],
+                 [most, mem[f"rss_{most}_mib"], mem[f"marginal_{most}_mib"],
+                  shared[f"rss_{most}_mib"], shared[f"marginal_{most}_mib"]]],
                 ["sessions", "RSS MiB", "marginal MiB/session", "one shared client: RSS",
                  "marginal"]))
     print(f"history items per session when measured: {mem['history_items']}")
@@ -357,11 +371,12 @@ def main() -> None:
     figures.update({
         "p95_one_session_s": fmt(one.p95),
         "client_cpu_ms_per_turn": fmt(1000 * one.cpu / max(1, one.turns), 1),
-        "session_rss_10_mib": mem["marginal_10_mib"],
-        **({} if args.quick else {"session_rss_shared_llm_mib": shared["marginal_50_mib"]}),
+        f"session_rss_{mid}_mib": mem[f"marginal_{mid}_mib"],
+        **({} if args.quick or args.smoke
+           else {"session_rss_shared_llm_mib": shared["marginal_50_mib"]}),
         "job_process_anon_mib": job["job_process_anon_mib"],
         "job_prewarm_s": job["job_prewarm_s"],
-        "session_rss_mib": mem["marginal_50_mib"],
+        "session_rss_mib": mem[f"marginal_{most}_mib"],
         "job_process_rss_mib": job["job_process_rss_mib"],
     })
     for key, value in figures.items():

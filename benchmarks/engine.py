@@ -23,6 +23,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import add_smoke  # noqa: E402
 
 from mockflow.format.compile import CompiledInterview  # noqa: E402
 from mockflow.format.validate import load_interview  # noqa: E402
@@ -46,9 +49,10 @@ def per_call_ms(fn: Callable[[], Any], *, number: int, repeat: int) -> float:
     return statistics.median(samples)
 
 
-def timings(compiled: CompiledInterview, quick: bool) -> dict[str, float]:
+def timings(compiled: CompiledInterview, quick: bool, smoke: bool = False
+            ) -> dict[str, float]:
     iv = compiled.interview
-    number, repeat = (200, 5) if quick else (2000, 15)
+    number, repeat = (5, 1) if smoke else (200, 5) if quick else (2000, 15)
     t = [0.0]
 
     def clock() -> float:
@@ -109,13 +113,14 @@ def calibration(interviews: dict[str, CompiledInterview]) -> list[tuple[str, int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    add_smoke(parser)
     args = parser.parse_args()
     interviews = {}
     for path in sorted((ROOT / "interviews").glob("*.yaml")):
         compiled = load_interview(path)
         interviews[compiled.interview.id] = compiled
     backend = interviews.get("backend-engineer") or next(iter(interviews.values()))
-    measured = timings(backend, args.quick)
+    measured = timings(backend, args.quick, args.smoke)
     print(f"machine: {platform.platform()} {platform.machine()} cpus={os.cpu_count()}"
           f" python={platform.python_version()}")
     print(f"interview: {backend.interview.id} ({len(backend.interview.questions)} questions)")

@@ -30,6 +30,7 @@ from _common import (  # noqa: E402
     INTERVIEWS,
     SayStamps,
     TurnResult,
+    add_smoke,
     fake_clock,
     machine_line,
     median,
@@ -101,8 +102,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
     from mockflow.testing.judges import competent_judge
     from mockflow.testing.thread import serve_in_thread
 
-    names = ["backend"] if args.quick else ["backend", "frontend", "support-lead"]
-    limit = 6 if args.quick else 40
+    names = ["backend"] if args.quick or args.smoke else ["backend", "frontend", "support-lead"]
+    limit = 2 if args.smoke else 6 if args.quick else 40
     off: list[TurnResult] = []
     on: list[TurnResult] = []
     judged = requests = 0
@@ -145,8 +146,11 @@ def main() -> None:
                         help=f"interviewer model time to first token, s (default {DEFAULT_TTFT})")
     parser.add_argument("--tokens-per-s", type=float, default=DEFAULT_TOKENS_PER_S,
                         help="interviewer streaming pace (0 = unpaced)")
+    add_smoke(parser)
     args = parser.parse_args()
     args.tokens_per_s = args.tokens_per_s or None
+    if args.smoke:  # a quick model: the smoke run checks the path, not the figures
+        args.ttft, args.tokens_per_s = min(args.ttft, 0.01), None
     figures = asyncio.run(main_async(args))
     print()
     for key, value in figures.items():

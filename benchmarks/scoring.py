@@ -30,6 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import add_smoke  # noqa: E402
 
 from mockflow.format.model import Interview  # noqa: E402
 from mockflow.format.validate import load_interview  # noqa: E402
@@ -112,7 +115,7 @@ def key_point_lists(ivs: list[Interview]) -> tuple[int, int]:
     return total, above
 
 
-def speed(sets: Sets, quick: bool) -> dict[str, float]:
+def speed(sets: Sets, quick: bool, smoke: bool = False) -> dict[str, float]:
     scorer = offline.OFFLINE
     times = []
     long_text = ""
@@ -134,7 +137,7 @@ def speed(sets: Sets, quick: bool) -> dict[str, float]:
     item = AnsweredQuestion.of(q, [text])
     rubric = Rubric(iv.competency(q.competency), iv.scale, iv.questions)
     long_times = []
-    for _ in range(5 if quick else 21):
+    for _ in range(1 if smoke else 5 if quick else 21):
         t0 = time.perf_counter()
         scorer.score(item, rubric)
         long_times.append((time.perf_counter() - t0) * 1000)
@@ -147,9 +150,11 @@ def speed(sets: Sets, quick: bool) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer timing repetitions")
+    add_smoke(parser)
     args = parser.parse_args()
     sets = load()
-    by_setting = {p: scored(sets, *p) for p in GRID}
+    grid = GRID[:2] if args.smoke else GRID
+    by_setting = {p: scored(sets, *p) for p in grid}
     loio: list[Scored] = []
     chosen = {}
     for held in sets:
@@ -157,7 +162,7 @@ def main() -> None:
             a = agree([s for name, items in by_setting[p].items() if name != held
                        for s in items])
             return a.within_one, -a.mae
-        best = max(GRID, key=fit)
+        best = max(grid, key=fit)
         chosen[held] = best
         loio += by_setting[best][held]
     shipped = (offline.REFERENCE_WEIGHT, reference.TEMPERATURE)
@@ -165,7 +170,7 @@ def main() -> None:
     every = [s for items in fixed.values() for s in items]
     print("offline scorer v2 against the hand-scored calibration set")
     print(f"leave-one-interview-out (weight, temperature fitted on the other two from"
-          f" {len(GRID)} settings):")
+          f" {len(grid)} settings):")
     for held, p in chosen.items():
         print(f"  {held}: fitted {p[0]:g}, {p[1]:g}")
     print(HEADER)
@@ -186,7 +191,7 @@ def main() -> None:
                  for s in every)
     print(f"key-point lists scored: {total}, above the minimum: {above}")
     print(f"calibration answers caught by the list rule: {listed}")
-    timing = speed(sets, args.quick)
+    timing = speed(sets, args.quick, args.smoke)
     print(f"score one answer: median {timing['score_answer_median_ms']:.3f} ms"
           f" (goal {SPEED_GOALS_MS['score_answer_median_ms']:g});"
           f" a 1,000-word answer: {timing['score_1000_words_ms']:.3f} ms"

@@ -27,6 +27,9 @@ from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import add_smoke  # noqa: E402
 
 from mockflow.format.validate import load_interview  # noqa: E402
 from mockflow.simulate.runner import simulate  # noqa: E402  (imports livekit)
@@ -48,8 +51,9 @@ async def one(persona: str, seed: int, root: Path) -> tuple[float, int, int, str
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    add_smoke(parser)
     args = parser.parse_args()
-    repeats = 3 if args.quick else 15
+    repeats = 1 if args.smoke else 3 if args.quick else 15
     start = time.perf_counter()
     load_interview(BACKEND)
     compile_s = time.perf_counter() - start

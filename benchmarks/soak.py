@@ -14,6 +14,17 @@ the transcript; no interviewer turn is duplicated or contradicted (two replies t
 answer, or an apology that puts back a question already answered). Prints
 ``sessions=``, ``lost_words=``, ``degraded_sessions=``, ``p95_turn_ms=`` and more as
 ``key=value`` lines; exits 1 when a check fails.
+
+Then a disk-full phase (``--disk-sessions``, 6): that many sessions write their results to
+a small tmpfs (mounted here: it needs root, and is reported as skipped where mounting is
+impossible), which a ballast file fills once every session has recorded a few turns, and
+which is freed again once the sessions have hit the full disk (an operator clearing
+space). Checked: no word the recorder had acknowledged (``append_turn`` returned) is
+missing from the transcript afterwards (``disk_full_lost_words=0``), no file is damaged
+(every JSON file parses, no torn transcript line), and every session either finished
+with its scorecard or records the failure (``status: error`` naming the full disk) or,
+where even that could not be written, raised a clear error; ``disk_full_unclear=0``.
+``--smoke`` runs 3 sessions and 2 in the disk-full phase, in seconds.
 """
 
 from __future__ import annotations
@@ -24,7 +35,9 @@ import contextlib
 import gzip
 import json
 import logging
+import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,13 +50,17 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import INTERVIEWS, machine_line, pct  # noqa: E402
+from _common import INTERVIEWS, add_smoke, machine_line, pct  # noqa: E402
 
 from mockflow.format.model import HttpTool, LlmConfig, LlmModel  # noqa: E402
 from mockflow.format.validate import load_interview  # noqa: E402
 from mockflow.interview.prompting import APOLOGY, competent_reply  # noqa: E402
 from mockflow.live.plugins import build_llm  # noqa: E402
-from mockflow.results.files import read_transcript  # noqa: E402
+from mockflow.results.files import (  # noqa: E402
+    SessionRecorder,
+    read_transcript,
+    read_transcript_report,
+)
 from mockflow.simulate.runner import simulate  # noqa: E402
 from mockflow.testing import ChatRequest, FakeOpenAIServer, Reply, ToolCall  # noqa: E402
 from mockflow.testing.policies import simple_messages  # noqa: E402
@@ -161,17 +178,48 @@ def interviewer_turns_ok(transcript: list[dict[str, Any]]) -> tuple[int, int]:
     return duplicated, contradicted
 
 
-def reply_delays_ms(transcript: list[dict[str, Any]]) -> list[float]:
-    """For each candidate turn, the wall time until the interviewer's next turn was
-    recorded (a model reply is recorded once it is complete)."""
+class Acknowledged:
+    """Every turn the recorder acknowledged (``append_turn`` returned: durable, by its
+    contract), by session, with the wall time it returned; and every recorder that saw a
+    write fail."""
+
+    def __init__(self) -> None:
+        self.turns: dict[Path, list[str]] = {}
+        self.times: dict[Path, list[tuple[str, str | None, float]]] = {}
+        self.failed: set[Path] = set()
+        self._real = SessionRecorder.append_turn
+
+    def __enter__(self) -> Acknowledged:
+        real, record = self._real, self
+
+        def append_turn(recorder: SessionRecorder, role: Any, text: str, **kw: Any) -> None:
+            try:
+                real(recorder, role, text, **kw)
+            except Exception:
+                record.failed.add(recorder.directory)
+                raise
+            record.turns.setdefault(recorder.directory, []).append(text)
+            record.times.setdefault(recorder.directory, []).append(
+                (str(role), kw.get("kind"), time.perf_counter()))
+
+        SessionRecorder.append_turn = append_turn  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        SessionRecorder.append_turn = self._real  # type: ignore[method-assign]
+
+
+def reply_delays_ms(turns: list[tuple[str, str | None, float]]) -> list[float]:
+    """For each candidate turn, the wall time from its being recorded until the
+    interviewer's next turn was (a model reply is recorded once it is complete). The
+    transcript's own times are the session's clock: virtual in simulations."""
     delays: list[float] = []
-    for i, turn in enumerate(transcript):
-        if turn.get("role") != "candidate" or turn.get("kind") == "cut_off":
+    for i, (role, kind, at) in enumerate(turns):
+        if role != "candidate" or kind == "cut_off":
             continue
-        reply = next((t for t in transcript[i + 1:] if t.get("role") == "interviewer"), None)
-        said, answered = turn.get("ended_at"), reply and reply.get("ended_at")
-        if isinstance(said, float) and isinstance(answered, float) and said > 1e9:
-            delays.append((answered - said) * 1000)
+        reply = next((t for r, _, t in turns[i + 1:] if r == "interviewer"), None)
+        if reply is not None:
+            delays.append((reply - at) * 1000)
     return delays
 
 
@@ -220,7 +268,6 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             session = json.loads(outcome.recorder.session_path.read_text())
             answers = sum(1 for t in transcript if t.get("role") == "candidate")
             session_ms.append((time.perf_counter() - t0) * 1000 / max(answers, 1))
-            turn_ms.extend(reply_delays_ms(transcript))
             duplicated, contradicted = interviewer_turns_ok(transcript)
             for event in session.get("model", {}).get("events", []):
                 if event.get("what") == "failed":
@@ -231,9 +278,13 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
                     "failures": session.get("model", {}).get("failures", 0),
                     "duplicated": duplicated, "contradicted": contradicted}
 
-        outcomes = await asyncio.gather(*(one(i) for i in range(args.sessions)),
-                                        return_exceptions=True)
+        with Acknowledged() as recorded:
+            outcomes = await asyncio.gather(*(one(i) for i in range(args.sessions)),
+                                            return_exceptions=True)
+        for turns in recorded.times.values():
+            turn_ms.extend(reply_delays_ms(turns))
         requests = server.request_count
+        full = await disk_full(args, soaked, server.base_url) if args.disk_sessions else {}
     await runner.cleanup()
     done = [o for o in outcomes if isinstance(o, dict)]
     crashed = [o for o in outcomes if not isinstance(o, dict)]
@@ -259,8 +310,134 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         "p95_turn_ms": round(pct(turn_ms, 95), 1) if turn_ms else None,
         "max_turn_ms": round(max(turn_ms), 1) if turn_ms else None,
         "p95_session_ms_per_answer": round(pct(session_ms, 95), 1) if session_ms else None,
+        **full,
         "wall_s": round(time.perf_counter() - started, 1),
     }
+
+
+# ---------------------------------------------------------------------- disk full
+
+
+@contextlib.contextmanager
+def small_disk(size: str) -> Any:
+    """A tmpfs of ``size`` (root only); yields its path, or None where it can't be mounted."""
+    where = Path(tempfile.mkdtemp(prefix="mockflow-soak-disk-"))
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs",
+                              str(where)], capture_output=True, text=True, check=False)
+    try:
+        yield where if mounted.returncode == 0 else None
+    finally:
+        if mounted.returncode == 0:
+            subprocess.run(["umount", "-l", str(where)], capture_output=True, check=False)
+        with contextlib.suppress(OSError):
+            where.rmdir()
+
+
+def fill_disk(directory: Path) -> Path:
+    """A ballast file that takes every free byte of ``directory``'s filesystem."""
+    ballast = directory / "ballast"
+    fd = os.open(ballast, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        while True:
+            try:
+                if os.write(fd, b"\0" * 65536) == 0:
+                    break
+            except OSError:
+                break
+    finally:
+        os.close(fd)
+    return ballast
+
+
+def _damaged(directory: Path) -> list[str]:
+    """Files of a session that don't read back: JSON that doesn't parse, torn lines."""
+    bad = []
+    for path in directory.iterdir():
+        if path.name.startswith("."):
+            continue
+        if path.suffix == ".json":
+            try:
+                json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError):
+                bad.append(path.name)
+        elif path.suffix == ".jsonl":
+            _, skipped = read_transcript_report(path)
+            if skipped:
+                bad.append(f"{path.name} ({'; '.join(map(str, skipped))})")
+    return bad
+
+
+async def disk_full(args: argparse.Namespace, soaked: Any, base_url: str) -> dict[str, Any]:
+    """Sessions whose results disk fills up mid-interview (see the module docstring)."""
+    n = args.disk_sessions
+    with small_disk(args.disk_size) as disk:
+        if disk is None:
+            return {"disk_full": "skipped (a tmpfs can't be mounted here: run as root)"}
+        results = disk / "results"
+        with Acknowledged() as acked:
+            async def one(i: int) -> str | None:
+                model = build_llm(soaked.interview.voice, api_key="x")
+                try:
+                    await simulate(soaked, ("strong", "average", "weak")[i % 3],
+                                   seed=args.seed + 1000 + i, results_root=results,
+                                   model=model, session_id=f"disk-{i:03d}",
+                                   timeout=args.timeout, think_seconds=args.disk_think)
+                except Exception as exc:  # a full disk is reported, never swallowed
+                    return f"{type(exc).__name__}: {exc}"
+                finally:
+                    await model.aclose()
+                return None
+
+            tasks = [asyncio.create_task(one(i)) for i in range(n)]
+            # fill the disk once every session has a few turns on it ...
+            while not all(t.done() for t in tasks) and not (
+                    len(acked.turns) == n and all(len(v) >= 3 for v in acked.turns.values())):
+                await asyncio.sleep(0.05)
+            ballast = fill_disk(disk)
+            filled_at = time.perf_counter()
+            before = {d: len(v) for d, v in acked.turns.items()}
+            # ... keep it full until every running session has hit it (at most 30 s) ...
+            while not all(t.done() for t in tasks) and time.perf_counter() - filled_at < 30:
+                running = [d for d in before if (d / ".writer.lock").exists()]
+                if all(d in acked.failed for d in running):
+                    break
+                await asyncio.sleep(0.05)
+            # ... then an operator frees space; the sessions go on
+            ballast.unlink()
+            errors = await asyncio.gather(*tasks)
+        lost = damaged = completed = recorded = raised = unclear = 0
+        reasons: list[str] = []
+        for i, error in enumerate(errors):
+            directory = results / soaked.interview.id / f"disk-{i:03d}"
+            kept = Counter(w for t in read_transcript(directory / "transcript.jsonl")
+                           for w in str(t.get("text", "")).split()) \
+                if (directory / "transcript.jsonl").exists() else Counter()
+            said = Counter(w for t in acked.turns.get(directory, []) for w in t.split())
+            lost += sum((said - kept).values())
+            bad = _damaged(directory) if directory.is_dir() else []
+            damaged += len(bad)
+            reasons += bad
+            try:
+                session = json.loads((directory / "session.json").read_text("utf-8"))
+            except (OSError, ValueError):
+                session = {}
+            if session.get("status") == "error" and "disk is full" in str(session.get("error")):
+                recorded += 1
+            elif error is not None and "disk is full" in error:
+                raised += 1
+            elif error is None and session.get("status") not in (None, "running") and (
+                    directory / "scorecard.json").exists():
+                completed += 1
+            else:
+                unclear += 1
+                reasons.append(f"disk-{i:03d}: status {session.get('status')!r}, {error}")
+        for reason in reasons[:5]:
+            print(f"disk-full phase: {reason}", file=sys.stderr)
+        return {"disk_full_sessions": n, "disk_full_hit": len(acked.failed),
+                "disk_full_turns_before": sum(before.values()),
+                "disk_full_completed": completed, "disk_full_error_recorded": recorded,
+                "disk_full_error_raised": raised, "disk_full_unclear": unclear,
+                "disk_full_lost_words": lost, "disk_full_damaged_files": damaged}
 
 
 def main() -> None:
@@ -278,7 +455,15 @@ def main() -> None:
                         help="Longest a single session may take (seconds).")
     parser.add_argument("--budget", type=float, default=900.0,
                         help="Longest the whole soak may take (seconds).")
+    parser.add_argument("--disk-sessions", type=int, default=6,
+                        help="Sessions in the disk-full phase (0: no such phase).")
+    parser.add_argument("--disk-size", default="4m", help="The phase's tmpfs size.")
+    parser.add_argument("--disk-think", type=float, default=0.05,
+                        help="Real seconds a candidate waits before each turn in that phase.")
+    add_smoke(parser)
     args = parser.parse_args()
+    if args.smoke:
+        args.sessions, args.disk_sessions = min(args.sessions, 3), min(args.disk_sessions, 2)
     for name in ("livekit", "mockflow"):  # faults are the point here: keep stderr readable
         logging.getLogger(name).setLevel(logging.CRITICAL)
     print(machine_line())
@@ -290,7 +475,9 @@ def main() -> None:
     for key, value in figures.items():
         print(f"{key}={value}")
     bad = (figures["crashed"] or figures["without_scorecard"] or figures["lost_words"]
-           or figures["duplicated_turns"] or figures["contradicted_turns"])
+           or figures["duplicated_turns"] or figures["contradicted_turns"]
+           or figures.get("disk_full_lost_words") or figures.get("disk_full_damaged_files")
+           or figures.get("disk_full_unclear"))
     sys.exit(1 if bad else 0)
 
 

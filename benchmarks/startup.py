@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import INTERVIEWS, fmt, machine_line, median, table  # noqa: E402
+from _common import INTERVIEWS, add_smoke, fmt, machine_line, median, table  # noqa: E402
 
 BIN = Path(sys.executable).parent
 FLOOR = [sys.executable, "-c", "import yaml, jinja2"]
@@ -71,8 +71,9 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="3 runs instead of 9")
     parser.add_argument("--runs", type=int, default=None)
+    add_smoke(parser)
     args = parser.parse_args()
-    runs = args.runs or (3 if args.quick else 9)
+    runs = args.runs or (1 if args.smoke else 3 if args.quick else 9)
     files = [str(p) for p in sorted(INTERVIEWS.glob("*.yaml"))]
     validate = [*_mockflow(), "validate", *files]
     floor: list[float] = []

@@ -41,6 +41,7 @@ from _common import (  # noqa: E402
     INTERVIEWS,
     SayStamps,
     TurnResult,
+    add_smoke,
     asked_prompts,
     fake_clock,
     fmt,
@@ -304,27 +305,30 @@ def _row(name: str, turns: list[TurnResult]) -> list[object]:
 async def main_async(args: argparse.Namespace) -> dict[str, str]:
     from mockflow.testing import FakeOpenAIServer
 
-    names = ["backend"] if args.quick else ["backend", "frontend", "support-lead"]
+    quick = args.quick or args.smoke
+    names = ["backend"] if quick else ["backend", "frontend", "support-lead"]
+    most = 2 if args.smoke else 4 if quick else None
     mock_all, ref_all = AgentRun("mockflow"), AgentRun("seed-style")
     misses = 0
     async with FakeOpenAIServer(None, ttft=args.ttft, tokens_per_s=args.tokens_per_s) as server:
         for name in names:
             mock, answers, prompts = await mockflow_interview(
-                server, INTERVIEWS / f"{name}.yaml", max_turns=4 if args.quick else None)
+                server, INTERVIEWS / f"{name}.yaml", max_turns=most)
             labels = [t.label for t in mock.turns if t.label != "ready"]
             ref = await reference_interview(server, prompts, answers, labels)
             misses += _check_same_prompts(mock, ref, prompts)
             mock_all.turns += mock.turns
             ref_all.turns += ref.turns
         extra = AgentRun("mockflow")
-        for name in names[: 1 if args.quick else 2]:
+        for name in names[: 1 if quick else 2]:
             run, _, _ = await mockflow_interview(server, INTERVIEWS / f"{name}.yaml",
                                                  quality="average", requests=True,
-                                                 max_turns=4 if args.quick else None)
+                                                 max_turns=most)
             extra.turns += run.turns
         await asyncio.sleep(0.1)
         undelivered = sum(1 for e in server.exchanges if e.outcome != "ok")
-    audio = await audio_turns(args.ttft, args.tokens_per_s, 2 if args.quick else 12, SEED)
+    audio = await audio_turns(args.ttft, args.tokens_per_s,
+                              1 if args.smoke else 2 if quick else 12, SEED)
 
     m_cmp, r_cmp = mock_all.of(COMPARED), ref_all.of(COMPARED)
     m_lat = [t.latency for t in m_cmp if t.latency is not None]
@@ -413,8 +417,11 @@ def main() -> None:
     parser.add_argument("--tokens-per-s", type=float, default=DEFAULT_TOKENS_PER_S,
                         help=f"fake model streaming pace (default {DEFAULT_TOKENS_PER_S:g};"
                         " 0 = unpaced)")
+    add_smoke(parser)
     args = parser.parse_args()
     args.tokens_per_s = args.tokens_per_s or None
+    if args.smoke:  # a quick model: the smoke run checks the path, not the figures
+        args.ttft, args.tokens_per_s = min(args.ttft, 0.01), None
     figures = asyncio.run(main_async(args))
     print()
     for key, value in figures.items():

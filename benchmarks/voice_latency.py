@@ -48,6 +48,7 @@ from _common import (  # noqa: E402
     DEFAULT_TTFT,
     INTERVIEWS,
     ServerProcess,
+    add_smoke,
     fake_clock,
     fmt,
     machine_line,
@@ -294,7 +295,7 @@ async def one_session(variant: Variant, server: Any, vad: Any, answers: list[str
 
 
 async def concurrent(n: int, base_url: str, vad: Any, answers: list[str], ttfb: float,
-                     seed: int) -> tuple[list[Turn], float, float]:
+                     seed: int, pace: float = 1.0) -> tuple[list[Turn], float, float]:
     """``n`` mockflow sessions (instant ack) in this process. All are set up and greeted
     first (a job sets up its session in its own process; set-up is not a turn), then they
     answer staggered: each starts at a seeded random offset (0-4 s) and answers every
@@ -309,11 +310,11 @@ async def concurrent(n: int, base_url: str, vad: Any, answers: list[str], ttfb: 
 
         async def one(i: int, rig: Rig) -> list[Turn]:
             rng = random.Random(seed * 1000 + i)
-            await asyncio.sleep(rng.uniform(0, 4))
+            await asyncio.sleep(rng.uniform(0, 4) * pace)
             await rig.turn("Yes, I'm ready.", rng)
             turns: list[Turn] = []
             for text in answers:
-                await asyncio.sleep(rng.uniform(*ANSWER_EVERY))
+                await asyncio.sleep(rng.uniform(*ANSWER_EVERY) * pace)
                 rig.clock.advance(STEP_SECONDS)
                 turns.append(await rig.turn(text, rng))
             return turns
@@ -341,7 +342,7 @@ def _row(name: str, turns: list[Turn]) -> list[object]:
 async def main_async(args: argparse.Namespace) -> dict[str, str]:
     from mockflow.testing import FakeOpenAIServer
 
-    turns = 3 if args.quick else 8
+    turns = 1 if args.smoke else 3 if args.quick else 8
     answers, prompts = _answers(turns)
     vad = None  # see the module docstring: silent audio would leave the VAD anchored wrong
     results: dict[str, list[Turn]] = {}
@@ -349,13 +350,16 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
         for variant in VARIANTS:
             results[variant.name] = await one_session(variant, server, vad, answers, prompts,
                                                       args.ttfb)
-    sessions = 10 if args.quick else 50
+    sessions = 2 if args.smoke else 10 if args.quick else 50
     with ServerProcess("mockflow", args.ttft, args.tokens_per_s) as child:
-        base, cpu_one, _ = await concurrent(1, child.base_url, vad, answers, args.ttfb, SEED)
-        more, _, _ = await concurrent(1, child.base_url, vad, answers, args.ttfb, SEED + 1)
+        pace = 0.05 if args.smoke else 1.0  # smoke: the candidates answer at once
+        base, cpu_one, _ = await concurrent(1, child.base_url, vad, answers, args.ttfb, SEED,
+                                            pace)
+        more, _, _ = await concurrent(1, child.base_url, vad, answers, args.ttfb, SEED + 1,
+                                      pace)
         base += more
         many, cpu_many, share = await concurrent(sessions, child.base_url, vad, answers,
-                                                 args.ttfb, SEED)
+                                                 args.ttfb, SEED, pace)
 
     compiled = compiled_variant(True, None)
     turn_cfg = compiled.interview.voice.turn
@@ -445,8 +449,11 @@ def main() -> None:
                         help=f"fake model pace (default {DEFAULT_TOKENS_PER_S:g}; 0 = unpaced)")
     parser.add_argument("--ttfb", type=float, default=DEFAULT_TTFB,
                         help=f"fake TTS time to first byte, s (default {DEFAULT_TTFB})")
+    add_smoke(parser)
     args = parser.parse_args()
     args.tokens_per_s = args.tokens_per_s or None
+    if args.smoke:  # a quick model: the smoke run checks the path, not the figures
+        args.ttft, args.tokens_per_s = min(args.ttft, 0.01), None
     figures = asyncio.run(main_async(args))
     print()
     for key, value in figures.items():

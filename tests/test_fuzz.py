@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockflow.format.errors import CODES
+from mockflow.format.errors import CODES, INTERNAL
 from mockflow.format.validate import check_bytes
 
 SEEDS = [p.read_bytes() for p in sorted((ROOT / "interviews").glob("*.yaml"))]
@@ -22,11 +23,29 @@ INSERTS = [
 def _check(raw: bytes) -> None:
     result = check_bytes(raw, "fuzz.yaml")
     for problem in result.problems:
+        # MF000 is check_bytes turning an exception inside mockflow into a problem: it is a
+        # known code, so it must be refused by name or a crash would pass as a finding
+        assert problem.code != INTERNAL, f"mockflow crashed on this input: {problem.message}"
         assert problem.code in CODES
         assert problem.line >= 1 and problem.column >= 1
         assert problem.message
     if result.compiled is not None:
         assert not result.errors
+
+
+def test_the_check_fails_on_a_planted_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fuzz tests can fail: an exception planted in the semantic checks (reported by
+    check_bytes as MF000, a known code) makes ``_check`` fail, for every seed."""
+    import mockflow.format.checks as checks
+
+    def planted(r: object, iv: object) -> None:
+        raise ZeroDivisionError("planted")
+
+    monkeypatch.setattr(checks, "CHECKS", (*checks.CHECKS, planted))
+    assert check_bytes(SEEDS[0], "seed.yaml").problems[0].code == INTERNAL
+    for raw in SEEDS:
+        with pytest.raises(AssertionError, match="mockflow crashed on this input"):
+            _check(raw)
 
 
 @st.composite

@@ -267,3 +267,41 @@ def test_a_url_with_user_info_is_refused_at_call_time_too() -> None:
 
     with pytest.raises(HttpToolError, match="is not allowed"):
         run(main())
+
+
+@pytest.mark.parametrize(("url", "listed", "codes"), [
+    ("http://localhost:8080/slots", None, ["MF115"]),  # always refused at call time
+    ("http://localhost:8080/slots", ["localhost:8080"], []),
+    ("http://app.localhost:8080/slots", None, ["MF115"]),
+    ("https://ats/slots", None, ["MF521"]),  # probably private: only DNS can tell
+    ("https://ats.corp.internal/slots", None, ["MF521"]),
+    ("https://ats.example.com/slots", None, []),
+])
+def test_validate_says_what_the_call_would_refuse(url: str, listed: list[str] | None,
+                                                  codes: list[str]) -> None:
+    """A tool on a host that is never public (localhost) used to validate cleanly and then
+    fail at every call: validate now says so, with the fix."""
+    from mockflow.format.hosts import tool_url_problems
+    from mockflow.format.model import _tool
+
+    http: dict[str, Any] = {"url": url, **({"allow_hosts": listed} if listed else {})}
+    t = _tool({"name": "slots", "description": "d", "http": http})
+    found = tool_url_problems(t.name, t.url, t.allow_hosts, t.explicit_hosts)
+    assert [c for c, _ in found] == codes, found
+    if codes == ["MF115"]:
+        assert "is a loopback name" in found[0][1] and "add allow_hosts:" in found[0][1]
+
+
+def test_a_listed_localhost_tool_is_called() -> None:
+    async def body() -> None:
+        async with service() as (base, _):
+            port = int(base.rsplit(":", 1)[1])
+            t = tool(f"http://localhost:{port}/slots", allow_hosts=(f"localhost:{port}",),
+                     hosts_given=True)
+
+            async def loopback(host: str, p: int) -> list[str]:
+                return ["127.0.0.1"]
+
+            assert json.loads(await call_http_tool(t, {"day": "mon"}, resolve=loopback))
+
+    run(body())

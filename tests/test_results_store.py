@@ -133,7 +133,7 @@ def _queued(entry: Path) -> str:
 def test_time_checkpoint_covers_a_quiet_session(s3: S3Server, tmp_path: Path) -> None:
     root = tmp_path / "results"
     recorder = _session(root, s3.spec(), turns=1,
-                        policy=CheckpointPolicy(turns=100, seconds=0.3))
+                        policy=CheckpointPolicy(turns=100, seconds=3.0))  # load-proof
     queue = UploadQueue(root)
     assert flush_uploads(root).remaining == 0
     recorder.append_turn("candidate", "then silence")
@@ -481,8 +481,8 @@ def test_a_review_written_while_the_store_is_down_stays_queued(s3: S3Server, tmp
     review.write_text("{}\n")
     s3.stop()
     with pytest.raises(StoreError, match=r"review.json is saved locally and queued, but not"
-                                         r" uploaded yet: upload of .* failed: .*; run"
-                                         r" `mockflow results flush` later"):
+                                         r" uploaded to s3://.* yet: upload of .* failed: .*;"
+                                         r" run `mockflow results flush --results s3://"):
         publish_results(s3.spec(), review)
     s3.restart()
     assert flush_uploads(cache).remaining == 0

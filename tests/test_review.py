@@ -59,7 +59,8 @@ def _interview_with_webhook(tmp_path: Path, url: str) -> Path:
     source = (ROOT / "interviews" / "backend.yaml").read_text()
     path = tmp_path / "backend.yaml"
     path.write_text(source + f"\nresults:\n  webhook:\n    url: {url}\n"
-                      "    secret_env: MF_HOOK_SECRET\n")
+                      "    secret_env: MF_HOOK_SECRET\n"
+                      "    allow_hosts: ['127.0.0.1']\n")  # the receiver is on loopback
     return path
 
 

@@ -33,6 +33,7 @@ from mockflow.results.notify.webhook import (
 
 SECRET = "test-secret-\u00e9"
 ENV = {"MF_HOOK_SECRET": SECRET}
+LOOPBACK = ("127.0.0.1",)  # the receivers listen on loopback: allowed explicitly
 
 
 @dataclass
@@ -112,7 +113,7 @@ def test_retries_until_the_receiver_recovers(tmp_path: Path) -> None:
     async def body(receiver: Receiver) -> None:
         receiver.fail = 3
         enqueue(tmp_path, url=receiver.url, secret_env="MF_HOOK_SECRET", event="session.ended",
-                payload={"session": {"id": "s1"}})
+                allow_hosts=LOOPBACK, payload={"session": {"id": "s1"}})
         sent = 0
         for _ in range(4):
             report = await flush_outbox(tmp_path, force=True, env=ENV)
@@ -130,7 +131,7 @@ def test_backoff_is_respected_without_force(tmp_path: Path) -> None:
         receiver.fail = 1
         now = time.time()
         enqueue(tmp_path, url=receiver.url, secret_env="MF_HOOK_SECRET", event="session.ended",
-                payload={}, now=now)
+                allow_hosts=LOOPBACK, payload={}, now=now)
         first = await flush_outbox(tmp_path, env=ENV, now=now)
         assert first.sent == 0 and first.waiting == 1 and len(first.errors) == 1
         again = await flush_outbox(tmp_path, env=ENV, now=now + 0.5)  # before the backoff
@@ -145,7 +146,7 @@ def test_client_error_is_kept_in_dead_letters(tmp_path: Path) -> None:
     async def body(receiver: Receiver) -> None:
         receiver.fail, receiver.status = 1, 400
         enqueue(tmp_path, url=receiver.url, secret_env="MF_HOOK_SECRET", event="session.ended",
-                payload={})
+                allow_hosts=LOOPBACK, payload={})
         report = await flush_outbox(tmp_path, force=True, env=ENV)
         assert report.dead == 1 and report.dead_total == 1 and "HTTP 400" in report.errors[0]
         dead = list((outbox_dir(tmp_path) / DEAD_DIR).glob("*.json"))
@@ -157,7 +158,7 @@ def test_client_error_is_kept_in_dead_letters(tmp_path: Path) -> None:
 def test_missing_secret_keeps_the_item_and_says_why(tmp_path: Path) -> None:
     async def body(receiver: Receiver) -> None:
         enqueue(tmp_path, url=receiver.url, secret_env="MF_HOOK_SECRET", event="session.ended",
-                payload={})
+                allow_hosts=LOOPBACK, payload={})
         report = await flush_outbox(tmp_path, force=True, env={})
         assert report.sent == 0 and report.waiting == 1 and receiver.attempts == 0
         assert "MF_HOOK_SECRET is not set" in report.errors[0]
@@ -172,7 +173,7 @@ def test_receiver_down_then_up_loses_nothing(tmp_path: Path) -> None:
         dead_url = "http://127.0.0.1:9/hook"  # discard port: connection refused
         for n in range(3):
             enqueue(tmp_path, url=dead_url, secret_env="MF_HOOK_SECRET", event="session.ended",
-                    payload={"n": n})
+                    allow_hosts=LOOPBACK, payload={"n": n})
         report = await flush_outbox(tmp_path, force=True, env=ENV)
         assert report.sent == 0 and report.waiting == 3
         for path in outbox_dir(tmp_path).glob("*.json"):  # the receiver moved
@@ -190,7 +191,7 @@ _KILLED = """
 import sys, time, os
 from pathlib import Path
 from mockflow.results.notify.webhook import enqueue
-enqueue(Path(sys.argv[1]), url=sys.argv[2], secret_env="MF_HOOK_SECRET",
+enqueue(Path(sys.argv[1]), url=sys.argv[2], secret_env="MF_HOOK_SECRET", allow_hosts=["127.0.0.1"],
         event="session.ended", payload={"session": {"id": "killed"}})
 print("queued", flush=True)
 time.sleep(600)
@@ -247,11 +248,11 @@ def test_the_receiver_in_docs_verifies_real_deliveries(tmp_path: Path) -> None:
                     break
             time.sleep(0.1)
         enqueue(tmp_path, url=url, secret_env="MF_HOOK_SECRET", event="session.ended",
-                payload={"n": 1})
+                allow_hosts=LOOPBACK, payload={"n": 1})
         good = asyncio.run(flush_outbox(tmp_path, force=True, env=ENV))
         assert good.sent == 1
         enqueue(tmp_path, url=url, secret_env="MF_HOOK_SECRET", event="session.ended",
-                payload={"n": 2})
+                allow_hosts=LOOPBACK, payload={"n": 2})
         forged = asyncio.run(flush_outbox(tmp_path, force=True,
                                           env={"MF_HOOK_SECRET": "wrong"}))
         assert forged.sent == 0 and forged.dead == 1 and "HTTP 401" in forged.errors[0]
@@ -286,7 +287,7 @@ def test_the_worker_flushes_the_outbox_in_the_background(tmp_path: Path,
             return None
 
     async def body(receiver: Receiver) -> None:
-        enqueue(tmp_path, url=receiver.url, secret_env="MF_HOOK_SECRET",
+        enqueue(tmp_path, url=receiver.url, secret_env="MF_HOOK_SECRET", allow_hosts=LOOPBACK,
                 event="session.ended", payload={"session": {"id": "bg"}})
         config = WorkerConfig("interview.yaml", b"", str(tmp_path), "backend-engineer")
         await serve(Server(receiver), devmode=True, config=config)  # type: ignore[arg-type]

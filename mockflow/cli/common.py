@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from enum import IntEnum, StrEnum
+from pathlib import Path
 
 from mockflow.format.compile import CompiledInterview
 from mockflow.format.errors import InputError
@@ -70,3 +71,19 @@ def load_source_or_exit(path: str) -> tuple[CompiledInterview, bytes]:
         err(f"{path}: fix the {plural(len(result.errors), 'error')} above first")
         raise typer.Exit(ExitCode.PROBLEMS)
     return result.compiled, source
+
+
+def refuse_store_urls(command: str, paths: list[Path]) -> None:
+    """``report``, ``review`` and ``rescore`` read a session *directory*: an s3:// URL in
+    their place is refused with the way to get one (never read as a local path)."""
+    import typer
+
+    for path in paths:
+        text = str(path)
+        if text.startswith("s3:/"):
+            shown = "s3://" + text[len("s3:/"):].lstrip("/")
+            err(f"mockflow: error: {command} reads a session directory, not the store URL"
+                f" {shown}; run `mockflow sessions --results s3://BUCKET/PREFIX` (it syncs"
+                " the store to a local copy and lists each session's directory) and pass"
+                " that directory")
+            raise typer.Exit(ExitCode.USAGE)

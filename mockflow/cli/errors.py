@@ -50,7 +50,7 @@ EXIT_CODES: Mapping[str, ExitCode] = {
     "mockflow.interview.errors.EngineError": ExitCode.INTERNAL,
     "mockflow.scoring.judge.JudgeUnavailable": ExitCode.USAGE,
     "mockflow.scoring.calibration.CalibrationFileError": ExitCode.USAGE,
-    "mockflow.results.files.ResultsError": ExitCode.USAGE,
+    "mockflow.results.durable.ResultsError": ExitCode.USAGE,
     "mockflow.results.files.SessionFileError": ExitCode.PROBLEMS,
     "mockflow.results.reviews.ReviewError": ExitCode.PROBLEMS,
     "mockflow.results.report.compare.CompareError": ExitCode.PROBLEMS,

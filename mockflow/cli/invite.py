@@ -124,7 +124,7 @@ def _link(compiled: CompiledInterview, agent: str, path: str, *, name: str | Non
           attributes: dict[str, str], base_url: str | None, valid_for: str,
           starts: datetime | None, room: str | None, identity: str | None, directory: Path,
           allow_local: bool, fmt: Format, env: Mapping[str, str]) -> None:
-    from mockflow.results.files import ResultsError
+    from mockflow.results.durable import ResultsError
     from mockflow.results.invites import (
         MAX_VALID_FOR,
         InviteStore,
@@ -188,7 +188,7 @@ def _link(compiled: CompiledInterview, agent: str, path: str, *, name: str | Non
 
 
 def _revoke(text: str, directory: Path, fmt: Format) -> None:
-    from mockflow.results.files import ResultsError
+    from mockflow.results.durable import ResultsError
     from mockflow.results.invites import InviteStore, InviteStoreError, code_from
 
     try:

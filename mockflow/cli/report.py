@@ -11,9 +11,9 @@ from typing import Annotated, Any
 
 import typer
 
-from mockflow.cli.common import ExitCode, err
+from mockflow.cli.common import ExitCode, err, refuse_store_urls
 from mockflow.format.errors import MockflowError
-from mockflow.results.files import SCORECARD_NAME, write_text_private
+from mockflow.results.durable import write_output
 from mockflow.results.load import load_session
 from mockflow.results.record_schemas import check_record
 from mockflow.results.report.compare import render_compare_html, render_compare_md
@@ -35,15 +35,19 @@ def report_command(
     format: Annotated[ReportFormat, typer.Option("--format", "-f",
                                                  help="html, md or json.")] = ReportFormat.html,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write here (0600) instead of standard output.")] = None,
+        "--output", "-o", help="Write here instead of standard output (a new or regular"
+        " file: replaced atomically, 0600; a FIFO, device or link: written through).")
+    ] = None,
 ) -> None:
     """A session's report: scores with their evidence, the transcript, review flags."""
+    refuse_store_urls("report", sessions)
     try:
         loaded = [load_session(path) for path in sessions]
         if format is ReportFormat.json:
             cards: list[Any] = []
             for item in loaded:
-                check_record("scorecard", item.directory / SCORECARD_NAME, item.scorecard)
+                check_record("scorecard", item.scorecard_path or item.directory,
+                             item.scorecard)
                 cards.append(item.scorecard)
             text = json.dumps(cards[0] if len(cards) == 1 else cards, indent=2,
                               sort_keys=True, ensure_ascii=False) + "\n"
@@ -61,8 +65,8 @@ def report_command(
     if output is None:
         sys.stdout.write(text)
         return
-    try:
-        write_text_private(output, text)
+    try:  # a FIFO, a terminal, /dev/null or a link is written through, never replaced
+        write_output(output, text.encode("utf-8"))
     except MockflowError as exc:
         err(f"mockflow: error: {exc}")
         raise typer.Exit(ExitCode.USAGE) from None

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from mockflow.cli.common import ExitCode, Format, err, out
+from mockflow.cli.common import ExitCode, Format, err, out, refuse_store_urls
 from mockflow.format.errors import MockflowError
 
 
@@ -47,8 +47,11 @@ def rescore_command(
     the old ones; print what changed per competency."""
     from mockflow.results.notify.events import queue_event
     from mockflow.results.rescore import competency_diff, compiled_for, load_stored, rescore
+    from mockflow.results.store.backend import StoreError
+    from mockflow.results.store.sync import publish_session_file
     from mockflow.scoring.judge import choose
 
+    refuse_store_urls("rescore", sessions)
     if judge not in (None, "offline", "llm"):
         err(f"mockflow: error: --judge must be offline or llm, not '{judge}'")
         raise typer.Exit(ExitCode.USAGE)
@@ -70,6 +73,11 @@ def rescore_command(
             err(f"mockflow: error: {directory}: {exc}")
             failed = True
             continue
+        try:  # in the local copy of an s3:// store: the new version goes up too
+            publish_session_file(done.path)
+        except StoreError as exc:
+            err(f"mockflow: error: {directory}: {exc}")
+            failed = True
         try:
             queue_event(directory.parent.parent, directory, "session.rescored")
         except MockflowError as exc:  # the new version stands; only the notice is missing

@@ -99,7 +99,8 @@ def run_command(
         raise typer.Exit(ExitCode.USAGE)
     _run_worker(os.path.abspath(path), source, target, name, port=port, devmode=dev,
                 simulated_jobs=simulated_jobs, max_jobs=max_jobs,
-                url=env.get("LIVEKIT_URL", ""), connect_attempts=connect_attempts)
+                url=env.get("LIVEKIT_URL", ""), connect_attempts=connect_attempts,
+                file_store=compiled.interview.results.store)
 
 
 def _results_target_or_exit(compiled: CompiledInterview, flag: str | None,
@@ -123,7 +124,20 @@ def _results_target_or_exit(compiled: CompiledInterview, flag: str | None,
     except StoreError as exc:
         err(f"mockflow: error: {exc}")
         raise typer.Exit(ExitCode.USAGE) from None
+    if settings.store and target.store and target.store != settings.store:
+        given = "--results" if flag and flag == target.store else "MOCKFLOW_RESULTS"
+        err(f"mockflow: warning: the interview file's results.store {settings.store} is"
+            f" overridden by {given}: sessions are uploaded to {target.store} only")
     return target
+
+
+def destination(target: ResultsTarget, file_store: str | None) -> str:
+    """Where a session's files go, said before the first candidate word is written."""
+    where = str(target.directory.resolve())
+    if target.store is None:
+        return where
+    origin = " (the interview file's results.store)" if target.store == file_store else ""
+    return f"{where}, uploaded to {target.store}{origin}"
 
 
 def _run_console(compiled: CompiledInterview, target: ResultsTarget, *, offline: bool,
@@ -151,6 +165,7 @@ def _run_console(compiled: CompiledInterview, target: ResultsTarget, *, offline:
     out(f"mockflow console — {compiled.interview.title}")
     out(f"interviewer: {who}. Type /help for commands.")
     out(f"judge: {judge.kind}{f' ({models})' if models else ''} — {judge.reason}")
+    out(f"results: {destination(target, compiled.interview.results.store)}")
     out()
     out(f"{compiled.interview.interviewer.name}: {opening}")
     sys.stdout.flush()
@@ -193,7 +208,7 @@ def _run_console(compiled: CompiledInterview, target: ResultsTarget, *, offline:
 def _run_worker(path: str, source: bytes, target: ResultsTarget, agent_name: str, *,
                 port: int | None, devmode: bool, simulated_jobs: bool = False,
                 max_jobs: int | None = None, url: str = "",
-                connect_attempts: int = 8) -> None:
+                connect_attempts: int = 8, file_store: str | None = None) -> None:
     """Serve ``source`` (the bytes validated at start; job processes compile them)."""
     import asyncio
 
@@ -221,7 +236,7 @@ def _run_worker(path: str, source: bytes, target: ResultsTarget, agent_name: str
     else:
         server = build_server(config, port=port, max_jobs=max_jobs,
                               connect_attempts=connect_attempts)
-    where = results + (f", uploaded to {target.store}" if target.store else "")
+    where = destination(target, file_store)
     err(f"mockflow: serving '{agent_name}' from {path}; results in {where}")
     try:
         asyncio.run(serve(server, devmode=devmode, config=config, url=url,

@@ -24,6 +24,15 @@ from mockflow.format.errors import InputError, MockflowError
 from mockflow.format.validate import check_file
 
 
+def _local_results_or_exit(spec: str | None) -> None:
+    """Simulations are written to a local directory; an s3:// spec is refused, never read
+    as a directory name (or silently replaced by ./results)."""
+    if spec and spec.startswith("s3:"):
+        err(f"mockflow: error: simulations are written to a local directory, not to the"
+            f" store {spec}; give --results DIR (and MOCKFLOW_RESULTS, if set, a directory)")
+        raise typer.Exit(ExitCode.USAGE)
+
+
 def _persona_or_exit(value: str) -> Any:
     from mockflow.simulate.persona_files import PersonaFileError, resolve_persona
     from mockflow.simulate.personas import PersonaError
@@ -135,6 +144,7 @@ def simulate_command(
 
     from mockflow.results.files import SIMULATIONS_DIR, results_root
 
+    _local_results_or_exit(results or os.environ.get("MOCKFLOW_RESULTS"))
     compiled = load_or_exit(path)
     spec = _persona_or_exit(persona)
     if llm_persona and not os.environ.get("OPENAI_API_KEY"):
@@ -248,6 +258,7 @@ def test_command(
                                      " (for CI).")] = False,
 ) -> None:
     """Check expectations over seeds 1-10, and whether each question's scoring is calibrated."""
+    _local_results_or_exit(results)
     import asyncio
     import tempfile
     import time

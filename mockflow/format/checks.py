@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 
 from mockflow.format.errors import Problem, close_matches
-from mockflow.format.hosts import tool_url_problems
+from mockflow.format.hosts import tool_url_problems, webhook_url_problems
 from mockflow.format.model import Interview, ScoreRange
 from mockflow.format.partial import Damage
 from mockflow.format.plan_checks import asked, stage_pool, stages
@@ -379,6 +379,30 @@ def _tools(r: Reporter, iv: Interview) -> None:
             r.at(("tools", i, "http", "url"), code, message)
 
 
+def _results(r: Reporter, iv: Interview) -> None:
+    """Where the file sends candidates' data: the webhook URL (the HTTP tools' address
+    rules) and the object store (said out loud: it receives every transcript)."""
+    if not r.intact("results"):
+        return
+    hook = iv.results.webhook
+    if hook is not None:
+        try:
+            problems = webhook_url_problems(hook.url, hook.allow_hosts, hook.allow_http)
+        except ValueError as exc:
+            r.at(("results", "webhook", "url"), "MF206",
+                 f"results.webhook URL '{hook.url}' is not a valid URL ({exc}); write it like"
+                 " https://ats.example.com/hooks/mockflow")
+            problems = []
+        for code, message in problems:
+            r.at(("results", "webhook", "url"), code, message)
+    if iv.results.store is not None:
+        r.at(("results", "store"), "MF520",
+             f"results.store sends every session's files (transcripts: the candidates'"
+             f" answers) to {iv.results.store}; `mockflow run` uploads there unless"
+             " --results or MOCKFLOW_RESULTS names another s3:// store; make sure it is"
+             " your bucket")
+
+
 def _expectations(r: Reporter, iv: Interview) -> None:
     if not r.intact("expect", "scale"):
         return
@@ -415,7 +439,7 @@ def _expectations(r: Reporter, iv: Interview) -> None:
 CHECKS: tuple[Callable[[Reporter, Interview], None], ...] = (
     _unique_ids, _references, _scale_and_ladder, stages, _timing, _coverage, asked, _probes,
     _fairness, _placeholders,
-    _tools, _expectations,
+    _tools, _results, _expectations,
 )
 
 

@@ -61,6 +61,8 @@ CODES: dict[str, CodeInfo] = {
     "MF119": CodeInfo("follow-up probes an unknown key point", "error"),
     "MF125": CodeInfo("tool URL carries user info", "error"),
     "MF126": CodeInfo("tool URL contains a backslash", "error"),
+    "MF130": CodeInfo("webhook URL host not allowed", "error"),
+    "MF131": CodeInfo("webhook URL uses plain http", "error"),
     # -- schema (MF2xx): shape of the file
     "MF201": CodeInfo("wrong type", "error"),
     "MF202": CodeInfo("missing required key", "error"),
@@ -89,6 +91,8 @@ CODES: dict[str, CodeInfo] = {
     "MF507": CodeInfo("competency or question never asked", "warning"),
     "MF508": CodeInfo("placeholder text not filled in", "warning"),
     "MF509": CodeInfo("drafted content not reviewed", "warning"),
+    "MF520": CodeInfo("session files go to an object store", "warning"),
+    "MF521": CodeInfo("URL host is a name that is probably not public", "warning"),
 }
 
 

@@ -157,36 +157,123 @@ def _dotted_quad(host: str) -> str | None:
         return None
 
 
-def tool_url_problems(name: str, url: str, allow_hosts: tuple[str, ...],
-                      explicit: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(code, message) for each way a tool URL is unsafe as written. Raises ValueError
-    for a URL that can't be parsed."""
+# Names that never resolve to a public address: "localhost" and its subdomains (RFC 6761)
+_LOOPBACK_NAMES = ("localhost",)
+# Names that, in practice, resolve to private addresses: mDNS (.local), RFC 8375
+# (.home.arpa), the ICANN-reserved .internal, and common intranet suffixes.
+_PRIVATE_SUFFIXES = ("local", "internal", "home.arpa", "lan", "corp", "intranet", "private",
+                     "localdomain")
+
+
+def name_kind(host: str) -> str | None:
+    """For a host *name* (not an address): 'loopback' for localhost names, 'private' for
+    names that usually resolve to a private address (a single label, .local,
+    .internal, ...), else None. No lookup is made."""
+    name = host.lower().rstrip(".")
+    if literal_address(name) is not None or not name:
+        return None
+    if any(name == n or name.endswith("." + n) for n in _LOOPBACK_NAMES):
+        return "loopback"
+    if "." not in name or any(name.endswith("." + n) for n in _PRIVATE_SUFFIXES):
+        return "private"
+    return None
+
+
+def is_loopback_host(host: str) -> bool:
+    """A loopback address (any notation ``ipaddress`` reads) or a localhost name."""
+    address = literal_address(host)
+    if address is not None:
+        return embedded_ipv4(address).is_loopback or address.is_loopback
+    return name_kind(host) == "loopback"
+
+
+@dataclass(frozen=True, slots=True)
+class UrlProblem:
+    """One way a URL is unsafe as written. ``kind``: backslash, userinfo, notation,
+    not_listed, address, loopback_name, private_name (a warning: only DNS can tell) or
+    http."""
+
+    kind: str
+    message: str
+
+
+def url_problems(what: str, url: str, *, explicit: tuple[str, ...],
+                 allow_hosts: tuple[str, ...] | None = None,
+                 allow_http: bool = False, listing: str = "allow_hosts"
+                 ) -> list[UrlProblem]:
+    """Every rule a URL that mockflow will connect to must pass before anything is sent
+    (``what`` names it in messages: "tool 'x'", "results.webhook"). ``allow_hosts``: the
+    host allow-list the URL's host must be in (tools); ``explicit``: the entries that may
+    allow a loopback, private or link-local address; ``allow_http``: plain http to a host
+    that is not loopback. Raises ValueError for a URL that can't be parsed."""
     unsafe = url_problem(url)
     if unsafe == "backslash":
-        return [("MF126", f"tool '{name}' URL contains a backslash; URL parsers disagree on"
-                 " where its host ends, so write '/' instead")]
+        return [UrlProblem("backslash", f"{what} URL contains a backslash; URL parsers"
+                           " disagree on where its host ends, so write '/' instead")]
     if unsafe == "userinfo":
-        return [("MF125", f"tool '{name}' URL carries user info (credentials before '@'),"
-                 " which would be sent to whatever host follows the '@'; remove it")]
+        return [UrlProblem("userinfo", f"{what} URL carries user info (credentials before"
+                           " '@'), which would be sent to whatever host follows the '@';"
+                           " remove it")]
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = effective_port(parts)
     if odd_ipv4(host):
         quad = _dotted_quad(host)
         fix = f" as {quad}" if quad else " as a dotted quad such as 203.0.113.7"
-        return [("MF115", f"tool '{name}' URL host '{host}' is an IPv4 address in an unusual"
-                 f" notation; write it{fix}")]
-    if not host_allowed(url, allow_hosts):
-        return [("MF115", f"tool '{name}' URL host '{parts.netloc}' is not in allow_hosts"
-                 f" ({', '.join(allow_hosts)}); add it or fix the URL")]
+        return [UrlProblem("notation", f"{what} URL host '{host}' is an IPv4 address in an"
+                           f" unusual notation; write it{fix}")]
+    if allow_hosts is not None and not host_allowed(url, allow_hosts):
+        return [UrlProblem("not_listed", f"{what} URL host '{parts.netloc}' is not in"
+                           f" {listing} ({', '.join(allow_hosts)}); add it or fix the URL")]
     address = literal_address(host)
     kind = address_kind(address) if address is not None else None
     if address is not None and kind is not None and not address_allowed(
             address, explicit, port):
-        return [("MF115", f"tool '{name}' URL host '{host}' is a {kind} address; such"
-                 f" addresses are refused unless allow_hosts lists them: add"
-                 f" allow_hosts: ['{parts.netloc}'] if this is intended")]
-    if parts.scheme == "http" and host not in {"localhost", "127.0.0.1", "::1"}:
-        return [("MF115", f"tool '{name}' uses plain http to '{host}'; use https (http is"
-                 " only allowed for localhost)")]
-    return []
+        return [UrlProblem("address", f"{what} URL host '{host}' is a {kind} address; such"
+                           f" addresses are refused unless {listing} lists them: add"
+                           f" {listing}: ['{parts.netloc}'] if this is intended")]
+    named = name_kind(host)
+    loopback_listed = any(address_allowed(ipaddress.ip_address(a), explicit, port)
+                          for a in ("127.0.0.1", "::1"))  # as when it is connected to
+    if named == "loopback" and not loopback_listed:
+        return [UrlProblem("loopback_name", f"{what} URL host '{host}' is a loopback name;"
+                           f" it is refused when mockflow connects unless {listing} lists"
+                           f" it: add {listing}: ['{parts.netloc}'] if this is intended")]
+    problems: list[UrlProblem] = []
+    if named == "private":
+        example = "'10.0.0.5'" if allow_hosts is None else f"'{parts.netloc}', '10.0.0.5'"
+        problems.append(UrlProblem(
+            "private_name", f"{what} URL host '{host}' is a name that usually resolves to a"
+            " private address; such addresses are refused when mockflow connects unless"
+            f" {listing} lists the address it resolves to (e.g. {listing}: [{example}]);"
+            " use a public name or list the address"))
+    if parts.scheme == "http" and not allow_http and not is_loopback_host(host):
+        problems.append(UrlProblem("http", f"{what} uses plain http to '{host}'; use https"
+                                   " (http is only allowed for a loopback host)"))
+    return problems
+
+
+# The tool codes: MF125 user info, MF126 backslash, MF115 every host rule; MF521 warns
+# about a name that is probably private.
+_TOOL_CODES = {"backslash": "MF126", "userinfo": "MF125", "private_name": "MF521"}
+
+
+def tool_url_problems(name: str, url: str, allow_hosts: tuple[str, ...],
+                      explicit: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(code, message) for each way a tool URL is unsafe as written. Raises ValueError
+    for a URL that can't be parsed."""
+    found = url_problems(f"tool '{name}'", url, explicit=explicit, allow_hosts=allow_hosts)
+    return [(_TOOL_CODES.get(p.kind, "MF115"), p.message) for p in found]
+
+
+_WEBHOOK_CODES = {"http": "MF131", "private_name": "MF521"}
+
+
+def webhook_url_problems(url: str, explicit: tuple[str, ...], allow_http: bool
+                         ) -> list[tuple[str, str]]:
+    """(code, message) for each way ``results.webhook.url`` is unsafe as written (the tool
+    URL rules; MF130 for the host, MF131 for plain http). Raises ValueError for a URL
+    that can't be parsed."""
+    found = url_problems("results.webhook", url, explicit=explicit, allow_http=allow_http,
+                         listing="results.webhook.allow_hosts")
+    return [(_WEBHOOK_CODES.get(p.kind, "MF130"), p.message) for p in found]

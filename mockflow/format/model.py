@@ -160,6 +160,8 @@ class WebhookConfig:
     url: str
     secret_env: str
     events: tuple[str, ...] = DEFAULT_WEBHOOK_EVENTS
+    allow_hosts: tuple[str, ...] = ()  # addresses that may be loopback, private, ...
+    allow_http: bool = False  # plain http to a host that is not loopback
 
 
 @dataclass(frozen=True, slots=True)
@@ -489,10 +491,13 @@ def _results(data: Mapping[str, Json]) -> ResultsConfig:
     webhook = None
     if isinstance(hook, Mapping):
         events = hook.get("events")
+        hosts = hook.get("allow_hosts")
         webhook = WebhookConfig(
             url=str(hook["url"]), secret_env=str(hook["secret_env"]),
             events=tuple(str(e) for e in events) if isinstance(events, list)
-            else DEFAULT_WEBHOOK_EVENTS)
+            else DEFAULT_WEBHOOK_EVENTS,
+            allow_hosts=tuple(str(h) for h in hosts) if isinstance(hosts, list) else (),
+            allow_http=hook.get("allow_http") is True)
     return ResultsConfig(
         webhook=webhook,
         store=_opt_str(data, "store"),

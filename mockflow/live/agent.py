@@ -64,6 +64,7 @@ from mockflow.live.http_tools import HttpToolError, call_http_tool
 from mockflow.live.judging import SessionJudge
 from mockflow.live.model_chain import ModelChain, ModelHealth, describe, session_options
 from mockflow.live.offline_llm import OfflineInterviewerLLM
+from mockflow.results.durable import ResultsError
 from mockflow.results.files import SessionRecorder
 from mockflow.results.notify.events import queue_event
 from mockflow.results.session_record import SessionInfo, session_status
@@ -183,6 +184,7 @@ class InterviewerAgent(Agent):
         self._ack_synthesis: dict[str, asyncio.Event] = {}  # set when its TTS starts
         self._closing = False
         self._results_written = False
+        self._write_failure_logged = False
         self._session_ref: AgentSession[Any] | None = None
         self._waiting_since = False  # _speaking_since is when a front end began waiting
         self._failed_turns = 0  # failed turns in a row (nothing said but an apology)
@@ -593,11 +595,14 @@ class InterviewerAgent(Agent):
         if self.recorder is None or self.recorder.closed:
             return
         current = self.engine.current
-        self.recorder.append_turn(
-            "candidate", text, kind=kind if current is not None or kind != "answer"
-            else "remark", question=None if current is None else current.number,
-            question_id=None if current is None else current.question_id,
-            request=request, started=started)
+        try:
+            self.recorder.append_turn(
+                "candidate", text, kind=kind if current is not None or kind != "answer"
+                else "remark", question=None if current is None else current.number,
+                question_id=None if current is None else current.question_id,
+                request=request, started=started)
+        except ResultsError as exc:
+            self._write_failed(exc)
 
     def _record_interviewer(self, text: str, *, kind: str, interrupted: bool = False,
                             question: QuestionRecord | None | bool = False,
@@ -607,11 +612,24 @@ class InterviewerAgent(Agent):
             return
         current = self.engine.current if question is False else question
         assert current is None or isinstance(current, QuestionRecord)
-        self.recorder.append_turn("interviewer", text, kind=kind,
-                                  question=None if current is None else current.number,
-                                  question_id=None if current is None else current.question_id,
-                                  request=request, started=started, ended=ended,
-                                  extra={"interrupted": interrupted} if interrupted else None)
+        try:
+            self.recorder.append_turn(
+                "interviewer", text, kind=kind,
+                question=None if current is None else current.number,
+                question_id=None if current is None else current.question_id,
+                request=request, started=started, ended=ended,
+                extra={"interrupted": interrupted} if interrupted else None)
+        except ResultsError as exc:
+            self._write_failed(exc)
+
+    def _write_failed(self, exc: ResultsError) -> None:
+        """A turn could not be written (a full disk): said once in the log (paths and
+        sizes, never the words); the interview goes on, and the recorder marks the session
+        ``error`` in session.json when that can be written."""
+        if not self._write_failure_logged:
+            self._write_failure_logged = True
+            logger.error("mockflow: the session's results can't be written: %s; the"
+                         " interview goes on, its transcript will have gaps", exc)
 
     def turn_begins(self) -> None:
         """A front end without audio (the console, simulations) is ready for the

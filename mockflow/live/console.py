@@ -30,7 +30,7 @@ from mockflow.live import privacy
 from mockflow.live.agent import InterviewerAgent, text_session
 from mockflow.live.judging import DEFAULT_WAIT_S, SessionJudge
 from mockflow.results.files import SessionRecorder
-from mockflow.results.notify.flush import flush_all
+from mockflow.results.notify.flush import INTERACTIVE_DEADLINE, flush_all
 from mockflow.results.scoring_files import ScoringFiles
 from mockflow.results.session_record import (
     SessionInfo,
@@ -329,7 +329,8 @@ async def console(compiled: CompiledInterview, *, model: llm.LLM[Any], results_r
                 loop.remove_signal_handler(sig)
     for line in summary_lines(outcome):
         term.write(line)
-    for queue in await flush_all(results_root):  # the webhook, if the interview has one
+    # the webhook, if the interview has one: bounded, the person at the terminal waits
+    for queue in await flush_all(results_root, deadline=INTERACTIVE_DEADLINE):
         report = queue.report
         if report.sent:
             term.write(f"{queue.name}: {report.sent} delivered")

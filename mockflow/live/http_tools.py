@@ -16,87 +16,34 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import zlib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from urllib.parse import urlsplit
+from collections.abc import Mapping
 
 import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
 
-from mockflow.format.errors import MockflowError
-from mockflow.format.hosts import (
-    address_allowed,
-    address_kind,
-    effective_port,
-    literal_address,
-    url_problem,
+from mockflow.format.addresses import (
+    AddressRefused,
+    Resolve,
+    pinned_resolver,
+    system_resolve,
 )
+from mockflow.format.addresses import checked_addresses as _checked
+from mockflow.format.errors import MockflowError
+from mockflow.format.hosts import url_problem
 from mockflow.format.model import HttpTool
-
-Resolve = Callable[[str, int], Awaitable[Sequence[str]]]
-"""host, port -> addresses (text). The default asks the system resolver."""
 
 
 class HttpToolError(MockflowError):
     """The action failed; the message is safe to show the model."""
 
 
-async def system_resolve(host: str, port: int) -> list[str]:
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
 async def checked_addresses(tool: HttpTool, resolve: Resolve = system_resolve
                             ) -> tuple[str, int, tuple[str, ...]]:
     """(host, port, addresses) the tool may connect to; raises HttpToolError otherwise."""
-    parts = urlsplit(tool.url)
-    host = parts.hostname or ""
-    port = effective_port(parts)
-    literal = literal_address(host)
-    if literal is not None:
-        found: Sequence[str] = [str(literal)]
-    else:
-        try:
-            found = await resolve(host, port)
-        except OSError as exc:
-            raise HttpToolError(f"{tool.name}: cannot resolve {host}"
-                                f" ({exc.strerror or exc})") from None
-    if not found:
-        raise HttpToolError(f"{tool.name}: {host} has no address")
-    explicit = tool.explicit_hosts
-    addresses: list[str] = []
-    for text in found:
-        address = literal_address(text)
-        if address is None:
-            raise HttpToolError(f"{tool.name}: {host} resolved to '{text}', not an address")
-        kind = address_kind(address)
-        if kind is not None and not address_allowed(address, explicit, port):
-            raise HttpToolError(
-                f"{tool.name}: {host} is {address}, a {kind} address; such addresses are"
-                f" refused unless listed in the tool's allow_hosts")
-        addresses.append(str(address))
-    return host, port, tuple(addresses)
-
-
-class _PinnedResolver(AbstractResolver):
-    """Answers for the one host with the addresses already checked."""
-
-    def __init__(self, host: str, addresses: tuple[str, ...]) -> None:
-        self.host = host
-        self.addresses = addresses
-
-    async def resolve(self, host: str, port: int = 0,
-                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
-        if host.lower() != self.host.lower():
-            raise OSError(f"{host} is not the tool's host")
-        return [ResolveResult(hostname=host, host=a, port=port,
-                              family=socket.AF_INET6 if ":" in a else socket.AF_INET,
-                              proto=0, flags=socket.AI_NUMERICHOST)
-                for a in self.addresses]
-
-    async def close(self) -> None:
-        return None
+    try:
+        return await _checked(tool.name, tool.url, tool.explicit_hosts, resolve)
+    except AddressRefused as exc:
+        raise HttpToolError(str(exc)) from None
 
 
 class _Body:
@@ -163,7 +110,7 @@ async def _call(tool: HttpTool, arguments: Mapping[str, object], resolve: Resolv
     if not allowed:
         raise HttpToolError(f"{tool.name}: host of {tool.url} is not allowed")
     host, _, addresses = await checked_addresses(tool, resolve)
-    connector = aiohttp.TCPConnector(resolver=_PinnedResolver(host, addresses),
+    connector = aiohttp.TCPConnector(resolver=pinned_resolver(host, addresses),
                                      use_dns_cache=False, force_close=True)
     async with aiohttp.ClientSession(connector=connector, auto_decompress=False,
                                      trust_env=False,

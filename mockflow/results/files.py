@@ -6,6 +6,11 @@
   directory, fsync, ``os.replace``, fsync of the directory), so a reader never sees half
   a file.
 
+Every write goes through ``durable`` (whole or not at all, a typed error on a full disk).
+A recorder whose write failed remembers it (``write_error``) and records the finished
+session as ``status: error`` naming the failure, where ``session.json`` can still be
+written.
+
 Candidate answers are personal data: they go to these files only, never to logs. Every
 directory mockflow creates here is 0700 and every file 0600, whatever the umask.
 
@@ -31,7 +36,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from mockflow.format.errors import MockflowError
+from mockflow.results import durable, safe_json
+from mockflow.results.durable import (  # noqa: F401 - also reachable from here
+    DIR_MODE,
+    FILE_MODE,
+    DurableWriteError,
+    ResultsError,
+    fsync_dir,
+    open_private,
+    private_dir,
+)
 from mockflow.results.store.backend import (  # noqa: F401 - DEFAULT_RESULTS_DIR, RESULTS_ENV: API
     DEFAULT_RESULTS_DIR,
     RESULTS_ENV,
@@ -50,13 +64,7 @@ SCORECARD_NAME = "scorecard.json"
 _SCORECARD_VERSION = re.compile(r"^scorecard\.v(\d+)\.json$")  # rescore writes these
 SESSION_NAME = "session.json"
 LOCK_NAME = ".writer.lock"
-DIR_MODE = 0o700
-FILE_MODE = 0o600
 Role = Literal["interviewer", "candidate", "system"]
-
-
-class ResultsError(MockflowError):
-    """The results directory can't be created or written."""
 
 
 class SessionFileError(ResultsError):
@@ -95,36 +103,6 @@ def safe_name(part: str) -> str:
     return cleaned
 
 
-def private_dir(path: Path) -> None:
-    """Create ``path`` and any missing parents as 0700 (explicit chmod: the umask may be
-    wider or narrower). Directories that already exist are left as they are."""
-    missing: list[Path] = []
-    probe = path
-    while not probe.exists():
-        missing.append(probe)
-        if probe.parent == probe:
-            break
-        probe = probe.parent
-    try:
-        path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-        for created in missing:
-            os.chmod(created, DIR_MODE)
-    except OSError as exc:
-        raise ResultsError(
-            f"cannot create results directory {path}: {exc.strerror or exc}") from exc
-
-
-def open_private(path: Path, flags: int) -> int:
-    """``os.open`` a file that only its owner can read, whatever the umask."""
-    fd = os.open(path, flags | os.O_CLOEXEC, FILE_MODE)
-    try:
-        os.fchmod(fd, FILE_MODE)
-    except OSError:
-        os.close(fd)
-        raise
-    return fd
-
-
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON so that ``path`` holds either the old or the new content, never a mix."""
     write_text_private(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
@@ -133,45 +111,12 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 def write_text_private(path: Path, text: str) -> None:
     """Write ``path`` atomically as a 0600 file (old or new content, never a mix)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        fd = open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ResultsError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    fsync_dir(path.parent)
+    durable.replace_atomic(path, text.encode("utf-8"))
 
 
 def append_line_durable(path: Path, line: str) -> None:
-    """Append one line (O_APPEND, so concurrent appenders never interleave) and fsync."""
-    data = (line.rstrip("\n") + "\n").encode("utf-8")
-    try:
-        fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        raise ResultsError(f"cannot append to {path}: {exc.strerror or exc}") from exc
-
-
-def fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    """Append one line durably (``durable.append``: whole or not at all)."""
+    durable.append(path, (line.rstrip("\n") + "\n").encode("utf-8"))
 
 
 def writer_alive(directory: Path) -> bool:
@@ -214,15 +159,20 @@ class SessionRecorder:
         self._wall_origin = time.time()
         self._lock = threading.Lock()
         self._seq = 0
+        self.write_error: str | None = None  # the first write that failed, if any
         try:
             self._lock_fd: int | None = open_private(self.directory / LOCK_NAME,
                                                      os.O_RDWR | os.O_CREAT)
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            self._fd: int | None = open_private(self.transcript_path,
-                                                os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         except OSError as exc:
             raise ResultsError(f"cannot open {self.directory} for writing: "
                                f"{exc.strerror or exc}") from exc
+        try:
+            self._transcript: durable.AppendFile | None = durable.AppendFile(
+                self.transcript_path)
+        except ResultsError:
+            os.close(self._lock_fd)
+            raise
         self.uploads = SessionUploads(self.root, store, checkpoint) if store else None
 
     def start(self, info: SessionInfo) -> None:
@@ -272,7 +222,7 @@ class SessionRecorder:
         end = self.clock() if ended is None else ended
         start = end if started is None else min(started, end)
         with self._lock:
-            if self._fd is None:
+            if self._transcript is None:
                 raise ResultsError(f"transcript {self.transcript_path} is already closed")
             self._seq += 1
             record: dict[str, Any] = {
@@ -293,21 +243,42 @@ class SessionRecorder:
                 record.update({k: v for k, v in extra.items() if k not in record})
             line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
             try:
-                os.write(self._fd, line.encode("utf-8"))
-                os.fsync(self._fd)
-            except OSError as exc:
-                raise ResultsError(f"cannot append to {self.transcript_path}: "
-                                   f"{exc.strerror or exc}") from exc
+                self._transcript.append(line.encode("utf-8"))
+            except ResultsError as exc:
+                self._failed(exc)
+                raise
             if self.uploads is not None:
                 self.uploads.turn_written(self.transcript_path)
 
+    def _failed(self, exc: ResultsError) -> None:
+        if self.write_error is None:
+            self.write_error = str(exc)
+
     def write_scorecard(self, scorecard: Mapping[str, Any]) -> None:
-        write_json_atomic(self.scorecard_path, dict(scorecard))
+        try:
+            write_json_atomic(self.scorecard_path, dict(scorecard))
+        except ResultsError as exc:
+            self._failed(exc)
+            raise
         if self.uploads is not None:
             self.uploads.file_written(self.scorecard_path)
 
     def write_session(self, session: Mapping[str, Any]) -> None:
-        write_json_atomic(self.session_path, dict(session))
+        """Write ``session.json``. Once a write of this session has failed (a full disk),
+        a finished session is recorded as ``status: error`` with that failure, so a
+        reader knows its files are incomplete."""
+        document = dict(session)
+        if self.write_error is not None and document.get("status") != "running":
+            earlier = document.get("error")
+            document["status"] = "error"
+            document["error"] = (f"the session's files could not all be written:"
+                                 f" {self.write_error}"
+                                 + (f"; {earlier}" if earlier else ""))[:2000]
+        try:
+            write_json_atomic(self.session_path, document)
+        except ResultsError as exc:
+            self._failed(exc)
+            raise
         if self.uploads is not None:
             self.uploads.file_written(self.session_path)
 
@@ -318,14 +289,14 @@ class SessionRecorder:
 
     @property
     def closed(self) -> bool:
-        return self._fd is None
+        return self._transcript is None
 
     def close(self) -> None:
         with self._lock:
-            was_open = self._fd is not None
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
+            was_open = self._transcript is not None
+            if self._transcript is not None:
+                self._transcript.close()
+                self._transcript = None
             if self._lock_fd is not None:
                 with contextlib.suppress(OSError):
                     (self.directory / LOCK_NAME).unlink()
@@ -347,13 +318,19 @@ class SkippedLine:
         return f"line {self.line}: {self.reason}"
 
 
-def read_transcript_report(path: Path) -> tuple[list[dict[str, Any]], list[SkippedLine]]:
-    """Every readable turn, and what was skipped: a corrupt line is skipped, not the
-    rest of the file (a torn last line, left by a crash mid-write, is one of them)."""
-    turns: list[dict[str, Any]] = []
+def parse_jsonl(data: bytes) -> tuple[list[dict[str, Any]], list[SkippedLine]]:
+    """Every JSON-object line of a JSON-lines file, and what was skipped: a damaged line
+    is skipped, never the rest of the file. A torn record (a crash or a full disk
+    mid-write) is one damaged line: appends start a new line after it (``durable``)."""
+    numbered, skipped = parse_jsonl_numbered(data)
+    return [record for _, record in numbered], skipped
+
+
+def parse_jsonl_numbered(data: bytes
+                         ) -> tuple[list[tuple[int, dict[str, Any]]], list[SkippedLine]]:
+    """``parse_jsonl`` with each record's 1-based line number."""
+    records: list[tuple[int, dict[str, Any]]] = []
     skipped: list[SkippedLine] = []
-    with open(path, "rb") as handle:
-        data = handle.read()
     lines = data.split(b"\n")
     last = len(lines)
     for number, raw in enumerate(lines, start=1):
@@ -361,7 +338,7 @@ def read_transcript_report(path: Path) -> tuple[list[dict[str, Any]], list[Skipp
             continue
         torn = number == last  # no newline after it: the write never finished
         try:
-            value = json.loads(raw.decode("utf-8"))
+            value = safe_json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
             skipped.append(SkippedLine(number, "not UTF-8 text"))
             continue
@@ -370,11 +347,20 @@ def read_transcript_report(path: Path) -> tuple[list[dict[str, Any]], list[Skipp
                 number, "torn last line (the write was cut off)" if torn
                 else f"not valid JSON ({exc.msg} at column {exc.colno})"))
             continue
+        except ValueError as exc:  # nested too deeply
+            skipped.append(SkippedLine(number, str(exc)))
+            continue
         if not isinstance(value, dict):
             skipped.append(SkippedLine(number, "not a JSON object"))
             continue
-        turns.append(value)
-    return turns, skipped
+        records.append((number, value))
+    return records, skipped
+
+
+def read_transcript_report(path: Path) -> tuple[list[dict[str, Any]], list[SkippedLine]]:
+    """Every readable turn, and what was skipped (see ``parse_jsonl``)."""
+    with open(path, "rb") as handle:
+        return parse_jsonl(handle.read())
 
 
 def read_transcript(path: Path) -> list[dict[str, Any]]:

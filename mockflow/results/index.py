@@ -19,16 +19,17 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from mockflow.results import safe_json
+from mockflow.results.current import CurrentScorecard, read_current
+from mockflow.results.durable import ResultsError, open_private, private_dir
 from mockflow.results.files import (
     SCORECARD_NAME,
     SESSION_NAME,
     TRANSCRIPT_NAME,
-    ResultsError,
-    open_private,
-    private_dir,
+    scorecard_versions,
     writer_alive,
 )
-from mockflow.results.reviews import REVIEWS_NAME, read_reviews, reviewed_scores
+from mockflow.results.reviews import REVIEWS_NAME
 
 INDEX_NAME = ".sessions.sqlite"
 INDEX_VERSION = 1
@@ -82,7 +83,8 @@ class SessionRow:
 
 def _fingerprint(directory: Path) -> str:
     parts = []
-    for name in _WATCHED:
+    versions = [p.name for _, p in scorecard_versions(directory)] if directory.is_dir() else []
+    for name in dict.fromkeys([*_WATCHED, *versions]):
         try:
             st = (directory / name).stat()
         except OSError:
@@ -92,30 +94,42 @@ def _fingerprint(directory: Path) -> str:
     return "|".join(parts)
 
 
-def _read(path: Path) -> dict[str, Any] | None:
+def _read(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """(the JSON object in ``path``, or None with why not: missing, damaged, ...)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
-        else None
+        data = safe_json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None, f"{path.name} missing"
+    except OSError as exc:
+        return None, f"{path.name} unreadable ({exc.strerror or exc})"
+    except ValueError as exc:
+        text = str(exc)
+        return None, f"{path.name} is damaged ({text[:119] + '…' if len(text) > 120 else text})"
+    if not isinstance(data, dict):
+        return None, f"{path.name} is not a JSON object"
+    return data, None
 
 
 def summarise(root: Path, directory: Path) -> SessionRow:
-    """One session's index row, straight from its files (never raises for bad files)."""
+    """One session's index row, straight from its files (never raises for bad files):
+    the scores are the current scorecard with reviews applied (``current``), a damaged
+    file is the row's ``problem``."""
     problems: list[str] = []
-    session = _read(directory / SESSION_NAME)
-    card = _read(directory / SCORECARD_NAME)
+    session, why = _read(directory / SESSION_NAME)
     if session is None:
-        problems.append(f"{SESSION_NAME} missing or unreadable")
-    if card is None and (session or {}).get("status") not in ("running", None):
-        problems.append(f"{SCORECARD_NAME} missing or unreadable")
+        problems.append(str(why))
+    current: CurrentScorecard | None = None
+    try:
+        current = read_current(directory)
+    except ResultsError as exc:
+        if (session or {}).get("status") not in ("running", None) or (
+                directory / SCORECARD_NAME).exists():
+            problems.append(str(exc))
+    if current is not None and current.skipped_reviews:
+        problems.append(f"{REVIEWS_NAME}: skipped "
+                        + "; ".join(str(s) for s in current.skipped_reviews[:3]))
     session = session or {}
-    card = card or {}
+    card: Mapping[str, Any] = {} if current is None else current.scorecard
     iv = session.get("interview")
     ref = iv.get("ref") if isinstance(iv, Mapping) else iv if isinstance(iv, str) else None
     ref = ref if isinstance(ref, str) else card.get("interview") if isinstance(
@@ -126,30 +140,6 @@ def summarise(root: Path, directory: Path) -> SessionRow:
     if isinstance(cand, Mapping):
         candidate = cand.get("name") or cand.get("identity")
     status = str(session.get("status") or ("running" if session == {} else "unknown"))
-    flags = [str(f) for f in card.get("review") or [] if isinstance(card.get("review"), list)]
-    for q in card.get("questions") or []:
-        if isinstance(q, Mapping) and isinstance(q.get("review"), list):
-            flags += [f"question {q.get('number')}: {f}" for f in q["review"]]
-    reviews: tuple[Any, ...] = ()
-    try:
-        reviews = read_reviews(directory)
-    except ResultsError as exc:
-        problems.append(f"{REVIEWS_NAME}: {exc}")
-    reviewed_overall = None
-    latest = reviewed_scores(reviews)
-    if latest:
-        pairs = []
-        for c in card.get("competencies") or []:
-            if not isinstance(c, Mapping):
-                continue
-            score = latest[c["id"]][0] if c.get("id") in latest else _num(c.get("score"))
-            weight = _num(c.get("weight")) or 0.0
-            if score is not None and weight > 0:
-                pairs.append((score, weight))
-        if pairs:
-            reviewed_overall = round(sum(s * w for s, w in pairs)
-                                     / sum(w for _, w in pairs), 2)
-    overall = card.get("overall")
     return SessionRow(
         path=str(directory.relative_to(root)),
         session_id=str(session.get("session_id") or directory.name),
@@ -161,8 +151,10 @@ def summarise(root: Path, directory: Path) -> SessionRow:
         else None,
         ended_at=session.get("ended_at") if isinstance(session.get("ended_at"), str)
         else None,
-        overall=_num(overall.get("score")) if isinstance(overall, Mapping) else None,
-        reviewed_overall=reviewed_overall, flags=tuple(flags), reviews=len(reviews),
+        overall=None if current is None else current.overall,
+        reviewed_overall=None if current is None else current.reviewed_overall,
+        flags=() if current is None else current.flags,
+        reviews=0 if current is None else len(current.reviews),
         problem="; ".join(problems) or None)
 
 

@@ -23,11 +23,9 @@ files again: a revocation counts at once, everywhere.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 from collections.abc import Callable, Mapping
@@ -39,14 +37,7 @@ from typing import Any
 
 from mockflow.format.errors import MockflowError
 from mockflow.format.limits import candidate_problems
-from mockflow.results.files import (
-    FILE_MODE,
-    ResultsError,
-    fsync_dir,
-    open_private,
-    private_dir,
-    write_text_private,
-)
+from mockflow.results.durable import ResultsError, create_new, private_dir, replace_atomic
 
 INVITES_DIR = ".invites"
 ROOMS_DIR = "rooms"
@@ -267,9 +258,9 @@ class InviteStore:
             raise InviteStoreError(
                 f"room '{record.room}' already belongs to another invite; pass another"
                 " --room, or leave it out to have one generated")
-        write_text_private(self._path(record.code_sha256, ".json"),
-                           json.dumps(record.document(), indent=2, sort_keys=True,
-                                      ensure_ascii=False) + "\n")
+        replace_atomic(self._path(record.code_sha256, ".json"),
+                       (json.dumps(record.document(), indent=2, sort_keys=True,
+                                   ensure_ascii=False) + "\n").encode("utf-8"))
         return code, record
 
     # ------------------------------------------------------------------ reading
@@ -364,29 +355,15 @@ def mark_room_ended(results_dir: Path, room: str, now: datetime | None = None) -
     private_dir(rooms)
     path = rooms / f"{room_hash(room)}.ended"
     if not path.exists():
-        write_text_private(path, iso_z(now or utc_now()) + "\n")
+        replace_atomic(path, (iso_z(now or utc_now()) + "\n").encode("utf-8"))
 
 
 def _create_exclusive(path: Path, text: str) -> bool:
     """Publish ``path`` with ``text`` unless it exists: complete or absent, never half
-    written (a temporary file hard-linked into place; ``link`` fails if the name exists,
-    atomically, also on NFS). True if this call created it."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    written (``durable.create_new``: a temporary file linked into place; ``link`` fails if
+    the name exists, atomically, also on NFS). True if this call created it."""
     try:
-        fd = open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            return False
-        os.chmod(path, FILE_MODE)
-        fsync_dir(path.parent)
-        return True
-    except OSError as exc:
-        raise ResultsError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        create_new(path, text.encode("utf-8"))
+    except FileExistsError:
+        return False
+    return True

@@ -14,18 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mockflow.results import safe_json
+from mockflow.results.current import CurrentScorecard, apply_reviews, current_path
+from mockflow.results.durable import ResultsError
 from mockflow.results.files import (
     SCORECARD_NAME,
     SESSION_NAME,
     TRANSCRIPT_NAME,
-    ResultsError,
     SessionFileError,
     SkippedLine,
     read_transcript_report,
-    scorecard_versions,
 )
 from mockflow.results.record_schemas import check_record
-from mockflow.results.reviews import Review, read_reviews
+from mockflow.results.reviews import REVIEWS_NAME, Review, read_reviews_report
 
 __all__ = ["Session", "SessionFileError", "load_session", "session_dir"]
 
@@ -38,6 +39,15 @@ class Session:
     transcript: Sequence[Mapping[str, Any]]
     reviews: Sequence[Review] = ()
     skipped: Sequence[SkippedLine] = field(default=())
+    skipped_reviews: Sequence[SkippedLine] = field(default=())  # reviews.jsonl lines
+    version: int = 1  # the scorecard version read (``rescore`` adds versions)
+    scorecard_path: Path | None = None
+
+    @property
+    def current(self) -> CurrentScorecard:
+        """The scores that stand: this scorecard version with the reviews applied."""
+        return apply_reviews(self.scorecard, self.reviews, version=self.version,
+                             path=self.scorecard_path, skipped_reviews=self.skipped_reviews)
 
     @property
     def session_id(self) -> str:
@@ -63,11 +73,13 @@ def _read_json(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise SessionFileError(path, f"cannot read: {exc.strerror or exc}") from None
     try:
-        data = json.loads(text)
+        data = safe_json.loads(text)
     except json.JSONDecodeError as exc:
         raise SessionFileError(path, f"not valid JSON (line {exc.lineno}, column"
                                f" {exc.colno}: {exc.msg}); the file is corrupt or"
                                " truncated") from None
+    except ValueError as exc:  # nested too deeply
+        raise SessionFileError(path, f"{exc}; the file is corrupt") from None
     if not isinstance(data, dict):
         raise SessionFileError(path, "expected a JSON object at the top level")
     return data
@@ -97,9 +109,8 @@ def load_session(target: Path) -> Session:
         raise SessionFileError(directory, "not a session directory")
     session = _read_json(directory / SESSION_NAME)
     _require(directory / SESSION_NAME, session, {"interview": (str, dict), "status": str})
-    # the newest scorecard version (``rescore`` writes new ones beside the first)
-    found = scorecard_versions(directory)
-    card_path = found[-1][1] if found else directory / SCORECARD_NAME
+    # the current scorecard version (``rescore`` writes new ones beside the first)
+    version, card_path = current_path(directory)
     scorecard = _read_json(card_path)
     _require(card_path, scorecard, {
         "interview": str, "scale": dict, "overall": dict, "competencies": list,
@@ -117,7 +128,8 @@ def load_session(target: Path) -> Session:
         raise SessionFileError(transcript_path, f"cannot read: {exc.strerror or exc}"
                                ) from None
     try:
-        reviews = read_reviews(directory)
+        reviews, skipped_reviews = read_reviews_report(directory)
     except ResultsError as exc:
-        raise SessionFileError(directory / "reviews.jsonl", str(exc)) from None
-    return Session(directory, session, scorecard, turns, reviews, skipped)
+        raise SessionFileError(directory / REVIEWS_NAME, str(exc)) from None
+    return Session(directory, session, scorecard, turns, reviews, skipped,
+                   tuple(skipped_reviews), version, card_path)

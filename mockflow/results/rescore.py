@@ -12,8 +12,6 @@ records its judge, models and time.
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +28,9 @@ from mockflow.interview.records import (
     answered_questions,
     session_facts,
 )
-from mockflow.results.files import ResultsError, read_transcript, scorecard_versions
+from mockflow.results import durable, safe_json
+from mockflow.results.durable import ResultsError
+from mockflow.results.files import read_transcript, scorecard_versions
 from mockflow.results.scoring_files import JUDGEMENTS, QUESTIONS, read_jsonl
 from mockflow.scoring.base import QuestionScore
 from mockflow.scoring.judge import JudgeChoice
@@ -174,7 +174,7 @@ def _previous(directory: Path) -> tuple[Path, dict[str, Any]] | None:
     found = versions(directory)
     for _, path in reversed(found):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = safe_json.loads(path.read_bytes())
         except (OSError, ValueError):
             continue
         if isinstance(data, dict):
@@ -183,30 +183,18 @@ def _previous(directory: Path) -> tuple[Path, dict[str, Any]] | None:
 
 
 def _write_new(directory: Path, data: dict[str, Any]) -> tuple[int, Path]:
-    """Write the next version without ever replacing a file (link fails if it exists)."""
-    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    tmp = directory / f".scorecard.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, text.encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        for _ in range(100):
-            number = max((n for n, _ in versions(directory)), default=1) + 1
-            path = directory / f"scorecard.v{number}.json"
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                continue  # another rescore took this number
-            return number, path
-        raise ResultsError(f"cannot find a free scorecard version in {directory}")
-    except OSError as exc:
-        raise ResultsError(f"cannot write a scorecard in {directory}:"
-                           f" {exc.strerror or exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Write the next version without ever replacing a file (``durable.create_new``
+    fails if the name is taken: another rescore got there first, try the next)."""
+    body = (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    for _ in range(100):
+        number = max((n for n, _ in versions(directory)), default=1) + 1
+        path = directory / f"scorecard.v{number}.json"
+        try:
+            durable.create_new(path, body)
+        except FileExistsError:
+            continue  # another rescore took this number
+        return number, path
+    raise ResultsError(f"cannot find a free scorecard version in {directory}")
 
 
 @dataclass(frozen=True)

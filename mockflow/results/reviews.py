@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockflow.results.files import ResultsError, append_line_durable, iso
+from mockflow.results.durable import ResultsError
+from mockflow.results.files import (
+    SkippedLine,
+    append_line_durable,
+    iso,
+    parse_jsonl_numbered,
+)
 
 REVIEWS_NAME = "reviews.jsonl"
 REVIEW_FORMAT = 1
@@ -112,28 +118,31 @@ def append_review(directory: Path, review: Review) -> Path:
     return path
 
 
-def read_reviews(directory: Path) -> tuple[Review, ...]:
-    """Every review in order; a corrupt line raises ``ResultsError`` naming it (a review
-    is a person's decision: it is never silently dropped)."""
+def read_reviews_report(directory: Path) -> tuple[tuple[Review, ...], list[SkippedLine]]:
+    """Every review in order, and the lines that are not reviews (a torn line left by a
+    crash or a full disk mid-write, a damaged one): those are skipped and named, never
+    silently dropped and never allowed to hide the reviews after them. Raises
+    ``ResultsError`` only when the file can't be read at all."""
     path = directory / REVIEWS_NAME
     try:
-        raw = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
-        return ()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ResultsError(f"cannot read: {exc}") from None
+        return (), []
+    except OSError as exc:
+        raise ResultsError(f"cannot read {path}: {exc.strerror or exc}") from None
+    records, skipped = parse_jsonl_numbered(data)
     out: list[Review] = []
-    for number, line in enumerate(raw.splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, record in records:
         try:
-            data = json.loads(line)
-            if not isinstance(data, dict):
-                raise ValueError("not a JSON object")
-            out.append(Review.from_dict(data))
+            out.append(Review.from_dict(record))
         except (ValueError, KeyError) as exc:
-            raise ResultsError(f"line {number} is not a review ({exc})") from None
-    return tuple(out)
+            skipped.append(SkippedLine(number, f"not a review ({exc})"))
+    return tuple(out), sorted(skipped, key=lambda s: s.line)
+
+
+def read_reviews(directory: Path) -> tuple[Review, ...]:
+    """Every readable review in order (see ``read_reviews_report``)."""
+    return read_reviews_report(directory)[0]
 
 
 def reviewed_scores(reviews: Sequence[Review]) -> dict[str, tuple[float, Review]]:

@@ -16,14 +16,14 @@ Lines are appended, flushed and fsynced before the call returns; files are creat
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mockflow.results.files import ResultsError
+from mockflow.results import durable
+from mockflow.results.files import parse_jsonl
 
 FILES_FORMAT = 1
 QUESTIONS = "questions.jsonl"
@@ -31,65 +31,28 @@ JUDGEMENTS = "judgements.jsonl"
 INTERVIEW_COPY = "interview.yaml"
 
 
-def _open_private(path: Path, flags: int) -> int:
-    try:
-        return os.open(path, flags, 0o600)
-    except OSError as exc:
-        raise ResultsError(f"cannot write {path}: {exc.strerror or exc}") from exc
-
-
 class JsonlLog:
     """An append-only JSON-lines file: each line durable before ``append`` returns."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = threading.Lock()
-        self._fd = _open_private(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        self._file = durable.AppendFile(path)
 
     def append(self, record: Mapping[str, Any]) -> None:
-        line = (json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
-        with self._lock:
-            if self._fd < 0:
-                raise ResultsError(f"{self.path} is already closed")
-            try:
-                os.write(self._fd, line)  # O_APPEND: one write per line, never interleaved
-                os.fsync(self._fd)
-            except OSError as exc:
-                raise ResultsError(f"cannot write {self.path}: {exc.strerror or exc}"
-                                   ) from exc
+        line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+        self._file.append(line.encode("utf-8"))
 
     def close(self) -> None:
-        with self._lock:
-            if self._fd >= 0:
-                os.close(self._fd)
-                self._fd = -1
+        self._file.close()
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """The records of a JSON-lines file; a torn or foreign last line is skipped."""
-    records: list[dict[str, Any]] = []
+    """The records of a JSON-lines file; a torn or damaged line is skipped."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        data = path.read_bytes()
     except FileNotFoundError:
-        return records
-    for line in text.splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write a new private file (0600) and make it durable; an existing file is kept."""
-    fd = _open_private(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        return []
+    return parse_jsonl(data)[0]
 
 
 class ScoringFiles:
@@ -102,8 +65,9 @@ class ScoringFiles:
 
     def write_header(self, header: Mapping[str, Any], source: bytes | None = None) -> None:
         """The session's header line, and the interview file it ran (once)."""
-        if source is not None and not (self.directory / INTERVIEW_COPY).exists():
-            write_private(self.directory / INTERVIEW_COPY, source)
+        if source is not None:
+            with contextlib.suppress(FileExistsError):  # an existing copy is kept
+                durable.create_new(self.directory / INTERVIEW_COPY, source)
         self.questions.append({"type": "session", "format": FILES_FORMAT, **header,
                                "interview_file": INTERVIEW_COPY if source is not None
                                else None})

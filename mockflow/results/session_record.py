@@ -73,7 +73,8 @@ def webhook_settings(compiled: CompiledInterview) -> dict[str, Any] | None:
     hook = compiled.interview.results.webhook
     if hook is None:
         return None
-    return {"url": hook.url, "secret_env": hook.secret_env, "events": list(hook.events)}
+    return {"url": hook.url, "secret_env": hook.secret_env, "events": list(hook.events),
+            "allow_hosts": list(hook.allow_hosts), "allow_http": hook.allow_http}
 
 
 @dataclass(slots=True)

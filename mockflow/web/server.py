@@ -34,7 +34,7 @@ from aiohttp import web
 
 from mockflow.format.model import Interview
 from mockflow.live.invite import InviteError, load_api, mint_invite
-from mockflow.results.files import ResultsError
+from mockflow.results.durable import ResultsError
 from mockflow.results.invites import (
     Claim,
     InviteRecord,

@@ -11,41 +11,40 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mockflow.results.index import summarise
 from mockflow.results.load import load_session
 from mockflow.results.notify.webhook import enqueue
-from mockflow.results.reviews import reviewed_scores
 
 
 def summary(root: Path, directory: Path) -> dict[str, Any]:
+    """The payload of every event: the session and its current scores (the newest
+    scorecard version with the reviews applied, as ``sessions`` and ``report`` show)."""
     loaded = load_session(directory)
-    row = summarise(root, directory) if directory.is_relative_to(root) else None
-    meta, card = loaded.session, loaded.scorecard
-    latest = reviewed_scores(loaded.reviews)
+    meta, current = loaded.session, loaded.current
     cand = meta.get("candidate") if isinstance(meta.get("candidate"), Mapping) else {}
     assert isinstance(cand, Mapping)
     iv = meta.get("interview")
+    path = directory.relative_to(root).as_posix() if directory.is_relative_to(root) else None
     return {
         "session": {
             "id": loaded.session_id,
-            "path": None if row is None else row.path,
-            "interview": iv.get("ref") if isinstance(iv, Mapping) else card.get("interview"),
+            "path": path,
+            "interview": iv.get("ref") if isinstance(iv, Mapping)
+            else current.scorecard.get("interview"),
             "status": meta.get("status"),
             "started_at": meta.get("started_at"),
             "ended_at": meta.get("ended_at"),
         },
         "candidate": {"name": cand.get("name"), "identity": cand.get("identity")},
         "scorecard": {
-            "overall": (card.get("overall") or {}).get("score"),
-            "reviewed_overall": None if row is None else row.reviewed_overall,
-            "scale": card.get("scale"),
-            "competencies": [
-                {"id": c.get("id"), "score": c.get("score"),
-                 "reviewed": latest[c["id"]][0] if c.get("id") in latest else None}
-                for c in card.get("competencies") or [] if isinstance(c, Mapping)],
-            "review_flags": 0 if row is None else len(row.flags),
+            "version": current.version,
+            "overall": current.overall,
+            "reviewed_overall": current.reviewed_overall,
+            "scale": current.scorecard.get("scale"),
+            "competencies": [{"id": c.id, "score": c.score, "reviewed": c.reviewed}
+                             for c in current.competencies],
+            "review_flags": len(current.flags),
         },
-        "reviews": len(loaded.reviews),
+        "reviews": len(current.reviews),
     }
 
 
@@ -60,5 +59,8 @@ def queue_event(root: Path, directory: Path, event: str) -> Path | None:
     hook = webhook_config(loaded.session)
     if hook is None or event not in (hook.get("events") or ()):
         return None
+    hosts = hook.get("allow_hosts")
     return enqueue(root, url=str(hook["url"]), secret_env=str(hook["secret_env"]),
-                   event=event, payload=summary(root, directory))
+                   event=event, payload=summary(root, directory),
+                   allow_hosts=[str(h) for h in hosts] if isinstance(hosts, list) else (),
+                   allow_http=hook.get("allow_http") is True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from mockflow.results.files import ResultsError
+from mockflow.results.durable import ResultsError
 from mockflow.results.report.html import CSS
 from mockflow.results.report.md import md
 from mockflow.results.report.model import Report, fmt_score, state_of

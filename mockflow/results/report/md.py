@@ -1,5 +1,7 @@
 """The Markdown report: the HTML report's content without charts, for a ticket or an
-email. Candidate text is escaped so that it can't add headings, links, images or HTML."""
+email. Candidate text is escaped so that it can't add headings, links, images or HTML,
+and URLs in it are neutralised so that renderers that linkify bare URLs (GFM, markdown-it
+with linkify) show them as text, never as links."""
 
 from __future__ import annotations
 
@@ -8,14 +10,27 @@ import re
 from mockflow.results.report.model import Report, fmt_score, fmt_seconds
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|<>~&])")
+# A '.', ':' or '@' inside a word: what every linkifier needs to see a URL (https://…,
+# www.…, a bare domain like evil.io, an e-mail address, mailto:/xmpp:). Escaped, it renders
+# the same but the text is no longer one token, so GFM's autolink extension and
+# markdown-it's linkify leave it alone; GFM still links an e-mail with an escaped '@', so
+# an invisible ZERO WIDTH SPACE goes before it (no address has one).
+_LINKABLE = re.compile(r"([.:@])(?=\S)")
+_ZWSP = "\u200b"
+
+
+def _unlink(escaped: str) -> str:
+    return _LINKABLE.sub(lambda m: (_ZWSP if m.group(1) == "@" else "") + "\\" + m.group(1),
+                         escaped)
 
 
 def md(text: object, *, strip: bool = True) -> str:
     """Inline Markdown text: specials backslash-escaped, whitespace runs (line breaks
-    included) made one space; ``strip=False`` keeps a space at either end (a piece of a
-    longer text)."""
+    included) made one space, and nothing in it can become a link, not even where a
+    renderer linkifies bare URLs; ``strip=False`` keeps a space at either end (a piece of
+    a longer text)."""
     flat = re.sub(r"\s+", " ", str(text))
-    return _SPECIAL.sub(r"\\\1", flat.strip() if strip else flat)
+    return _unlink(_SPECIAL.sub(r"\\\1", flat.strip() if strip else flat))
 
 
 def _score(score: float | None, state: str, top: float) -> str:

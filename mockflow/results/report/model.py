@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from mockflow.results.current import flag_text
 from mockflow.results.load import Session
-from mockflow.results.reviews import Review, reviewed_scores
+from mockflow.results.reviews import Review
 
 STATUS_TEXT = {
     "complete": "complete",
@@ -62,18 +63,6 @@ def fmt_when(stamp: Any) -> str:
     except ValueError:
         return stamp
     return when.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def flag_text(flag: Any) -> str:
-    """A review flag as one line, whatever shape the scorer gave it."""
-    if isinstance(flag, str):
-        return flag
-    if isinstance(flag, Mapping):
-        parts = [str(flag[k]) for k in ("code", "kind", "reason", "message", "detail")
-                 if isinstance(flag.get(k), str | int | float)]
-        if parts:
-            return ": ".join(parts)
-    return str(flag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +232,8 @@ def build_report(session: Session) -> Report:
             wall=str(t.get("started_at") or ""),
             segments=_segments(t["text"], pending.get(i, [])), anchor=f"t-{i + 1}"))
 
-    reviewed = reviewed_scores(session.reviews)
+    current = session.current  # the one place reviews are applied
+    reviewed = {c.id: c for c in current.competencies}
     comps: list[CompetencyRow] = []
     number_of = {str(q.get("id")): q["number"] for q in card["questions"]}
     for c in card["competencies"]:
@@ -259,9 +249,8 @@ def build_report(session: Session) -> Report:
         comps.append(CompetencyRow(
             id=c["id"], name=str(c.get("name") or c["id"]), weight=_num(c.get("weight")),
             score=score, observations=int(c.get("observations") or 0),
-            state=state_of(score, scale), reviewed=None if r is None else r[0],
-            reviewer=None if r is None else (r[1].reviewer or "a reviewer"),
-            evidence=tuple(evidence)))
+            state=state_of(score, scale), reviewed=None if r is None else r.reviewed,
+            reviewer=None if r is None else r.reviewer, evidence=tuple(evidence)))
 
     said: dict[int, int] = {}
     for shown in turns:
@@ -281,8 +270,6 @@ def build_report(session: Session) -> Report:
         else:
             state = "not-observed"
         qflags = tuple(flag_text(f) for f in (q.get("review") or []))
-        for f in qflags:
-            flags.append(f"question {number}: {f}")
         if isinstance(q.get("source"), str):
             sources.add(q["source"])
         rows.append(QuestionRow(
@@ -298,7 +285,9 @@ def build_report(session: Session) -> Report:
             hints=len(q.get("hints_used") or []), follow_ups=int(q.get("follow_ups") or 0),
             flags=qflags))
 
-    top = [flag_text(f) for f in (card.get("review") or [])]
+    question_flags = [f for f in current.flags if f.startswith("question ")]
+    top = [f for f in current.flags if not f.startswith("question ")]
+    flags += question_flags
     status_key = str(meta.get("status") or "unknown")
     if status_key != "complete":
         top.append("the interview did not finish normally: "
@@ -306,6 +295,10 @@ def build_report(session: Session) -> Report:
     if session.skipped:
         top.append(f"{len(session.skipped)} transcript line(s) could not be read and were"
                    " skipped: " + "; ".join(str(s) for s in session.skipped[:5]))
+    if current.skipped_reviews:
+        top.append(f"{len(current.skipped_reviews)} line(s) of reviews.jsonl could not be"
+                   " read and were skipped: "
+                   + "; ".join(str(s) for s in current.skipped_reviews[:5]))
     unanswered = [r.number for r in rows if r.state == "not-answered"]
     if unanswered:
         top.append("not answered: question " + ", ".join(map(str, unanswered)))
@@ -332,12 +325,7 @@ def build_report(session: Session) -> Report:
     if duration is None:
         duration = _num((card.get("timing") or {}).get("elapsed_seconds"))
     overall = _num((card.get("overall") or {}).get("score"))
-    weights = [(c.reviewed if c.reviewed is not None else c.score, c.weight or 0.0)
-               for c in comps]
-    have = [(s, w) for s, w in weights if s is not None and w > 0]
-    overall_reviewed = None
-    if reviewed and have:
-        overall_reviewed = sum(s * w for s, w in have) / sum(w for _, w in have)
+    overall_reviewed = current.reviewed_overall
     return Report(
         session=session, candidate=str(name),
         identity=None if cand.get("identity") is None else str(cand.get("identity")),

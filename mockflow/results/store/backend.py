@@ -62,7 +62,35 @@ class CorruptObject(StoreError):
     def __init__(self, key: str, reason: str) -> None:
         self.key = key
         self.reason = reason
-        super().__init__(f"object '{key}' in the results store is {reason}")
+        super().__init__(f"object '{shown_key(key)}' in the results store is {reason}")
+
+
+class RefusedKey(CorruptObject):
+    """An object whose key can't be a path inside the local copy ('..', an absolute
+    path, a backslash, a NUL, an empty part): refused, never followed."""
+
+
+def shown_key(key: str) -> str:
+    """A key as it can be printed: control characters (a NUL, an escape) as ``\\xNN``."""
+    return "".join(f"\\x{ord(ch):02x}" if ord(ch) < 32 or ord(ch) == 127 else ch
+                   for ch in key)
+
+
+def key_problem(key: str) -> str | None:
+    """Why a store key (relative to the store's prefix) can't name a file inside the
+    local copy, or None. Such keys are refused outright, whatever follows."""
+    if "\x00" in key:
+        return "its key contains a NUL character"
+    if "\\" in key:
+        return "its key contains a backslash, which some systems read as a '/'"
+    if key.startswith("/"):
+        return "its key is an absolute path"
+    parts = key.split("/")
+    if any(p in (".", "..") for p in parts):
+        return "its key has a '.' or '..' part, which would lead outside the session's folder"
+    if any(p == "" for p in parts):
+        return "its key has an empty part ('//' or a '/' at either end)"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +194,10 @@ def key_for(relative: str) -> str:
 
 
 def relative_for(key: str) -> str | None:
-    """The inverse of ``key_for``; None for objects that are not session files."""
+    """The inverse of ``key_for``; None for objects that are not session files (and for
+    every key ``key_problem`` refuses)."""
+    if key_problem(key) is not None:
+        return None
     parts = key.split("/")
     if len(parts) < 4 or not all(_SAFE_PART.match(p) for p in parts):
         return None

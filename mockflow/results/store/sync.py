@@ -23,24 +23,29 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from mockflow.format.errors import MockflowError
+from mockflow.results import durable, safe_json
 from mockflow.results.store.backend import (
+    DEFAULT_RESULTS_DIR,
+    RESULTS_ENV,
     CorruptObject,
     FetchedObject,
     ObjectStore,
+    RefusedKey,
     StoreError,
     is_remote,
+    key_problem,
     open_store,
     parse_s3,
     relative_for,
     verify,
 )
-from mockflow.results.store.uploads import UploadQueue, _write_private, flush_uploads
+from mockflow.results.store.uploads import UploadQueue, flush_uploads
 
 CACHE_ENV = "MOCKFLOW_CACHE"
 MANIFEST = ".sync.json"
+STORE_FILE = ".store.json"  # the s3:// spec this local copy is of
 
 
 class StoreCorrupt(StoreError):
@@ -79,47 +84,84 @@ class SyncReport:
     downloaded: int = 0
     unchanged: int = 0
     ignored: int = 0  # objects that are not session files
+    kept_local: int = 0  # files with local changes still queued for upload
     problems: list[CorruptObject] = field(default_factory=list)
 
 
-def _private_dir(path: Path) -> None:
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
-
-
 def check_content(name: str, relative: str, body: bytes) -> None:
-    """JSON must parse; JSON-lines must be whole lines that each parse."""
+    """JSON must parse; JSON-lines must be whole lines that each parse (nesting bounded:
+    ``safe_json``)."""
     if relative.endswith(".json"):
         try:
-            json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
+            safe_json.loads(body.decode("utf-8"))
+        except ValueError as exc:  # bad UTF-8, bad JSON, nested too deeply
             raise CorruptObject(name, f"partial or corrupt: not valid JSON ({exc})") from None
     elif relative.endswith(".jsonl"):
         if body and not body.endswith(b"\n"):
             raise CorruptObject(name, "partial: its last line is cut off")
         for number, line in enumerate(body.decode("utf-8", "replace").splitlines(), 1):
             try:
-                json.loads(line)
+                safe_json.loads(line)
             except ValueError:
                 raise CorruptObject(name, f"corrupt: line {number} is not valid JSON") from None
 
 
+def _is_folder_marker(key: str, size: int) -> bool:
+    """An empty object named like a folder (``a/b/``), as consoles create: not a file."""
+    return size == 0 and key.endswith("/") and key_problem(key.rstrip("/")) is None
+
+
+def stored_spec(directory: Path) -> str | None:
+    """The s3:// spec a local copy was synced from (None: not a local copy of a store)."""
+    try:
+        data = safe_json.loads((Path(directory) / STORE_FILE).read_bytes())
+    except (OSError, ValueError):
+        return None
+    spec = data.get("store") if isinstance(data, dict) else None
+    return spec if isinstance(spec, str) and is_remote(spec) else None
+
+
 def sync(store: ObjectStore, directory: Path) -> SyncReport:
-    """Bring ``directory`` up to date with ``store`` (incremental by ETag and size)."""
-    _private_dir(directory)
+    """Bring ``directory`` up to date with ``store`` (incremental by ETag and size).
+
+    A key that can't be a path inside ``directory`` is refused (``RefusedKey`` in
+    ``problems``) and never followed; a file with changes not uploaded yet (a review
+    queued while the store was down) is kept, not overwritten."""
+    durable.private_dir(directory)
+    root = Path(directory).resolve()
     report = SyncReport(directory)
     manifest_path = directory / MANIFEST
     try:
-        manifest: dict[str, Any] = json.loads(manifest_path.read_text("utf-8"))
+        manifest = safe_json.loads(manifest_path.read_bytes())
     except (FileNotFoundError, ValueError):
         manifest = {}
+    if not isinstance(manifest, dict):
+        manifest = {}
+    durable.replace_atomic(directory / STORE_FILE,
+                           json.dumps({"store": store.location.spec}).encode())
+    waiting = UploadQueue(directory).queued_paths()
     for info in store.list():
+        problem = key_problem(info.key)
+        if problem is not None:
+            if not _is_folder_marker(info.key, info.size):
+                report.problems.append(RefusedKey(
+                    store.url(info.key), f"refused: {problem}; it was not downloaded:"
+                    " rename or delete the object"))
+            continue
         relative = relative_for(info.key)
         if relative is None:
             report.ignored += 1
             continue
-        known = manifest.get(info.key)
         local = directory / relative
+        if not local.parent.resolve().is_relative_to(root):  # a link planted in the copy
+            report.problems.append(RefusedKey(
+                store.url(info.key), f"refused: its local path {local} leads outside"
+                f" {directory} through a symbolic link; remove the link"))
+            continue
+        if relative in waiting:
+            report.kept_local += 1
+            continue
+        known = manifest.get(info.key)
         if known == {"etag": info.etag, "size": info.size} and local.exists():
             report.unchanged += 1
             continue
@@ -130,11 +172,11 @@ def sync(store: ObjectStore, directory: Path) -> SyncReport:
         except CorruptObject as exc:
             report.problems.append(exc)
             continue
-        _private_dir(local.parent)
-        _write_private(local, fetched.body)
+        durable.private_dir(local.parent)
+        durable.replace_atomic(local, fetched.body)
         manifest[info.key] = {"etag": info.etag, "size": info.size}
         report.downloaded += 1
-    _write_private(manifest_path, json.dumps(manifest, sort_keys=True).encode())
+    durable.replace_atomic(manifest_path, json.dumps(manifest, sort_keys=True).encode())
     return report
 
 
@@ -154,19 +196,41 @@ def resolve_results(spec: str | Path, *, env: Mapping[str, str] | None = None) -
     return directory
 
 
+def reading_spec(flag: str | None, env: Mapping[str, str] | None = None) -> str:
+    """What a reading command reads: ``--results``, else ``MOCKFLOW_RESULTS``, else
+    ``./results``; a directory or an s3:// store (which ``resolve_results`` syncs)."""
+    env = os.environ if env is None else env
+    return flag or env.get(RESULTS_ENV) or DEFAULT_RESULTS_DIR
+
+
 def publish_results(spec: str | Path, path: Path, *,
-                    env: Mapping[str, str] | None = None) -> None:
-    """After a command wrote ``path`` inside ``resolve_results(spec)``: upload it (s3://)."""
+                    env: Mapping[str, str] | None = None,
+                    directory: Path | None = None) -> None:
+    """After a command wrote ``path`` inside ``resolve_results(spec)`` (``directory``, the
+    local copy; by default the cache of ``spec``): upload it (s3://)."""
     text = str(spec)
     if not is_remote(text):
         return
-    directory = cache_directory(text, env)
+    directory = cache_directory(text, env) if directory is None else Path(directory)
     UploadQueue(directory).enqueue(Path(path), text)
     result = flush_uploads(directory, attempts=3)
     if result.remaining:
-        raise StoreError(f"{path} is saved locally and queued, but not uploaded yet:"
-                         f" {result.error}; run `mockflow results flush` later")
+        raise StoreError(f"{path} is saved locally and queued, but not uploaded to {text}"
+                         f" yet: {result.error}; run `mockflow results flush --results"
+                         f" {text}` later")
+
+
+def publish_session_file(path: Path, *, env: Mapping[str, str] | None = None) -> str | None:
+    """A command wrote ``path`` in a session directory (``<root>/<interview>/<session>/``):
+    if ``root`` is the local copy of a store, upload it there. Returns the store's spec
+    (None for a plain results directory); raises ``StoreError`` if it is still queued."""
+    root = Path(path).parent.parent.parent
+    spec = stored_spec(root)
+    if spec is not None:
+        publish_results(spec, path, env=env, directory=root)
+    return spec
 
 
 __all__ = ["MockflowError", "StoreCorrupt", "SyncReport", "cache_directory", "check_content",
-           "publish_results", "resolve_results", "sync"]
+           "publish_results", "publish_session_file", "reading_spec", "resolve_results",
+           "stored_spec", "sync"]

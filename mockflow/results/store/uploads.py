@@ -31,15 +31,14 @@ import json
 import logging
 import os
 import random
-import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from mockflow.format.errors import MockflowError
+from mockflow.results import durable, safe_json
 from mockflow.results.store.backend import (
     ObjectStore,
     StoreError,
@@ -61,25 +60,6 @@ class QueueError(MockflowError):
     """The upload queue directory can't be created or written."""
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    dfd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
-
-
 class UploadQueue:
     """The on-disk queue under ``<root>/.uploads``."""
 
@@ -90,11 +70,10 @@ class UploadQueue:
 
     def _ensure(self) -> None:
         try:
-            self.inflight.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(self.directory, 0o700)
-        except OSError as exc:
+            durable.private_dir(self.inflight)
+        except durable.DurableWriteError as exc:
             raise QueueError(f"cannot create the upload queue {self.directory}:"
-                             f" {exc.strerror or exc}") from exc
+                             f" {exc}") from exc
 
     def enqueue(self, path: Path, store: str) -> None:
         """Queue ``path`` (a file under the root) for upload to ``store``; durable on return."""
@@ -106,10 +85,9 @@ class UploadQueue:
             return  # already queued and not yet taken: the upload sends the newest content
         entry = {"v": 1, "store": store, "path": relative, "queued_at": time.time()}
         try:
-            _write_private(self.directory / name, json.dumps(entry).encode())
-        except OSError as exc:
-            raise QueueError(f"cannot queue {relative} for upload in {self.directory}:"
-                             f" {exc.strerror or exc}") from exc
+            durable.replace_atomic(self.directory / name, json.dumps(entry).encode())
+        except durable.DurableWriteError as exc:
+            raise QueueError(f"cannot queue {relative} for upload: {exc}") from exc
         _WAKE.set()
 
     def pending(self) -> list[Path]:
@@ -120,6 +98,14 @@ class UploadQueue:
             return []
         return sorted(entries, key=lambda p: (_mtime(p), p.name))
 
+    def queued_paths(self) -> set[str]:
+        """The files (relative to the root) waiting for upload, in flight included."""
+        paths: set[str] = set()
+        for entry in [*self.pending(), *_files(self.inflight)]:
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                paths.add(str(safe_json.loads(entry.read_bytes())["path"]))
+        return paths
+
     def __len__(self) -> int:
         return len(self.pending()) + len(list(_files(self.inflight)))
 
@@ -127,7 +113,7 @@ class UploadQueue:
     def locked(self, *, wait: float | None) -> Iterator[bool]:
         """Hold the drainer lock; yields False if ``wait`` ran out (None: don't wait)."""
         self._ensure()
-        fd = os.open(self.directory / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        fd = durable.open_private(self.directory / "lock", os.O_RDWR | os.O_CREAT)
         try:
             deadline = time.monotonic() + (wait or 0.0)
             while True:
@@ -156,8 +142,8 @@ class UploadQueue:
 
     def _claim(self, entry: Path) -> Path | None:
         target = self.inflight / entry.name
-        try:
-            os.replace(entry, target)
+        try:  # a claim lost in a crash is harmless: the entry is just queued again
+            durable.move(entry, target, sync=False)
         except FileNotFoundError:
             return None
         return target
@@ -165,7 +151,7 @@ class UploadQueue:
     def _release(self, inflight: Path) -> None:
         """Back into the queue, unless a newer entry for the same file is there already."""
         with contextlib.suppress(FileExistsError):
-            os.link(inflight, self.directory / inflight.name)
+            durable.link(inflight, self.directory / inflight.name)
         inflight.unlink(missing_ok=True)
 
 
@@ -209,9 +195,9 @@ def drain(queue: UploadQueue, stores: dict[str, ObjectStore],
         if claimed is None:
             continue
         try:
-            data: dict[str, Any] = json.loads(claimed.read_text("utf-8"))
+            data = safe_json.loads(claimed.read_bytes())
             spec, relative = str(data["store"]), str(data["path"])
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             logger.error("dropping unreadable upload queue entry %s: %s", claimed.name, exc)
             claimed.unlink(missing_ok=True)
             result.dropped += 1
