@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +27,7 @@ from mockflow.authoring.errors import (
 from mockflow.cli.common import ExitCode, err, out, plural
 from mockflow.format.errors import InputError, InterviewInvalid
 from mockflow.format.validate import read_source
+from mockflow.results.durable import replace_atomic
 
 
 def _read(path: str) -> str:
@@ -46,18 +46,7 @@ def _read(path: str) -> str:
 def replace_file(path: str, text: str) -> None:
     """Write ``text`` over ``path`` atomically, keeping the file's permissions."""
     target = Path(path)
-    mode = target.stat().st_mode & 0o777
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_atomic(target, text.encode("utf-8"), mode=target.stat().st_mode & 0o777)
 
 
 def _fail(exc: Exception, code: ExitCode) -> typer.Exit:

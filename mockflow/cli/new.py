@@ -8,9 +8,7 @@ scaffold it built doesn't validate (a bug in mockflow).
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +26,7 @@ from mockflow.authoring.scaffold import (
 )
 from mockflow.cli.common import ExitCode, err, out, plural, problem_lines
 from mockflow.format.validate import check_bytes
+from mockflow.results.durable import replace_atomic
 
 
 def _split(text: str) -> list[str]:
@@ -99,17 +98,7 @@ def write_new(path: str, text: str, *, force: bool) -> None:
         raise TargetExists(f"'{path}' exists already; choose another path, or pass --force to"
                            " overwrite it")
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_atomic(target, text.encode("utf-8"), mode=0o644)  # an interview, not candidate data
 
 
 def new_command(

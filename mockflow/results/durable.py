@@ -156,8 +156,8 @@ def _temp_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
 
 
-def _write_temp(path: Path, data: bytes) -> Path:
-    """A finished, fsynced, 0600 temporary file beside ``path``."""
+def _write_temp(path: Path, data: bytes, mode: int = FILE_MODE) -> Path:
+    """A finished, fsynced temporary file beside ``path`` (0600, or ``mode``)."""
     tmp = _temp_name(path)
     try:
         fd = open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
@@ -166,6 +166,8 @@ def _write_temp(path: Path, data: bytes) -> Path:
     try:
         try:
             write_all(fd, data, path)
+            if mode != FILE_MODE:
+                os.fchmod(fd, mode)
             _fsync(fd, path)
         finally:
             os.close(fd)
@@ -179,10 +181,12 @@ def _write_temp(path: Path, data: bytes) -> Path:
 # ---------------------------------------------------------------------- whole files
 
 
-def replace_atomic(path: Path, data: bytes) -> None:
-    """Write ``path`` atomically as a 0600 file: old content or new, never a mix."""
+def replace_atomic(path: Path, data: bytes, *, mode: int = FILE_MODE) -> None:
+    """Write ``path`` atomically as a 0600 file: old content or new, never a mix.
+    ``mode``: other permissions, for a file that isn't candidate data (an interview file
+    ``mockflow draft`` edits keeps its own)."""
     path = Path(path)
-    tmp = _write_temp(path, data)
+    tmp = _write_temp(path, data, mode)
     try:
         os.replace(tmp, path)
     except OSError as exc:

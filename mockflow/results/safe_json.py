@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from mockflow.format.errors import MockflowError
+
 MAX_DEPTH = 64  # the deepest mockflow record (a chat history's tool call) is ~8 levels
 
 
-class JsonTooDeep(ValueError):
+class JsonTooDeep(MockflowError, ValueError):
     """A JSON document nested deeper than ``MAX_DEPTH``."""
 
 

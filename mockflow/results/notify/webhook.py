@@ -50,6 +50,7 @@ from mockflow.format.addresses import (
     pinned_resolver,
     system_resolve,
 )
+from mockflow.format.errors import MockflowError
 from mockflow.format.hosts import webhook_url_problems
 from mockflow.results import durable, safe_json
 from mockflow.results.durable import ResultsError, open_private, private_dir
@@ -140,7 +141,7 @@ def _body_bytes(item: Mapping[str, Any]) -> bytes:
                       ensure_ascii=False).encode("utf-8")
 
 
-class _Refused(Exception):
+class _Refused(MockflowError):
     """The item's URL may not be connected to (a permanent failure)."""
 
 
