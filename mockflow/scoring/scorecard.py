@@ -56,12 +56,14 @@ from mockflow.scoring.base import (
     Rubric,
     SessionFacts,
 )
+from mockflow.scoring.confidence import Confidence, assess
 from mockflow.scoring.injection import (
     REVIEW_INSTRUCTION_LIKE,
     Screened,
     is_instruction_like,
     screen_item,
 )
+from mockflow.scoring.offline import OFFLINE
 
 SCORECARD_FORMAT = 1
 ADJUSTMENT_RULE = (
@@ -127,6 +129,21 @@ def gate(score: QuestionScore | None, answers: Sequence[str], scale: Scale, *,
     return replace(score, score=value, evidence=evidence)
 
 
+def question_confidence(chosen: QuestionScore | None, seen: AnsweredQuestion, rubric: Rubric
+                        ) -> Confidence:
+    """The confidence of a question's score (``mockflow.scoring.confidence``): the offline
+    scorer's own signals, or for a judge's score its panel and how far it sits above the
+    offline evidence for the same screened answer."""
+    if chosen is None:
+        return Confidence(1.0)
+    offline = None
+    if chosen.source.startswith(("judge:", "panel:")) and seen.answers:
+        engine = seen.engine_score
+        offline = engine if engine is not None and engine.signals else OFFLINE.score(
+            seen, rubric)
+    return assess(chosen, rubric.scale, offline=offline)
+
+
 NOT_ANSWERED = {
     "skipped": "skipped",
     "moved_on": "nothing said before the interviewer moved on",
@@ -162,6 +179,7 @@ class QuestionResult:
     penalty: float = 0.0  # points taken off for hints (after the adjustment)
     floor: float | None = None  # the scale minimum, when the question counts unanswered
     review: tuple[tuple[str, str], ...] = ()  # (flag, detail) for a person to look at
+    confidence: float | None = None  # how sure the score is, 0..1 (None: nothing scored)
 
     @property
     def raw(self) -> float | None:
@@ -205,6 +223,7 @@ class QuestionResult:
                                                for who, value in score.panel],
             "disagreement": False if score is None else score.disagreement,
             "review": [{"flag": flag, "detail": detail} for flag, detail in self.review],
+            "confidence": _r(self.confidence, 3),
             "covered": [] if score is None else list(score.covered),
             "partial": [] if score is None else list(score.partial),
             "missed": [] if score is None else list(score.missed),
@@ -380,10 +399,11 @@ def aggregate(compiled: CompiledInterview, session: SessionFacts,
     per_hint = iv.scoring.hint_penalty
     for item, chosen in scored:
         adjustment = level_adjustment(iv, item.level)
-        _, screened = screen_item(item, Rubric(iv.competency(item.competency), scale,
-                                               iv.questions))
+        rubric = Rubric(iv.competency(item.competency), scale, iv.questions)
+        seen, screened = screen_item(item, rubric)
         gated = gate(chosen, item.answers, scale, adjustment=adjustment,
                      screened=screened.turns)
+        sure = question_confidence(chosen, seen, rubric)
         penalty = 0.0
         floor = None
         if gated is not None and gated.score is not None:
@@ -393,8 +413,10 @@ def aggregate(compiled: CompiledInterview, session: SessionFacts,
             penalty = min(per_hint * hints, adjusted - scale.min)
         elif item.outcome != "open":
             floor = float(scale.min)
-        results.append(QuestionResult(item, gated, adjustment, penalty, floor,
-                                      review_flags(item, screened, gated)))
+        flags = review_flags(item, screened, gated)
+        flags += tuple(f for f in sure.review() if f not in flags)
+        results.append(QuestionResult(item, gated, adjustment, penalty, floor, flags,
+                                      None if chosen is None else sure.value))
     comps: list[CompetencyResult] = []
     for comp in iv.competencies:
         mine = [r for r in results if r.item.competency == comp.id and r.adjusted is not None]
