@@ -21,12 +21,20 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from mockflow.format.errors import InputError, MockflowError
-from mockflow.format.model import Interview
+from mockflow.format.model import Interview, Scale
 from mockflow.format.yaml_io import MAX_BYTES, load_bytes
 from mockflow.scoring.agreement import spearman, within_one
-from mockflow.format.model import Scale
 from mockflow.scoring.base import AnsweredQuestion, QuestionScore, Rubric, Scorer
-from mockflow.scoring.confidence import PARAMETERS, Case, FlagFigures, Parameters, assess, figures
+from mockflow.scoring.confidence import (
+    PARAMETERS,
+    REVIEW_JUDGE_EVIDENCE,
+    REVIEW_NEEDS_READ,
+    Case,
+    FlagFigures,
+    Parameters,
+    assess,
+    figures,
+)
 from mockflow.scoring.injection import screen_item
 from mockflow.scoring.offline import OFFLINE
 from mockflow.scoring.scorecard import gate, review_flags
@@ -217,6 +225,7 @@ class Scored:
     result: QuestionScore | None  # after the evidence gate
     confidence: float = 1.0
     flags: tuple[tuple[str, str], ...] = ()  # the review flags a person would see
+    raw: QuestionScore | None = None  # the scorer's score before the evidence gate
 
     @property
     def flagged(self) -> bool:
@@ -286,6 +295,14 @@ def flag_figures(items: Sequence[Scored]) -> FlagFigures:
     share of answers off by two or more points that were flagged."""
     return figures([Case("", s.hand.kind or "", float(s.hand.score), s.score, s.result,
                          _NO_SCALE, s.flagged) for s in items], lambda c: c.flagged)
+
+
+def cases(items: Sequence[Scored], interview: Interview) -> list[Case]:
+    """The scored answers as the confidence model's fitting cases (``confidence.fit``):
+    the raw score, and whether another review flag (screening, the gate) marks it."""
+    own = (REVIEW_NEEDS_READ, REVIEW_JUDGE_EVIDENCE)
+    return [Case(interview.id, s.hand.kind or "", float(s.hand.score), s.score, s.raw,
+                 interview.scale, any(f not in own for f, _ in s.flags)) for s in items]
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,7 +378,7 @@ def score_answers(interview: Interview, answers: Iterable[HandScore], scorer: Sc
         sure = assess(raw, scale, offline=offline, params=params)
         flags = review_flags(item, screened, gated) + tuple(
             f for f in sure.review() if gated is None or f not in gated.review)
-        out.append(Scored(hand, question.competency, value, gated, sure.value, flags))
+        out.append(Scored(hand, question.competency, value, gated, sure.value, flags, raw))
     return out
 
 
@@ -372,5 +389,5 @@ def calibrate(interview: Interview, files: Sequence[AnswersFile], scorer: Scorer
 
 
 __all__ = ["Agreement", "AnswersFile", "Calibration", "CalibrationFileError",
-           "FlagFigures", "HandScore", "Scored", "calibrate", "flag_figures", "load_answers",
-           "parse_answers", "qwk"]
+           "FlagFigures", "HandScore", "Scored", "calibrate", "cases", "flag_figures",
+           "load_answers", "parse_answers", "qwk"]

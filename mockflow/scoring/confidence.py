@@ -256,7 +256,11 @@ def fit(cases: Sequence[Case], *, grid: Sequence[float] = GRID, budget: float = 
     for a in grid:
         for b in grid:
             params = replace(base, short_resemblance=a, long_unmatched=b)
-            f = figures(cases, lambda c, p=params: needs_read(c, p))
+
+            def flag(case: Case, params: Parameters = params) -> bool:
+                return needs_read(case, params)
+
+            f = figures(cases, flag)
             if f.flag_rate <= budget:
                 scored.append((f.flag_recall or 0.0, params))
     if not scored:

@@ -112,11 +112,11 @@ def shape(answer: Answer, spans: Sequence[tuple[int, int]],
     sentence_items: dict[int, list[int]] = {}
     for item, tokens in items.items():
         sentence_items.setdefault(answer.sentence_of[tokens[0]], []).append(item)
-    def bare(tokens: Sequence[int], skip: set[int]) -> bool:
+    def is_bare(tokens: Sequence[int], skip: set[int]) -> bool:
         return not any(is_function(answer.words[i]) for i in tokens
                        if i not in in_point and i not in skip)
 
-    bare_item = {item: bare(tokens, set()) for item, tokens in items.items()}
+    bare_item = {item: is_bare(tokens, set()) for item, tokens in items.items()}
     # a wrapper: in a sentence that is otherwise a list of bare terms ("I'd use X, Y and
     # Z"), the words in front of the first term
     wrapper: set[int] = set()
@@ -132,7 +132,7 @@ def shape(answer: Answer, spans: Sequence[tuple[int, int]],
                 if content > 1:
                     break
                 lead.add(i)
-            if bare(first, lead):
+            if is_bare(first, lead):
                 wrapper |= lead
                 bare_item[its[0]] = True
     # joiners split a segment into items only when every item of it is a bare term
@@ -148,14 +148,14 @@ def shape(answer: Answer, spans: Sequence[tuple[int, int]],
     own_tokens = [i for i in range(len(answer.words)) if i not in answer.masked]
     bare_words = bare_content = other_content = 0
     for i in own_tokens:
-        item = item_of.get(i)
-        if item is None:  # a joiner: bare when the items on both sides are
+        owner = item_of.get(i)
+        if owner is None:  # a joiner: bare when the items on both sides are
             before = item_of.get(i - 1)
             after = item_of.get(i + 1)
             bare = before is not None and after is not None and bare_item[before] \
                 and bare_item[after]
         else:
-            bare = bare_item[item]
+            bare = bare_item[owner]
         content = not is_function(answer.words[i]) and answer.words[i] not in JOINERS \
             and i not in wrapper
         bare_words += bare

@@ -185,21 +185,21 @@ class OfflineScorer:
             if value > cap:
                 value, capped = cap, True
         final = scale.clamp(round_half_up(value))
-        span = float(scale.max - scale.min) or 1.0
+        width = float(scale.max - scale.min) or 1.0
         signals: list[tuple[str, float]] = [
             ("own_words", float(own)),
             ("content_words", float(measured.bare_content + measured.other_content)),
             ("list_margin", measured.margin),
-            ("value", (value - scale.min) / span),
+            ("value", (value - scale.min) / width),
             ("capped", float(capped)),
         ]
         if prepared.example_words:
             signals.append(("example_words", float(prepared.example_words)))
         if lexical is not None:
             signals += [("coverage", (len(covered) + PARTIAL_CREDIT * len(partial))
-                         / len(points)), ("key_points", (lexical - scale.min) / span)]
+                         / len(points)), ("key_points", (lexical - scale.min) / width)]
         if similar is not None and reference is not None:
-            signals += [("reference", (reference - scale.min) / span),
+            signals += [("reference", (reference - scale.min) / width),
                         ("nearest", max(s for _, s in similar.similarities)),
                         ("off_topic", similar.off_topic),
                         ("anywhere", similar.anywhere),
