@@ -29,6 +29,7 @@ class Rubric:
     competency: Competency
     scale: Scale
     questions: tuple[Question, ...] = ()
+    language: str = "en"  # the interview's language (interviewer.language)
 
 
 @dataclass(frozen=True, slots=True)

@@ -366,11 +366,13 @@ def score_answers(interview: Interview, answers: Iterable[HandScore], scorer: Sc
     out: list[Scored] = []
     for hand in answers:
         question = interview.question(hand.question)
-        rubric = Rubric(interview.competency(question.competency), scale, interview.questions)
+        rubric = Rubric(interview.competency(question.competency), scale, interview.questions,
+                        interview.interviewer.language)
         item = AnsweredQuestion.of(question, [hand.answer])
         seen, screened = screen_item(item, rubric)
         raw = scorer.score(seen, rubric) if seen.answers else None
-        gated = gate(raw, (hand.answer,), scale, screened=screened.turns)
+        gated = gate(raw, (hand.answer,), scale, screened=screened.turns,
+                     language=rubric.language)
         value = float(scale.min) if gated is None or gated.score is None else gated.score
         offline = None
         if raw is not None and not raw.signals and seen.answers:
