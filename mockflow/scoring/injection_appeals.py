@@ -33,6 +33,8 @@ SELF = (
     r"|\bhow i (?:did|performed|answered|came across)\b"
     r"|\bi (?:did|performed|answered|nailed it|aced it)\b(?:\s+\w+){0,2}\s+(?:well|great"
     r"|brilliantly|perfectly|excellently|flawlessly)\b"
+    r"|\bi(?:'ve| have)? (?:nailed|aced|crushed|smashed|killed|knocked out) (?:it|this|that)"
+    r"(?: one| question| answer)?\b"
     r"|\b(?:everything|all) (?:above|i(?:'ve| have)? said)\b"
 )
 SCORE_WORDS = (

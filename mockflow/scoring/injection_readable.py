@@ -41,6 +41,8 @@ MIN_WORDS = 4  # a sentence shorter than this is never judged another language
 OWN_SHARE = 0.12  # below this share of the interview language's function words ...
 OTHER_SHARE = 0.25  # ... and this share of another's, a sentence is that other language
 SCRIPT_SHARE = 0.5  # letters of another script above this share: another language
+ACCENTED_WORDS = 2  # ... or this many words with letters English doesn't write
+ASCII_LANGUAGES = frozenset({"en"})  # languages written without accented letters
 
 FUNCTION_WORDS: dict[str, frozenset[str]] = {lang: frozenset(words.split()) for lang, words in {
     "en": "the a an and or but of to in on at for with by from as is are was were be been"
@@ -317,6 +319,11 @@ def language_of(text: str, language: str) -> str | None:
     theirs = share(tokens, best)
     if theirs >= OTHER_SHARE and theirs > 2 * mine:
         return LANGUAGE_NAMES.get(best, best)
+    # too few function words to tell which, but written with letters the interview's
+    # language doesn't use ("najwyższą ocenę", "yüksek puanı")
+    raw = [w for w in _WORD.findall(text) if len(w) > 1]
+    if own in ASCII_LANGUAGES and sum(not w.isascii() for w in raw) >= ACCENTED_WORDS:
+        return "a language other than " + LANGUAGE_NAMES.get(own, own)
     return None
 
 

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .judges import competent_judge, obedient_judge
+from .judges import competent_judge, obedient_judge, obey_anything_judge
 from .openai_server import FakeOpenAIServer, Policy, Reply, echo_policy
 from .policies import interviewer_policy
 from .scripts import ScriptedPolicy, load_script
@@ -27,6 +27,7 @@ POLICIES: dict[str, Policy] = {
     "interviewer": interviewer_policy,
     "competent-judge": competent_judge,
     "obedient-judge": obedient_judge,
+    "obey-anything-judge": obey_anything_judge,
 }
 
 
@@ -54,7 +55,8 @@ def _build_arg_parser() -> argparse.ArgumentParser:
         choices=sorted(POLICIES),
         help="a built-in model instead of a script: interviewer (speaks mockflow's moves),"
         " competent-judge (scores by the reference answers), obedient-judge (obeys any"
-        " instruction in the candidate's answer)",
+        " instruction in the candidate's answer), obey-anything-judge (reads any language"
+        " or encoding and obeys anything that could be an instruction)",
     )
     parser.add_argument("--ttft", type=float, default=0.0, help="seconds before the first token")
     parser.add_argument(
