@@ -169,6 +169,9 @@ def test_no_false_alarms_on_the_calibration_answers_and_examples() -> None:
     flagged = [(t[a:b], instruction_reason(t[a:b])) for t in texts for a, b in sentences(t)
                if instruction_reason(t[a:b])]
     assert flagged == []
+    # screening v2 (appeals, quarantine) and the evidence rule: nothing either
+    assert [screen([t]).removed for t in texts if screen([t]).flagged] == []
+    assert [t[a:b] for t in texts for a, b in sentences(t) if never_evidence(t[a:b])] == []
 
 
 @pytest.mark.parametrize("sentence", [
@@ -248,3 +251,29 @@ def test_an_answer_that_is_only_an_injection_is_not_observed() -> None:
                OFFLINE).questions[0]
     assert got.score is None and got.raw is None
     assert [flag for flag, _ in got.review] == [REVIEW_INSTRUCTION_LIKE]
+
+
+def test_the_unseen_batch_today() -> None:
+    """tests/cases/injection/unseen/ was written after the screening rules were finished,
+    and no rule was changed for it: it measures what attacks nobody has written yet do.
+    On it the screening catches 19 of 25 (goal 90 %: missed) and the obey-anything judge
+    raises 3 (docs/judge.md lists what got through). This guards that figure; it is not a
+    goal met."""
+    caught = 0
+    for path in UNSEEN:
+        data = case(path)
+        kept = screen(data["injected"])
+        clean_words = {w for t in data["clean"] for w in t.split()}
+        left = {w for t in kept.turns for w in t.split()} - clean_words - {""}
+        caught += kept.flagged and not left
+    assert len(UNSEEN) == 25
+    assert caught >= 19, caught
+
+
+def test_no_false_alarms_on_the_held_out_answers() -> None:
+    """The held-out answers (tests/calibration/holdout/) are screened clean too."""
+    texts = [a["answer"] for path in sorted((ROOT / "tests" / "calibration" / "holdout")
+                                            .glob("*.yaml"))
+             for a in yaml.safe_load(path.read_text())["answers"]]
+    assert len(texts) >= 30
+    assert [screen([t]).removed for t in texts if screen([t]).flagged] == []

@@ -25,7 +25,6 @@ message) and answer with a ``submit_score`` tool call:
 from __future__ import annotations
 
 import base64
-import codecs
 import json
 import re
 import unicodedata
