@@ -140,6 +140,10 @@ class AnsweredQuestion:
     outcome: str = "answered"  # answered|moved_on|skipped|stopped|time_up|open
     engine_score: QuestionScore | None = None  # the engine's own (offline) signal
     facts: QuestionFacts | None = None
+    # what the judge is shown instead of ``prompts``/``hints``: the same templates rendered
+    # with a neutral placeholder for the candidate, so their name never reaches the judge
+    judge_prompts: tuple[str, ...] = ()
+    judge_hints: tuple[str, ...] = ()
 
     @property
     def competency(self) -> str:
