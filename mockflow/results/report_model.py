@@ -15,6 +15,7 @@ from typing import Any
 
 from mockflow.results.load import Session
 from mockflow.results.reviews import Review, reviewed_scores
+from mockflow.scoring.scorecard import score_breakdown
 
 STATUS_TEXT = {
     "complete": "complete",
@@ -65,14 +66,21 @@ def fmt_when(stamp: Any) -> str:
 
 
 def flag_text(flag: Any) -> str:
-    """A review flag as one line, whatever shape the scorer gave it."""
+    """A review flag as one line, whatever shape the scorer gave it: its name, then why
+    (a flag of the scorecard's top-level list also names its question)."""
     if isinstance(flag, str):
         return flag
     if isinstance(flag, Mapping):
-        parts = [str(flag[k]) for k in ("code", "kind", "reason", "message", "detail")
+        parts = [str(flag[k]) for k in ("flag", "code", "kind", "reason", "message", "detail")
                  if isinstance(flag.get(k), str | int | float)]
         if parts:
-            return ": ".join(parts)
+            where = ""
+            if isinstance(flag.get("number"), int):
+                where = f"question {flag['number']}"
+                if isinstance(flag.get("question"), str):
+                    where += f" ({flag['question']})"
+                where += ": "
+            return where + ": ".join(parts)
     return str(flag)
 
 
@@ -122,6 +130,9 @@ class QuestionRow:
     hints: int
     follow_ups: int
     flags: tuple[str, ...]
+    adjustment: float = 0.0  # level credit (+) or adjustment (-), points
+    hint_penalty: float = 0.0
+    breakdown: str = ""  # "3 on a senior question, +1 level credit -> 4"
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +176,7 @@ class Report:
     reviews: tuple[Review, ...]
     sources: tuple[str, ...]
     adjustment_rule: str | None
+    level_reached: str | None = None  # the ladder's level at the end
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -274,7 +286,9 @@ def build_report(session: Session) -> Report:
         number = q["number"]
         raw, score = _num(q.get("raw_score")), _num(q.get("score"))
         timing = q.get("timing") or {}
-        if score is not None:
+        if q.get("not_answered"):
+            state = "not-answered"  # counts at the minimum, but nothing was scored
+        elif score is not None:
             state = state_of(score, scale)
         elif q.get("outcome") == "skipped" or not said.get(number) or q.get("source") is None:
             state = "not-answered"
@@ -282,10 +296,16 @@ def build_report(session: Session) -> Report:
             state = "not-observed"
         qflags = tuple(flag_text(f) for f in (q.get("review") or []))
         for f in qflags:
-            flags.append(f"question {number}: {f}")
+            flags.append(f"question {number} ({q.get('id')}): {f}")
         if isinstance(q.get("source"), str):
             sources.add(q["source"])
+        adjustment = _num(q.get("adjustment")) or 0.0
+        penalty = _num(q.get("hint_penalty")) or 0.0
         rows.append(QuestionRow(
+            adjustment=adjustment, hint_penalty=penalty,
+            breakdown=str(q.get("breakdown") or score_breakdown(
+                raw, adjustment, penalty, score, str(q.get("level")),
+                not_answered=bool(q.get("not_answered")))),
             number=number, id=str(q.get("id")),
             competency=comp_names.get(str(q.get("competency")), str(q.get("competency"))),
             level=str(q.get("level")), ladder_level=str(q.get("ladder_level")),
@@ -298,7 +318,16 @@ def build_report(session: Session) -> Report:
             hints=len(q.get("hints_used") or []), follow_ups=int(q.get("follow_ups") or 0),
             flags=qflags))
 
-    top = [flag_text(f) for f in (card.get("review") or [])]
+    # the scorecard's own list repeats the questions' flags: each is shown once, with its
+    # question (below); only a flag no question carries is listed here
+    per_question: set[tuple[Any, Any, Any]] = set()
+    for q in card["questions"]:
+        for f in q.get("review") or []:
+            if isinstance(f, Mapping):
+                per_question.add((q["number"], f.get("flag"), f.get("detail")))
+    top = [flag_text(f) for f in (card.get("review") or [])
+           if not (isinstance(f, Mapping) and (f.get("number"), f.get("flag"), f.get("detail"))
+                   in per_question)]
     status_key = str(meta.get("status") or "unknown")
     if status_key != "complete":
         top.append("the interview did not finish normally: "
@@ -352,4 +381,5 @@ def build_report(session: Session) -> Report:
         levels=tuple(str(x) for x in ladder.get("levels") or []), trajectory=trajectory,
         flags=tuple(all_flags), reviews=tuple(session.reviews),
         sources=tuple(sorted(sources)),
-        adjustment_rule=(card.get("adjustment") or {}).get("rule"))
+        adjustment_rule=(card.get("adjustment") or {}).get("rule"),
+        level_reached=None if ladder.get("final") is None else str(ladder.get("final")))

@@ -150,6 +150,24 @@ def question_confidence(chosen: QuestionScore | None, seen: AnsweredQuestion, ru
     return assess(chosen, rubric.scale, offline=offline)
 
 
+def score_breakdown(raw: float | None, adjustment: float, penalty: float,
+                    counted: float | None, level: str, *, not_answered: bool = False) -> str:
+    """How a question's counted score is made, in one line every report shows:
+    "3 on a senior question, +1 level credit -> 4" (raw, level credit, hint penalty)."""
+    if raw is None:
+        if not_answered and counted is not None:
+            return f"not answered: counts as {counted:g}"
+        return "not observed: counts for nothing"
+    parts = [f"{raw:g} on a {level} question"]
+    if adjustment > 0:
+        parts.append(f"+{adjustment:g} level credit")
+    elif adjustment < 0:
+        parts.append(f"{adjustment:g} for a question below the role's level")
+    if penalty:
+        parts.append(f"-{penalty:g} for hints")
+    return ", ".join(parts) + f" -> {counted:g}"
+
+
 NOT_ANSWERED = {
     "skipped": "skipped",
     "moved_on": "nothing said before the interviewer moved on",
@@ -226,7 +244,14 @@ class QuestionResult:
             "level": item.level,
             "ladder_level": facts.ladder_level or item.level,
             "borrowed": facts.borrowed,
-            "outcome": None if item.outcome == "open" else item.outcome,
+            # answered, then moved on ("I'm done with this one"): a scored question is
+            # never "skipped", so a status can't contradict the score beside it
+            "outcome": None if item.outcome == "open" else (
+                "answered" if item.outcome == "skipped" and self.raw is not None
+                else item.outcome),
+            "breakdown": score_breakdown(self.raw, self.adjustment, self.penalty,
+                                         self.adjusted, item.level,
+                                         not_answered=self.not_answered),
             "raw_score": _r(self.raw),
             "adjustment": _r(self.adjustment),
             "hint_penalty": _r(self.penalty),
