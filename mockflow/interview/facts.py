@@ -124,10 +124,10 @@ def answer_from_facts(question: str, facts: Sequence[str]) -> str | None:
     has one, and says which part it can't answer."""
     parts = question_parts(question)
     if len(parts) >= 2:
-        found = [(part, _answer(part, facts)) for part in parts]
-        if any(fact for _, fact in found):
-            said = list(dict.fromkeys(fact for _, fact in found if fact))
-            missing = [part for part, fact in found if fact is None]
+        per_part = [(part, _answer(part, facts)) for part in parts]
+        if any(fact for _, fact in per_part):
+            said = list(dict.fromkeys(fact for _, fact in per_part if fact))
+            missing = [part for part, fact in per_part if fact is None]
             if missing:
                 said.append("As for " + " and ".join(f'"{m}"' for m in missing)
                             + ", I'll pass that on so the team can follow up.")
