@@ -20,6 +20,7 @@ from mockflow.results.report_compare import render_compare_html, render_compare_
 from mockflow.results.report_html import render_html
 from mockflow.results.report_md import render_md
 from mockflow.results.report_model import build_report
+from mockflow.results.reviews import apply_reviews
 
 
 class ReportFormat(StrEnum):
@@ -44,7 +45,9 @@ def report_command(
             cards: list[Any] = []
             for item in loaded:
                 check_record("scorecard", item.directory / SCORECARD_NAME, item.scorecard)
-                cards.append(item.scorecard)
+                # the reviewed view when reviewed: overrides and resolved flags, who and why
+                cards.append(apply_reviews(item.scorecard, item.reviews) if item.reviews
+                             else item.scorecard)
             text = json.dumps(cards[0] if len(cards) == 1 else cards, indent=2,
                               sort_keys=True, ensure_ascii=False) + "\n"
         else:

@@ -28,7 +28,7 @@ from mockflow.results.files import (
     private_dir,
     writer_alive,
 )
-from mockflow.results.reviews import REVIEWS_NAME, read_reviews, reviewed_scores
+from mockflow.results.reviews import REVIEWS_NAME, apply_reviews, read_reviews
 
 INDEX_NAME = ".sessions.sqlite"
 INDEX_VERSION = 1
@@ -135,20 +135,8 @@ def summarise(root: Path, directory: Path) -> SessionRow:
         reviews = read_reviews(directory)
     except ResultsError as exc:
         problems.append(f"{REVIEWS_NAME}: {exc}")
-    reviewed_overall = None
-    latest = reviewed_scores(reviews)
-    if latest:
-        pairs = []
-        for c in card.get("competencies") or []:
-            if not isinstance(c, Mapping):
-                continue
-            score = latest[c["id"]][0] if c.get("id") in latest else _num(c.get("score"))
-            weight = _num(c.get("weight")) or 0.0
-            if score is not None and weight > 0:
-                pairs.append((score, weight))
-        if pairs:
-            reviewed_overall = round(sum(s * w for s, w in pairs)
-                                     / sum(w for _, w in pairs), 2)
+    # the reviewed view (``reviews.apply_reviews``): competency and question overrides
+    reviewed_overall = apply_reviews(card, reviews)["reviewed_overall"] if reviews else None
     overall = card.get("overall")
     return SessionRow(
         path=str(directory.relative_to(root)),

@@ -54,7 +54,12 @@ def render_md(r: Report) -> str:
     if r.reviews:
         out += ["", "## Reviews", ""]
         for rv_ in r.reviews:
-            scores = ", ".join(f"{md(k)} = {fmt_score(v)}" for k, v in rv_.scores.items())
+            scores = ", ".join([*(f"{md(k)} = {fmt_score(v)}" for k, v in rv_.scores.items()),
+                                *(f"question {n} = {fmt_score(v)}"
+                                  for n, v in sorted(rv_.questions.items())),
+                                *(f"resolved question {x.question}"
+                                  + (f" ({md(x.flag)})" if x.flag else "")
+                                  for x in rv_.resolved)])
             line = f"- **{md(rv_.reviewer or 'a reviewer')}**, {md(rv_.at)}"
             line += f": {scores}" if scores else ""
             if rv_.note:
@@ -68,10 +73,12 @@ def render_md(r: Report) -> str:
                    f" {md(q.outcome)} | {_score(q.score, q.state, top)} | {md(q.breakdown)} |"
                    f" {fmt_seconds(q.seconds)} / {fmt_seconds(q.budget)} |")
     for q in r.questions:
-        if not (q.evidence or q.flags or q.rationale):
+        if not (q.evidence or q.flags or q.rationale or q.reviewed):
             continue
         out += ["", f"**Question {q.number}** ({md(q.id)}): counts {md(q.breakdown)}."
                 f" {md(q.rationale)}"]
+        if q.reviewed:
+            out.append(f"- reviewer's score: {md(q.reviewed)}")
         out += [f"- ⚑ {md(f)}" for f in q.flags]
         out += [f"- evidence: “{md(ev.quote)}”" for ev in q.evidence]
     out += ["", "## Transcript", ""]

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from mockflow.results.load import Session
-from mockflow.results.reviews import Review, reviewed_scores
+from mockflow.results.reviews import Review, apply_reviews
 from mockflow.scoring.scorecard import score_breakdown
 
 STATUS_TEXT = {
@@ -65,6 +65,11 @@ def fmt_when(stamp: Any) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _who_said(what: str, by: Mapping[str, Any]) -> str:
+    note = f": {by['note']}" if isinstance(by.get("note"), str) and by["note"] else ""
+    return f"{what} by {by.get('reviewer') or 'a reviewer'}, {fmt_when(by.get('at'))}{note}"
+
+
 def flag_text(flag: Any) -> str:
     """A review flag as one line, whatever shape the scorer gave it: its name, then why
     (a flag of the scorecard's top-level list also names its question)."""
@@ -80,7 +85,9 @@ def flag_text(flag: Any) -> str:
                 if isinstance(flag.get("question"), str):
                     where += f" ({flag['question']})"
                 where += ": "
-            return where + ": ".join(parts)
+            done = flag.get("resolved")
+            resolved = _who_said(" (resolved", done) + ")" if isinstance(done, Mapping) else ""
+            return where + ": ".join(parts) + resolved
     return str(flag)
 
 
@@ -133,6 +140,7 @@ class QuestionRow:
     adjustment: float = 0.0  # level credit (+) or adjustment (-), points
     hint_penalty: float = 0.0
     breakdown: str = ""  # "3 on a senior question, +1 level credit -> 4"
+    reviewed: str | None = None  # "4 (counts 5) by Kim, 2026-...: why"
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +214,8 @@ def _segments(text: str, quotes: Sequence[tuple[str, str]]) -> tuple[Segment, ..
 
 
 def build_report(session: Session) -> Report:
-    card = session.scorecard
+    # the scorecard with the reviews applied: overrides and resolved flags, who and why
+    card = apply_reviews(session.scorecard, session.reviews)
     meta = session.session
     scale_d = card.get("scale") or {}
     scale = (_num(scale_d.get("min")) or 0.0, _num(scale_d.get("max")) or 1.0)
@@ -255,7 +264,6 @@ def build_report(session: Session) -> Report:
             wall=str(t.get("started_at") or ""),
             segments=_segments(t["text"], pending.get(i, [])), anchor=f"t-{i + 1}"))
 
-    reviewed = reviewed_scores(session.reviews)
     comps: list[CompetencyRow] = []
     number_of = {str(q.get("id")): q["number"] for q in card["questions"]}
     for c in card["competencies"]:
@@ -267,12 +275,12 @@ def build_report(session: Session) -> Report:
                 got = located.get((n, ev["quote"])) if n is not None else None
                 if got is not None:
                     evidence.append(got)
-        r = reviewed.get(c["id"])
+        r = c.get("reviewed") if isinstance(c.get("reviewed"), Mapping) else None
         comps.append(CompetencyRow(
             id=c["id"], name=str(c.get("name") or c["id"]), weight=_num(c.get("weight")),
             score=score, observations=int(c.get("observations") or 0),
-            state=state_of(score, scale), reviewed=None if r is None else r[0],
-            reviewer=None if r is None else (r[1].reviewer or "a reviewer"),
+            state=state_of(score, scale), reviewed=None if r is None else _num(r.get("score")),
+            reviewer=None if r is None else str(r.get("reviewer") or "a reviewer"),
             evidence=tuple(evidence)))
 
     said: dict[int, int] = {}
@@ -301,8 +309,12 @@ def build_report(session: Session) -> Report:
             sources.add(q["source"])
         adjustment = _num(q.get("adjustment")) or 0.0
         penalty = _num(q.get("hint_penalty")) or 0.0
+        override = q.get("reviewed") if isinstance(q.get("reviewed"), Mapping) else None
         rows.append(QuestionRow(
             adjustment=adjustment, hint_penalty=penalty,
+            reviewed=None if override is None else _who_said(
+                f"{fmt_score(_num(override.get('raw_score')))} (counts"
+                f" {fmt_score(_num(override.get('score')))})", override),
             breakdown=str(q.get("breakdown") or score_breakdown(
                 raw, adjustment, penalty, score, str(q.get("level")),
                 not_answered=bool(q.get("not_answered")))),
@@ -361,12 +373,7 @@ def build_report(session: Session) -> Report:
     if duration is None:
         duration = _num((card.get("timing") or {}).get("elapsed_seconds"))
     overall = _num((card.get("overall") or {}).get("score"))
-    weights = [(c.reviewed if c.reviewed is not None else c.score, c.weight or 0.0)
-               for c in comps]
-    have = [(s, w) for s, w in weights if s is not None and w > 0]
-    overall_reviewed = None
-    if reviewed and have:
-        overall_reviewed = sum(s * w for s, w in have) / sum(w for _, w in have)
+    overall_reviewed = _num(card.get("reviewed_overall"))
     return Report(
         session=session, candidate=str(name),
         identity=None if cand.get("identity") is None else str(cand.get("identity")),
