@@ -104,8 +104,7 @@ def test_every_format_shows_raw_level_credit_penalty_and_counted_score(
     for q in scored:
         assert q["breakdown"].startswith(f"{q['raw_score']:g} on a {q['level']} question")
         assert q["breakdown"].endswith(f"-> {q['score']:g}")
-        assert f"counts {q['breakdown']}".replace(">", "\\>") in md \
-            or f"counts {q['breakdown']}" in md
+        assert f"how it counts: {q['breakdown']}".replace(">", "\\>") in md
     unscored = [q for q in questions if q["raw_score"] is None and q["not_answered"]]
     assert all(q["breakdown"].startswith("not answered") for q in unscored)
     assert "Level reached on the difficulty ladder: senior" in md

@@ -126,10 +126,21 @@ def summarise(root: Path, directory: Path) -> SessionRow:
     if isinstance(cand, Mapping):
         candidate = cand.get("name") or cand.get("identity")
     status = str(session.get("status") or ("running" if session == {} else "unknown"))
-    flags = [str(f) for f in card.get("review") or [] if isinstance(card.get("review"), list)]
+    # every flag once, naming its question ("question 3 (sd-cache): no quotes: ...")
+    flags: list[str] = []
+    seen: set[tuple[Any, Any, Any]] = set()
+    for f in card.get("review") or [] if isinstance(card.get("review"), list) else []:
+        if isinstance(f, Mapping):
+            seen.add((f.get("number"), f.get("flag"), f.get("detail")))
+            flags.append(f"question {f.get('number')} ({f.get('question')}): {f.get('flag')}:"
+                         f" {f.get('detail')}")
+        else:
+            flags.append(str(f))
     for q in card.get("questions") or []:
         if isinstance(q, Mapping) and isinstance(q.get("review"), list):
-            flags += [f"question {q.get('number')}: {f}" for f in q["review"]]
+            flags += [f"question {q.get('number')} ({q.get('id')}): {f.get('flag')}:"
+                      f" {f.get('detail')}" for f in q["review"] if isinstance(f, Mapping)
+                      and (q.get("number"), f.get("flag"), f.get("detail")) not in seen]
     reviews: tuple[Any, ...] = ()
     try:
         reviews = read_reviews(directory)

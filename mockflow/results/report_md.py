@@ -75,8 +75,8 @@ def render_md(r: Report) -> str:
     for q in r.questions:
         if not (q.evidence or q.flags or q.rationale or q.reviewed):
             continue
-        out += ["", f"**Question {q.number}** ({md(q.id)}): counts {md(q.breakdown)}."
-                f" {md(q.rationale)}"]
+        out += ["", f"**Question {q.number}** ({md(q.id)}): {md(q.rationale)}",
+                f"- how it counts: {md(q.breakdown)}"]
         if q.reviewed:
             out.append(f"- reviewer's score: {md(q.reviewed)}")
         out += [f"- ⚑ {md(f)}" for f in q.flags]
