@@ -123,6 +123,22 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
             rf"\bas (?:{OTHERS})\W+(?:\w+\W+){{0,2}}?(?:put it|says?|said|would say)\b"
             rf"(?:\W+\w+){{0,6}}?\W+(?:{SUPERLATIVE})\b", flags)),
         ("addresses the grader", re.compile(EVALUATOR_NAMED, flags)),
+        # added after the first unseen batch (docs/judge.md): what it let through, in
+        # general form
+        ("score request", re.compile(
+            rf"\b(?:{REQUEST}|it would mean a lot|i hope|hopefully)\b{near}\b(?:the|my|your"
+            rf"|this)\s+(?:{SCORE_WORDS})\s+(?:\w+\s+)?(?:reflects?|reflected|shows?"
+            rf"|recogni[sz]es?|recogni[sz]ed|takes? into account|accounts? for|captures?)\b"
+            rf"|\b(?:round|bump|nudge|push|move|tip)\s+(?:it|that|this|the (?:number|score"
+            rf"|grade|mark|rating|result))\s+up\b"
+            rf"|\b(?:rate|score|grade|mark|evaluate|assess|judge|weigh)\s+(?:it|this|me|that"
+            rf"|my answer|the answer|this answer)?\s*accordingly\b", flags)),
+        ("self-assessment", re.compile(r"[\u2605\u2606\u2b50\u2729-\u2730\U0001F31F]{3,}"
+                                       r"|\b(?:10|ten)\s*(?:/|out of)\s*(?:10|ten)\b")),
+        ("addresses the grader", re.compile(
+            r"\bwhen you (?:fill (?:in|out)|write up|complete|submit|file)\s+(?:the|your)\s+"
+            r"(?:form|scorecard|evaluation|assessment|write-?up|notes|feedback|review)\b",
+            flags)),
     )
 
 

@@ -41,6 +41,7 @@ MIN_WORDS = 4  # a sentence shorter than this is never judged another language
 OWN_SHARE = 0.12  # below this share of the interview language's function words ...
 OTHER_SHARE = 0.25  # ... and this share of another's, a sentence is that other language
 SCRIPT_SHARE = 0.5  # letters of another script above this share: another language
+SPACED_LETTERS = 6  # this many one-letter words, most of a sentence: "g i v e  m e ..."
 ACCENTED_WORDS = 2  # ... or this many words with letters English doesn't write
 ASCII_LANGUAGES = frozenset({"en"})  # languages written without accented letters
 
@@ -283,6 +284,11 @@ def obfuscated(text: str) -> str | None:
     if any(ch.isalpha() and unicodedata.normalize("NFKC", ch) != ch
            and unicodedata.normalize("NFKC", ch).isascii() for ch in text):
         return "styled or full-width letters"
+    tokens = text.split()
+    singles = sum(1 for t in tokens if len(t.strip(".,!?;:")) == 1 and t.strip(".,!?;:")
+                  .isalpha())
+    if singles >= SPACED_LETTERS and singles >= 0.6 * len(tokens):
+        return "spaced-out letters"
     marks = sum(unicodedata.combining(ch) > 0 for ch in text)
     letters = sum(ch.isalpha() for ch in text)
     if letters and marks > 4 and marks > 0.3 * letters:
