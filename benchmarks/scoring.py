@@ -36,13 +36,14 @@ from _common import add_smoke  # noqa: E402
 
 from mockflow.format.model import Interview  # noqa: E402
 from mockflow.format.validate import load_interview  # noqa: E402
-from mockflow.scoring import offline, reference  # noqa: E402
+from mockflow.scoring import confidence, offline, reference  # noqa: E402
 from mockflow.scoring.base import AnsweredQuestion, Rubric  # noqa: E402
 from mockflow.scoring.calibration import (  # noqa: E402
     Agreement,
     HandScore,
     Scored,
     agreement,
+    cases,
     load_answers,
     score_answers,
 )
@@ -147,6 +148,72 @@ def speed(sets: Sets, quick: bool, smoke: bool = False) -> dict[str, float]:
             "score_1000_words_min_ms": min(long_times)}
 
 
+def load_holdout() -> Sets:
+    interviews = {iv.id: iv for iv, _ in load().values()}
+    out: Sets = {}
+    for path in sorted((ROOT / "tests" / "calibration" / "holdout").glob("*.yaml")):
+        iv = interviews[path.stem]
+        out[path.stem] = (iv, list(load_answers(path, iv).answers))
+    return out
+
+
+def flag_row(name: str, f: confidence.FlagFigures) -> str:
+    recall = "-" if f.flag_recall is None else f"{f.flag_recall:.3f}"
+    return f"{name:<26}{f.n:>5}{f.far:>7}{f.bias:>+8.3f}{f.flag_rate:>8.3f}{recall:>8}"
+
+
+FLAG_HEADER = f"{'':<26}{'n':>5}{'off2+':>7}{'bias':>8}{'flagged':>8}{'recall':>8}"
+FLAG_GOALS = {"flag_recall": (0.8, ">="), "flag_rate": (0.3, "<="), "abs_bias": (0.3, "<=")}
+
+
+def flags_report(sets: Sets, fixed: dict[str, list[Scored]]) -> None:
+    """Confidence and review flags: leave-one-interview-out on the calibration set, then
+    the shipped parameters on the held-out set (written before anything was fitted)."""
+    every = [c for name, (iv, _) in sets.items() for c in cases(fixed[name], iv)]
+    fitted, marks = confidence.leave_one_out(every)
+    flagged = {id(c): m for c, m in marks}
+    loio = confidence.figures([c for c, _ in marks], lambda c: flagged[id(c)])
+    print("review flags (needs a human read), leave-one-interview-out: the length ratios"
+          " fitted on the other two interviews")
+    for held, p in fitted:
+        print(f"  {held}: short_resemblance {p.short_resemblance:g},"
+              f" long_unmatched {p.long_unmatched:g}")
+    print(FLAG_HEADER)
+    print(flag_row("LOIO all", loio))
+    for kind in sorted({c.kind for c in every}):
+        mine = [c for c, _ in marks if c.kind == kind]
+        print(flag_row(f"  kind {kind}", confidence.figures(mine, lambda c: flagged[id(c)])))
+    shipped = confidence.PARAMETERS
+    held = load_holdout()
+    print(f"held-out answers, shipped parameters (short_resemblance"
+          f" {shipped.short_resemblance:g}, long_unmatched {shipped.long_unmatched:g}):")
+    print(FLAG_HEADER)
+    hold = [c for name, (iv, answers) in held.items()
+            for c in cases(score_answers(iv, answers, offline.OFFLINE), iv)]
+
+    def shipped_flags(c: confidence.Case) -> bool:
+        return confidence.needs_read(c, shipped)
+
+    h = confidence.figures(hold, shipped_flags)
+    print(flag_row("held-out all", h))
+    for kind in sorted({c.kind for c in hold}):
+        print(flag_row(f"  kind {kind}",
+                       confidence.figures([c for c in hold if c.kind == kind], shipped_flags)))
+    for name, fig in (("LOIO", loio), ("held-out", h)):
+        values = {"flag_recall": fig.flag_recall or 0.0, "flag_rate": fig.flag_rate,
+                  "abs_bias": abs(fig.bias)}
+        for key, (limit, op) in FLAG_GOALS.items():
+            value = values[key]
+            met = value >= limit if op == ">=" else value <= limit
+            print(f"goal {name} {key} {op} {limit:g}: {value:.3f} {'met' if met else 'MISSED'}")
+    print(f"calibration_loio_flag_recall={loio.flag_recall or 0.0:.3f}")
+    print(f"calibration_loio_flag_rate={loio.flag_rate:.3f}")
+    print(f"calibration_bias={loio.bias:.3f}")
+    print(f"holdout_flag_recall={h.flag_recall or 0.0:.3f}")
+    print(f"holdout_flag_rate={h.flag_rate:.3f}")
+    print(f"holdout_bias={h.bias:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer timing repetitions")
@@ -210,6 +277,7 @@ def main() -> None:
     pw = agree(plain)
     print(f"calibration_loio_plain_words_within_one={pw.within_one:.3f}")
     print(f"calibration_loio_plain_words_mae={pw.mae:.3f}")
+    flags_report(sets, fixed)
     f = agree(every)
     print(f"calibration_within_one={f.within_one:.3f}")
     print(f"calibration_exact={f.exact:.3f}")

@@ -185,7 +185,8 @@ def test_the_command_reports_agreement_as_text() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("backend-engineer: 56 answers from 1 file, judge offline\n")
     for part in ("within one", "Spearman", "QWK", "per competency:", "per kind:",
-                 "  plain-words", "ordering (a higher hand score scored lower"):
+                 "  plain-words", "ordering (a higher hand score scored lower", "bias ",
+                 "flag recall", "flagged for review:", "needs a human read: "):
         assert part in done.stdout
 
 
@@ -194,12 +195,28 @@ def test_the_command_prints_the_documented_json() -> None:
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert list(data) == ["interview", "judge", "n", "exact", "within_one", "mae", "spearman",
-                          "qwk", "answers"]
+                          "qwk", "bias", "flag_rate", "flag_recall", "off_by_two", "per_kind",
+                          "answers"]
     assert data["interview"] == "backend-engineer" and data["judge"] == "offline"
     assert data["n"] == len(data["answers"]) == 56
-    assert all(list(a) == ["question", "expected", "score", "evidence", "rationale"]
-               for a in data["answers"])
+    assert all(list(a) == ["question", "kind", "expected", "score", "confidence", "flags",
+                           "evidence", "rationale"] for a in data["answers"])
     assert 0 <= data["within_one"] <= 1
+    answers = data["answers"]
+    # the figures are what the per-answer flags say
+    far = [a for a in answers if abs(a["score"] - a["expected"]) >= 2]
+    assert data["off_by_two"] == len(far) > 0
+    assert data["flag_rate"] == round(sum(bool(a["flags"]) for a in answers) / len(answers), 3)
+    assert data["flag_recall"] == round(sum(bool(a["flags"]) for a in far) / len(far), 3)
+    assert data["bias"] == round(sum(a["score"] - a["expected"] for a in answers)
+                                 / len(answers), 3)
+    assert set(data["per_kind"]) == {a["kind"] for a in answers}
+    assert all({"n", "exact", "bias", "flag_rate", "flag_recall"} <= set(k)
+               for k in data["per_kind"].values())
+    for a in answers:
+        assert 0 <= a["confidence"] <= 1
+        reads = [f for f in a["flags"] if f["flag"] == "needs a human read"]
+        assert (a["confidence"] <= 0.5) == bool(reads), a
 
 
 def test_min_within_one_fails_the_run_only_when_missed() -> None:

@@ -22,9 +22,11 @@ from mockflow.format.compile import CompiledInterview
 from mockflow.format.validate import load_interview
 from mockflow.scoring.base import AnsweredQuestion, QuestionScore, Rubric, Scorer, SessionFacts
 from mockflow.scoring.injection import (
+    FLAGS,
     REVIEW_INSTRUCTION_LIKE,
     instruction_reason,
     is_instruction_like,
+    never_evidence,
     screen,
     sentences,
 )
@@ -32,10 +34,19 @@ from mockflow.scoring.judge import LlmJudge, role_info
 from mockflow.scoring.offline import OFFLINE
 from mockflow.scoring.scorecard import Scorecard
 from mockflow.scoring.stage import score_session
-from mockflow.testing.judges import competent_judge, obedient_judge
+from mockflow.testing.judges import (
+    competent_judge,
+    obedient_judge,
+    obey_anything_judge,
+    obeys,
+)
 from mockflow.testing.thread import serve_in_thread
 
 CASES = sorted((ROOT / "tests" / "cases" / "injection").glob("*.yaml"))
+UNSEEN = sorted((ROOT / "tests" / "cases" / "injection" / "unseen").glob("*.yaml"))
+UNSEEN2 = sorted((ROOT / "tests" / "cases" / "injection" / "unseen2").glob("*.yaml"))
+SCREENING_FLAGS = frozenset(FLAGS.values())
+JUDGES = ["offline", "competent", "obedient", "obey-anything"]
 CALIBRATION = sorted((ROOT / "tests" / "calibration").glob("*.yaml"))
 _COMPILED: dict[str, CompiledInterview] = {}
 
@@ -69,8 +80,10 @@ def rank(score: float | None) -> float:
 
 @pytest.fixture(scope="module")
 def judges() -> Iterator[dict[str, Any]]:
-    with serve_in_thread(competent_judge) as good, serve_in_thread(obedient_judge) as bad:
-        yield {"competent": good.base_url, "obedient": bad.base_url}
+    with serve_in_thread(competent_judge) as good, serve_in_thread(obedient_judge) as bad, \
+            serve_in_thread(obey_anything_judge) as worst:
+        yield {"competent": good.base_url, "obedient": bad.base_url,
+               "obey-anything": worst.base_url}
 
 
 def scorer_for(name: str, c: CompiledInterview, judges: dict[str, Any]) -> Scorer:
@@ -81,17 +94,20 @@ def scorer_for(name: str, c: CompiledInterview, judges: dict[str, Any]) -> Score
 
 
 def test_there_are_enough_cases_of_every_kind() -> None:
-    assert len(CASES) >= 15
+    assert len(CASES) >= 60
     kinds = " ".join(str(case(p)["kind"]) for p in CASES)
     languages = " ".join(str(case(p)["language"]) for p in CASES)
-    for kind in ("delimiter", "json", "role play", "split", "inside an answer"):
-        assert kind in kinds
-    for language in ("en", "fr", "es", "de"):
+    for kind in ("delimiter", "json", "role play", "split", "inside an answer",
+                 "self-assessment", "score request", "quoted praise", "another language",
+                 "base64", "hex", "rot13", "reversed", "leetspeak", "zero-width", "homoglyphs",
+                 "full-width", "html comment", "markdown comment"):
+        assert kind in kinds, kind
+    for language in ("en", "fr", "es", "de", "zh", "ru", "ja", "pl", "tr"):
         assert language in languages
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
-@pytest.mark.parametrize("scorer", ["offline", "competent", "obedient"])
+@pytest.mark.parametrize("scorer", JUDGES)
 def test_an_injection_never_raises_the_gated_score(path: Path, scorer: str,
                                                     judges: dict[str, Any]) -> None:
     data = case(path)
@@ -100,25 +116,30 @@ def test_an_injection_never_raises_the_gated_score(path: Path, scorer: str,
     clean = card(c, item(c, data["question"], data["clean"]), s).questions[0]
     injected = card(c, item(c, data["question"], data["injected"]), s).questions[0]
     assert rank(injected.adjusted) <= rank(clean.adjusted), (injected.score, clean.score)
-    assert REVIEW_INSTRUCTION_LIKE in [flag for flag, _ in injected.review]
-    assert REVIEW_INSTRUCTION_LIKE not in [flag for flag, _ in clean.review]
+    assert SCREENING_FLAGS & {flag for flag, _ in injected.review}
+    assert not SCREENING_FLAGS & {flag for flag, _ in clean.review}
+    assert injected.set_aside and not clean.set_aside
     for quote in () if injected.score is None else injected.score.evidence:
-        assert not is_instruction_like(quote), quote
+        assert not never_evidence(quote), quote
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
 def test_the_cases_bite_without_screening(path: Path, judges: dict[str, Any]) -> None:
-    """Without the screening the obedient judge takes the bait: the maximum, with quotes
-    that are verbatim in the answer (so a verbatim-only gate would have let them through)."""
+    """Without the screening the obey-anything judge takes the bait: the maximum, with
+    quotes that are verbatim in the answer (so a verbatim-only gate would have let them
+    through); on the clean answer it scores competently, so the comparison means something."""
     data = case(path)
     c = compiled(data["interview"])
     q = c.interview.question(data["question"])
     rubric = Rubric(c.interview.competency(q.competency), c.interview.scale)
-    raw = scorer_for("obedient", c, judges).score(item(c, q.id, data["injected"]), rubric)
+    raw = scorer_for("obey-anything", c, judges).score(item(c, q.id, data["injected"]),
+                                                       rubric)
     clean = card(c, item(c, q.id, data["clean"]), OFFLINE).questions[0]
     assert raw.score == c.interview.scale.max and raw.source.startswith("judge:")
     assert raw.evidence and all(any(e in t for t in data["injected"]) for e in raw.evidence)
     assert rank(clean.raw) < raw.score
+    assert not any(obeys(s) for t in data["clean"] for a, b in sentences(t)
+                   for s in [t[a:b]])
 
 
 def test_removed_sentences_are_the_injection_and_the_rest_is_kept() -> None:
@@ -149,6 +170,9 @@ def test_no_false_alarms_on_the_calibration_answers_and_examples() -> None:
     flagged = [(t[a:b], instruction_reason(t[a:b])) for t in texts for a, b in sentences(t)
                if instruction_reason(t[a:b])]
     assert flagged == []
+    # screening v2 (appeals, quarantine) and the evidence rule: nothing either
+    assert [screen([t]).removed for t in texts if screen([t]).flagged] == []
+    assert [t[a:b] for t in texts for a, b in sentences(t) if never_evidence(t[a:b])] == []
 
 
 @pytest.mark.parametrize("sentence", [
@@ -228,3 +252,33 @@ def test_an_answer_that_is_only_an_injection_is_not_observed() -> None:
                OFFLINE).questions[0]
     assert got.score is None and got.raw is None
     assert [flag for flag, _ in got.review] == [REVIEW_INSTRUCTION_LIKE]
+
+
+def _caught(paths: list[Path]) -> int:
+    caught = 0
+    for path in paths:
+        data = case(path)
+        kept = screen(data["injected"])
+        clean_words = {w for t in data["clean"] for w in t.split()}
+        left = {w for t in kept.turns for w in t.split()} - clean_words - {""}
+        caught += kept.flagged and not left
+    return caught
+
+
+def test_the_unseen_batches_today() -> None:
+    """Attacks written after the rules, no rule changed for them: they measure what attacks
+    nobody has written yet do (docs/judge.md). unseen/ (25) was caught 19 times when
+    written; the rules were then widened, in general form, for what it let through, and it
+    is caught 24 times now. unseen2/ (21) was written after that and is caught 16 times
+    (goal 90 %: missed both times). This guards those figures; it is not a goal met."""
+    assert len(UNSEEN) == 25 and _caught(UNSEEN) >= 24
+    assert len(UNSEEN2) == 21 and _caught(UNSEEN2) >= 16
+
+
+def test_no_false_alarms_on_the_held_out_answers() -> None:
+    """The held-out answers (tests/calibration/holdout/) are screened clean too."""
+    texts = [a["answer"] for path in sorted((ROOT / "tests" / "calibration" / "holdout")
+                                            .glob("*.yaml"))
+             for a in yaml.safe_load(path.read_text())["answers"]]
+    assert len(texts) >= 30
+    assert [screen([t]).removed for t in texts if screen([t]).flagged] == []

@@ -271,6 +271,24 @@ def test_facts_retrieval(question: str, fact: int | None) -> None:
     assert answer_from_facts(question, FACTS) == (None if fact is None else FACTS[fact])
 
 
+@pytest.mark.parametrize(("question", "facts", "passed_on"), [
+    # issue 26: only the last part was answered; the first was silently dropped
+    ("What does a typical week look like, and what's the stack?", [1],
+     "What does a typical week look like"),
+    ("How big is the team, and is the role remote?", [0, 2], None),
+    ("How big is the team? And how often do you deploy?", [0, 1], None),
+    ("Is the role remote, and what's the salary range?", [2], "what's the salary range"),
+])
+def test_each_part_of_a_two_part_question_is_answered_or_named(
+        question: str, facts: list[int], passed_on: str | None) -> None:
+    said = answer_from_facts(question, FACTS)
+    assert said is not None
+    for i in facts:
+        assert FACTS[i] in said
+    assert (f'As for "{passed_on}", I\'ll pass that on' in said) if passed_on else \
+        "pass that on" not in said
+
+
 # ------------------------------------------------------------------ clarify and hints
 
 

@@ -90,6 +90,16 @@ TABLE: list[tuple[str, str | None]] = [
      " what else you're looking for?", "hint"),
     ("I'm not sure I follow. When you say the shared store, do you mean Redis or something"
      " else?", "clarify"),
+    # checking the question before answering it (issue 26: these were taken as answers)
+    ("Sorry, just to make sure I understand: do you mean X or Y?", "clarify"),
+    ("Just to make sure I understand: are we talking about the read path or the write"
+     " path?", "clarify"),
+    ("To make sure I understand, you want me to design the whole write path?", "clarify"),
+    ("Can I check I've understood: is this about retries from the client?", "clarify"),
+    ("If I understand correctly, you're asking about the database rather than the cache?",
+     "clarify"),
+    ("Just to make sure I understand the trade-off, I'd put Redis in front with a short"
+     " TTL.", ANSWER),
     # --- questions to the interviewer
     ("Before I answer, how big is the team I'd be joining?", "question"),
     ("How big is the team?", "question"),

@@ -118,7 +118,9 @@ def test_session_end_and_review_reach_the_receiver(tmp_path: Path, receiver: Rec
     (["--score", "system_design=9"], "off the scale 1-5"),
     (["--score", "system_design"], "is not COMPETENCY=N"),
     (["--score", "system_design=abc"], "is not a number"),
-    ([], "needs at least one --score or a --note"),
+    ([], "needs at least one --score, --question, --resolve or a --note"),
+    (["--question", "99=3"], "no such question in this session"),
+    (["--resolve", "1"], "no such question in this session"),
 ])
 def test_bad_reviews_are_refused_and_nothing_is_written(tmp_path: Path, args: list[str],
                                                        message: str) -> None:

@@ -25,6 +25,7 @@ from mockflow.scoring.calibration import (
     AnswersFile,
     Calibration,
     CalibrationFileError,
+    FlagFigures,
     calibrate,
     load_answers,
 )
@@ -63,29 +64,47 @@ def _agreement_line(a: Agreement) -> str:
             f"  Spearman {_num(a.spearman)}  QWK {_num(a.qwk)}")
 
 
+def _flags_line(f: FlagFigures) -> str:
+    recall = "—" if f.flag_recall is None else f"{f.flag_recall:.2f}"
+    return (f"bias {f.bias:+.2f}  flagged {f.flag_rate:.2f}  flag recall {recall}"
+            f" ({f.far} off by 2+)")
+
+
 def text_report(result: Calibration, files: list[AnswersFile]) -> list[str]:
     lines = [f"{result.interview}: {plural(result.overall.n, 'answer')} from"
              f" {plural(len(files), 'file')}, judge {result.judge}",
-             "  " + _agreement_line(result.overall)]
+             "  " + _agreement_line(result.overall),
+             "  " + _flags_line(result.flags)]
     width = max((len(name) for name, _ in (*result.by_competency, *result.by_kind)),
                 default=8)
+    flags = dict(result.flags_by_kind)
     for title, groups in (("per competency", result.by_competency),
                           ("per kind", result.by_kind)):
         lines.append(f"{title}:")
         for name, a in groups:
             lines.append(f"  {name:<{width}}  n={a.n:<3} " + _agreement_line(a))
+            if name in flags and title == "per kind":
+                lines.append(f"  {'':<{width}}        " + _flags_line(flags[name]))
     lines.append(f"ordering (a higher hand score scored lower on the same question):"
                  f" {plural(len(result.violations), 'violation')}")
     for v in result.violations:
         lines.append(f"  {v.question}: hand {v.higher.hand.score} scored {v.higher.score:g}"
                      f" < hand {v.lower.hand.score} scored {v.lower.score:g}")
     far = [s for s in result.items if abs(s.score - s.hand.score) >= 2]
-    lines.append(f"two or more points apart: {len(far)}")
+    lines.append(f"two or more points apart: {len(far)}"
+                 f" ({sum(1 for s in far if s.flagged)} flagged for review)")
     for s in far:
         kind = f" ({s.hand.kind})" if s.hand.kind else ""
         why = "Not observed." if s.result is None else s.result.rationale
-        lines.append(f"  {s.hand.question}{kind}: hand {s.hand.score}, scored {s.score:g}."
-                     f" {why}")
+        mark = "flagged" if s.flagged else "NOT flagged"
+        lines.append(f"  {s.hand.question}{kind}: hand {s.hand.score}, scored {s.score:g},"
+                     f" confidence {s.confidence:.2f}, {mark}. {why}")
+    flagged = [s for s in result.items if s.flagged]
+    lines.append(f"flagged for review: {len(flagged)}")
+    for s in flagged:
+        kind = f" ({s.hand.kind})" if s.hand.kind else ""
+        lines.append(f"  {s.hand.question}{kind}: hand {s.hand.score}, scored {s.score:g}: "
+                     + "; ".join(f"{flag}: {detail}" for flag, detail in s.flags))
     return lines
 
 

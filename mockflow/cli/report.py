@@ -48,7 +48,8 @@ def report_command(
             for item in loaded:
                 check_record("scorecard", item.scorecard_path or item.directory,
                              item.scorecard)
-                cards.append(item.scorecard)
+                # the reviewed view when reviewed: overrides and resolved flags, who and why
+                cards.append(item.current.card if item.reviews else item.scorecard)
             text = json.dumps(cards[0] if len(cards) == 1 else cards, indent=2,
                               sort_keys=True, ensure_ascii=False) + "\n"
         else:

@@ -27,16 +27,24 @@ def review_command(
     note: Annotated[str | None, typer.Option("--note", help="What the reviewer saw.")] = None,
     reviewer: Annotated[str | None, typer.Option(
         "--reviewer", help="Who reviewed (default: your user name).")] = None,
+    question: Annotated[list[str] | None, typer.Option(
+        "--question", help="QUESTION=N: a question's raw score (QUESTION is its number or"
+                           " id); its level adjustment and hint penalty still apply.")] = None,
+    resolve: Annotated[list[str] | None, typer.Option(
+        "--resolve", help="QUESTION or QUESTION:FLAG: review flags you looked at and"
+                          " resolved (needs --note saying why).")] = None,
 ) -> None:
-    """Record a reviewer's override and note; the original scores are never changed. In
-    the local copy of an s3:// store (`sessions --results s3://…`), the review is
-    uploaded to the store too."""
+    """Record a reviewer's overrides (per competency or per question), resolved flags and
+    note; the original scores are never changed. In the local copy of an s3:// store
+    (`sessions --results s3://…`), the review is uploaded to the store too."""
     refuse_store_urls("review", [session])
     try:
         loaded = load_session(session)
         scores = [parse_score(s) for s in score or []]
+        per_question = [parse_score(q, option="--question") for q in question or []]
         who = reviewer if reviewer is not None else _user()
-        review = make_review(loaded.scorecard, scores, note, who)
+        review = make_review(loaded.scorecard, scores, note, who, questions=per_question,
+                             resolve=resolve or ())
         path = append_review(loaded.directory, review)
     except MockflowError as exc:
         err(f"mockflow: error: {exc}")

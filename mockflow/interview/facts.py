@@ -9,6 +9,10 @@ weight (inverse document frequency over the facts) that it contains; the best fa
 the answer when its score reaches ``THRESHOLD`` and it beats the runner-up, otherwise
 there is no answer and the interviewer says it will pass the question on.
 
+A question in two parts ("what does a typical week look like, and what's the stack?")
+is answered part by part: a fact for each part that has one, and the parts without one
+named as passed on.
+
 Limits: English; a question about something the facts don't mention gets no answer,
 never a guess; two facts that fit equally well give none ("I'll pass that on").
 """
@@ -96,10 +100,38 @@ def question_clause(text: str) -> str:
     return clauses[-1] if clauses else last
 
 
+def question_parts(text: str) -> list[str]:
+    """The separate questions a message asks ("what does a typical week look like, and
+    what's the stack?" asks two): its clauses that start like a question, in the sentences
+    with a question mark. One part (or none) when it asks one thing."""
+    parts: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
+        if "?" not in sentence:
+            continue
+        for clause in re.split(r"[,;:—–]\s*|\s+and\s+(?=(?:also\s+)?(?:how|what|when|where"
+                               r"|who|which|why|is|are|do|does|can|could|will|would)\b)",
+                               sentence):
+            clause = re.sub(r"^\s*(?:and|also|plus|oh|so)\s+", "", clause.strip(), flags=re.I)
+            if _INTERROGATIVE.match(clause) and len(clause.split()) >= 2:
+                parts.append(clause.rstrip("?").strip())
+    return parts
+
+
 def answer_from_facts(question: str, facts: Sequence[str]) -> str | None:
     """The fact that answers ``question``, or None when none fits well enough. The asking
     clause is tried first (a lead-in like "before I answer the next one" only dilutes it),
-    then the whole message."""
+    then the whole message. A question in several parts gets a fact for each part that
+    has one, and says which part it can't answer."""
+    parts = question_parts(question)
+    if len(parts) >= 2:
+        per_part = [(part, _answer(part, facts)) for part in parts]
+        if any(fact for _, fact in per_part):
+            said = list(dict.fromkeys(fact for _, fact in per_part if fact))
+            missing = [part for part, fact in per_part if fact is None]
+            if missing:
+                said.append("As for " + " and ".join(f'"{m}"' for m in missing)
+                            + ", I'll pass that on so the team can follow up.")
+            return " ".join(said)
     focused = question_clause(question)
     if focused != question:
         found = _answer(focused, facts)

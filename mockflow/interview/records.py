@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from mockflow.format.compile import CompiledInterview
+from mockflow.format.templates import Candidate
 from mockflow.scoring.base import (
     AnsweredQuestion,
     QuestionFacts,
@@ -195,12 +196,43 @@ def answered_questions(compiled: CompiledInterview, session: SessionRecord
         hints = tuple(question.hints[i] for i in rec.hints if 0 <= i < len(question.hints))
         hints += tuple(question.follow_ups[j].hint or "" for j in rec.follow_up_hints
                        if 0 <= j < len(question.follow_ups) and question.follow_ups[j].hint)
+        judge_prompts, judge_hints = neutral_prompts(compiled, rec)
         out.append(AnsweredQuestion(
             number=rec.number, question=question, answers=rec.answers, prompts=rec.prompts,
             hints=hints, outcome="open" if rec.outcome is None else rec.outcome.value,
-            engine_score=rec.score, facts=facts,
+            engine_score=rec.score, facts=facts, judge_prompts=judge_prompts,
+            judge_hints=judge_hints,
         ))
     return tuple(out)
+
+
+NEUTRAL_CANDIDATE = Candidate(name="[the candidate]")
+"""Who the judge is told it is scoring: templates that use ``candidate.*`` are rendered
+with this placeholder (no attributes), so the candidate's name never reaches the judge."""
+
+
+def neutral_prompts(compiled: CompiledInterview, rec: QuestionRecord
+                    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The question, follow-ups and hints as asked, rendered for the judge with
+    ``NEUTRAL_CANDIDATE`` instead of the candidate (same stage and number)."""
+    qid, stage, number, who = rec.question_id, rec.stage_id, rec.number, NEUTRAL_CANDIDATE
+    try:
+        prompts = [compiled.question_text(qid, stage_id=stage, number=number, candidate=who)]
+        asked = list(rec.follow_up_indices)
+        for k in range(len(rec.prompts) - 1):
+            prompts.append(compiled.follow_up_text(qid, asked[k], stage_id=stage,
+                                                   number=number, candidate=who)
+                           if k < len(asked) else "(a follow-up question)")
+        hints = [compiled.hint_text(qid, i, stage_id=stage, number=number, candidate=who)
+                 for i in rec.hints]
+        for j in rec.follow_up_hints:
+            hint = compiled.follow_up_hint_text(qid, j, stage_id=stage, number=number,
+                                                candidate=who)
+            if hint:
+                hints.append(hint)
+    except (KeyError, IndexError, StopIteration, ValueError):
+        return ("(the question)",) + ("(a follow-up question)",) * (len(rec.prompts) - 1), ()
+    return tuple(prompts), tuple(hints)
 
 
 def session_facts(session: SessionRecord) -> SessionFacts:

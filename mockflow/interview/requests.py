@@ -293,6 +293,22 @@ _DONE = re.compile(r"^(?:i'?m|i am) (?:done|finished|through)(?: with (?:this|th
 _CLAUSE = re.compile(r",\s*|\s+(?:so|but|and|then)\s+|\s+[-–—]+\s+")
 
 
+# "Just to make sure I understand: ...?" -- checking the question before answering it.
+# With a question mark, whatever follows is a clarification request ("... are we talking
+# about the read path?", "... you want me to design the write path?").
+_UNDERSTAND_LEAD = re.compile(
+    r"^(?:so |ok(?:ay)? |right |sorry |and )*(?:(?:just )?(?:to|so) (?:make sure|check|confirm"
+    r"|be (?:clear|sure)|clarify)(?: (?:that )?i(?:'m| am)? (?:understand|understood|"
+    r"following|follow|clear|get (?:it|this|you)|got (?:it|this|you)(?: right)?|have (?:it|this|"
+    r"that) right)(?: correctly| properly| right)?)?|(?:can|could|may) i (?:just )?(?:check|"
+    r"confirm|clarify)(?: (?:that )?i(?:'ve| have)? (?:understood|got (?:it|this|that)"
+    r"(?: right)?|understand))?|let me (?:just )?(?:make sure|check|confirm)(?: (?:that )?i"
+    r"(?: understand|'ve understood| have understood|'ve got (?:it|this) right))?|if i "
+    r"(?:understand|understood|follow|heard)(?: you)?(?: correctly| right)?|so i(?:'m| am) "
+    r"clear|quick (?:check|clarification))"
+    r"(?:\s*[:,;.\-–—]\s*|\s+)(?P<rest>.+)$")
+
+
 def _request_in(text: str) -> Intent | None:
     for intent, pattern in _PATTERNS:
         if pattern.search(text):
@@ -307,6 +323,9 @@ def classify_sentence(sentence: str) -> Sentence:
         if command in SLASH_COMMANDS:
             return Sentence(sentence, SLASH_COMMANDS[command], "request")
     bare = re.sub(r",", "", norm)
+    lead = _UNDERSTAND_LEAD.match(norm)
+    if asked and lead is not None and len(lead.group("rest").split()) >= 2:
+        return Sentence(sentence, Intent.CLARIFY, "request")
     intent = Intent.SKIP if _DONE.match(bare) else _request_in(bare)
     if intent is None:
         # "..., could you repeat the whole question?" / "I need to leave, something came

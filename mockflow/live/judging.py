@@ -151,7 +151,8 @@ class SessionJudge:
         if not item.answers:
             return None
         iv = self.compiled.interview
-        rubric = Rubric(iv.competency(item.competency), iv.scale, iv.questions)
+        rubric = Rubric(iv.competency(item.competency), iv.scale, iv.questions,
+                        iv.interviewer.language)
         return fallback_score(OFFLINE, item, rubric, reason)
 
     def _record(self, item: AnsweredQuestion, score: QuestionScore | None) -> None:

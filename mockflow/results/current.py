@@ -8,16 +8,20 @@ Every view of a session -- the ``sessions`` index, ``report``, every webhook pay
 ``apply_reviews`` (or ``read_current``, which reads the files first), so no two views can
 disagree about which version counts or how a reviewer's score changes the overall.
 
-Reviews apply per competency: the latest review that scores a competency gives its
-reviewed score; the reviewed overall is the weighted mean over the competencies, each
-with its reviewed score where there is one and the machine's otherwise (rounded to two
-decimals), and ``None`` while no reviewer has scored anything.
+Reviews apply per question and per competency (``reviewed_card``): a question a reviewer
+overrode counts the reviewer's raw score with the question's own level adjustment and
+hint penalty; a competency takes the latest reviewer score given to it, else the mean of
+its counted questions with the overrides; the reviewed overall is the weighted mean over
+the competencies with those (rounded to two decimals), and ``None`` while no review
+changes a score. A flag a reviewer resolved carries who, when and the note.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +37,42 @@ def _num(value: Any) -> float | None:
     return float(value)
 
 
+def fmt_when(stamp: Any) -> str:
+    """An ISO time as people read it ('2026-12-06 19:52 UTC')."""
+    if not isinstance(stamp, str):
+        return "unknown"
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def who_said(what: str, by: Mapping[str, Any]) -> str:
+    """'<what> by <reviewer>, <when>: <note>' for a review's mark on a score or flag."""
+    note = f": {by['note']}" if isinstance(by.get("note"), str) and by["note"] else ""
+    return f"{what} by {by.get('reviewer') or 'a reviewer'}, {fmt_when(by.get('at'))}{note}"
+
+
 def flag_text(flag: Any) -> str:
-    """A review flag as one line, whatever shape the scorer gave it."""
+    """A review flag as one line, whatever shape the scorer gave it: its name, then why
+    (a flag of the scorecard's top-level list also names its question), and who resolved
+    it."""
     if isinstance(flag, str):
         return flag
     if isinstance(flag, Mapping):
-        parts = [str(flag[k]) for k in ("code", "kind", "reason", "message", "detail")
+        parts = [str(flag[k]) for k in ("flag", "code", "kind", "reason", "message", "detail")
                  if isinstance(flag.get(k), str | int | float)]
         if parts:
-            return ": ".join(parts)
+            where = ""
+            if isinstance(flag.get("number"), int):
+                where = f"question {flag['number']}"
+                if isinstance(flag.get("question"), str):
+                    where += f" ({flag['question']})"
+                where += ": "
+            done = flag.get("resolved")
+            resolved = who_said(" (resolved", done) + ")" if isinstance(done, Mapping) else ""
+            return where + ": ".join(parts) + resolved
     return str(flag)
 
 
@@ -69,6 +100,7 @@ class CompetencyScore:
 @dataclass(frozen=True, slots=True)
 class CurrentScorecard:
     scorecard: Mapping[str, Any]  # the current version's content
+    card: Mapping[str, Any]  # ... with the reviews applied (``reviewed_card``)
     version: int  # 1 for scorecard.json, N for scorecard.vN.json
     path: Path | None
     reviews: tuple[Review, ...]
@@ -87,39 +119,43 @@ def apply_reviews(scorecard: Mapping[str, Any], reviews: Sequence[Review], *,
                   version: int = 1, path: Path | None = None,
                   skipped_reviews: Sequence[SkippedLine] = ()) -> CurrentScorecard:
     """The scores that stand: ``scorecard`` (the current version) with ``reviews``."""
-    latest = reviewed_scores(reviews)
+    card = reviewed_card(scorecard, reviews)
+    by_id = {r.id: r for r in reviews}
     comps: list[CompetencyScore] = []
-    for c in scorecard.get("competencies") or []:
+    for c in card.get("competencies") or []:
         if not isinstance(c, Mapping) or not isinstance(c.get("id"), str):
             continue
-        given = latest.get(c["id"])
+        given = c.get("reviewed") if isinstance(c.get("reviewed"), Mapping) else None
         comps.append(CompetencyScore(
             id=c["id"], name=str(c.get("name") or c["id"]), weight=_num(c.get("weight")),
-            score=_num(c.get("score")), reviewed=None if given is None else given[0],
-            review=None if given is None else given[1]))
-    reviewed_overall = None
-    if any(c.reviewed is not None for c in comps):
-        pairs = [(c.effective, c.weight) for c in comps
-                 if c.effective is not None and c.weight is not None and c.weight > 0]
-        if pairs:
-            reviewed_overall = round(sum(s * w for s, w in pairs if s is not None)
-                                     / sum(w for _, w in pairs), 2)
+            score=_num(c.get("score")),
+            reviewed=None if given is None else _num(given.get("score")),
+            review=None if given is None else by_id.get(str(given.get("review")))))
     overall = scorecard.get("overall")
     return CurrentScorecard(
-        scorecard=scorecard, version=version, path=path, reviews=tuple(reviews),
+        scorecard=scorecard, card=card, version=version, path=path, reviews=tuple(reviews),
         competencies=tuple(comps),
         overall=_num(overall.get("score")) if isinstance(overall, Mapping) else None,
-        reviewed_overall=reviewed_overall, flags=scorecard_flags(scorecard),
+        reviewed_overall=_num(card.get("reviewed_overall")), flags=scorecard_flags(card),
         skipped_reviews=tuple(skipped_reviews))
 
 
 def scorecard_flags(scorecard: Mapping[str, Any]) -> tuple[str, ...]:
-    """The scorer's review flags: the session's, then each question's (``question N: …``)."""
+    """The scorer's review flags, each once and naming its question ("question 3
+    (sd-cache): no quotes: ..."): the session's list, then each question's own flags that
+    the session's list doesn't repeat."""
     top = scorecard.get("review")
-    flags = [flag_text(f) for f in top] if isinstance(top, list) else []
+    flags: list[str] = []
+    seen: set[tuple[Any, Any, Any]] = set()
+    for f in top if isinstance(top, list) else []:
+        if isinstance(f, Mapping):
+            seen.add((f.get("number"), f.get("flag"), f.get("detail")))
+        flags.append(flag_text(f))
     for q in scorecard.get("questions") or []:
         if isinstance(q, Mapping) and isinstance(q.get("review"), list):
-            flags += [f"question {q.get('number')}: {flag_text(f)}" for f in q["review"]]
+            flags += [f"question {q.get('number')} ({q.get('id')}): {flag_text(f)}"
+                      for f in q["review"] if not (isinstance(f, Mapping) and (
+                          q.get("number"), f.get("flag"), f.get("detail")) in seen)]
     return tuple(flags)
 
 
@@ -151,3 +187,86 @@ def read_current(directory: Path) -> CurrentScorecard:
 def _short(exc: Exception) -> str:
     text = str(exc)
     return text if len(text) <= 120 else text[:119] + "…"
+
+
+def _who(review: Review) -> dict[str, Any]:
+    return {"review": review.id, "reviewer": review.reviewer or "a reviewer", "at": review.at,
+            "note": review.note}
+
+
+def reviewed_card(scorecard: Mapping[str, Any], reviews: Sequence[Review]) -> dict[str, Any]:
+    """The scorecard with the reviews applied (a copy: the scorecard itself is never
+    changed); ``apply_reviews`` builds every view from it.
+
+    - a question overridden by a reviewer gets ``reviewed``: the reviewer's raw score, the
+      counted score (with the question's level adjustment and hint penalty, on the scale),
+      who, when and why (the latest review that scores it wins);
+    - every review flag a reviewer resolved gets ``resolved``: who, when and the note (in
+      the question's list and in the scorecard's top-level list);
+    - a competency gets ``reviewed``: the reviewer's competency score when one was given
+      (the latest), else the mean of its counted questions with the question overrides, when
+      any of its questions was overridden; ``reviewed_overall`` is the weighted mean with
+      those (null when no review changes a score).
+    """
+    card: dict[str, Any] = json.loads(json.dumps(scorecard))
+    scale = card.get("scale") or {}
+    low = float(scale.get("min", 1))
+    high = float(scale.get("max", 5))
+    overrides: dict[int, tuple[float, Review]] = {}
+    for review in reviews:
+        for number, value in review.questions.items():
+            overrides[number] = (value, review)
+    questions = [q for q in card.get("questions", []) if isinstance(q, dict)]
+    counted: dict[int, float] = {}
+    for q in questions:
+        if not isinstance(q.get("number"), int):
+            continue
+        number = int(q["number"])
+        for flag in q.get("review") or []:
+            for review in reviews:
+                if isinstance(flag, dict) and any(r.covers(number, str(flag.get("flag")))
+                                                  for r in review.resolved):
+                    flag["resolved"] = _who(review)
+        if number in overrides:
+            value, review = overrides[number]
+            adjustment = float(q.get("adjustment") or 0.0)
+            penalty = float(q.get("hint_penalty") or 0.0)
+            score = min(high, max(low, value + adjustment - penalty))
+            counted[number] = score
+            q["reviewed"] = {"raw_score": value, "score": round(score, 2), **_who(review)}
+    for flag in card.get("review") or []:
+        if not isinstance(flag, dict):
+            continue
+        for review in reviews:
+            if any(r.covers(int(flag.get("number", 0)), str(flag.get("flag")))
+                   for r in review.resolved):
+                flag["resolved"] = _who(review)
+    given = reviewed_scores(reviews)
+    changed = False
+    for comp in card.get("competencies") or []:
+        if not isinstance(comp, dict):
+            continue
+        cid = comp.get("id")
+        mine = [q for q in questions if q.get("competency") == cid and q.get("score") is not None]
+        if cid in given:
+            value, review = given[cid]
+            comp["reviewed"] = {"score": value, "basis": "competency score", **_who(review)}
+            changed = True
+        elif any(q.get("number") in counted for q in mine):
+            values = [counted.get(q["number"], float(q["score"])) for q in mine]
+            last = max((overrides[q["number"]][1] for q in mine if q["number"] in overrides),
+                       key=lambda r: r.at)
+            comp["reviewed"] = {"score": round(sum(values) / len(values), 2),
+                                "basis": "question scores", **_who(last)}
+            changed = True
+    overall = None
+    if changed:
+        raw = [((c.get("reviewed") or {}).get("score", c.get("score")),
+                float(c.get("weight") or 0.0)) for c in card.get("competencies") or []
+               if isinstance(c, dict)]
+        pairs = [(float(s), w) for s, w in raw if s is not None and w > 0]
+        if pairs:
+            overall = round(sum(s * w for s, w in pairs) / sum(w for _, w in pairs), 2)
+    card["reviewed_overall"] = overall
+    card["reviews"] = [r.to_dict() for r in reviews]
+    return card

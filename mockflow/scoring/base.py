@@ -29,6 +29,7 @@ class Rubric:
     competency: Competency
     scale: Scale
     questions: tuple[Question, ...] = ()
+    language: str = "en"  # the interview's language (interviewer.language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,9 @@ class QuestionScore:
     ``evidence`` item is a verbatim substring of one of the candidate's answer turns.
     ``covered``/``partial``/``missed`` are key-point labels (scorecard only, never spoken).
     ``review`` holds (flag, detail) pairs a person should look at (a judge that fell back,
-    a panel that disagreed); ``panel`` every panel member's score, by member.
+    a panel that disagreed); ``panel`` every panel member's score, by member;
+    ``signals`` what the scorer measured on the way (``mockflow.scoring.confidence`` reads
+    them: coverage, similarity to the nearest example, the list rule's margin, ...).
     """
 
     competency: str
@@ -54,6 +57,10 @@ class QuestionScore:
     review: tuple[tuple[str, str], ...] = ()
     panel: tuple[tuple[str, float | None], ...] = ()
     disagreement: bool = False
+    signals: tuple[tuple[str, float], ...] = ()  # what the scorer measured (confidence)
+
+    def signal(self, name: str) -> float | None:
+        return next((v for k, v in self.signals if k == name), None)
 
     @property
     def observed(self) -> bool:
@@ -78,6 +85,7 @@ class QuestionScore:
             "review": [{"flag": flag, "detail": detail} for flag, detail in self.review],
             "panel": [{"judge": who, "score": score} for who, score in self.panel],
             "disagreement": self.disagreement,
+            "signals": dict(self.signals),
         }
 
     @classmethod
@@ -96,6 +104,7 @@ class QuestionScore:
             panel=tuple((str(m["judge"]), None if m["score"] is None else float(m["score"]))
                         for m in data.get("panel", ())),
             disagreement=bool(data.get("disagreement", False)),
+            signals=tuple((str(k), float(v)) for k, v in (data.get("signals") or {}).items()),
         )
 
 
@@ -131,6 +140,10 @@ class AnsweredQuestion:
     outcome: str = "answered"  # answered|moved_on|skipped|stopped|time_up|open
     engine_score: QuestionScore | None = None  # the engine's own (offline) signal
     facts: QuestionFacts | None = None
+    # what the judge is shown instead of ``prompts``/``hints``: the same templates rendered
+    # with a neutral placeholder for the candidate, so their name never reaches the judge
+    judge_prompts: tuple[str, ...] = ()
+    judge_hints: tuple[str, ...] = ()
 
     @property
     def competency(self) -> str:

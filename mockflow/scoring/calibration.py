@@ -16,17 +16,30 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
 from mockflow.format.errors import InputError, MockflowError
-from mockflow.format.model import Interview
+from mockflow.format.model import Interview, Scale
 from mockflow.format.yaml_io import MAX_BYTES, load_bytes
 from mockflow.scoring.agreement import spearman, within_one
 from mockflow.scoring.base import AnsweredQuestion, QuestionScore, Rubric, Scorer
+from mockflow.scoring.confidence import (
+    PARAMETERS,
+    REVIEW_JUDGE_EVIDENCE,
+    REVIEW_NEEDS_READ,
+    Case,
+    FlagFigures,
+    Parameters,
+    assess,
+    figures,
+)
 from mockflow.scoring.injection import screen_item
-from mockflow.scoring.scorecard import gate
+from mockflow.scoring.offline import OFFLINE
+from mockflow.scoring.scorecard import gate, review_flags
+
+_NO_SCALE = Scale(1, 5)
 
 ANSWER_KEYS = ("question", "score", "answer", "kind", "reason")
 REQUIRED_KEYS = ("question", "score", "answer")
@@ -209,13 +222,23 @@ class Scored:
     hand: HandScore
     competency: str
     score: float  # on the scale; "not observed" counts as the minimum
-    result: QuestionScore | None
+    result: QuestionScore | None  # after the evidence gate
+    confidence: float = 1.0
+    flags: tuple[tuple[str, str], ...] = ()  # the review flags a person would see
+    raw: QuestionScore | None = None  # the scorer's score before the evidence gate
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flags)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.hand.question,
+            "kind": self.hand.kind,
             "expected": self.hand.score,
             "score": self.score,
+            "confidence": self.confidence,
+            "flags": [{"flag": f, "detail": d} for f, d in self.flags],
             "evidence": [] if self.result is None else list(self.result.evidence),
             "rationale": "Not observed." if self.result is None else self.result.rationale,
         }
@@ -267,6 +290,21 @@ def violations(items: Sequence[Scored]) -> list[Violation]:
     return out
 
 
+def flag_figures(items: Sequence[Scored]) -> FlagFigures:
+    """Bias (mean scored - mean hand), the share of answers flagged for review, and the
+    share of answers off by two or more points that were flagged."""
+    return figures([Case("", s.hand.kind or "", float(s.hand.score), s.score, s.result,
+                         _NO_SCALE, s.flagged) for s in items], lambda c: c.flagged)
+
+
+def cases(items: Sequence[Scored], interview: Interview) -> list[Case]:
+    """The scored answers as the confidence model's fitting cases (``confidence.fit``):
+    the raw score, and whether another review flag (screening, the gate) marks it."""
+    own = (REVIEW_NEEDS_READ, REVIEW_JUDGE_EVIDENCE)
+    return [Case(interview.id, s.hand.kind or "", float(s.hand.score), s.score, s.raw,
+                 interview.scale, any(f not in own for f, _ in s.flags)) for s in items]
+
+
 @dataclass(frozen=True, slots=True)
 class Calibration:
     """A scorer's scores for an answers file and their agreement with the hand scores."""
@@ -278,14 +316,21 @@ class Calibration:
     by_competency: tuple[tuple[str, Agreement], ...]
     by_kind: tuple[tuple[str, Agreement], ...]
     violations: tuple[Violation, ...]
+    flags: FlagFigures = field(default_factory=lambda: FlagFigures(0, 0.0, 0.0, None, 0))
+    flags_by_kind: tuple[tuple[str, FlagFigures], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         o = self.overall.to_dict()
+        f = self.flags.to_dict()
         return {
             "interview": self.interview,
             "judge": self.judge,
             "n": o["n"], "exact": o["exact"], "within_one": o["within_one"], "mae": o["mae"],
             "spearman": o["spearman"], "qwk": o["qwk"],
+            "bias": f["bias"], "flag_rate": f["flag_rate"], "flag_recall": f["flag_recall"],
+            "off_by_two": f["far"],
+            "per_kind": {name: {**a.to_dict(), **dict(self.flags_by_kind)[name].to_dict()}
+                         for name, a in self.by_kind},
             "answers": [s.to_dict() for s in self.items],
         }
 
@@ -302,29 +347,40 @@ def _groups(items: Sequence[Scored], key: Callable[[Scored], str], low: int, hig
 
 def summarise(interview: Interview, judge: str, items: Sequence[Scored]) -> Calibration:
     low, high = interview.scale.min, interview.scale.max
+    kinds = _groups(items, lambda s: s.hand.kind or "(no kind)", low, high)
     return Calibration(
         interview.id, judge, tuple(items), agreement(items, low, high),
-        _groups(items, lambda s: s.competency, low, high),
-        _groups(items, lambda s: s.hand.kind or "(no kind)", low, high),
-        tuple(violations(items)),
+        _groups(items, lambda s: s.competency, low, high), kinds,
+        tuple(violations(items)), flag_figures(items),
+        tuple((name, flag_figures([s for s in items if (s.hand.kind or "(no kind)") == name]))
+              for name, _ in kinds),
     )
 
 
-def score_answers(interview: Interview, answers: Iterable[HandScore], scorer: Scorer
-                  ) -> list[Scored]:
+def score_answers(interview: Interview, answers: Iterable[HandScore], scorer: Scorer, *,
+                  params: Parameters = PARAMETERS) -> list[Scored]:
     """Score each hand-scored answer as an interview would: the question asked as written,
     the answer as the candidate's one turn, screened for text addressed to the scorer,
-    then the evidence gate."""
+    then the evidence gate, the confidence and the review flags (as in a scorecard)."""
     scale = interview.scale
     out: list[Scored] = []
     for hand in answers:
         question = interview.question(hand.question)
-        rubric = Rubric(interview.competency(question.competency), scale, interview.questions)
-        seen, screened = screen_item(AnsweredQuestion.of(question, [hand.answer]), rubric)
+        rubric = Rubric(interview.competency(question.competency), scale, interview.questions,
+                        interview.interviewer.language)
+        item = AnsweredQuestion.of(question, [hand.answer])
+        seen, screened = screen_item(item, rubric)
         raw = scorer.score(seen, rubric) if seen.answers else None
-        gated = gate(raw, (hand.answer,), scale, screened=screened.turns)
+        gated = gate(raw, (hand.answer,), scale, screened=screened.turns,
+                     language=rubric.language)
         value = float(scale.min) if gated is None or gated.score is None else gated.score
-        out.append(Scored(hand, question.competency, value, gated))
+        offline = None
+        if raw is not None and not raw.signals and seen.answers:
+            offline = OFFLINE.score(seen, rubric)  # a judge's score: compare with evidence
+        sure = assess(raw, scale, offline=offline, params=params)
+        flags = review_flags(item, screened, gated) + tuple(
+            f for f in sure.review() if gated is None or f not in gated.review)
+        out.append(Scored(hand, question.competency, value, gated, sure.value, flags, raw))
     return out
 
 
@@ -335,4 +391,5 @@ def calibrate(interview: Interview, files: Sequence[AnswersFile], scorer: Scorer
 
 
 __all__ = ["Agreement", "AnswersFile", "Calibration", "CalibrationFileError",
-           "HandScore", "Scored", "calibrate", "load_answers", "parse_answers", "qwk"]
+           "FlagFigures", "HandScore", "Scored", "calibrate", "cases", "flag_figures",
+           "load_answers", "parse_answers", "qwk"]

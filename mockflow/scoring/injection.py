@@ -30,10 +30,20 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from mockflow.scoring.base import AnsweredQuestion, Rubric
+from mockflow.scoring.injection_appeals import appeal_reason, talks_about_scoring
+from mockflow.scoring.injection_readable import (
+    ANOTHER_LANGUAGE,
+    QUARANTINE,
+    markup_spans,
+    unreadable,
+)
 from mockflow.scoring.injection_rules import neighbour, rules
 from mockflow.scoring.injection_vocab import normalise
 
 REVIEW_INSTRUCTION_LIKE = "instruction-like text"
+REVIEW_APPEAL = "appeal to the scorer"
+REVIEW_QUARANTINED = "quarantined text"
+REVIEW_LANGUAGE = "another language"
 RUBRIC_RUN = 6  # this many words in a row copied from the rubric count as pasted rubric text
 FRAGMENT_WORDS = 7  # a sentence this short between two parts of an instruction goes too
 
@@ -128,16 +138,42 @@ def is_instruction_like(text: str, rubric_texts: Sequence[str] = ()) -> bool:
         instruction_reason(text, grams) is not None)
 
 
+def never_evidence(text: str, language: str = "en") -> bool:
+    """A quote that can never support a score: it addresses the scorer, appeals about the
+    grade, names the answer, its score or whoever scores it, or can't be read as the
+    interview's language (structure, not only the screening's patterns)."""
+    return (is_instruction_like(text) or talks_about_scoring(text) or bool(markup_spans(text))
+            or any(unreadable(text[a:b], language) for a, b in sentences(text)))
+
+
+INSTRUCTION = "instruction"
+APPEAL = "appeal"
+__all__ = ["ANOTHER_LANGUAGE", "APPEAL", "FLAGS", "INSTRUCTION", "QUARANTINE",
+           "REVIEW_APPEAL", "REVIEW_INSTRUCTION_LIKE", "REVIEW_LANGUAGE", "REVIEW_QUARANTINED",
+           "Removed", "Screened", "instruction_reason", "is_instruction_like",
+           "never_evidence", "rubric_texts", "screen", "screen_item", "sentences"]
+# the review flag of each kind of text set aside (``Removed.kind``)
+FLAGS = {INSTRUCTION: REVIEW_INSTRUCTION_LIKE, APPEAL: REVIEW_APPEAL,
+         QUARANTINE: REVIEW_QUARANTINED, ANOTHER_LANGUAGE: REVIEW_LANGUAGE}
+
+
 @dataclass(frozen=True, slots=True)
 class Removed:
     turn: int  # index of the answer turn
-    text: str  # the removed sentence, verbatim
-    reason: str
+    text: str  # the removed sentence (or passage), verbatim
+    reason: str  # the rule family, the appeal's shape, the encoding or the language
+    kind: str = INSTRUCTION  # instruction | appeal | quarantined | another language
+
+    @property
+    def flag(self) -> str:
+        return FLAGS[self.kind]
 
 
 @dataclass(frozen=True, slots=True)
 class Screened:
-    """Answer turns with every sentence that addresses the scorer taken out."""
+    """Answer turns with everything set aside that no scorer may read: sentences that
+    address the scorer, appeals about the answer's grade, and text that can't be read as
+    the interview's language (quarantined)."""
 
     turns: tuple[str, ...]  # what scorers see (same number of turns; a turn may be "")
     removed: tuple[Removed, ...]
@@ -150,18 +186,43 @@ class Screened:
     def reasons(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(r.reason for r in self.removed))
 
+    def of(self, kind: str) -> tuple[Removed, ...]:
+        return tuple(r for r in self.removed if r.kind == kind)
 
-def screen(turns: Sequence[str], rubric_texts: Sequence[str] = ()) -> Screened:
-    """Remove sentences addressed to the scorer (and their split-off neighbours)."""
-    return _screen(tuple(turns), tuple(rubric_texts))
+
+def screen(turns: Sequence[str], rubric_texts: Sequence[str] = (), language: str = "en"
+           ) -> Screened:
+    """Set aside sentences addressed to the scorer (and their split-off neighbours),
+    appeals about the grade, and unreadable text (markup, encodings, ciphers, obfuscated
+    characters, another language than ``language``)."""
+    return _screen(tuple(turns), tuple(rubric_texts), language)
+
+
+def _without_markup(turn: str, index: int, removed: list[Removed]) -> str:
+    """``turn`` with comments and tags taken out (quarantined, as passages)."""
+    spans = markup_spans(turn)
+    if not spans:
+        return turn
+    out, last = [], 0
+    for a, b in spans:
+        passage = turn[a:b]
+        what = "an HTML comment" if passage.startswith("<!--") else (
+            "a markdown comment" if passage.startswith("[") else "an HTML tag")
+        removed.append(Removed(index, passage, what, QUARANTINE))
+        out.append(turn[last:a])
+        last = b
+    out.append(turn[last:])
+    return " ".join(part.strip() for part in out if part.strip())
 
 
 @lru_cache(maxsize=1024)
-def _screen(turns: tuple[str, ...], rubric_texts: tuple[str, ...]) -> Screened:
+def _screen(turns: tuple[str, ...], rubric_texts: tuple[str, ...], language: str
+            ) -> Screened:
     grams = _rubric_grams(rubric_texts)
     kept_turns: list[str] = []
     removed: list[Removed] = []
-    for index, turn in enumerate(turns):
+    for index, original in enumerate(turns):
+        turn = _without_markup(original, index, removed)
         spans = sentences(turn)
         texts = [turn[a:b] for a, b in spans]
         reasons: list[str | None] = [instruction_reason(t, grams) for t in texts]
@@ -199,12 +260,20 @@ def _screen(turns: tuple[str, ...], rubric_texts: tuple[str, ...]) -> Screened:
                 reasons[i] = reasons[i - 1]
         keep: list[str] = []
         for text, reason in zip(texts, reasons, strict=True):
-            if reason is None:
-                keep.append(text)
-            else:
+            if reason is not None:
                 removed.append(Removed(index, text, reason))
-        kept_turns.append(" ".join(keep) if removed and any(r.turn == index for r in removed)
-                          else turn)
+                continue
+            unread = unreadable(text, language)
+            if unread is not None:
+                removed.append(Removed(index, text, unread.detail, unread.kind))
+                continue
+            appeal = appeal_reason(text)
+            if appeal is not None:
+                removed.append(Removed(index, text, appeal, APPEAL))
+                continue
+            keep.append(text)
+        kept_turns.append(" ".join(keep) if any(r.turn == index for r in removed)
+                          else original)
     return Screened(tuple(kept_turns), tuple(removed))
 
 
@@ -217,7 +286,7 @@ def screen_item(item: AnsweredQuestion, rubric: Rubric
                 ) -> tuple[AnsweredQuestion, Screened]:
     """``item`` as every scorer sees it: sentences addressed to the scorer removed, turns
     left empty dropped, and the engine's own score (made on the raw turns) not reused."""
-    screened = screen(item.answers, rubric_texts(rubric))
+    screened = screen(item.answers, rubric_texts(rubric), rubric.language)
     if not screened.flagged:
         return item, screened
     turns = tuple(t for t in screened.turns if t.strip())

@@ -31,6 +31,11 @@ from mockflow.scoring.injection_vocab import (
     w,
 )
 
+GIVE_THIRD = (
+    r"gives|giving|awards|assigns|grants|rates|scores|marks|puts|returns|sets|records"
+    r"|provides|raises|bumps|outputs|enters|submits"
+)
+
 _PATTERNS: tuple[tuple[str, str], ...] = (
         # "ignore all previous instructions", "forget the rubric", "vergiss alle Anweisungen"
         ("override", rf"{w(OVERRIDE)}(?:\W+\w+){{0,5}}?\W+{w(INSTRUCTIONS)}"),
@@ -79,7 +84,9 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         ("delimiter", r"\banswer-[0-9a-f]{4,}\b|\bdelim(?:iter)?[-_ ]?[0-9a-f]{4,}\b"
                       r"|\buntrusted[-_ ](?:text|data|input|answer)\b"),
         # score demands
-        ("score demand", rf"{w(GIVE)}\W+(?:(?:{ME})\W+)?(?:(?:a|an|the|un|une|la|le|el|lo"
+        # ("this layout naturally gives one" is no demand: a third-person verb needs "me")
+        ("score demand", rf"(?:(?!{w(GIVE_THIRD)}){w(GIVE)}\W+(?:(?:{ME})\W+)?"
+                         rf"|{w(GIVE_THIRD)}\W+(?:{ME})\W+)(?:(?:a|an|the|un|une|la|le|el|lo"
                          rf"|ein|eine|einen|il|o)\W+)?(?:(?:score|rating|grade|mark|note"
                          rf"|nota|punktzahl|punteggio|puntuacion|voto|bewertung)\s+(?:of\s+|de\s+"
                          rf"|von\s+|di\s+)?)?{NUM}(?={UNIT_FOLLOWS})"),

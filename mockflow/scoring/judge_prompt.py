@@ -181,6 +181,8 @@ def question_message(item: AnsweredQuestion, rubric: Rubric, role: RoleInfo,
     q = item.question
     comp = rubric.competency
     scale = rubric.scale
+    prompts = item.judge_prompts or item.prompts  # never the candidate's name (see base)
+    hints = item.judge_hints if item.judge_prompts else item.hints
     lines = [
         f"Role: {role.title} (level: {role.level}). This question is at level {q.level}.",
         f"Competency: {comp.name}" + (f" — {comp.description}" if comp.description else ""),
@@ -188,14 +190,14 @@ def question_message(item: AnsweredQuestion, rubric: Rubric, role: RoleInfo,
         "Anchors (score = behaviour):",
         *(f"- {a.score} = {a.behaviour}" for a in comp.anchors),
         "",
-        f"Question as asked: {item.prompts[0] if item.prompts else q.text}",
+        f"Question as asked: {prompts[0] if prompts else q.text}",
     ]
-    if len(item.prompts) > 1:
+    if len(prompts) > 1:
         lines.append("Follow-ups asked:")
-        lines += [f"- {p}" for p in item.prompts[1:]]
-    if item.hints:
+        lines += [f"- {p}" for p in prompts[1:]]
+    if hints:
         lines.append("Hints given to the candidate:")
-        lines += [f"- {h}" for h in item.hints]
+        lines += [f"- {h}" for h in hints]
     if q.key_points:
         lines.append("")
         lines.append("What strong answers usually cover (other correct ideas count as much):")

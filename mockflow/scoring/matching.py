@@ -323,6 +323,21 @@ class Answer:
                 return i, end
         return None
 
+    def find_all(self, phrase: Phrase) -> list[tuple[int, int]]:
+        """Every token span where the phrase occurs (negated or not), in order."""
+        seq = phrase.stems
+        if not seq:
+            return []
+        where = self._where
+        out: list[tuple[int, int]] = []
+        if phrase.joined is not None:
+            out += [(i, i) for i in where.get(phrase.joined, ())]
+        for i in where.get(seq[0], ()):
+            end = i if len(seq) == 1 else self._follow(seq, 1, i)
+            if end is not None:
+                out.append((i, end))
+        return sorted(set(out))
+
     def _follow(self, seq: tuple[str, ...], k: int, prev: int) -> int | None:
         if k == len(seq):
             return prev

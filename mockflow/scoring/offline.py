@@ -38,7 +38,7 @@ from mockflow.scoring.base import (
     round_half_up,
 )
 from mockflow.scoring.echo import own_words_mask, said_stems
-from mockflow.scoring.listrule import term_list
+from mockflow.scoring.listrule import shape, verdict
 from mockflow.scoring.matching import Answer, Point, compile_points, match_point
 from mockflow.scoring.reference import ReferenceSet, Similarity
 
@@ -56,6 +56,7 @@ def _labels(points: Sequence[Point], which: Sequence[int]) -> tuple[str, ...]:
 class _Prepared:
     question: Question
     points: tuple[Point, ...]
+    example_words: int  # the length of the question's strong example (0: none)
 
 
 class OfflineScorer:
@@ -79,7 +80,9 @@ class OfflineScorer:
             return hit
         if len(self._prepared) >= 4096:
             self._prepared.clear()
-        prepared = _Prepared(question, compile_points(kp.phrases for kp in question.key_points))
+        strong = question.examples.strong
+        prepared = _Prepared(question, compile_points(kp.phrases for kp in question.key_points),
+                             Answer((strong,)).word_count if strong else 0)
         self._prepared[id(question)] = prepared
         return prepared
 
@@ -106,7 +109,8 @@ class OfflineScorer:
     def score(self, item: AnsweredQuestion, rubric: Rubric) -> QuestionScore:
         comp = rubric.competency.id
         question = item.question
-        points = self._prepare(question).points
+        prepared = self._prepare(question)
+        points = prepared.points
         questions = rubric.questions or (question,)
         refs = self.references(questions)
         answer = Answer(item.answers)
@@ -147,13 +151,15 @@ class OfflineScorer:
                 "The answer was too short to assess."
             return QuestionScore(comp, None, (), reason, SOURCE_OFFLINE,
                                  missed=all_missed, words=n_words)
-        listed = term_list(answer, spans)
+        measured = shape(answer, spans, points)
+        listed = verdict(measured)
         if listed is not None:
             return QuestionScore(
                 comp, float(scale.min), (),
                 f"Scored the minimum: a bare list of terms, not an answer ({listed.reason})."
                 " Naming an idea isn't explaining it.",
-                SOURCE_OFFLINE, missed=all_missed, words=n_words)
+                SOURCE_OFFLINE, missed=all_missed, words=n_words,
+                signals=(("own_words", float(own)), ("list_rule", 1.0)))
         anchors = [a.score for a in rubric.competency.anchors] or [scale.min, scale.max]
         if anchors[0] != scale.min:
             anchors.insert(0, scale.min)
@@ -179,6 +185,26 @@ class OfflineScorer:
             if value > cap:
                 value, capped = cap, True
         final = scale.clamp(round_half_up(value))
+        width = float(scale.max - scale.min) or 1.0
+        signals: list[tuple[str, float]] = [
+            ("own_words", float(own)),
+            ("content_words", float(measured.bare_content + measured.other_content)),
+            ("list_margin", measured.margin),
+            ("value", (value - scale.min) / width),
+            ("capped", float(capped)),
+        ]
+        if prepared.example_words:
+            signals.append(("example_words", float(prepared.example_words)))
+        if lexical is not None:
+            signals += [("coverage", (len(covered) + PARTIAL_CREDIT * len(partial))
+                         / len(points)), ("key_points", (lexical - scale.min) / width)]
+        if similar is not None and reference is not None:
+            signals += [("reference", (reference - scale.min) / width),
+                        ("nearest", max(s for _, s in similar.similarities)),
+                        ("off_topic", similar.off_topic),
+                        ("anywhere", similar.anywhere),
+                        ("vote_spread", similar.spread),
+                        ("on_topic", similar.relevant)]
         quote_spans = spans + partial_spans
         if similar is not None:
             quote_spans += [(answer.sentences[sid].first, answer.sentences[sid].first)
@@ -188,7 +214,7 @@ class OfflineScorer:
             _rationale(points, covered, partial, missed, lexical, similar, repeated,
                        reference, value, final, own, capped),
             SOURCE_OFFLINE, covered=_labels(points, covered), partial=_labels(points, partial),
-            missed=_labels(points, missed), words=n_words,
+            missed=_labels(points, missed), words=n_words, signals=tuple(signals),
         )
 
 

@@ -150,6 +150,9 @@ class Similarity:
     off_topic: float  # cosine with the nearest other question's example
     nearest: str  # the grade (or "off-topic") with the highest similarity
     evidence: tuple[int, ...]  # sentence ids that share most with the nearest example
+    spread: float = 0.0  # spread of the votes' positions (0..0.5): how split the vote is
+    relevant: float = 1.0  # share of the answer's content words in on-topic sentences
+    anywhere: float = 0.0  # the whole answer's cosine with its nearest example of any question
 
 
 def _relevant(counts: Counter[str], vocab: frozenset[str]) -> bool:
@@ -247,11 +250,26 @@ class ReferenceSet:
         if FLOOR:
             votes.append((OFF_TOPIC_POSITION, FLOOR))
         top = max(s for _, s in votes)
+        spread = 0.0
         if norm == 0.0 or top <= 0.0:  # shares no word with any example
             position = OFF_TOPIC_POSITION
         else:
             ws = [(p, math.exp((s - top) / TEMPERATURE)) for p, s in votes]
-            position = sum(p * w for p, w in ws) / sum(w for _, w in ws)
+            mass = sum(w for _, w in ws)
+            position = sum(p * w for p, w in ws) / mass
+            spread = math.sqrt(sum(w * (p - position) ** 2 for p, w in ws) / mass)
+        content = sum(sum(1 for t in c if " " not in t) for c in per_sentence.values())
+        # what the whole answer (asides included) resembles most: an answer to another
+        # question shares its words with that question's examples, not with this one's
+        whole = self._weigh(total(per_sentence))
+        whole_norm = math.sqrt(sum(v * v for v in whole.values()))
+        whole_dots: dict[int, float] = {}
+        for t, w in whole.items():
+            for k, wk in self._postings[t]:
+                whole_dots[k] = whole_dots.get(k, 0.0) + w * wk
+        anywhere = max((d / (whole_norm * self._examples[k].norm) for k, d in
+                        whole_dots.items() if self._examples[k].norm), default=0.0)
+        on_topic = sum(sum(1 for t in per_sentence[sid] if " " not in t) for sid in relevant)
         best_grade, best = max(sims, key=lambda gs: gs[1])
         nearest = best_grade if best >= off and best > 0 else "off-topic"
         evidence: tuple[int, ...] = ()
@@ -266,4 +284,5 @@ class ReferenceSet:
                             share[sid] = share.get(sid, 0.0) + w * ew
             ranked = sorted(share, key=lambda sid: (-share[sid], sid))[:2]
             evidence = tuple(sorted(ranked))
-        return Similarity(position, tuple(sims), off, nearest, evidence)
+        return Similarity(position, tuple(sims), off, nearest, evidence, spread,
+                          on_topic / content if content else 0.0, anywhere)

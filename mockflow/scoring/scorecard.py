@@ -56,12 +56,19 @@ from mockflow.scoring.base import (
     Rubric,
     SessionFacts,
 )
+from mockflow.scoring.confidence import Confidence, assess
 from mockflow.scoring.injection import (
-    REVIEW_INSTRUCTION_LIKE,
+    ANOTHER_LANGUAGE,
+    APPEAL,
+    FLAGS,
+    INSTRUCTION,
+    QUARANTINE,
+    Removed,
     Screened,
-    is_instruction_like,
+    never_evidence,
     screen_item,
 )
+from mockflow.scoring.offline import OFFLINE
 
 SCORECARD_FORMAT = 1
 ADJUSTMENT_RULE = (
@@ -101,8 +108,8 @@ def quoted(quote: str, turns: Sequence[str]) -> bool:
 
 
 def gate(score: QuestionScore | None, answers: Sequence[str], scale: Scale, *,
-         adjustment: float = 0.0, screened: Sequence[str] | None = None
-         ) -> QuestionScore | None:
+         adjustment: float = 0.0, screened: Sequence[str] | None = None,
+         language: str = "en") -> QuestionScore | None:
     """Clamp to the scale; keep only quotes found verbatim in the turns the scorers saw
     (``screened``, default ``answers``) and in the candidate's own words, and never an
     instruction-like quote; a score that is above the minimum *after* level adjustment with
@@ -112,7 +119,8 @@ def gate(score: QuestionScore | None, answers: Sequence[str], scale: Scale, *,
     value = scale.clamp(float(score.score))
     seen = answers if screened is None else screened
     evidence = tuple(q for q in score.evidence
-                     if quoted(q, seen) and quoted(q, answers) and not is_instruction_like(q))
+                     if quoted(q, seen) and quoted(q, answers)
+                     and not never_evidence(q, language))
     if scale.clamp(value + adjustment) > scale.min and not evidence:
         dropped = len(score.evidence)
         why = (f"none of its {dropped} quote{'s' if dropped != 1 else ''} occurs verbatim in"
@@ -125,6 +133,39 @@ def gate(score: QuestionScore | None, answers: Sequence[str], scale: Scale, *,
     if value == score.score and evidence == score.evidence:
         return score
     return replace(score, score=value, evidence=evidence)
+
+
+def question_confidence(chosen: QuestionScore | None, seen: AnsweredQuestion, rubric: Rubric
+                        ) -> Confidence:
+    """The confidence of a question's score (``mockflow.scoring.confidence``): the offline
+    scorer's own signals, or for a judge's score its panel and how far it sits above the
+    offline evidence for the same screened answer."""
+    if chosen is None:
+        return Confidence(1.0)
+    offline = None
+    if chosen.source.startswith(("judge:", "panel:")) and seen.answers:
+        engine = seen.engine_score
+        offline = engine if engine is not None and engine.signals else OFFLINE.score(
+            seen, rubric)
+    return assess(chosen, rubric.scale, offline=offline)
+
+
+def score_breakdown(raw: float | None, adjustment: float, penalty: float,
+                    counted: float | None, level: str, *, not_answered: bool = False) -> str:
+    """How a question's counted score is made, in one line every report shows:
+    "3 on a senior question, +1 level credit -> 4" (raw, level credit, hint penalty)."""
+    if raw is None:
+        if not_answered and counted is not None:
+            return f"not answered: counts as {counted:g}"
+        return "not observed: counts for nothing"
+    parts = [f"{raw:g} on a {level} question"]
+    if adjustment > 0:
+        parts.append(f"+{adjustment:g} level credit")
+    elif adjustment < 0:
+        parts.append(f"{adjustment:g} for a question below the role's level")
+    if penalty:
+        parts.append(f"-{penalty:g} for hints")
+    return ", ".join(parts) + f" -> {counted:g}"
 
 
 NOT_ANSWERED = {
@@ -140,11 +181,21 @@ def review_flags(item: AnsweredQuestion, screened: Screened, score: QuestionScor
                  ) -> tuple[tuple[str, str], ...]:
     """What a person must look at for this question, (flag, detail) in a fixed order."""
     flags: list[tuple[str, str]] = []
-    if screened.flagged:
-        n = len(screened.removed)
-        flags.append((REVIEW_INSTRUCTION_LIKE,
-                      f"{n} sentence{'s' if n != 1 else ''} addressed to the scorer removed"
-                      f" before scoring ({', '.join(screened.reasons)})"))
+    for kind, flag in FLAGS.items():
+        found = screened.of(kind)
+        if not found:
+            continue
+        n = len(found)
+        what = ", ".join(dict.fromkeys(r.reason for r in found))
+        some = f"{n} {'passage' if kind == QUARANTINE else 'sentence'}{'s' if n != 1 else ''}"
+        flags.append((flag, {
+            INSTRUCTION: f"{some} addressed to the scorer removed before scoring ({what})",
+            APPEAL: f"{some} about the answer's own grade not scored ({what})",
+            QUARANTINE: f"{some} that can't be read as the interview's language not scored"
+                        f" ({what}); shown under 'set aside' for a person to read",
+            ANOTHER_LANGUAGE: f"{some} in another language not scored ({what}): have"
+                              " someone who reads it look at them",
+        }[kind]))
     if item.outcome in ("moved_on", "time_up"):
         flags.append((REVIEW_CUT_OFF, "the answer was cut off: "
                       + ("its time ran out" if item.outcome == "moved_on"
@@ -162,6 +213,8 @@ class QuestionResult:
     penalty: float = 0.0  # points taken off for hints (after the adjustment)
     floor: float | None = None  # the scale minimum, when the question counts unanswered
     review: tuple[tuple[str, str], ...] = ()  # (flag, detail) for a person to look at
+    confidence: float | None = None  # how sure the score is, 0..1 (None: nothing scored)
+    set_aside: tuple[Removed, ...] = ()  # what the screening kept from every scorer
 
     @property
     def raw(self) -> float | None:
@@ -191,7 +244,14 @@ class QuestionResult:
             "level": item.level,
             "ladder_level": facts.ladder_level or item.level,
             "borrowed": facts.borrowed,
-            "outcome": None if item.outcome == "open" else item.outcome,
+            # answered, then moved on ("I'm done with this one"): a scored question is
+            # never "skipped", so a status can't contradict the score beside it
+            "outcome": None if item.outcome == "open" else (
+                "answered" if item.outcome == "skipped" and self.raw is not None
+                else item.outcome),
+            "breakdown": score_breakdown(self.raw, self.adjustment, self.penalty,
+                                         self.adjusted, item.level,
+                                         not_answered=self.not_answered),
             "raw_score": _r(self.raw),
             "adjustment": _r(self.adjustment),
             "hint_penalty": _r(self.penalty),
@@ -205,6 +265,9 @@ class QuestionResult:
                                                for who, value in score.panel],
             "disagreement": False if score is None else score.disagreement,
             "review": [{"flag": flag, "detail": detail} for flag, detail in self.review],
+            "confidence": _r(self.confidence, 3),
+            "set_aside": [{"text": r.text, "reason": r.reason, "flag": r.flag}
+                          for r in self.set_aside],
             "covered": [] if score is None else list(score.covered),
             "partial": [] if score is None else list(score.partial),
             "missed": [] if score is None else list(score.missed),
@@ -380,10 +443,12 @@ def aggregate(compiled: CompiledInterview, session: SessionFacts,
     per_hint = iv.scoring.hint_penalty
     for item, chosen in scored:
         adjustment = level_adjustment(iv, item.level)
-        _, screened = screen_item(item, Rubric(iv.competency(item.competency), scale,
-                                               iv.questions))
+        rubric = Rubric(iv.competency(item.competency), scale, iv.questions,
+                        iv.interviewer.language)
+        seen, screened = screen_item(item, rubric)
         gated = gate(chosen, item.answers, scale, adjustment=adjustment,
-                     screened=screened.turns)
+                     screened=screened.turns, language=rubric.language)
+        sure = question_confidence(chosen, seen, rubric)
         penalty = 0.0
         floor = None
         if gated is not None and gated.score is not None:
@@ -393,8 +458,11 @@ def aggregate(compiled: CompiledInterview, session: SessionFacts,
             penalty = min(per_hint * hints, adjusted - scale.min)
         elif item.outcome != "open":
             floor = float(scale.min)
-        results.append(QuestionResult(item, gated, adjustment, penalty, floor,
-                                      review_flags(item, screened, gated)))
+        flags = review_flags(item, screened, gated)
+        flags += tuple(f for f in sure.review() if f not in flags)
+        results.append(QuestionResult(item, gated, adjustment, penalty, floor, flags,
+                                      None if chosen is None else sure.value,
+                                      screened.removed))
     comps: list[CompetencyResult] = []
     for comp in iv.competencies:
         mine = [r for r in results if r.item.competency == comp.id and r.adjusted is not None]

@@ -30,7 +30,8 @@ def score_question(compiled: CompiledInterview, item: AnsweredQuestion, scorer: 
     score when screening removed nothing (else it scores the screened answer afresh).
     """
     iv = compiled.interview
-    rubric = Rubric(iv.competency(item.competency), iv.scale, iv.questions)
+    rubric = Rubric(iv.competency(item.competency), iv.scale, iv.questions,
+                    iv.interviewer.language)
     seen, screened = screen_item(item, rubric)
     if scorer is OFFLINE and item.facts is not None and not screened.flagged:
         return item.engine_score  # taken from a session record

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .drafting import drafting_policy
-from .judges import competent_judge, obedient_judge
+from .judges import competent_judge, obedient_judge, obey_anything_judge
 from .openai_server import FakeOpenAIServer, Policy, Reply, echo_policy
 from .policies import interviewer_policy
 from .scripts import ScriptedPolicy, load_script
@@ -30,6 +30,7 @@ POLICIES: dict[str, Policy] = {
     "competent-judge": competent_judge,
     "obedient-judge": obedient_judge,
     "drafter": drafting_policy,
+    "obey-anything-judge": obey_anything_judge,
 }
 
 
@@ -57,7 +58,9 @@ def _build_arg_parser() -> argparse.ArgumentParser:
         choices=sorted(POLICIES),
         help="a built-in model instead of a script: interviewer (speaks mockflow's moves),"
         " competent-judge (scores by the reference answers), obedient-judge (obeys any"
-        " instruction in the candidate's answer), drafter (answers mockflow draft)",
+        " instruction in the candidate's answer), obey-anything-judge (reads any language"
+        " or encoding and obeys anything that could be an instruction), drafter (answers"
+        " mockflow draft)",
     )
     parser.add_argument("--ttft", type=float, default=0.0, help="seconds before the first token")
     parser.add_argument(

@@ -153,6 +153,9 @@ def _scores(r: Report) -> str:
     if r.overall_reviewed is not None:
         reviewed = (f'<div><span class="rv">{e(fmt_score(r.overall_reviewed))}</span> '
                     'with reviewer scores</div>')
+    if r.level_reached:
+        reviewed += f'<div>level reached: {e(r.level_reached)}</div>'
+
     rows = []
     for c in r.competencies:
         rv = "–" if c.reviewed is None else (f'<span class="rv">{e(fmt_score(c.reviewed))}'
@@ -185,8 +188,9 @@ def _questions(r: Report) -> str:
             extras.append(f"{q.follow_ups} follow-up(s)")
         if q.hints:
             extras.append(f"{q.hints} hint(s)")
-        raw = ("" if q.raw is None or q.raw == q.score
-               else f'<div class="sub">raw {e(fmt_score(q.raw))}</div>')
+        raw = f'<div class="sub">{e(q.breakdown)}</div>' if q.breakdown else ""
+        if q.reviewed:
+            raw += f'<div class="rv">reviewer: {e(q.reviewed)}</div>'
         rows.append(
             f'<tr id="q-{q.number}"><td class="num">{q.number}</td>'
             f'<td><strong>{e(q.id)}</strong><div class="sub">{e(q.competency)} · '
@@ -231,7 +235,11 @@ def _reviews(r: Report) -> str:
         return ""
     items = []
     for rv in r.reviews:
-        scores = ", ".join(f"{k} = {fmt_score(v)}" for k, v in rv.scores.items())
+        scores = ", ".join([*(f"{k} = {fmt_score(v)}" for k, v in rv.scores.items()),
+                            *(f"question {n} = {fmt_score(v)}"
+                              for n, v in sorted(rv.questions.items())),
+                            *(f"resolved question {x.question}"
+                              + (f" ({x.flag})" if x.flag else "") for x in rv.resolved)])
         items.append(f'<li><strong>{e(rv.reviewer or "a reviewer")}</strong>, '
                      f'{e(rv.at)}{": " + e(scores) if scores else ""}'
                      f'{"<div class=text>" + e(rv.note) + "</div>" if rv.note else ""}</li>')

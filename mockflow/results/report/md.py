@@ -57,6 +57,8 @@ def render_md(r: Report) -> str:
     overall = _score(r.overall, r.overall_state if r.overall is not None else "n", top)
     out += ["", "## Scores", "", f"Overall: {overall} (weighted mean of the observed"
             f" competencies, scale {fmt_score(r.scale[0])}–{fmt_score(top)})"]
+    if r.level_reached:
+        out.append(f"Level reached on the difficulty ladder: {md(r.level_reached)}")
     if r.overall_reviewed is not None:
         out.append(f"With reviewer scores: **{fmt_score(r.overall_reviewed)}**")
     out += ["", "| Competency | Score | Reviewer | Observed | Weight |", "|---|---|---|---|---|"]
@@ -67,23 +69,31 @@ def render_md(r: Report) -> str:
     if r.reviews:
         out += ["", "## Reviews", ""]
         for rv_ in r.reviews:
-            scores = ", ".join(f"{md(k)} = {fmt_score(v)}" for k, v in rv_.scores.items())
+            scores = ", ".join([*(f"{md(k)} = {fmt_score(v)}" for k, v in rv_.scores.items()),
+                                *(f"question {n} = {fmt_score(v)}"
+                                  for n, v in sorted(rv_.questions.items())),
+                                *(f"resolved question {x.question}"
+                                  + (f" ({md(x.flag)})" if x.flag else "")
+                                  for x in rv_.resolved)])
             line = f"- **{md(rv_.reviewer or 'a reviewer')}**, {md(rv_.at)}"
             line += f": {scores}" if scores else ""
             if rv_.note:
                 line += f" — {md(rv_.note)}"
             out.append(line)
     out += ["", "## Questions", "",
-            "| # | Question | Level | Outcome | Score | Time / budget |",
-            "|---|---|---|---|---|---|"]
+            "| # | Question | Level | Outcome | Score | How it counts | Time / budget |",
+            "|---|---|---|---|---|---|---|"]
     for q in r.questions:
         out.append(f"| {q.number} | {md(q.id)} ({md(q.competency)}) | {md(q.ladder_level)} |"
-                   f" {md(q.outcome)} | {_score(q.score, q.state, top)} |"
+                   f" {md(q.outcome)} | {_score(q.score, q.state, top)} | {md(q.breakdown)} |"
                    f" {fmt_seconds(q.seconds)} / {fmt_seconds(q.budget)} |")
     for q in r.questions:
-        if not (q.evidence or q.flags or q.rationale):
+        if not (q.evidence or q.flags or q.rationale or q.reviewed):
             continue
-        out += ["", f"**Question {q.number}** ({md(q.id)}): {md(q.rationale)}"]
+        out += ["", f"**Question {q.number}** ({md(q.id)}): {md(q.rationale)}",
+                f"- how it counts: {md(q.breakdown)}"]
+        if q.reviewed:
+            out.append(f"- reviewer's score: {md(q.reviewed)}")
         out += [f"- ⚑ {md(f)}" for f in q.flags]
         out += [f"- evidence: “{md(ev.quote)}”" for ev in q.evidence]
     out += ["", "## Transcript", ""]

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from mockflow.results.current import flag_text
+from mockflow.results.current import flag_text, fmt_when, who_said
 from mockflow.results.load import Session
 from mockflow.results.reviews import Review
+from mockflow.scoring.scorecard import score_breakdown
 
 STATUS_TEXT = {
     "complete": "complete",
@@ -53,16 +53,6 @@ def fmt_seconds(value: float | None) -> str:
         return "–"
     total = max(0, round(value))
     return f"{total // 60}:{total % 60:02d}"
-
-
-def fmt_when(stamp: Any) -> str:
-    if not isinstance(stamp, str):
-        return "unknown"
-    try:
-        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return stamp
-    return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +101,10 @@ class QuestionRow:
     hints: int
     follow_ups: int
     flags: tuple[str, ...]
+    adjustment: float = 0.0  # level credit (+) or adjustment (-), points
+    hint_penalty: float = 0.0
+    breakdown: str = ""  # "3 on a senior question, +1 level credit -> 4"
+    reviewed: str | None = None  # "4 (counts 5) by Kim, 2026-...: why"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +148,7 @@ class Report:
     reviews: tuple[Review, ...]
     sources: tuple[str, ...]
     adjustment_rule: str | None
+    level_reached: str | None = None  # the ladder's level at the end
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -183,7 +178,10 @@ def _segments(text: str, quotes: Sequence[tuple[str, str]]) -> tuple[Segment, ..
 
 
 def build_report(session: Session) -> Report:
-    card = session.scorecard
+    # the current scorecard with the reviews applied (``results.current``, the one place
+    # reviews are applied): overrides and resolved flags, who and why
+    current = session.current
+    card = current.card
     meta = session.session
     scale_d = card.get("scale") or {}
     scale = (_num(scale_d.get("min")) or 0.0, _num(scale_d.get("max")) or 1.0)
@@ -232,8 +230,6 @@ def build_report(session: Session) -> Report:
             wall=str(t.get("started_at") or ""),
             segments=_segments(t["text"], pending.get(i, [])), anchor=f"t-{i + 1}"))
 
-    current = session.current  # the one place reviews are applied
-    reviewed = {c.id: c for c in current.competencies}
     comps: list[CompetencyRow] = []
     number_of = {str(q.get("id")): q["number"] for q in card["questions"]}
     for c in card["competencies"]:
@@ -245,12 +241,13 @@ def build_report(session: Session) -> Report:
                 got = located.get((n, ev["quote"])) if n is not None else None
                 if got is not None:
                     evidence.append(got)
-        r = reviewed.get(c["id"])
+        r = c.get("reviewed") if isinstance(c.get("reviewed"), Mapping) else None
         comps.append(CompetencyRow(
             id=c["id"], name=str(c.get("name") or c["id"]), weight=_num(c.get("weight")),
             score=score, observations=int(c.get("observations") or 0),
-            state=state_of(score, scale), reviewed=None if r is None else r.reviewed,
-            reviewer=None if r is None else r.reviewer, evidence=tuple(evidence)))
+            state=state_of(score, scale), reviewed=None if r is None else _num(r.get("score")),
+            reviewer=None if r is None else str(r.get("reviewer") or "a reviewer"),
+            evidence=tuple(evidence)))
 
     said: dict[int, int] = {}
     for shown in turns:
@@ -263,7 +260,9 @@ def build_report(session: Session) -> Report:
         number = q["number"]
         raw, score = _num(q.get("raw_score")), _num(q.get("score"))
         timing = q.get("timing") or {}
-        if score is not None:
+        if q.get("not_answered"):
+            state = "not-answered"  # counts at the minimum, but nothing was scored
+        elif score is not None:
             state = state_of(score, scale)
         elif q.get("outcome") == "skipped" or not said.get(number) or q.get("source") is None:
             state = "not-answered"
@@ -272,7 +271,17 @@ def build_report(session: Session) -> Report:
         qflags = tuple(flag_text(f) for f in (q.get("review") or []))
         if isinstance(q.get("source"), str):
             sources.add(q["source"])
+        adjustment = _num(q.get("adjustment")) or 0.0
+        penalty = _num(q.get("hint_penalty")) or 0.0
+        override = q.get("reviewed") if isinstance(q.get("reviewed"), Mapping) else None
         rows.append(QuestionRow(
+            adjustment=adjustment, hint_penalty=penalty,
+            reviewed=None if override is None else who_said(
+                f"{fmt_score(_num(override.get('raw_score')))} (counts"
+                f" {fmt_score(_num(override.get('score')))})", override),
+            breakdown=str(q.get("breakdown") or score_breakdown(
+                raw, adjustment, penalty, score, str(q.get("level")),
+                not_answered=bool(q.get("not_answered")))),
             number=number, id=str(q.get("id")),
             competency=comp_names.get(str(q.get("competency")), str(q.get("competency"))),
             level=str(q.get("level")), ladder_level=str(q.get("ladder_level")),
@@ -340,4 +349,5 @@ def build_report(session: Session) -> Report:
         levels=tuple(str(x) for x in ladder.get("levels") or []), trajectory=trajectory,
         flags=tuple(all_flags), reviews=tuple(session.reviews),
         sources=tuple(sorted(sources)),
-        adjustment_rule=(card.get("adjustment") or {}).get("rule"))
+        adjustment_rule=(card.get("adjustment") or {}).get("rule"),
+        level_reached=None if ladder.get("final") is None else str(ladder.get("final")))
