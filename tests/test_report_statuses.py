@@ -16,14 +16,14 @@ import re
 from pathlib import Path
 
 import pytest
-from mockflow.results.report_html import render_html
-from mockflow.results.report_md import render_md
-from mockflow.results.report_model import build_report
 
 from mockflow.format.templates import Candidate
 from mockflow.format.validate import check_file
 from mockflow.results.files import SCORECARD_NAME
 from mockflow.results.load import load_session
+from mockflow.results.report.html import render_html
+from mockflow.results.report.md import render_md
+from mockflow.results.report.model import build_report
 from mockflow.scoring.base import AnsweredQuestion, SessionFacts
 from mockflow.scoring.stage import score_session
 from mockflow.simulate.runner import simulate
