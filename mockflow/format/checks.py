@@ -13,7 +13,15 @@ from collections.abc import Callable, Iterable, Iterator
 
 from mockflow.format.errors import Problem, close_matches
 from mockflow.format.hosts import tool_url_problems
-from mockflow.format.model import Interview, Question, ScoreRange, Stage
+from mockflow.format.model import (
+    LOCAL_STT_MODELS,
+    LOCAL_TTS_MODELS,
+    LOCAL_TTS_VOICES,
+    Interview,
+    Question,
+    ScoreRange,
+    Stage,
+)
 from mockflow.format.partial import Damage
 from mockflow.format.template_values import Val, context_bounds
 from mockflow.format.templates import analyze, iter_template_fields
@@ -250,6 +258,29 @@ def _stages(r: _Reporter, iv: Interview) -> None:
              f" {iv.timing.wrap_up_minutes:g}); shorten the stages or raise total_minutes")
 
 
+def _local_voice(r: _Reporter, iv: Interview) -> None:
+    """``provider: local`` runs only the models mockflow ships pins for, in English."""
+    if not r.intact("voice"):
+        return
+    stt, tts = iv.voice.stt, iv.voice.tts
+    shipped = [(stt.provider, ("voice", "stt", "model"), stt.model, LOCAL_STT_MODELS),
+               (tts.provider, ("voice", "tts", "model"), tts.model, LOCAL_TTS_MODELS),
+               (tts.provider, ("voice", "tts", "voice"), tts.voice, LOCAL_TTS_VOICES)]
+    for provider, path, value, names in shipped:
+        if provider == "local" and value is not None and value not in names:
+            hint = _hint(value, names)
+            r.at(path, "MF204",
+                 f"{'.'.join(path)} must be one of: {', '.join(names)} with provider local"
+                 f" (the models mockflow ships); got '{value}'{'; ' + hint if hint else ''}")
+    language = stt.language or iv.interviewer.language
+    if stt.provider == "local" and language.split("-")[0].lower() != "en":
+        where = ("voice", "stt", "language") if stt.language else ("interviewer", "language")
+        r.at(where, "MF204",
+             f"the local speech-to-text ({LOCAL_STT_MODELS[0]}) understands English only, but"
+             f" the interview's language is '{language}': choose voice.stt provider deepgram"
+             " or openai")
+
+
 def _timing(r: _Reporter, iv: Interview) -> None:
     turn = iv.voice.turn
     if r.intact("voice") and turn.min_endpointing_delay > turn.max_endpointing_delay:
@@ -481,7 +512,8 @@ def _expectations(r: _Reporter, iv: Interview) -> None:
 
 
 CHECKS: tuple[Callable[[_Reporter, Interview], None], ...] = (
-    _unique_ids, _references, _scale_and_ladder, _stages, _timing, _coverage, _probes,
+    _unique_ids, _references, _scale_and_ladder, _stages, _timing, _local_voice, _coverage,
+    _probes,
     _fairness,
     _tools, _expectations,
 )
