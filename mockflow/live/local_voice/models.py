@@ -159,16 +159,21 @@ class PiperSynthesizer:
         self.sample_rate = int(voice.config.sample_rate)
 
     def sentences(self, text: str, *, speed: float = 1.0,
-                  noise_scale: float | None = None) -> Iterator[SpeechChunk]:
+                  deterministic: bool = False) -> Iterator[SpeechChunk]:
+        """Each sentence's audio as soon as it is made. ``deterministic``: no sampling noise
+        (the same audio every time, a little flatter), for tests."""
         from piper.config import SynthesisConfig
 
-        config = SynthesisConfig(length_scale=1.0 / speed, noise_scale=noise_scale)
+        config = SynthesisConfig(length_scale=1.0 / speed)
+        if deterministic:
+            config.noise_scale = config.noise_w_scale = 0.0
         for chunk in self._voice.synthesize(text, syn_config=config):
             yield SpeechChunk(pcm=chunk.audio_int16_array, sample_rate=chunk.sample_rate)
 
-    def synthesize(self, text: str, *, speed: float = 1.0) -> np.ndarray:
+    def synthesize(self, text: str, *, speed: float = 1.0,
+                   deterministic: bool = False) -> np.ndarray:
         """The whole text as one int16 array (for tests and benchmarks, not replies)."""
-        parts = [c.pcm for c in self.sentences(text, speed=speed)]
+        parts = [c.pcm for c in self.sentences(text, speed=speed, deterministic=deterministic)]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
 
 
