@@ -349,16 +349,18 @@ class FileMicrophone(AudioInput):
         if due - now > 0:
             await asyncio.sleep(due - now)
         elif now - due > 1.0:  # the consumer stalled: don't burst a second of catch-up
-            self._t0, self._sent = now, 0
+            self._t0, self._sent, due = now, 0, now
         if self._closed:
             raise StopAsyncIteration
         self._sent += 1
 
         n = self._samples_per_frame
         samples = np.zeros(n, dtype=np.int16)
+        # Scheduled on the audio's own timeline (the frame's due time), so a busy machine
+        # that delivers frames late doesn't shorten the pause before a turn.
         if (self._source is None and self._next < len(self._turns)
                 and (self._start_now or (self._start_at is not None
-                                         and self._now() >= self._start_at))):
+                                         and due >= self._start_at))):
             self._begin_turn()
         if self._source is not None:
             speech = self._speech(n)
