@@ -1,0 +1,328 @@
+"""Real speech, measured: the local voice (Whisper tiny.en, Piper en_US-joe-medium) on
+candidate answers synthesised at run time, through LiveKit's Silero VAD and
+``stt.StreamAdapter`` (the path a session with ``voice.stt.provider: local`` takes).
+
+The corpus: each shipped interview's strong example answers (technical, dense with the
+questions' key points), spoken at several length scales (Piper has one voice shipped, so
+speed stands in for a second voice); the same answers with mid-answer pauses of 1, 3, 5 and
+8 s inserted as digital silence; and one variant with white noise at a stated SNR.
+
+Printed, with the machine and its load average (the figures move with load):
+- ``stt_rtf`` / ``tts_rtf``: processing time / audio time, one thread each, the whole
+  process pinned to one core (``--cores`` to change); recognition time is the STT's own
+  (VAD excluded). Whisper pads every utterance to a 30 s window, so a short utterance costs
+  about as much as a long one: ``stt_utterance_ms`` is the median time to recognise one
+  (what an answer's end waits for); ``tts_first_chunk_ms``: text in to the first
+  sentence's audio out (median over short interviewer sentences);
+- ``wer``: word error rate with the question's key points as Whisper keyterms (what
+  mockflow will do), ``seed_wer`` without any (what a default agent does) - phase 2
+  replaces both with whole-session figures beside ``cut_ins``; ``wer_paused`` on the paused
+  answers, ``wer_noisy_<snr>db`` on the noisy ones;
+- ``keyterm_recall`` (biased through Whisper's prompt, the default), ``seed_keyterm_recall``
+  (unbiased) and ``keyterm_recall_hotwords`` (faster-whisper's hotwords instead of the
+  prompt): the share of key-point terms said that were heard;
+- ``vad_segments_per_pause``: how many pieces the VAD cut a paused answer into, per pause
+  (each piece is recognised on its own; phase 2's endpointing must wait across them);
+- ``job_rss_mib`` / ``job_pss_mib``: this process with the models loaded; ``forked_pss_mib``:
+  the PSS of a job process forked after loading (what prewarm before the forkserver buys:
+  the weights' pages are shared).
+
+What synthetic speech doesn't prove: one synthetic voice, read speech without hesitation
+or accent, no room acoustics, no crosstalk; the noise is white, not a café. The figures
+say how the local models treat clean, well-formed technical English, not people.
+
+``--smoke``: one short answer, seconds (the test suite runs it); ``--quick``: four answers,
+about two minutes on a busy 2-core machine; default: every shipped interview's answers
+(86 today) at two speeds, twelve of them paused and noisy (about ten minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import INTERVIEWS, fmt, machine_line, table  # noqa: E402
+
+PAUSES = (1.0, 3.0, 5.0, 8.0)
+SNR_DB = 10.0
+SHORT_SENTENCES = ("Got it.", "Thanks, that's clear.",
+                   "How would you find out which service is slow?",
+                   "Let's move on to the next question.")
+
+
+@dataclass
+class Answer:
+    text: str
+    keyterms: list[str]
+
+
+@dataclass
+class Heard:
+    said: str
+    heard: str
+    keyterms: list[str]
+    segments: float = 1.0  # VAD pieces (per pause, for a paused answer)
+
+
+@dataclass
+class Stats:
+    stt_seconds: float = 0.0  # recognition only (the STT's own metrics), VAD excluded
+    stt_audio: float = 0.0
+    stt_calls: list[float] = field(default_factory=list)  # seconds per utterance recognised
+    tts_seconds: float = 0.0
+    tts_audio: float = 0.0
+    first_chunks: list[float] = field(default_factory=list)
+
+
+SMOKE = Answer("For the queue I would pick Kafka with idempotent consumers.",
+               ["Kafka", "idempotent"])
+
+
+def corpus(limit: int | None) -> list[Answer]:
+    """Strong example answers of the shipped interviews, with the key points they say."""
+    from mockflow.format.validate import load_interview
+    from mockflow.live.speech_metrics import keyterm_hits
+
+    out: list[Answer] = []
+    for path in sorted(INTERVIEWS.glob("*.yaml")):
+        interview = load_interview(path).interview
+        for question in interview.questions:
+            text = question.examples.strong if question.examples else None
+            if not text:
+                continue
+            text = " ".join(str(text).split())
+            terms = [alt for kp in question.key_points for alt in kp.phrases]
+            said = [t for t, hit in zip(terms, keyterm_hits(terms, text), strict=True) if hit]
+            if said:
+                # every alternative goes to the STT (as mockflow will), only those said count
+                out.append(Answer(text, [*said, *[t for t in terms if t not in said]]))
+    out.sort(key=lambda a: len(a.text))
+    return out[:limit] if limit else out
+
+
+def synthesize(voice: Any, text: str, speed: float, stats: Stats) -> np.ndarray:
+    t0 = time.perf_counter()
+    pcm = voice.synthesize(text, speed=speed)
+    stats.tts_seconds += time.perf_counter() - t0
+    stats.tts_audio += len(pcm) / voice.sample_rate
+    return np.asarray(pcm)
+
+
+def add_noise(pcm: np.ndarray, snr_db: float, seed: int) -> np.ndarray:
+    signal = pcm.astype(np.float64)
+    speech = signal[np.abs(signal) > 300]
+    power = float(np.mean(speech ** 2)) if len(speech) else 1.0
+    noise = np.random.default_rng(seed).normal(0, np.sqrt(power / 10 ** (snr_db / 10)),
+                                               len(signal))
+    return np.clip(signal + noise, -32768, 32767).astype(np.int16)
+
+
+async def hear(pcm: np.ndarray, rate: int, vad: Any, stt: Any, stats: Stats) -> tuple[str, int]:
+    """The audio through Silero VAD + the STT, as ``stt.StreamAdapter`` does in a session
+    (fed faster than real time: the VAD counts samples, not seconds)."""
+    from livekit import rtc
+    from livekit.agents import stt as lk_stt
+
+    adapter = lk_stt.StreamAdapter(stt=stt, vad=vad)
+
+    def measured(metrics: Any) -> None:
+        stats.stt_seconds += metrics.duration
+        stats.stt_audio += metrics.audio_duration
+        stats.stt_calls.append(metrics.duration)
+
+    stt.on("metrics_collected", measured)
+    step = rate // 50
+    padded = np.concatenate([np.zeros(rate // 2, np.int16), pcm, np.zeros(rate, np.int16)])
+    texts: list[str] = []
+    stream = adapter.stream()
+    for i in range(0, len(padded) - step + 1, step):
+        stream.push_frame(rtc.AudioFrame(padded[i:i + step].tobytes(), rate, 1, step))
+    stream.end_input()
+    async for event in stream:
+        if event.type == lk_stt.SpeechEventType.FINAL_TRANSCRIPT and event.alternatives:
+            texts.append(event.alternatives[0].text)
+    await stream.aclose()
+    stt.off("metrics_collected", measured)
+    return " ".join(texts), len(texts)
+
+
+def memory(pid: int | str = "self") -> tuple[float, float]:
+    """(RSS, PSS) in MiB from /proc/<pid>/smaps_rollup."""
+    values = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("Rss", "Pss"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values["Rss"], values["Pss"]
+
+
+def forked_pss() -> float:
+    """PSS of a child forked after the models were loaded (a prewarmed job process)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: touch nothing, wait to be measured
+        os.close(write_end)
+        os.read(read_end, 1)
+        os._exit(0)
+    os.close(read_end)
+    try:
+        time.sleep(0.2)
+        return memory(pid)[1]
+    finally:
+        os.write(write_end, b"x")
+        os.close(write_end)
+        os.waitpid(pid, 0)
+
+
+def pin(cores: int) -> str:
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned (no sched_setaffinity)"
+    allowed = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, set(allowed[:cores]))
+    return f"pinned to core(s) {allowed[:cores]}"
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, str]:
+    from livekit.plugins import silero
+
+    from mockflow.live.local_voice import LocalVoiceSettings, load_local_voice
+    from mockflow.live.local_voice.stt import LocalSTT
+    from mockflow.live.persona_speech import PersonaVoice, plan_answer
+    from mockflow.live.speech_metrics import corpus_wer, keyterm_recall
+
+    pinned = pin(args.cores)
+    rss0, pss0 = memory()
+    t0 = time.perf_counter()
+    models = load_local_voice(LocalVoiceSettings(threads=1))
+    vad = silero.VAD.load()
+    load_s = time.perf_counter() - t0
+    rss, pss = memory()
+    assert models.stt is not None and models.tts is not None
+    voice, whisper = models.tts, models.stt
+    rate = voice.sample_rate
+
+    limit = 1 if args.smoke else 4 if args.quick else None
+    answers = [SMOKE] if args.smoke else corpus(limit)
+    speeds = (1.0,) if args.smoke else (0.9, 1.15)
+    variants = 1 if args.smoke else 4 if args.quick else 12  # answers also paused and noisy
+    stats = Stats()
+    biased = LocalSTT(whisper, bias="prompt")
+    hotwords = LocalSTT(whisper, bias="hotwords")
+    plain = LocalSTT(whisper, bias="off")
+
+    runs: dict[str, list[Heard]] = {"biased": [], "seed": [], "hotwords": [], "paused": [],
+                                    "noisy": []}
+    for i, answer in enumerate(answers):
+        for speed in speeds:
+            pcm = synthesize(voice, answer.text, speed, stats)
+            compared = [("biased", biased), ("seed", plain)]
+            if speed == speeds[0]:
+                compared.append(("hotwords", hotwords))
+            for name, stt in compared:
+                stt.update_options(keyterms=answer.keyterms)
+                heard, n = await hear(pcm, rate, vad, stt, stats)
+                runs[name].append(Heard(answer.text, heard, answer.keyterms, n))
+        if i >= variants:
+            continue
+        pauses = PAUSES[: 1 if args.smoke else len(PAUSES)]
+        spoken = PersonaVoice(voice).speak(plan_answer(answer.text, mid_pauses=pauses))
+        biased.update_options(keyterms=answer.keyterms)
+        heard, n = await hear(spoken.pcm, rate, vad, biased, stats)
+        runs["paused"].append(Heard(answer.text, heard, answer.keyterms,
+                                    max(0, n - 1) / len(pauses)))
+        noisy = add_noise(synthesize(voice, answer.text, 1.0, stats), SNR_DB, seed=i)
+        heard, n = await hear(noisy, rate, vad, biased, stats)
+        runs["noisy"].append(Heard(answer.text, heard, answer.keyterms, n))
+
+    for text in SHORT_SENTENCES[: 1 if args.smoke else None]:
+        t0 = time.perf_counter()
+        next(iter(voice.sentences(text)))
+        stats.first_chunks.append(time.perf_counter() - t0)
+
+    def wer(name: str) -> float:
+        return corpus_wer([(h.said, h.heard) for h in runs[name]])
+
+    def recall(name: str) -> float:
+        from mockflow.live.speech_metrics import keyterm_hits
+
+        pairs = []
+        for h in runs[name]:
+            said = [t for t, hit in zip(h.keyterms, keyterm_hits(h.keyterms, h.said),
+                                        strict=True) if hit]
+            pairs.append((said, h.heard))
+        return keyterm_recall(pairs)
+
+    forked = forked_pss() if not args.smoke else float("nan")
+    load_avg = os.getloadavg()
+    figures = {
+        "stt_rtf": fmt(stats.stt_seconds / stats.stt_audio),
+        "tts_rtf": fmt(stats.tts_seconds / stats.tts_audio),
+        "tts_first_chunk_ms": fmt(statistics.median(stats.first_chunks) * 1000, 0),
+        "stt_utterance_ms": fmt(statistics.median(stats.stt_calls) * 1000, 0),
+        "wer": fmt(wer("biased")),
+        "seed_wer": fmt(wer("seed")),
+        "wer_hotwords": fmt(wer("hotwords")),
+        "wer_paused": fmt(wer("paused")),
+        f"wer_noisy_{SNR_DB:g}db": fmt(wer("noisy")),
+        "keyterm_recall": fmt(recall("biased")),
+        "seed_keyterm_recall": fmt(recall("seed")),
+        "keyterm_recall_hotwords": fmt(recall("hotwords")),
+        "keyterm_recall_paused": fmt(recall("paused")),
+        f"keyterm_recall_noisy_{SNR_DB:g}db": fmt(recall("noisy")),
+        "vad_segments_per_pause": fmt(statistics.mean(h.segments for h in runs["paused"]), 2),
+        "job_rss_mib": fmt(rss, 0),
+        "job_pss_mib": fmt(pss, 0),
+        "models_rss_mib": fmt(rss - rss0, 0),
+        "forked_pss_mib": fmt(forked, 0),
+        "models_load_s": fmt(load_s, 2),
+        "load_average_1m": fmt(load_avg[0], 2),
+    }
+
+    print(f"local voice: Whisper {whisper.name} (int8, 1 thread) + Silero VAD via"
+          f" stt.StreamAdapter; Piper {voice.name} (1 thread); {pinned}")
+    print(f"corpus: {len(answers)} answers x {len(speeds)} speeds {speeds} (hotwords: the"
+          f" first speed only); the first {min(variants, len(answers))} also with {PAUSES} s"
+          f" pauses, and with white noise at {SNR_DB:g} dB SNR")
+    print(machine_line())
+    print(f"load average: {load_avg[0]:.2f} {load_avg[1]:.2f} {load_avg[2]:.2f} (whole"
+          " machine, other processes included)")
+    print()
+    rows = [[name, len(runs[name]), fmt(wer(name)), fmt(recall(name))] for name in runs]
+    print(table(rows, ["run", "answers", "WER", "keyterm recall"]))
+    if args.verbose:
+        for name, heard_list in runs.items():
+            for h in heard_list:
+                print(f"[{name}] said: {h.said}\n[{name}] heard: {h.heard}")
+    del rss0, pss0
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--smoke", action="store_true", help="one short answer (seconds)")
+    mode.add_argument("--quick", action="store_true", help="a small corpus")
+    parser.add_argument("--cores", type=int, default=1,
+                        help="cores to pin the process to (default 1)")
+    parser.add_argument("--verbose", action="store_true", help="print what was heard")
+    args = parser.parse_args()
+    figures = asyncio.run(main_async(args))
+    print()
+    for key, value in figures.items():
+        print(f"{key}={value}")
+
+
+if __name__ == "__main__":
+    main()
