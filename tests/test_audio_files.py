@@ -304,3 +304,25 @@ def test_real_speech_through_a_bare_agent_session(voice_audio: Any, tmp_path: Pa
         assert word_error_rate(text, words) <= 0.2, (text, words)
     assert mic.cut_ins == 0 and len(mic.timings) == 2
     assert len(speaker.segments) == 3 and not any(s.interrupted for s in speaker.segments)
+
+
+def test_a_file_that_vanishes_before_its_turn_is_skipped_with_a_warning(
+        tmp_path: Path) -> None:
+    write_wav(tmp_path / "1.wav", _tone(0.1), 16000)
+    write_wav(tmp_path / "2.wav", _tone(0.1), 16000)
+    mic = FileMicrophone(turn_files(tmp_path), reply_delay=0.0, first_turn="immediately")
+    (tmp_path / "1.wav").unlink()  # checked, then gone before it plays
+
+    async def body() -> None:
+        frames = await _frames(mic, 3)
+        assert not any(_loud(f) for f in frames)
+        assert len(mic.timings) == 1 and mic.timings[0].end is not None
+        assert len(mic.warnings) == 1
+        assert mic.warnings[0].startswith("1.wav: stopped playing (")
+        assert "the rest of the turn was skipped" in mic.warnings[0]
+        mic.interviewer_started()
+        mic.interviewer_finished()
+        frames = await _frames(mic, 8)
+        assert sum(_loud(f) for f in frames) == 5  # the next turn still plays
+
+    run(body())

@@ -327,10 +327,18 @@ class FileMicrophone(AudioInput):
         self._done_waiters.clear()
 
     def _speech(self, n: int) -> np.ndarray | None:
-        """Up to ``n`` samples of the current turn; None once it has ended."""
+        """Up to ``n`` samples of the current turn; None once it has ended. A file that
+        fails while it plays (removed, unreadable) ends its turn with a warning."""
         assert self._source is not None
         while len(self._pending) < n:
-            chunk = next(self._source, None)
+            try:
+                chunk = next(self._source, None)
+            except (OSError, av.error.FFmpegError) as exc:
+                turn = self.timings[-1]
+                self.warnings.append(f"{turn.path.name}: stopped playing ({exc}); the rest of"
+                                     " the turn was skipped")
+                self._source = iter(())
+                chunk = None
             if chunk is None:
                 break
             self._pending = np.concatenate([self._pending, chunk])
