@@ -47,14 +47,13 @@ def test_whisper_hears_what_piper_said(voice_audio: Any) -> None:
         biased = LocalSTT(voice_audio.stt, keyterms=["read-through cache",
                                                      "invalidation on write", "Kafka",
                                                      "idempotent"])
-        for key in ("cache", "queue"):
-            pcm = voice_audio.tts.synthesize(ANSWERS[key], deterministic=True)
-            frames = _frames(pcm, voice_audio.tts.sample_rate)
-            heard = (await plain.recognize(frames)).alternatives[0].text
-            # tiny.en unbiased mishears jargon ("retu cash", "in validation on right")
-            assert word_error_rate(ANSWERS[key], heard) <= 0.35, heard
-            heard = (await biased.recognize(frames)).alternatives[0].text
-            assert word_error_rate(ANSWERS[key], heard) <= 0.1, heard
+        pcm = voice_audio.tts.synthesize(ANSWERS["cache"], deterministic=True)
+        frames = _frames(pcm, voice_audio.tts.sample_rate)
+        heard = (await plain.recognize(frames)).alternatives[0].text
+        # tiny.en unbiased mishears jargon ("retu cash", "in validation on right")
+        assert word_error_rate(ANSWERS["cache"], heard) <= 0.35, heard
+        heard = (await biased.recognize(frames)).alternatives[0].text
+        assert word_error_rate(ANSWERS["cache"], heard) <= 0.1, heard
 
     run(body())
 
@@ -149,6 +148,17 @@ def test_plugins_build_the_local_voice_from_the_file(voice_audio: Any) -> None:
         build_stt(SttConfig(provider="local"), "de-DE")
 
 
+def test_settings_from_the_files_voice_section() -> None:
+    from mockflow.format.model import VoiceConfig
+
+    assert LocalVoiceSettings.from_voice(VoiceConfig()) == LocalVoiceSettings(
+        stt_model=None, tts_voice=None)
+    both = VoiceConfig(stt=SttConfig(provider="local"),
+                       tts=TtsConfig(provider="local", voice="en_US-joe-medium"))
+    assert LocalVoiceSettings.from_voice(both, threads=2) == LocalVoiceSettings(
+        stt_model="tiny.en", tts_voice="en_US-joe-medium", threads=2)
+
+
 def test_local_names_in_the_format_match_the_pins() -> None:
     assert model.LOCAL_STT_MODELS == tuple(pins.STT_MODELS)
     assert model.LOCAL_TTS_VOICES == tuple(pins.TTS_VOICES)
@@ -197,7 +207,7 @@ def test_a_missing_extra_names_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     monkeypatch.setitem(sys.modules, "faster_whisper", None)
     with pytest.raises(LocalVoiceUnavailable, match=r"package 'faster_whisper'.*"
                        + INSTALL_HINT.replace("[", r"\[").replace("]", r"\]")):
-        load_local_voice(LocalVoiceSettings(tts_voice=None, stt_dir=_whisper_copy(tmp_path)))
+        load_local_voice(LocalVoiceSettings(tts_voice=None, stt_dir=tmp_path))
 
 
 def test_unknown_local_model_is_a_typed_error() -> None:
@@ -211,8 +221,9 @@ def test_loading_never_touches_the_network(monkeypatch: pytest.MonkeyPatch) -> N
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    models = load_local_voice(LocalVoiceSettings(threads=2))  # a fresh load, not the cache
-    assert models.stt is not None and models.tts is not None
+    # a fresh load, not the cache; Whisper is the side with hub code (Piper has none)
+    models = load_local_voice(LocalVoiceSettings(tts_voice=None, threads=2))
+    assert models.stt is not None
     assert os.environ["HF_HUB_OFFLINE"] == "1"
 
 
