@@ -8,12 +8,14 @@ speed stands in for a second voice); the same answers with mid-answer pauses of 
 8 s inserted as digital silence; and one variant with white noise at a stated SNR.
 
 Printed, with the machine and its load average (the figures move with load):
-- ``stt_rtf`` / ``tts_rtf``: processing time / audio time, one thread each, the whole
-  process pinned to one core (``--cores`` to change); recognition time is the STT's own
-  (VAD excluded). Whisper pads every utterance to a 30 s window, so a short utterance costs
-  about as much as a long one: ``stt_utterance_ms`` is the median time to recognise one
-  (what an answer's end waits for); ``tts_first_chunk_ms``: text in to the first
-  sentence's audio out (median over short interviewer sentences);
+- ``stt_rtf`` / ``tts_rtf``: wall time / audio time, one thread each, the whole process
+  pinned to one core (``--cores`` to change), measured in a speed phase where nothing else
+  of this process runs; on a shared machine they include waiting for the core, so
+  ``stt_rtf_cpu`` / ``tts_rtf_cpu`` give CPU time / audio time too (what an idle core
+  needs). Whisper pads every utterance to a 30 s window, so a short utterance costs about
+  as much as a long one: ``stt_utterance_ms`` (``_cpu_ms``) is the median time to
+  recognise one answer (what an answer's end waits for); ``tts_first_chunk_ms``: text in to
+  the first sentence's audio out (median over short interviewer sentences);
 - ``wer``: word error rate with the question's key points as Whisper keyterms (what
   mockflow will do), ``seed_wer`` without any (what a default agent does) - phase 2
   replaces both with whole-session figures beside ``cut_ins``; ``wer_paused`` on the paused
@@ -31,9 +33,10 @@ What synthetic speech doesn't prove: one synthetic voice, read speech without he
 or accent, no room acoustics, no crosstalk; the noise is white, not a café. The figures
 say how the local models treat clean, well-formed technical English, not people.
 
-``--smoke``: one short answer, seconds (the test suite runs it); ``--quick``: four answers,
-about two minutes on a busy 2-core machine; default: every shipped interview's answers
-(86 today) at two speeds, twelve of them paused and noisy (about ten minutes).
+``--smoke``: one short answer, seconds (the test suite runs it); ``--quick``: one answer per
+interview at two speeds, three of them paused and noisy; default: eight per interview
+(spread over its questions), eight paused and noisy; ``--all``: every answer (86 today).
+Budget about 15 CPU-seconds per answer: on a busy shared core the default takes a while.
 """
 
 from __future__ import annotations
@@ -77,10 +80,13 @@ class Heard:
 
 @dataclass
 class Stats:
-    stt_seconds: float = 0.0  # recognition only (the STT's own metrics), VAD excluded
+    """The speed phase: wall and CPU seconds (this process, every thread) per model."""
+
+    stt_wall: list[float] = field(default_factory=list)  # per utterance
+    stt_cpu: list[float] = field(default_factory=list)
     stt_audio: float = 0.0
-    stt_calls: list[float] = field(default_factory=list)  # seconds per utterance recognised
-    tts_seconds: float = 0.0
+    tts_wall: float = 0.0
+    tts_cpu: float = 0.0
     tts_audio: float = 0.0
     first_chunks: list[float] = field(default_factory=list)
 
@@ -89,14 +95,16 @@ SMOKE = Answer("For the queue I would pick Kafka with idempotent consumers.",
                ["Kafka", "idempotent"])
 
 
-def corpus(limit: int | None) -> list[Answer]:
-    """Strong example answers of the shipped interviews, with the key points they say."""
+def corpus(per_interview: int | None) -> list[Answer]:
+    """Strong example answers of the shipped interviews, with the key points they say:
+    ``per_interview`` of each, spread evenly over its questions (all with ``None``)."""
     from mockflow.format.validate import load_interview
     from mockflow.live.speech_metrics import keyterm_hits
 
     out: list[Answer] = []
     for path in sorted(INTERVIEWS.glob("*.yaml")):
         interview = load_interview(path).interview
+        mine: list[Answer] = []
         for question in interview.questions:
             text = question.examples.strong if question.examples else None
             if not text:
@@ -106,17 +114,37 @@ def corpus(limit: int | None) -> list[Answer]:
             said = [t for t, hit in zip(terms, keyterm_hits(terms, text), strict=True) if hit]
             if said:
                 # every alternative goes to the STT (as mockflow will), only those said count
-                out.append(Answer(text, [*said, *[t for t in terms if t not in said]]))
-    out.sort(key=lambda a: len(a.text))
-    return out[:limit] if limit else out
+                mine.append(Answer(text, [*said, *[t for t in terms if t not in said]]))
+        if per_interview and len(mine) > per_interview:
+            step = len(mine) / per_interview
+            mine = [mine[int(i * step)] for i in range(per_interview)]
+        out += mine
+    return out
 
 
-def synthesize(voice: Any, text: str, speed: float, stats: Stats) -> np.ndarray:
-    t0 = time.perf_counter()
-    pcm = voice.synthesize(text, speed=speed)
-    stats.tts_seconds += time.perf_counter() - t0
-    stats.tts_audio += len(pcm) / voice.sample_rate
-    return np.asarray(pcm)
+def speed_phase(voice: Any, whisper: Any, answers: list[Answer], stats: Stats) -> None:
+    """Synthesise and recognise each answer alone (nothing else running in this process),
+    timing wall and CPU seconds; the CPU figure is what an idle core would need."""
+    from mockflow.live.local_voice.stt import to_whisper_audio
+
+    for answer in answers:
+        w0, c0 = time.perf_counter(), time.process_time()
+        pcm = voice.synthesize(answer.text)
+        stats.tts_wall += time.perf_counter() - w0
+        stats.tts_cpu += time.process_time() - c0
+        stats.tts_audio += len(pcm) / voice.sample_rate
+        from livekit import rtc
+
+        audio = to_whisper_audio(rtc.AudioFrame(pcm.tobytes(), voice.sample_rate, 1, len(pcm)))
+        w0, c0 = time.perf_counter(), time.process_time()
+        whisper.transcribe(audio, keyterms=answer.keyterms)
+        stats.stt_wall.append(time.perf_counter() - w0)
+        stats.stt_cpu.append(time.process_time() - c0)
+        stats.stt_audio += len(audio) / 16000
+    for text in SHORT_SENTENCES:
+        t0 = time.perf_counter()
+        next(iter(voice.sentences(text)))
+        stats.first_chunks.append(time.perf_counter() - t0)
 
 
 def add_noise(pcm: np.ndarray, snr_db: float, seed: int) -> np.ndarray:
@@ -128,20 +156,13 @@ def add_noise(pcm: np.ndarray, snr_db: float, seed: int) -> np.ndarray:
     return np.clip(signal + noise, -32768, 32767).astype(np.int16)
 
 
-async def hear(pcm: np.ndarray, rate: int, vad: Any, stt: Any, stats: Stats) -> tuple[str, int]:
+async def hear(pcm: np.ndarray, rate: int, vad: Any, stt: Any) -> tuple[str, int]:
     """The audio through Silero VAD + the STT, as ``stt.StreamAdapter`` does in a session
     (fed faster than real time: the VAD counts samples, not seconds)."""
     from livekit import rtc
     from livekit.agents import stt as lk_stt
 
     adapter = lk_stt.StreamAdapter(stt=stt, vad=vad)
-
-    def measured(metrics: Any) -> None:
-        stats.stt_seconds += metrics.duration
-        stats.stt_audio += metrics.audio_duration
-        stats.stt_calls.append(metrics.duration)
-
-    stt.on("metrics_collected", measured)
     step = rate // 50
     padded = np.concatenate([np.zeros(rate // 2, np.int16), pcm, np.zeros(rate, np.int16)])
     texts: list[str] = []
@@ -153,7 +174,6 @@ async def hear(pcm: np.ndarray, rate: int, vad: Any, stt: Any, stats: Stats) -> 
         if event.type == lk_stt.SpeechEventType.FINAL_TRANSCRIPT and event.alternatives:
             texts.append(event.alternatives[0].text)
     await stream.aclose()
-    stt.off("metrics_collected", measured)
     return " ".join(texts), len(texts)
 
 
@@ -213,11 +233,12 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
     voice, whisper = models.tts, models.stt
     rate = voice.sample_rate
 
-    limit = 1 if args.smoke else 4 if args.quick else None
-    answers = [SMOKE] if args.smoke else corpus(limit)
+    per_interview = None if args.all else 1 if args.quick else 8
+    answers = [SMOKE] if args.smoke else corpus(per_interview)
     speeds = (1.0,) if args.smoke else (0.9, 1.15)
-    variants = 1 if args.smoke else 4 if args.quick else 12  # answers also paused and noisy
+    variants = 1 if args.smoke else 3 if args.quick else 8  # answers also paused and noisy
     stats = Stats()
+    speed_phase(voice, whisper, answers[: 1 if args.smoke else 3 if args.quick else 8], stats)
     biased = LocalSTT(whisper, bias="prompt")
     hotwords = LocalSTT(whisper, bias="hotwords")
     plain = LocalSTT(whisper, bias="off")
@@ -226,30 +247,25 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
                                     "noisy": []}
     for i, answer in enumerate(answers):
         for speed in speeds:
-            pcm = synthesize(voice, answer.text, speed, stats)
+            pcm = voice.synthesize(answer.text, speed=speed)
             compared = [("biased", biased), ("seed", plain)]
             if speed == speeds[0]:
                 compared.append(("hotwords", hotwords))
             for name, stt in compared:
                 stt.update_options(keyterms=answer.keyterms)
-                heard, n = await hear(pcm, rate, vad, stt, stats)
+                heard, n = await hear(pcm, rate, vad, stt)
                 runs[name].append(Heard(answer.text, heard, answer.keyterms, n))
         if i >= variants:
             continue
         pauses = PAUSES[: 1 if args.smoke else len(PAUSES)]
         spoken = PersonaVoice(voice).speak(plan_answer(answer.text, mid_pauses=pauses))
         biased.update_options(keyterms=answer.keyterms)
-        heard, n = await hear(spoken.pcm, rate, vad, biased, stats)
+        heard, n = await hear(spoken.pcm, rate, vad, biased)
         runs["paused"].append(Heard(answer.text, heard, answer.keyterms,
                                     max(0, n - 1) / len(pauses)))
-        noisy = add_noise(synthesize(voice, answer.text, 1.0, stats), SNR_DB, seed=i)
-        heard, n = await hear(noisy, rate, vad, biased, stats)
+        noisy = add_noise(voice.synthesize(answer.text), SNR_DB, seed=i)
+        heard, n = await hear(noisy, rate, vad, biased)
         runs["noisy"].append(Heard(answer.text, heard, answer.keyterms, n))
-
-    for text in SHORT_SENTENCES[: 1 if args.smoke else None]:
-        t0 = time.perf_counter()
-        next(iter(voice.sentences(text)))
-        stats.first_chunks.append(time.perf_counter() - t0)
 
     def wer(name: str) -> float:
         return corpus_wer([(h.said, h.heard) for h in runs[name]])
@@ -267,10 +283,13 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
     forked = forked_pss() if not args.smoke else float("nan")
     load_avg = os.getloadavg()
     figures = {
-        "stt_rtf": fmt(stats.stt_seconds / stats.stt_audio),
-        "tts_rtf": fmt(stats.tts_seconds / stats.tts_audio),
+        "stt_rtf": fmt(sum(stats.stt_wall) / stats.stt_audio),
+        "stt_rtf_cpu": fmt(sum(stats.stt_cpu) / stats.stt_audio),
+        "tts_rtf": fmt(stats.tts_wall / stats.tts_audio),
+        "tts_rtf_cpu": fmt(stats.tts_cpu / stats.tts_audio),
         "tts_first_chunk_ms": fmt(statistics.median(stats.first_chunks) * 1000, 0),
-        "stt_utterance_ms": fmt(statistics.median(stats.stt_calls) * 1000, 0),
+        "stt_utterance_ms": fmt(statistics.median(stats.stt_wall) * 1000, 0),
+        "stt_utterance_cpu_ms": fmt(statistics.median(stats.stt_cpu) * 1000, 0),
         "wer": fmt(wer("biased")),
         "seed_wer": fmt(wer("seed")),
         "wer_hotwords": fmt(wer("hotwords")),
@@ -314,7 +333,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--smoke", action="store_true", help="one short answer (seconds)")
-    mode.add_argument("--quick", action="store_true", help="a small corpus")
+    mode.add_argument("--quick", action="store_true", help="one answer per interview")
+    mode.add_argument("--all", action="store_true", help="every answer of every interview")
     parser.add_argument("--cores", type=int, default=None,
                         help="cores to pin the process to (default 1; none with --smoke;"
                              " 0: don't pin)")

@@ -8,7 +8,8 @@ import sys
 
 from conftest import ROOT
 
-FIGURES = ("stt_rtf", "tts_rtf", "tts_first_chunk_ms", "stt_utterance_ms", "wer", "seed_wer",
+FIGURES = ("stt_rtf", "stt_rtf_cpu", "tts_rtf", "tts_rtf_cpu", "tts_first_chunk_ms",
+           "stt_utterance_ms", "stt_utterance_cpu_ms", "wer", "seed_wer",
            "wer_hotwords", "wer_paused", "wer_noisy_10db", "keyterm_recall",
            "seed_keyterm_recall", "keyterm_recall_hotwords", "vad_segments_per_pause",
            "job_rss_mib", "job_pss_mib", "load_average_1m")
