@@ -26,8 +26,9 @@ Printed, with the machine and its load average (the figures move with load):
 - ``vad_segments_per_pause``: how many pieces the VAD cut a paused answer into, per pause
   (each piece is recognised on its own; phase 2's endpointing must wait across them);
 - ``job_rss_mib`` / ``job_pss_mib``: this process with the models loaded; ``forked_pss_mib``:
-  the PSS of a job process forked after loading (what prewarm before the forkserver buys:
-  the weights' pages are shared).
+  the PSS of a process forked right after loading (what loading before the fork buys: the
+  weights' pages are shared, so each of the two counts about half); ``rss_after_run_mib``:
+  this process after the whole run (inference buffers are each process's own).
 
 What synthetic speech doesn't prove: one synthetic voice, read speech without hesitation
 or accent, no room acoustics, no crosstalk; the noise is white, not a café. The figures
@@ -229,6 +230,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
     vad = silero.VAD.load()
     load_s = time.perf_counter() - t0
     rss, pss = memory()
+    # a job process forked now, models loaded and nothing run yet: what it shares
+    forked = forked_pss() if not args.smoke else float("nan")
     assert models.stt is not None and models.tts is not None
     voice, whisper = models.tts, models.stt
     rate = voice.sample_rate
@@ -280,7 +283,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
             pairs.append((said, h.heard))
         return keyterm_recall(pairs)
 
-    forked = forked_pss() if not args.smoke else float("nan")
+    rss_after, _ = memory()
     load_avg = os.getloadavg()
     figures = {
         "stt_rtf": fmt(sum(stats.stt_wall) / stats.stt_audio),
@@ -305,6 +308,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
         "job_pss_mib": fmt(pss, 0),
         "models_rss_mib": fmt(rss - rss0, 0),
         "forked_pss_mib": fmt(forked, 0),
+        "rss_after_run_mib": fmt(rss_after, 0),
         "models_load_s": fmt(load_s, 2),
         "load_average_1m": fmt(load_avg[0], 2),
     }
