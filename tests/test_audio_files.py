@@ -18,14 +18,15 @@ from local_voice_rig import ANSWERS, run
 
 from mockflow.live.audio_files import (
     AudioFileError,
-    FileMicrophone,
-    WavSpeaker,
+    decode_pcm,
     probe_turn,
     read_pcm,
     turn_files,
     write_wav,
 )
+from mockflow.live.file_microphone import FileMicrophone
 from mockflow.live.speech_metrics import word_error_rate
+from mockflow.live.wav_speaker import WavSpeaker
 
 
 def _tone(seconds: float, rate: int = 16000, level: int = 8000) -> np.ndarray:
@@ -104,8 +105,6 @@ def test_thirty_minute_file_is_refused_before_the_session(tmp_path: Path) -> Non
 def test_decoding_streams_and_stops_at_the_cap(tmp_path: Path) -> None:
     path = tmp_path / "long.wav"
     write_wav(path, _tone(3.0), 16000)
-    from mockflow.live.audio_files import decode_pcm
-
     total = sum(len(chunk) for chunk in decode_pcm(path, max_seconds=1.0))
     assert total == 16000
 
