@@ -2,7 +2,7 @@
 
 Runs each benchmark as its own process (startup, compile, engine, scoring, simulate when present,
 turn_latency, concurrency, judge,
-voice_latency), shows what each printed, then one table of the headline
+voice_latency, voice_real_audio), shows what each printed, then one table of the headline
 figures against their goals, and finally every ``key=value`` figure, the required ones
 last. ``--quick`` passes ``--quick`` on (a reduced run, under a minute).
 
@@ -26,7 +26,7 @@ from _common import machine, parse_kv, table  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 BENCHMARKS = ("startup", "compile", "engine", "scoring", "simulate", "turn_latency",
-              "concurrency", "judge", "voice_latency")
+              "concurrency", "judge", "voice_latency", "voice_real_audio")
 OPTIONAL = {"simulate"}  # comes from another change; skipped with a note when absent
 REQUIRED = (
     "llm_calls_per_turn",
@@ -66,12 +66,15 @@ GOALS = (
     Goal("voice_p95_ratio_concurrent", 1.5, "voice: p95 first audio, 50 sessions / one"),
     Goal("validate_cold_ratio", 1.8, "cold `mockflow validate` / python -c 'import yaml, jinja2'"),
     Goal("console_first_line_s", 0.5, "`mockflow run --console`: launch -> first line, s"),
+    Goal("stt_rtf", 0.5, "local STT (Whisper tiny.en): real-time factor, one core"),
+    Goal("tts_rtf", 0.5, "local TTS (Piper): real-time factor, one core"),
 )
 AT_LEAST = (
     Goal("calibration_loio_within_one", 0.85, "offline scorer vs hand scores, within one"
          " (LOIO)"),
     Goal("calibration_loio_exact", 0.40, "offline scorer vs hand scores, exact (LOIO)"),
     Goal("calibration_loio_spearman", 0.65, "offline scorer vs hand scores, Spearman (LOIO)"),
+    Goal("keyterm_recall", 0.9, "local STT: key-point terms heard, biased (synthetic speech)"),
 )
 INFO = (
     ("seed_llm_calls_per_turn", "seed-style LLM requests per answer turn"),
@@ -91,6 +94,10 @@ INFO = (
     ("voice_requests_sent_per_turn", "voice: requests sent per answer turn (defaults)"),
     ("voice_requests_sent_per_turn_old_defaults", "voice: ... with the old defaults (drafts)"),
     ("voice_concurrent_cpu_share", "voice: CPU share the 50-session process got"),
+    ("seed_keyterm_recall", "local STT: key-point terms heard, unbiased"),
+    ("wer", "local STT: word error rate, biased (synthetic speech)"),
+    ("seed_wer", "local STT: word error rate, unbiased"),
+    ("job_pss_mib", "process with the local models loaded, PSS MiB"),
 )
 
 

@@ -62,8 +62,10 @@ def run_command(
     import os
 
     from mockflow.live.startup import (
+        LOCAL_VOICE_INSTALL,
         AgentNameConflict,
         missing_livekit,
+        missing_local_voice,
         missing_provider_keys,
         resolve_agent_name,
     )
@@ -96,6 +98,11 @@ def run_command(
     if keys:
         for key, users in keys.items():
             err(f"mockflow: error: {key} is not set; it is needed by {', '.join(users)}")
+        raise typer.Exit(ExitCode.USAGE)
+    local = missing_local_voice(compiled.interview.voice)
+    if local:
+        err(f"mockflow: error: the local voice (voice.stt/tts provider local) needs"
+            f" {', '.join(local)}, not installed: {LOCAL_VOICE_INSTALL}")
         raise typer.Exit(ExitCode.USAGE)
     _run_worker(os.path.abspath(path), source, target, name, port=port, devmode=dev,
                 simulated_jobs=simulated_jobs, max_jobs=max_jobs,

@@ -10,15 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from mockflow.format.errors import Problem, close_matches
+from mockflow.format.errors import Problem
 from mockflow.format.hosts import tool_url_problems, webhook_url_problems
 from mockflow.format.model import Interview, ScoreRange
 from mockflow.format.partial import Damage
 from mockflow.format.plan_checks import asked, stage_pool, stages
 from mockflow.format.readiness import consequence
-from mockflow.format.reporter import Reporter
+from mockflow.format.reporter import Reporter, did_you_mean
 from mockflow.format.template_values import Val, context_bounds
 from mockflow.format.templates import analyze, iter_template_fields
+from mockflow.format.voice_checks import local_voice
 from mockflow.format.yaml_io import Document, Path, node_at, pointer
 
 # One list, used here and by the agent: names the interviewer's own tools take.
@@ -57,12 +58,6 @@ _FAIRNESS_OK = re.compile(
 )
 
 
-def _hint(word: str, choices: Iterable[str]) -> str:
-
-    close = close_matches(word, choices, cutoff=0.5)
-    return f"did you mean '{close[0]}'?" if close else ""
-
-
 def _unique_ids(r: Reporter, iv: Interview) -> None:
     groups: list[tuple[str, str, list[str]]] = [
         ("questions", "question", [q.id for q in iv.questions]),
@@ -99,7 +94,7 @@ def _references(r: Reporter, iv: Interview) -> None:
         if not r.intact("ladder"):
             return
         if level not in levels:
-            hint = _hint(level, levels)
+            hint = did_you_mean(level, levels)
             r.at(path, "MF103",
                  f"{what} level '{level}' is not a ladder level; use one of:"
                  f" {', '.join(levels)}" + (f" ({hint})" if hint else ""))
@@ -109,7 +104,7 @@ def _references(r: Reporter, iv: Interview) -> None:
     level_ok(("ladder", "start"), iv.ladder.start, "ladder start")
     for i, q in enumerate(iv.questions):
         if competency_unknown(q.competency):
-            hint = _hint(q.competency, competencies)
+            hint = did_you_mean(q.competency, competencies)
             r.at(("questions", i, "competency"), "MF101",
                  f"question '{q.id}' refers to unknown competency '{q.competency}';"
                  f" {hint or 'add it under competencies: or fix the id'}")
@@ -117,13 +112,13 @@ def _references(r: Reporter, iv: Interview) -> None:
     for s_i, stage in enumerate(iv.stages):
         for j, qid in enumerate(stage.questions):
             if cut_questions is not None and qid not in questions and qid not in cut_questions:
-                hint = _hint(qid, questions)
+                hint = did_you_mean(qid, questions)
                 r.at(("stages", s_i, "questions", j), "MF102",
                      f"stage '{stage.id}' lists unknown question '{qid}';"
                      f" {hint or 'add it under questions: or fix the id'}")
         for j, cid in enumerate(stage.competencies):
             if competency_unknown(cid):
-                hint = _hint(cid, competencies)
+                hint = did_you_mean(cid, competencies)
                 r.at(("stages", s_i, "competencies", j), "MF101",
                      f"stage '{stage.id}' draws from unknown competency '{cid}';"
                      f" {hint or 'add it under competencies: or fix the id'}")
@@ -279,7 +274,7 @@ def _probes(r: Reporter, iv: Interview) -> None:
                          f"follow-up {j} of question '{q.id}' probes key point {probe}, but"
                          f" {have}; use an index from 0 or a key point's label")
                     continue
-                hint = _hint(probe, labels)
+                hint = did_you_mean(probe, labels)
                 listed = ", ".join(f"'{label}'" for label in labels) or "none"
                 r.at(path, "MF119",
                      f"follow-up {j} of question '{q.id}' probes '{probe}', which is not the"
@@ -417,7 +412,7 @@ def _expectations(r: Reporter, iv: Interview) -> None:
             if cid not in iv.competencies_by_id:
                 if cut is None or cid in cut:
                     continue  # the competency is there, with its own schema errors
-                hint = _hint(cid, iv.competencies_by_id)
+                hint = did_you_mean(cid, iv.competencies_by_id)
                 r.at(path, "MF117",
                      f"expect.{persona} names unknown competency '{cid}';"
                      f" {hint or 'use an id from competencies:'}", key=True)
@@ -437,7 +432,8 @@ def _expectations(r: Reporter, iv: Interview) -> None:
 
 
 CHECKS: tuple[Callable[[Reporter, Interview], None], ...] = (
-    _unique_ids, _references, _scale_and_ladder, stages, _timing, _coverage, asked, _probes,
+    _unique_ids, _references, _scale_and_ladder, stages, _timing, local_voice, _coverage, asked,
+    _probes,
     _fairness, _placeholders,
     _tools, _results, _expectations,
 )

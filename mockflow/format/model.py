@@ -45,6 +45,12 @@ _LLM_TEMPERATURE = float(_d("voice", "llm", "temperature"))
 _TTS_PROVIDER = str(_d("voice", "tts", "provider"))
 _TTS_VOICE = str(_d("voice", "tts", "voice"))
 _VAD = str(_d("voice", "vad"))
+# The local voice (provider "local"): the models mockflow ships pins for
+# (mockflow/live/local_voice/weights.py; a test keeps the two lists equal). The first of
+# each is the default when the file names none.
+LOCAL_STT_MODELS = ("tiny.en",)
+LOCAL_TTS_MODELS = ("piper",)
+LOCAL_TTS_VOICES = ("en_US-joe-medium",)
 _DETECTOR = str(_d("voice", "turn", "detector"))
 _MIN_ENDPOINTING = float(_d("voice", "turn", "min_endpointing_delay"))
 _MAX_ENDPOINTING = float(_d("voice", "turn", "max_endpointing_delay"))
@@ -452,7 +458,8 @@ def _voice(data: Mapping[str, Json]) -> VoiceConfig:
         tts=TtsConfig(
             provider=tts.get("provider", _TTS_PROVIDER),
             model=_opt_str(tts, "model"),
-            voice=tts.get("voice", _TTS_VOICE),
+            voice=tts.get("voice", LOCAL_TTS_VOICES[0] if tts.get("provider") == "local"
+                          else _TTS_VOICE),
             speed=None if tts.get("speed") is None else float(tts["speed"]),
         ),
         vad=data.get("vad", _VAD),

@@ -3,7 +3,9 @@ file even when parts were cut out for schema errors (``format.partial``)."""
 
 from __future__ import annotations
 
-from mockflow.format.errors import Problem
+from collections.abc import Iterable
+
+from mockflow.format.errors import Problem, close_matches
 from mockflow.format.partial import Damage
 from mockflow.format.yaml_io import Document, Path, pointer
 
@@ -22,3 +24,9 @@ class Reporter:
         path = self.damage.file_path(path)
         line, column = self.doc.key_position(path) if key else self.doc.position(path)
         self.problems.append(Problem(code, message, line, column, pointer(path)))
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """"did you mean 'x'?" for the closest of ``choices``, or nothing."""
+    close = close_matches(word, choices, cutoff=0.5)
+    return f"did you mean '{close[0]}'?" if close else ""

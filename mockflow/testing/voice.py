@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from livekit import rtc
-from livekit.agents import tts, utils
+from livekit.agents import llm, tts, utils
 from livekit.agents.language import LanguageCode
 from livekit.agents.stt import (
     STT,
@@ -231,3 +231,45 @@ class FakeSpeaker(AudioOutput):
         if self._playing:
             self._playing = False
             self.on_playback_finished(playback_position=position, interrupted=interrupted)
+
+
+# ------------------------------------------------------------------ a model that just talks
+
+
+class CannedLLM(llm.LLM[Any]):
+    """Replies with the given texts in turn (the last one again once they run out): a
+    trivial model for tests of the audio path, where what is said doesn't matter."""
+
+    def __init__(self, replies: list[str]) -> None:
+        super().__init__()
+        self.replies = replies
+        self.requests = 0
+
+    @property
+    def model(self) -> str:
+        return "canned"
+
+    @property
+    def provider(self) -> str:
+        return "mockflow-testing"
+
+    def chat(self, *, chat_ctx: llm.ChatContext, tools: list[llm.Tool] | None = None,
+             conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS,
+             parallel_tool_calls: Any = None, tool_choice: Any = None,
+             extra_kwargs: Any = None) -> llm.LLMStream:
+        text = self.replies[min(self.requests, len(self.replies) - 1)]
+        self.requests += 1
+        return _CannedStream(self, text, chat_ctx=chat_ctx, tools=tools or [],
+                             conn_options=conn_options)
+
+
+class _CannedStream(llm.LLMStream):
+    def __init__(self, owner: CannedLLM, text: str, **kwargs: Any) -> None:
+        super().__init__(owner, **kwargs)
+        self._text = text
+
+    async def _run(self) -> None:
+        request_id = utils.shortuuid("canned_")
+        for piece in self._text.split(" "):
+            self._event_ch.send_nowait(llm.ChatChunk(
+                id=request_id, delta=llm.ChoiceDelta(role="assistant", content=piece + " ")))

@@ -1,0 +1,29 @@
+"""The real-audio benchmark's ``--smoke`` mode runs and prints every figure (no timings
+asserted: the numbers are the benchmark's business)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import ROOT
+
+FIGURES = ("stt_rtf", "stt_rtf_cpu", "tts_rtf", "tts_rtf_cpu", "tts_first_chunk_ms",
+           "stt_utterance_ms", "stt_utterance_cpu_ms", "wer", "seed_wer",
+           "wer_hotwords", "wer_paused", "wer_noisy_10db", "keyterm_recall",
+           "seed_keyterm_recall", "keyterm_recall_hotwords", "vad_segments_per_pause",
+           "job_rss_mib", "job_pss_mib", "load_average_1m")
+
+
+def test_voice_real_audio_smoke() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "voice_real_audio.py"), "--smoke"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = dict(line.split("=", 1) for line in proc.stdout.splitlines()
+                 if "=" in line and " " not in line)
+    for key in FIGURES:
+        assert key in lines, (key, proc.stdout)
+        float(lines[key])  # a number (nan allowed)
+    assert 0.0 <= float(lines["wer"]) <= 1.0
+    assert float(lines["job_rss_mib"]) > 100  # the models really were loaded
