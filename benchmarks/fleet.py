@@ -208,6 +208,72 @@ def is_job_process(pid: int) -> bool:
     return b"forkserver" in _cmdline(pid) and b"forkserver" in _cmdline(_ppid(pid))
 
 
+# ------------------------------------------------------------------ local writes
+
+
+@dataclass
+class Seen:
+    """One session's local files as the benchmark saw them."""
+
+    directory: Path
+    lines: list[float] = field(default_factory=list)  # when each transcript line appeared
+    size: int = 0
+    closed_at: float | None = None
+    session_mtime: float = 0.0
+
+
+class Watcher:
+    """Polls the workers' local results directories every ``interval`` seconds and notes
+    when each transcript line first appeared and when each session closed.
+
+    Transcript times can't say this: a simulated session runs on a virtual interview clock
+    (its ``ended_at`` stamps are minutes apart for seconds of real time), so the real time
+    of each local write is observed from outside, at most ``interval`` late."""
+
+    def __init__(self, directories: list[Path], interval: float = 0.2) -> None:
+        self.directories = directories
+        self.interval = interval
+        self.sessions: dict[str, Seen] = {}  # job id -> what was seen
+        self._stop = asyncio.Event()
+
+    def poll(self) -> None:
+        now = time.time()
+        for root in self.directories:
+            for transcript in root.glob("*/*/transcript.jsonl"):
+                job = transcript.parent.name.rsplit("-", 1)[-1]
+                seen = self.sessions.get(job)
+                if seen is None:
+                    seen = self.sessions[job] = Seen(transcript.parent)
+                with contextlib.suppress(OSError):
+                    size = transcript.stat().st_size
+                    if size != seen.size:
+                        count = transcript.read_bytes().count(b"\n")
+                        seen.lines += [now] * (count - len(seen.lines))
+                        seen.size = size
+                if seen.closed_at is None:
+                    self._check_closed(seen, now)
+
+    @staticmethod
+    def _check_closed(seen: Seen, now: float) -> None:
+        path = seen.directory / "session.json"
+        with contextlib.suppress(OSError, ValueError):
+            mtime = path.stat().st_mtime
+            if mtime != seen.session_mtime:
+                seen.session_mtime = mtime
+                if "close_reason" in json.loads(path.read_text()):
+                    seen.closed_at = now
+
+    async def run(self) -> None:
+        while not self._stop.is_set():
+            self.poll()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.interval)
+        self.poll()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
 # ------------------------------------------------------------------ the run
 
 
@@ -277,10 +343,13 @@ async def _run(args: argparse.Namespace, tmp: Path, store: RecordingS3, model: A
                 await asyncio.sleep(1.0)
 
         sampler = asyncio.create_task(sample())
+        watcher = Watcher([w.directory for w in workers])
+        watching = asyncio.create_task(watcher.run())
         kill_at = int(args.jobs * args.kill_at)
         victim = workers[1 % len(workers)]  # re-chosen at kill time: the busiest worker
         personas = itertools.cycle(PERSONAS)
         killed = False
+        restarts: list[asyncio.Task[None]] = []
         for n in range(args.jobs):
             elapsed = time.time() - ready
             if args.max_seconds and elapsed > args.max_seconds:
@@ -293,7 +362,8 @@ async def _run(args: argparse.Namespace, tmp: Path, store: RecordingS3, model: A
                 victim.killed_at = time.time()
                 await victim.proc.wait()
                 victim.conn = None
-                asyncio.create_task(_restart(victim, interview, env, lk, args.restart_after))
+                restarts.append(asyncio.create_task(
+                    _restart(victim, interview, env, lk, args.restart_after)))
             job_id = f"J{n:04d}"
             meta = json.dumps({"mockflow_simulate": {"persona": next(personas), "seed": n,
                                                      "think_seconds": args.think}})
@@ -306,8 +376,15 @@ async def _run(args: argparse.Namespace, tmp: Path, store: RecordingS3, model: A
         dispatched_at = time.time()
         await _wait_done(accepted, accepted_at, args.timeout)
         finished = time.time()
+        # the restarted worker uploads what its killed predecessor left queued: wait for
+        # it (as a supervisor would let it run), or the store looks worse than it is
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*restarts), 180)
+        await _wait_uploaded(workers, 120)
         stop_sampling.set()
         await sampler
+        watcher.stop()
+        await watching
         for worker in workers:
             if worker.proc is not None and worker.proc.returncode is None:
                 worker.proc.send_signal(signal.SIGTERM)
@@ -315,7 +392,7 @@ async def _run(args: argparse.Namespace, tmp: Path, store: RecordingS3, model: A
             if worker.proc is not None:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(worker.proc.wait(), 120)
-    result = analyse(store, workers, accepted, args)
+    result = analyse(store, workers, accepted, watcher, args)
     result["accepted"] = accepted
     result.update(ready_s=ready - started, dispatch_s=dispatched_at - ready,
                   run_s=finished - ready, job_rss=sorted(samples.values()), tmp=tmp,
@@ -401,6 +478,17 @@ async def _wait_done(accepted: dict[str, Worker], accepted_at: dict[str, float],
         await asyncio.sleep(0.5)
 
 
+async def _wait_uploaded(workers: list[Worker], timeout: float) -> None:
+    """Until every worker's upload queue is empty (or ``timeout``)."""
+    from mockflow.results.uploads import UploadQueue
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(len(UploadQueue(w.directory)) == 0 for w in workers if w.directory.exists()):
+            return
+        await asyncio.sleep(0.5)
+
+
 def _closed(directory: Path, job_id: str) -> bool:
     for path in directory.glob(f"*/*-{job_id}/session.json"):
         with contextlib.suppress(OSError, ValueError):
@@ -413,7 +501,7 @@ def _closed(directory: Path, job_id: str) -> bool:
 
 
 def analyse(store: RecordingS3, workers: list[Worker], accepted: dict[str, Worker],
-            args: argparse.Namespace) -> dict[str, Any]:
+            watcher: Watcher, args: argparse.Namespace) -> dict[str, Any]:
     puts: dict[str, list[Put]] = {}
     for put in store.puts:
         puts.setdefault(put.key.lstrip("/"), []).append(put)
@@ -421,10 +509,10 @@ def analyse(store: RecordingS3, workers: list[Worker], accepted: dict[str, Worke
     completed = lost = never_started = interrupted = 0
     lost_jobs: list[str] = []
     for job_id, worker in accepted.items():
-        local = next((d for w in [worker, *workers] for d in w.directory.glob(f"*/*-{job_id}")),
-                     None)
+        seen = watcher.sessions.get(job_id)
+        local = seen.directory if seen is not None else None
         turns = _lines(local / "transcript.jsonl") if local is not None else []
-        if not turns:
+        if not turns or seen is None:
             never_started += 1  # accepted, but killed before its session said a word
             print(f"never started: {job_id} on worker {worker.slot} ({local})",
                   file=sys.stderr)
@@ -439,17 +527,18 @@ def analyse(store: RecordingS3, workers: list[Worker], accepted: dict[str, Worke
             completed += 1
         else:
             interrupted += 1
-        last_local = max(float(t.get("ended_at") or 0.0) for t in turns)
-        bound = last_local - args.checkpoint_seconds - 1.0
+        # when each line was written locally (seen by the watcher, at most its interval late)
+        written = seen.lines[:len(turns)]
+        bound = written[-1] - args.checkpoint_seconds - 1.0
         stored = max((len(v) for _, v in versions), default=0)
-        required = max(1, sum(1 for t in turns if float(t.get("ended_at") or 0.0) < bound))
+        required = max(1, sum(1 for at in written if at < bound))
         if stored < required:
             lost += 1
             lost_jobs.append(job_id)
-        for index, turn in enumerate(turns):
-            first = next((at for at, lines in versions if len(lines) > index), None)
-            if first is not None and turn.get("ended_at"):
-                lags.append(first - float(turn["ended_at"]))
+        for index, at in enumerate(written):
+            first = next((acked for acked, lines in versions if len(lines) > index), None)
+            if first is not None:
+                lags.append(max(0.0, first - at))
     return {"completed": completed, "lost": lost, "lost_jobs": lost_jobs,
             "never_started": never_started, "interrupted": interrupted, "lags": lags,
             "puts": len(store.puts)}
@@ -499,9 +588,15 @@ def main() -> int:
     parser.add_argument("--max-jobs", type=int, default=6,
                         help="mockflow run --max-jobs per worker (0: LiveKit's CPU load)")
     parser.add_argument("--quick", action="store_true", help="40 jobs")
+    parser.add_argument("--smoke", action="store_true",
+                        help="seconds, not minutes: 2 workers, 4 short jobs, one kill (the"
+                             " suite runs it to keep the benchmark working)")
     args = parser.parse_args()
     if args.quick:
         args.jobs = min(args.jobs, 40)
+    if args.smoke:
+        args.jobs, args.workers, args.max_jobs, args.think = 4, 2, 2, 0.0
+        args.kill_at, args.restart_after, args.timeout, args.max_seconds = 0.5, 0.5, 120, 90
     result = asyncio.run(run(args))
     print(machine_line())
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (other processes included)")
@@ -511,7 +606,8 @@ def main() -> int:
     rss = result["job_rss"]
     lags = result["lags"]
     print(f"job processes sampled: {len(rss)}; uploads acknowledged: {result['puts']}")
-    print(f"time to 4 registered workers {result['ready_s']:.1f} s, dispatch"
+    print(f"time to {len(result_workers(result))} registered workers {result['ready_s']:.1f} s,"
+          " dispatch"
           f" {result['dispatch_s']:.1f} s, until every session closed {result['run_s']:.1f} s")
     print(f"jobs={len(result['accepted'])}")
     print(f"completed={result['completed']}")
