@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -88,6 +89,13 @@ def invite(
     out(f"token:      {data['token']}")
 
 
+class Executor(StrEnum):
+    """How the worker runs jobs (docs/deploy.md: what each risks)."""
+
+    process = "process"
+    thread = "thread"
+
+
 def run_command(
     path: Annotated[str, typer.Argument(help="Interview file.")],
     dev: Annotated[bool, typer.Option("--dev", help="Development mode (verbose, no drain).")]
@@ -123,6 +131,18 @@ def run_command(
                           help="Tries to reach LiveKit before the worker gives up and exits"
                                " 3 (env MOCKFLOW_CONNECT_ATTEMPTS).")
     ] = 8,
+    executor: Annotated[Executor, typer.Option(
+        envvar="MOCKFLOW_EXECUTOR", case_sensitive=False,
+        help="process: one process per interview (isolated; a crash or runaway ends one"
+             " interview); thread: one thread per interview in the worker (several times"
+             " less memory per interview; a crash, an out-of-memory kill or a runaway"
+             " interview affects every interview in the worker). Env MOCKFLOW_EXECUTOR;"
+             " see docs/deploy.md.")] = Executor.process,
+    idle_processes: Annotated[int | None, typer.Option(
+        min=0, max=1000, envvar="MOCKFLOW_IDLE_PROCESSES",
+        help="Job runners (processes or threads) kept warm for the next interviews; LiveKit"
+             " keeps min(free slots, N) ready. Default: the CPU count (0 with --dev). Env"
+             " MOCKFLOW_IDLE_PROCESSES.")] = None,
 ) -> None:
     """Serve the interview to candidates as a LiveKit Agents worker (or --console)."""
     import os
@@ -165,7 +185,8 @@ def run_command(
         raise typer.Exit(ExitCode.USAGE)
     _run_worker(os.path.abspath(path), source, target, name, port=port, devmode=dev,
                 simulated_jobs=simulated_jobs, max_jobs=max_jobs,
-                url=env.get("LIVEKIT_URL", ""), connect_attempts=connect_attempts)
+                url=env.get("LIVEKIT_URL", ""), connect_attempts=connect_attempts,
+                executor=executor, idle_processes=idle_processes, compiled=compiled)
 
 
 def _results_target_or_exit(compiled: CompiledInterview, flag: str | None,
@@ -259,7 +280,9 @@ def _run_console(compiled: CompiledInterview, target: ResultsTarget, *, offline:
 def _run_worker(path: str, source: bytes, target: ResultsTarget, agent_name: str, *,
                 port: int | None, devmode: bool, simulated_jobs: bool = False,
                 max_jobs: int | None = None, url: str = "",
-                connect_attempts: int = 8) -> None:
+                connect_attempts: int = 8, executor: Executor = Executor.process,
+                idle_processes: int | None = None,
+                compiled: CompiledInterview | None = None) -> None:
     """Serve ``source`` (the bytes validated at start; job processes compile them)."""
     import asyncio
 
@@ -279,16 +302,18 @@ def _run_worker(path: str, source: bytes, target: ResultsTarget, agent_name: str
     config = WorkerConfig(interview_path=path, interview_source=source, results_dir=results,
                           agent_name=agent_name, results_store=target.store,
                           checkpoint=target.checkpoint)
+    options: dict[str, Any] = {"port": port, "max_jobs": max_jobs,
+                               "connect_attempts": connect_attempts,
+                               "executor": executor.value, "idle_processes": idle_processes,
+                               "compiled": compiled}
     if simulated_jobs:
         from mockflow.simulate.runner import simulated_job
 
-        server = build_server(config, port=port, job=simulated_job, max_jobs=max_jobs,
-                              connect_attempts=connect_attempts)
-    else:
-        server = build_server(config, port=port, max_jobs=max_jobs,
-                              connect_attempts=connect_attempts)
+        options["job"] = simulated_job
+    server = build_server(config, **options)
     where = results + (f", uploaded to {target.store}" if target.store else "")
-    err(f"mockflow: serving '{agent_name}' from {path}; results in {where}")
+    err(f"mockflow: serving '{agent_name}' from {path} (a {executor.value} per interview);"
+        f" results in {where}")
     try:
         asyncio.run(serve(server, devmode=devmode, config=config, url=url,
                           connect_attempts=connect_attempts, on_attempt=attempt_failed))
