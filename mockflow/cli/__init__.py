@@ -3,7 +3,8 @@
 ``run`` is the console script. The typer app (``mockflow.cli.commands``, one module per command
 group) is imported only when needed: a plain ``mockflow validate`` command line goes
 straight to its report (``mockflow.cli.check``) without typer, the command people run most
-starting in about the time it takes to import its own libraries.
+starting in about the time it takes to import its own libraries; a plain ``run FILE
+--console`` shows its first screen before typer loads (``mockflow.cli.console_start``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ def run() -> None:
         if plain is not None:
             paths, fmt, strict = plain
             raise SystemExit(int(report(paths, fmt, strict=strict)))
+    if argv[:1] == ["run"]:
+        # the console's first screen before typer, pydantic and livekit load
+        from mockflow.cli.console_start import plain_console, start
+
+        console = plain_console(argv[1:])
+        if console is not None:
+            raise SystemExit(int(start(console)))
     from mockflow.cli.commands import app
 
     app()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -23,6 +22,7 @@ from mockflow.format.compile import CompiledInterview
 from mockflow.format.errors import MockflowError
 
 if TYPE_CHECKING:
+    from mockflow.cli.console_start import Opening
     from mockflow.results.store import ResultsTarget
 
 
@@ -42,7 +42,6 @@ def invite(
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
 ) -> None:
     """Mint a least-privilege candidate token that dispatches this interview's agent."""
-    import os
 
     from mockflow.live.invite import InviteError, mint_invite, parse_ttl
     from mockflow.live.startup import AgentNameConflict, missing_livekit, resolve_agent_name
@@ -145,7 +144,6 @@ def run_command(
              " MOCKFLOW_IDLE_PROCESSES.")] = None,
 ) -> None:
     """Serve the interview to candidates as a LiveKit Agents worker (or --console)."""
-    import os
 
     from mockflow.live.startup import (
         AgentNameConflict,
@@ -191,56 +189,32 @@ def run_command(
 
 def _results_target_or_exit(compiled: CompiledInterview, flag: str | None,
                             env: Mapping[str, str]) -> ResultsTarget:
-    """Where sessions go: ``--results``/``MOCKFLOW_RESULTS`` (a directory or s3://) and
-    the file's ``results`` section; exit 2 on a bad spec or without the s3 extra."""
-    from mockflow.results.store import (
-        CheckpointPolicy,
-        StoreError,
-        require_client,
-        results_target,
-    )
+    """Where sessions go (``mockflow.cli.console_start.results_target``); exit 2 on a bad
+    spec or without the s3 extra."""
+    from mockflow.cli.console_start import results_target
 
-    settings = compiled.interview.results
-    try:
-        target = results_target(flag, env, file_store=settings.store,
-                                checkpoint=CheckpointPolicy(settings.checkpoint_turns,
-                                                            settings.checkpoint_seconds))
-        if target.store is not None:
-            require_client()
-    except StoreError as exc:
-        err(f"mockflow: error: {exc}")
-        raise typer.Exit(ExitCode.USAGE) from None
+    target = results_target(compiled, flag, env)
+    if isinstance(target, ExitCode):
+        raise typer.Exit(target)
     return target
 
 
 def _run_console(compiled: CompiledInterview, target: ResultsTarget, *, offline: bool,
                  candidate_name: str | None, seed: int, source: bytes | None = None,
-                 judge_offline: bool = False) -> None:
+                 judge_offline: bool = False, shown: Opening | None = None) -> None:
+    """``shown``: the first screen, already printed (``mockflow.cli.console_start``)."""
     import asyncio
 
-    from mockflow.format.templates import Candidate
-    from mockflow.interview.engine import InterviewEngine
+    from mockflow.cli.console_start import opening, show
     from mockflow.results.uploads import UploadWorker
-    from mockflow.scoring.judge import choose
 
-    # --offline: no network at all; else the judge the file asks for (offline without a key)
-    judge = choose(compiled.interview, os.environ, mode="offline" if judge_offline else None)
-    candidate = Candidate(name=candidate_name)
-    if offline:
-        who = "offline (built in, deterministic; set OPENAI_API_KEY for the file's model)"
-    else:
-        primary = compiled.interview.voice.llm.primary
-        who = f"{primary.provider} {primary.model}"
     # The interview's opening is the engine's (no model, no livekit): show it while livekit
     # loads (seconds), instead of a blank terminal. The console won't print it again.
-    opening = InterviewEngine(compiled, seed=seed, candidate=candidate).propose_start().speech
-    models = ", ".join(judge.models)
-    out(f"mockflow console — {compiled.interview.title}")
-    out(f"interviewer: {who}. Type /help for commands.")
-    out(f"judge: {judge.kind}{f' ({models})' if models else ''} — {judge.reason}")
-    out()
-    out(f"{compiled.interview.interviewer.name}: {opening}")
-    sys.stdout.flush()
+    if shown is None:
+        shown = opening(compiled, offline=offline, candidate_name=candidate_name, seed=seed,
+                        judge_offline=judge_offline)
+        show(shown)
+    judge, candidate, opening_words = shown.judge, shown.candidate, shown.words
 
     from mockflow.live.console import console  # imports livekit
 
@@ -256,7 +230,7 @@ def _run_console(compiled: CompiledInterview, target: ResultsTarget, *, offline:
     async def main() -> None:
         try:
             await console(compiled, model=model, results_root=target.directory, seed=seed,
-                          candidate=candidate, shown=opening, judge=judge,
+                          candidate=candidate, shown=opening_words, judge=judge,
                           interview_source=source, store=target.store,
                           checkpoint=target.checkpoint)
         finally:

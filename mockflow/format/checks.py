@@ -47,7 +47,10 @@ _FAIRNESS_TERMS: dict[str, str] = {
 _FAIRNESS = [(re.compile(p, re.IGNORECASE), topic) for p, topic in _FAIRNESS_TERMS.items()]
 # One pass over each text to find the few that mention any topic (most mention none);
 # only those go through the topics in order, so the topic reported stays the first listed.
+# ASCII text is lower-cased for it (a case-sensitive search is about twice as fast; every
+# term is lower case); other text keeps Unicode case folding.
 _FAIRNESS_ANY = re.compile("|".join(f"(?:{p})" for p in _FAIRNESS_TERMS), re.IGNORECASE)
+_FAIRNESS_ANY_LOWER = re.compile("|".join(f"(?:{p})" for p in _FAIRNESS_TERMS))
 # Phrases that mention a topic legitimately (work authorisation; system health).
 _FAIRNESS_OK = re.compile(
     r"\bwork authori[sz]ation\b|\bauthori[sz]ed to work\b|\bhealth ?checks?\b|"
@@ -390,7 +393,8 @@ def _texts(iv: Interview) -> Iterator[tuple[Path, str]]:
 def _fairness(r: _Reporter, iv: Interview) -> None:
     for path, text in _texts(iv):
         cleaned = _FAIRNESS_OK.sub(" ", text)
-        if not _FAIRNESS_ANY.search(cleaned):
+        if not (_FAIRNESS_ANY_LOWER.search(cleaned.lower()) if cleaned.isascii()
+                else _FAIRNESS_ANY.search(cleaned)):
             continue
         for pattern, topic in _FAIRNESS:
             match = pattern.search(cleaned)

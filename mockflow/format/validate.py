@@ -7,7 +7,6 @@ would be meaningless otherwise), so a file never gets a cascade of follow-on err
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
@@ -18,8 +17,6 @@ from mockflow.format.model import Interview, build_interview
 from mockflow.format.partial import usable_part
 from mockflow.format.schema import schema_errors, translate
 from mockflow.format.yaml_io import MAX_BYTES, load_bytes
-
-logger = logging.getLogger("mockflow.format.validate")
 
 
 @dataclass(slots=True)
@@ -47,7 +44,10 @@ def check_bytes(raw: bytes, path: str = "<stdin>") -> CheckResult:
     try:
         return _check(raw, path)
     except Exception as exc:  # a bug in mockflow: reported for this file, never a traceback
-        logger.debug("mockflow: internal error checking %s", path, exc_info=True)
+        import logging  # only here: `validate` starts without it
+
+        logging.getLogger("mockflow.format.validate").debug(
+            "mockflow: internal error checking %s", path, exc_info=True)
         message = f"{type(exc).__name__}: {exc}"
         message = message if len(message) <= 200 else message[:197] + "..."
         return CheckResult(path, [Problem(
