@@ -86,6 +86,7 @@ PERSONAS = ("strong", "average", "weak")
 MODES = ("process", "thread")
 RECOMMENDED = "thread"
 REFERENCE = "reference"
+LOCAL = "_local"  # a mode with a stand-in local model (fleet_local_model.py)
 
 
 # ------------------------------------------------------------------ the store
@@ -338,6 +339,13 @@ class Outcome:
 
 def _command(phase: Phase, args: argparse.Namespace, interview: Path, directory: Path,
              base_url: str) -> list[str]:
+    if phase.name.endswith(LOCAL):
+        command = [sys.executable, str(BENCH / "fleet_local_model.py"), str(interview),
+                   "--results", str(directory), "--max-jobs", str(args.max_jobs),
+                   "--executor", phase.name.removesuffix(LOCAL)]
+        if args.idle_processes is not None:
+            command += ["--idle-processes", str(args.idle_processes)]
+        return command
     if phase.name == REFERENCE:
         command = [sys.executable, str(BENCH / "fleet_reference.py"), "--results",
                    str(directory), "--base-url", base_url, "--max-jobs", str(args.max_jobs)]
@@ -407,6 +415,12 @@ async def _run_phase(phase: Phase, args: argparse.Namespace, store: RecordingS3,
                    MOCKFLOW_RESULTS=f"s3://{BUCKET}/{PREFIX}")
         if phase.root != ROOT:
             env["PYTHONPATH"] = str(phase.root)
+        if phase.name.endswith(LOCAL):
+            env["FLEET_LOCAL_MODEL_MIB"] = str(args.local_model_mib)
+            # Python 3.11's forkserver ignores the parent's sys.path: the job's module must
+            # be importable from the environment for the forkserver to preload it
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (str(BENCH), env.get("PYTHONPATH"))
+                                                if p)
         for worker in workers:
             await start_worker(worker, env, phase.root)
         connections = await lk.wait_for_workers(len(workers), timeout=300)
@@ -733,6 +747,9 @@ def main() -> int:
                              " per job, its own options)")
     parser.add_argument("--baseline-option", action="append", default=[],
                         help="extra `mockflow run` option for the baseline; repeat")
+    parser.add_argument("--local-model-mib", type=int, default=0,
+                        help="also measure each mode with a stand-in local model of this"
+                             " many MiB shared by the worker's jobs (fleet_local_model.py)")
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--max-jobs", type=int, default=4,
@@ -771,6 +788,8 @@ def main() -> int:
         args.kill_at, args.restart_after, args.timeout, args.max_seconds = 0.5, 0.5, 120, 90
         args.idle_processes, args.sample_every = 1, 0.5
     phases = [Phase(mode, kill=True) for mode in modes]
+    if args.local_model_mib:
+        phases += [Phase(mode + LOCAL, kill=False) for mode in modes]
     if args.baseline_root is not None:
         phases.append(Phase("baseline", kill=True, root=args.baseline_root.resolve()))
     if not args.no_reference:
@@ -784,7 +803,9 @@ def main() -> int:
         results[phase.name] = figures(outcome, args.max_jobs)
         what = f"mockflow, {phase.name} executor" if phase.name in MODES else (
             f"mockflow from {phase.root}" if phase.name == "baseline" else
-            "the seed-style agent, LiveKit's defaults")
+            f"mockflow, {phase.name.removesuffix(LOCAL)} executor, a"
+            f" {args.local_model_mib} MiB stand-in local model" if phase.name.endswith(LOCAL)
+            else "the seed-style agent, LiveKit's defaults")
         print(f"\n== {phase.name}: {what}")
         print(describe(outcome, args.max_jobs))
     print()
