@@ -217,6 +217,18 @@ def smaps_rollup(pid: int) -> tuple[int, int] | None:
     return None if pss is None or rss is None else (pss, rss)
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (/proc/<pid>/stat)."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2:].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return None
+
+
 @dataclass(frozen=True)
 class Sample:
     slot: int
@@ -225,6 +237,7 @@ class Sample:
     rss_kib: int
     processes: int
     per_process: tuple[tuple[int, int, int], ...]  # (pid, pss, rss)
+    cpu: tuple[tuple[int, float], ...] = ()  # (pid, CPU seconds so far)
 
 
 def tree_sample(worker: Worker, running: int) -> Sample | None:
@@ -234,8 +247,28 @@ def tree_sample(worker: Worker, running: int) -> Sample | None:
     rows = [(pid, *m) for pid in pids if (m := smaps_rollup(pid)) is not None]
     if not rows:
         return None
+    cpu = tuple((pid, c) for pid in pids if (c := cpu_seconds(pid)) is not None)
     return Sample(worker.slot, running, sum(r[1] for r in rows), sum(r[2] for r in rows),
-                  len(rows), tuple(rows))
+                  len(rows), tuple(rows), cpu)
+
+
+def phase_cpu_seconds(samples: list[Sample], slots: set[int]) -> float:
+    """CPU the given workers' processes used while the phase ran: each process's last
+    reading less its reading in the worker's first sample (a process first seen later
+    started later: it counts from zero); what a process used after its last sample is
+    missed (at most one sampling interval)."""
+    sampled: set[int] = set()
+    base: dict[int, float] = {}
+    last: dict[int, float] = {}
+    for sample in samples:
+        if sample.slot not in slots:
+            continue
+        first = sample.slot not in sampled
+        sampled.add(sample.slot)
+        for pid, used in sample.cpu:
+            base.setdefault(pid, used if first else 0.0)
+            last[pid] = used
+    return sum(last[pid] - base[pid] for pid in last)
 
 
 # ------------------------------------------------------------------ local writes
@@ -675,6 +708,12 @@ def figures(outcome: Outcome, max_jobs: int) -> dict[str, float]:
     else:
         completed, lost = outcome.store["completed"], outcome.store["lost"]
     lags = outcome.store.get("lags", [])
+    # CPU per interview: the workers never killed (a restart's start-up is not an
+    # interview's cost), over the interviews that ended on them
+    steady = {w.slot for w in outcome.workers if w.killed_at is None}
+    ended = sum(1 for w in outcome.workers if w.slot in steady for job in w.jobs
+                if (seen := watcher.sessions.get(job)) is not None and seen.closed_at)
+    cpu = phase_cpu_seconds(outcome.samples, steady)
     return {
         "jobs": len(accepted),
         "completed": completed,
@@ -688,6 +727,7 @@ def figures(outcome: Outcome, max_jobs: int) -> dict[str, float]:
         "full_samples": len(full),
         "store_lag_s_p95": pct(lags, 95),
         "fleet_s": outcome.run_s,
+        "cpu_s_per_interview": cpu / ended if ended else math.nan,
     }
 
 
@@ -725,7 +765,7 @@ def describe(outcome: Outcome, max_jobs: int) -> str:
 
 KEYS = ("jobs", "completed", "lost_sessions", "job_start_p50_s", "job_start_p95_s",
         "job_start_max_s", "pss_mib_per_interview", "rss_mib_per_interview",
-        "interviews_per_gib", "store_lag_s_p95", "fleet_s")
+        "interviews_per_gib", "cpu_s_per_interview", "store_lag_s_p95", "fleet_s")
 
 
 def _value(key: str, value: float) -> str:
