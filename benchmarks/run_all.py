@@ -65,6 +65,8 @@ GOALS = (
     Goal("first_audio_ratio", 0.6, "voice: first audio, mockflow / seed-style (medians)"),
     Goal("voice_p95_ratio_concurrent", 1.5, "voice: p95 first audio, 50 sessions / one"),
     Goal("validate_cold_ratio", 1.8, "cold `mockflow validate` / python -c 'import yaml, jinja2'"),
+    Goal("compile_ratio", 1.5, "compile time / raw YAML parse, 500 questions"),
+    Goal("scaling_2000_over_500", 4.5, "compile time, 2,000 questions / 500 (4.0: linear)"),
     Goal("console_first_line_s", 0.5, "`mockflow run --console`: launch -> first line, s"),
 )
 AT_LEAST = (
@@ -80,7 +82,7 @@ INFO = (
     ("p95_ratio_all_at_once_50", "p95 latency, 50 sessions all at once / one"),
     ("audio_requests_sent_per_turn", "audio path: requests sent per turn (drafts incl.)"),
     ("job_process_rss_mib", "prewarmed job process VmRSS, MiB"),
-    ("compile_ratio", "compile time / raw YAML parse"),
+    ("validate_cpu_ratio", "cold `mockflow validate` / floor, CPU time"),
     ("calibration_loio_plain_words_within_one", "plain-words answers, within one (LOIO)"),
     ("judge_calls_per_question", "judge requests per judged question (background)"),
     ("judge_llm_calls_per_turn", "interviewer LLM requests per turn, judge on"),

@@ -7,6 +7,7 @@ would be meaningless otherwise), so a file never gets a cascade of follow-on err
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
@@ -40,7 +41,14 @@ class CheckResult:
 
 def check_bytes(raw: bytes, path: str = "<stdin>") -> CheckResult:
     """Run the whole front end on a file's bytes. Never raises: bad input is reported as
-    problems, and a failure inside mockflow itself as one ``MF000`` problem for the file."""
+    problems, and a failure inside mockflow itself as one ``MF000`` problem for the file.
+
+    Python's cyclic garbage collector is paused meanwhile: the loaded data holds no
+    cycles, and collections triggered by building it walk every object loaded so far
+    again and again (about 30 % of the time for a 500-question file, more for larger
+    ones). It runs again, as it was, when the check returns."""
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return _check(raw, path)
     except Exception as exc:  # a bug in mockflow: reported for this file, never a traceback
@@ -53,6 +61,9 @@ def check_bytes(raw: bytes, path: str = "<stdin>") -> CheckResult:
         return CheckResult(path, [Problem(
             INTERNAL, f"mockflow failed while checking this file ({message}); this is a bug"
             " in mockflow, please report it with the file", 1, 1)])
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _check(raw: bytes, path: str) -> CheckResult:

@@ -43,6 +43,7 @@ _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
 _SPECIAL_FLOAT = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 # The first characters of every plain scalar above that is not text.
 _SCALAR_STARTS = frozenset("~nNtTfF0123456789+-.")
+_PLAIN = (None, "")
 _CONTAINER_START = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _CONTAINER_END = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 _IGNORED = (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)
@@ -371,7 +372,20 @@ class _Builder:
                 if type(container) is dict:
                     key = frame[2]
                     if key is None:
-                        self.take_key(event)
+                        text = event.value
+                        if (text and text[0] not in _SCALAR_STARTS and text != "<<"
+                                and text not in container
+                                and event.implicit[0] and event.style in _PLAIN
+                                and event.anchor is None and event.tag is None
+                                and self.nodes < MAX_NODES):
+                            # a plain text key, new in its mapping: nothing to report
+                            self.nodes += 1
+                            frame[2] = text
+                            mark = event.start_mark
+                            self.doc.key_positions[(*frame[1], text)] = (mark.line + 1,
+                                                                         mark.column + 1)
+                        else:
+                            self.take_key(event)
                         continue
                     path = (*frame[1], key if type(key) is str else "\x00rejected")
                 else:
