@@ -238,3 +238,40 @@ def test_a_runaway_and_a_failing_job_leave_their_neighbours_to_finish(tmp_path: 
             assert not list(results.glob("*/*-J_FAIL"))  # it failed before any session
 
     asyncio.run(main())
+
+
+def test_the_forkserver_compiles_the_interview_for_every_job_process(tmp_path: Path) -> None:
+    """Process executor: with the module build_server lists in the forkserver's preload, a
+    forked process starts with the interview compiled (loaded before the fork, not in the
+    child, which prewarm then finds under the same key)."""
+    code = f"""
+import multiprocessing as mp, os, sys
+from pathlib import Path
+os.environ["MOCKFLOW_PRELOAD_INTERVIEW"] = {str(BACKEND)!r}
+
+def child(queue):
+    from mockflow.live import shared
+    from mockflow.live.worker import interview_key
+    key = interview_key(Path({str(BACKEND)!r}).read_bytes())
+    queue.put((shared.loaded(key), shared.load_count(key), os.getpid()))
+
+if __name__ == "__main__":
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["mockflow.live.preload"])
+    queue = ctx.Queue()
+    process = ctx.Process(target=child, args=(queue,))
+    process.start()
+    loaded, count, pid = queue.get(timeout=300)
+    process.join(60)
+    from mockflow.live import shared
+    print(loaded, count, pid != os.getpid(), "mockflow.live.worker" in sys.modules)
+"""
+    script = tmp_path / "forkserver_check.py"
+    script.write_text(code)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            cwd=ROOT, env=_env(LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE="0"),
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    # loaded in the child, by nobody there (the count is the forkserver's: one load),
+    # and this parent process never imported the worker at all
+    assert result.stdout.split() == ["True", "1", "True", "False"]
