@@ -3,7 +3,8 @@
 ``run`` is the console script. The typer app (``mockflow.cli.commands``, one module per command
 group) is imported only when needed: a plain ``mockflow validate`` command line goes
 straight to its report (``mockflow.cli.check``) without typer, the command people run most
-starting in about the time it takes to import its own libraries.
+starting in about the time it takes to import its own libraries; a plain ``run FILE
+--console`` shows its first screen before typer loads (``mockflow.cli.console_start``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,19 @@ def run() -> None:
 
                 code = report_failure(exc)
             raise SystemExit(int(code))
+    if argv[:1] == ["run"]:
+        # the console's first screen before typer, pydantic and livekit load
+        from mockflow.cli.console_start import plain_console, start
+
+        console = plain_console(argv[1:])
+        if console is not None:
+            try:
+                status = start(console)
+            except Exception as exc:  # the same guard as every typer command
+                from mockflow.cli.errors import report_failure
+
+                status = report_failure(exc)
+            raise SystemExit(int(status))
     from mockflow.cli.commands import app
 
     app()

@@ -59,17 +59,26 @@ def load_source_or_exit(path: str) -> tuple[CompiledInterview, bytes]:
     """Like ``_load_or_exit``, also returning the bytes that were checked."""
     import typer  # this module stays importable without typer (the fast `validate` path)
 
+    loaded = load_source(path)
+    if isinstance(loaded, ExitCode):
+        raise typer.Exit(loaded)
+    return loaded
+
+
+def load_source(path: str) -> tuple[CompiledInterview, bytes] | ExitCode:
+    """The compiled interview and the bytes that were checked; or, having printed why,
+    the exit code (validate's problems: 1; unreadable: 2). No typer."""
     try:
         source = read_source(path)
     except InputError as exc:
         err(f"mockflow: error: {exc}")
-        raise typer.Exit(ExitCode.USAGE) from None
+        return ExitCode.USAGE
     result = check_bytes(source, path)
     if result.compiled is None:
         for line in problem_lines(result):
             err(line)
         err(f"{path}: fix the {plural(len(result.errors), 'error')} above first")
-        raise typer.Exit(ExitCode.PROBLEMS)
+        return ExitCode.PROBLEMS
     return result.compiled, source
 
 

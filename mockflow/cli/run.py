@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -13,13 +13,20 @@ from mockflow.cli.common import (
     ExitCode,
     err,
     load_source_or_exit,
-    out,
 )
 from mockflow.format.compile import CompiledInterview
 from mockflow.format.errors import MockflowError
 
 if TYPE_CHECKING:
+    from mockflow.cli.console_start import Opening
     from mockflow.results.store.backend import ResultsTarget
+
+
+class Executor(StrEnum):
+    """How the worker runs jobs (docs/deploy.md: what each risks)."""
+
+    process = "process"
+    thread = "thread"
 
 
 def run_command(
@@ -57,9 +64,20 @@ def run_command(
                           help="Tries to reach LiveKit before the worker gives up and exits"
                                " 3 (env MOCKFLOW_CONNECT_ATTEMPTS).")
     ] = 8,
+    executor: Annotated[Executor, typer.Option(
+        envvar="MOCKFLOW_EXECUTOR", case_sensitive=False,
+        help="process: one process per interview (isolated; a crash or runaway ends one"
+             " interview); thread: one thread per interview in the worker (several times"
+             " less memory per interview; a crash, an out-of-memory kill or a runaway"
+             " interview affects every interview in the worker). Env MOCKFLOW_EXECUTOR;"
+             " see docs/deploy.md.")] = Executor.process,
+    idle_processes: Annotated[int | None, typer.Option(
+        min=0, max=1000, envvar="MOCKFLOW_IDLE_PROCESSES",
+        help="Job runners (processes or threads) kept warm for the next interviews; LiveKit"
+             " keeps min(free slots, N) ready. Default: the CPU count (0 with --dev). Env"
+             " MOCKFLOW_IDLE_PROCESSES.")] = None,
 ) -> None:
     """Serve the interview to candidates as a LiveKit Agents worker (or --console)."""
-    import os
 
     from mockflow.live.startup import (
         LOCAL_VOICE_INSTALL,
@@ -107,75 +125,38 @@ def run_command(
     _run_worker(os.path.abspath(path), source, target, name, port=port, devmode=dev,
                 simulated_jobs=simulated_jobs, max_jobs=max_jobs,
                 url=env.get("LIVEKIT_URL", ""), connect_attempts=connect_attempts,
-                file_store=compiled.interview.results.store)
+                file_store=compiled.interview.results.store,
+                executor=executor, idle_processes=idle_processes, compiled=compiled)
 
 
 def _results_target_or_exit(compiled: CompiledInterview, flag: str | None,
                             env: Mapping[str, str]) -> ResultsTarget:
-    """Where sessions go: ``--results``/``MOCKFLOW_RESULTS`` (a directory or s3://) and
-    the file's ``results`` section; exit 2 on a bad spec or without the s3 extra."""
-    from mockflow.results.store.backend import (
-        CheckpointPolicy,
-        StoreError,
-        require_client,
-        results_target,
-    )
+    """Where sessions go (``mockflow.cli.console_start.results_target``); exit 2 on a bad
+    spec or without the s3 extra."""
+    from mockflow.cli.console_start import results_target
 
-    settings = compiled.interview.results
-    try:
-        target = results_target(flag, env, file_store=settings.store,
-                                checkpoint=CheckpointPolicy(settings.checkpoint_turns,
-                                                            settings.checkpoint_seconds))
-        if target.store is not None:
-            require_client()
-    except StoreError as exc:
-        err(f"mockflow: error: {exc}")
-        raise typer.Exit(ExitCode.USAGE) from None
-    if settings.store and target.store and target.store != settings.store:
-        given = "--results" if flag and flag == target.store else "MOCKFLOW_RESULTS"
-        err(f"mockflow: warning: the interview file's results.store {settings.store} is"
-            f" overridden by {given}: sessions are uploaded to {target.store} only")
+    target = results_target(compiled, flag, env)
+    if isinstance(target, ExitCode):
+        raise typer.Exit(target)
     return target
-
-
-def destination(target: ResultsTarget, file_store: str | None) -> str:
-    """Where a session's files go, said before the first candidate word is written."""
-    where = str(target.directory.resolve())
-    if target.store is None:
-        return where
-    origin = " (the interview file's results.store)" if target.store == file_store else ""
-    return f"{where}, uploaded to {target.store}{origin}"
 
 
 def _run_console(compiled: CompiledInterview, target: ResultsTarget, *, offline: bool,
                  candidate_name: str | None, seed: int, source: bytes | None = None,
-                 judge_offline: bool = False) -> None:
+                 judge_offline: bool = False, shown: Opening | None = None) -> None:
+    """``shown``: the first screen, already printed (``mockflow.cli.console_start``)."""
     import asyncio
 
-    from mockflow.format.templates import Candidate
-    from mockflow.interview.engine import InterviewEngine
+    from mockflow.cli.console_start import opening, show
     from mockflow.results.store.uploads import UploadWorker
-    from mockflow.scoring.judge import choose
 
-    # --offline: no network at all; else the judge the file asks for (offline without a key)
-    judge = choose(compiled.interview, os.environ, mode="offline" if judge_offline else None)
-    candidate = Candidate(name=candidate_name)
-    if offline:
-        who = "offline (built in, deterministic; set OPENAI_API_KEY for the file's model)"
-    else:
-        primary = compiled.interview.voice.llm.primary
-        who = f"{primary.provider} {primary.model}"
     # The interview's opening is the engine's (no model, no livekit): show it while livekit
     # loads (seconds), instead of a blank terminal. The console won't print it again.
-    opening = InterviewEngine(compiled, seed=seed, candidate=candidate).propose_start().speech
-    models = ", ".join(judge.models)
-    out(f"mockflow console — {compiled.interview.title}")
-    out(f"interviewer: {who}. Type /help for commands.")
-    out(f"judge: {judge.kind}{f' ({models})' if models else ''} — {judge.reason}")
-    out(f"results: {destination(target, compiled.interview.results.store)}")
-    out()
-    out(f"{compiled.interview.interviewer.name}: {opening}")
-    sys.stdout.flush()
+    if shown is None:
+        shown = opening(compiled, offline=offline, candidate_name=candidate_name, seed=seed,
+                        judge_offline=judge_offline, target=target)
+        show(shown)
+    judge, candidate, opening_words = shown.judge, shown.candidate, shown.words
 
     from mockflow.live.console import console  # imports livekit
 
@@ -191,7 +172,7 @@ def _run_console(compiled: CompiledInterview, target: ResultsTarget, *, offline:
     async def main() -> None:
         try:
             await console(compiled, model=model, results_root=target.directory, seed=seed,
-                          candidate=candidate, shown=opening, judge=judge,
+                          candidate=candidate, shown=opening_words, judge=judge,
                           interview_source=source, store=target.store,
                           checkpoint=target.checkpoint)
         finally:
@@ -215,7 +196,9 @@ def _run_console(compiled: CompiledInterview, target: ResultsTarget, *, offline:
 def _run_worker(path: str, source: bytes, target: ResultsTarget, agent_name: str, *,
                 port: int | None, devmode: bool, simulated_jobs: bool = False,
                 max_jobs: int | None = None, url: str = "",
-                connect_attempts: int = 8, file_store: str | None = None) -> None:
+                connect_attempts: int = 8, file_store: str | None = None,
+                executor: Executor = Executor.process, idle_processes: int | None = None,
+                compiled: CompiledInterview | None = None) -> None:
     """Serve ``source`` (the bytes validated at start; job processes compile them)."""
     import asyncio
 
@@ -235,16 +218,20 @@ def _run_worker(path: str, source: bytes, target: ResultsTarget, agent_name: str
     config = WorkerConfig(interview_path=path, interview_source=source, results_dir=results,
                           agent_name=agent_name, results_store=target.store,
                           checkpoint=target.checkpoint)
+    options: dict[str, Any] = {"port": port, "max_jobs": max_jobs,
+                               "connect_attempts": connect_attempts,
+                               "executor": executor.value, "idle_processes": idle_processes,
+                               "compiled": compiled}
     if simulated_jobs:
         from mockflow.simulate.runner import simulated_job
 
-        server = build_server(config, port=port, job=simulated_job, max_jobs=max_jobs,
-                              connect_attempts=connect_attempts)
-    else:
-        server = build_server(config, port=port, max_jobs=max_jobs,
-                              connect_attempts=connect_attempts)
+        options["job"] = simulated_job
+    server = build_server(config, **options)
+    from mockflow.cli.console_start import destination
+
     where = destination(target, file_store)
-    err(f"mockflow: serving '{agent_name}' from {path}; results in {where}")
+    err(f"mockflow: serving '{agent_name}' from {path} (a {executor.value} per interview);"
+        f" results in {where}")
     try:
         asyncio.run(serve(server, devmode=devmode, config=config, url=url,
                           connect_attempts=connect_attempts, on_attempt=attempt_failed))

@@ -16,7 +16,7 @@ from mockflow.format.model import Interview, ScoreRange
 from mockflow.format.partial import Damage
 from mockflow.format.plan_checks import asked, stage_pool, stages
 from mockflow.format.readiness import consequence
-from mockflow.format.reporter import Reporter, did_you_mean
+from mockflow.format.reporter import Reporter, did_you_mean, hint_budget
 from mockflow.format.template_values import Val, context_bounds
 from mockflow.format.templates import analyze, iter_template_fields
 from mockflow.format.voice_checks import local_voice
@@ -47,6 +47,12 @@ _FAIRNESS_TERMS: dict[str, str] = {
     r"\bpolitic\w*\b|\bvot(e|ed|ing)\b|\bparty affiliation\b|\bunion member\w*\b": "politics",
 }
 _FAIRNESS = [(re.compile(p, re.IGNORECASE), topic) for p, topic in _FAIRNESS_TERMS.items()]
+# One pass over each text to find the few that mention any topic (most mention none);
+# only those go through the topics in order, so the topic reported stays the first listed.
+# ASCII text is lower-cased for it (a case-sensitive search is about twice as fast; every
+# term is lower case); other text keeps Unicode case folding.
+_FAIRNESS_ANY = re.compile("|".join(f"(?:{p})" for p in _FAIRNESS_TERMS), re.IGNORECASE)
+_FAIRNESS_ANY_LOWER = re.compile("|".join(f"(?:{p})" for p in _FAIRNESS_TERMS))
 # Phrases that mention a topic legitimately (work authorisation; system health).
 _FAIRNESS_OK = re.compile(
     r"\bwork authori[sz]ation\b|\bauthori[sz]ed to work\b|\bhealth ?checks?\b|"
@@ -308,6 +314,9 @@ def _texts(iv: Interview) -> Iterator[tuple[Path, str]]:
 def _fairness(r: Reporter, iv: Interview) -> None:
     for path, text in _texts(iv):
         cleaned = _FAIRNESS_OK.sub(" ", text)
+        if not (_FAIRNESS_ANY_LOWER.search(cleaned.lower()) if cleaned.isascii()
+                else _FAIRNESS_ANY.search(cleaned)):
+            continue
         for pattern, topic in _FAIRNESS:
             match = pattern.search(cleaned)
             if match:
@@ -320,13 +329,18 @@ def _fairness(r: Reporter, iv: Interview) -> None:
 def _templates(r: Reporter, doc: Document, skip: tuple[Path, ...] = ()) -> None:
     data = doc.data or {}
     bounds: dict[str, dict[str, Val]] = {}
+    # a template is skipped when a schema error lies at or under its path: every prefix
+    # of every error's path, so each template is one lookup, not a pass over the errors
+    damaged = {bad[:k] for bad in skip for k in range(len(bad) + 1)}
     for path, kind in iter_template_fields(data):
-        if any(bad[:len(path)] == path for bad in skip):
+        if path in damaged:
             continue  # the text itself has a schema error (too long, not text, ...)
         node = node_at(data, path)
         if not isinstance(node, str):
             continue
-        for issue in analyze(node, kind, bounds.setdefault(kind, context_bounds(data, kind))):
+        if kind not in bounds:  # once per kind: the bounds read the whole file
+            bounds[kind] = context_bounds(data, kind)
+        for issue in analyze(node, kind, bounds[kind]):
             line, column = doc.offset_position(path, issue.offset)
             r.problems.append(Problem(issue.code, f"{_template_name(path)}: {issue.message}",
                                       line, column, pointer(path)))
@@ -449,7 +463,8 @@ def semantic_problems(iv: Interview, doc: Document, damage: Damage | None = None
     whose templates are not checked.
     """
     reporter = Reporter(doc, damage)
-    for check in CHECKS:
-        check(reporter, iv)
+    with hint_budget():
+        for check in CHECKS:
+            check(reporter, iv)
     _templates(reporter, doc, tuple(skip_templates))
     return list(dict.fromkeys(reporter.problems))  # one report per problem, in order

@@ -34,6 +34,13 @@ class CompiledInterview:
     templates: Mapping[str, CompiledTemplate] = field(repr=False)
     tools: tuple[dict[str, Any], ...] = field(repr=False)
 
+    def warm(self) -> CompiledInterview:
+        """Compile every template now (workers do, once, before jobs share the interview;
+        otherwise each compiles on first use)."""
+        for template in self.templates.values():
+            template.warm()
+        return self
+
     @property
     def ref(self) -> str:
         """``id@sha256:<hash>``: what scorecards and results carry."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
@@ -151,6 +150,8 @@ def address_allowed(address: IpAddress, allow_hosts: Iterable[str], port: int) -
 
 
 def _dotted_quad(host: str) -> str | None:
+    import socket  # only for hosts that look like numbers: `validate` rarely needs it
+
     try:
         return socket.inet_ntoa(socket.inet_aton(host))
     except OSError:

@@ -15,11 +15,12 @@ static check first, so no template can fail in the middle of a live interview:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from jinja2 import TemplateSyntaxError, Undefined, nodes
+from jinja2 import Template, TemplateSyntaxError, Undefined, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from mockflow.format.errors import close_matches
@@ -383,22 +384,40 @@ class Candidate:
         return data
 
 
-class CompiledTemplate:
-    """A template compiled once per worker; plain text renders as itself."""
+_COMPILING = threading.Lock()
 
-    __slots__ = ("source", "_template")
+
+class CompiledTemplate:
+    """A template compiled once per worker; plain text renders as itself.
+
+    Jinja's compile (code generation and Python's ``compile``, about 1 ms a template) runs
+    on first use or in ``warm()``, not when the file is checked: ``validate`` has already
+    parsed and vetted every template, and most of a question bank is never asked in one
+    session. Workers warm every template once, before jobs share the interview."""
+
+    __slots__ = ("source", "_template", "_needs")
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self._template = ENV.from_string(source) if is_template(source) else None
+        self._needs = is_template(source)
+        self._template: Template | None = None
 
     @property
     def needs_context(self) -> bool:
-        return self._template is not None
+        return self._needs
+
+    def warm(self) -> None:
+        """Compile now (idempotent; safe from several threads)."""
+        if self._needs and self._template is None:
+            with _COMPILING:
+                if self._template is None:
+                    self._template = ENV.from_string(self.source)
 
     def render(self, context: Mapping[str, Any]) -> str:
-        if self._template is None:
+        if not self._needs:
             return self.source
+        self.warm()
+        assert self._template is not None
         text = render_within_budget(self._template, context)
         return " ".join(text.split()) if "\n" in text else text.strip()
 

@@ -42,6 +42,12 @@ _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": Fals
 _INT = re.compile(r"^[-+]?[0-9]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _SPECIAL_FLOAT = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+# The first characters of every plain scalar above that is not text.
+_SCALAR_STARTS = frozenset("~nNtTfF0123456789+-.")
+_PLAIN = (None, "")
+_CONTAINER_START = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CONTAINER_END = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_IGNORED = (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)
 
 
 def _shown(value: str) -> str:
@@ -162,6 +168,8 @@ class _Builder:
         value: str = event.value
         if not event.implicit[0] or event.style not in (None, ""):
             return value  # quoted or block scalar: always a string
+        if value and value[0] not in _SCALAR_STARTS:
+            return value  # plain text: no null, boolean or number starts this way
         if _NULL.match(value):
             return None
         if value in _BOOL:
@@ -333,16 +341,66 @@ class _Builder:
         self.skip_depth = 1
 
     def run(self, events: Iterator[Any]) -> None:
+        # The hot path (a plain scalar value inside a container, about half of all events)
+        # is written out here; everything else goes through the methods above.
+        scalar_event = yaml.ScalarEvent
+        stack = self.stack
+        positions = self.doc.positions
         for event in events:
+            kind = type(event)
             if self.skip_depth:
-                if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                if issubclass(kind, _CONTAINER_START):
                     self.skip_depth += 1
-                elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                elif issubclass(kind, _CONTAINER_END):
                     self.skip_depth -= 1
                 continue
-            if isinstance(event, yaml.StreamStartEvent | yaml.StreamEndEvent):
+            if issubclass(kind, _CONTAINER_END):
+                stack.pop()
                 continue
-            if isinstance(event, yaml.DocumentStartEvent):
+            if kind is scalar_event and stack:
+                frame = stack[-1]
+                container = frame[0]
+                if type(container) is dict:
+                    key = frame[2]
+                    if key is None:
+                        text = event.value
+                        if (text and text[0] not in _SCALAR_STARTS and text != "<<"
+                                and text not in container
+                                and event.implicit[0] and event.style in _PLAIN
+                                and event.anchor is None and event.tag is None
+                                and self.nodes < MAX_NODES):
+                            # a plain text key, new in its mapping: nothing to report
+                            self.nodes += 1
+                            frame[2] = text
+                            mark = event.start_mark
+                            self.doc.key_positions[(*frame[1], text)] = (mark.line + 1,
+                                                                         mark.column + 1)
+                        else:
+                            self.take_key(event)
+                        continue
+                    path = (*frame[1], key if type(key) is str else "\x00rejected")
+                else:
+                    path = (*frame[1], len(container))
+                self.nodes += 1
+                if (self.nodes > MAX_NODES or event.anchor is not None
+                        or event.tag is not None):
+                    self.nodes -= 1
+                    self.check_node(event, path)
+                value = self.resolve(event, path)
+                mark = event.start_mark
+                positions[path] = (mark.line + 1, mark.column + 1)
+                if type(container) is list:
+                    container.append(value)
+                else:
+                    if type(key) is str and key not in container:
+                        container[key] = value
+                    frame[2] = None  # the mapping expects a key next
+                if event.style in ("|", ">"):
+                    self.doc.block_scalars.add(path)
+                continue
+            if issubclass(kind, _IGNORED):
+                continue
+            if kind is yaml.DocumentStartEvent:
                 self.documents += 1
                 if self.documents > 1:
                     self.fatal(
@@ -352,21 +410,16 @@ class _Builder:
                         event.start_mark,
                     )
                 continue
-            if isinstance(event, yaml.DocumentEndEvent):
-                continue
-            if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-                self.stack.pop()
-                continue
             if self.expecting_key():
                 self.take_key(event)
                 continue
             path = self.current_path()
-            if isinstance(event, yaml.ScalarEvent):
+            if kind is scalar_event:
                 self.check_node(event, path)
                 self.add_value(self.resolve(event, path), event.start_mark, path)
                 if event.style in ("|", ">"):
                     self.doc.block_scalars.add(path)
-            elif isinstance(event, yaml.AliasEvent):
+            elif kind is yaml.AliasEvent:
                 self.problem(
                     "MF006",
                     f"alias '*{event.anchor}' is not allowed; write the value out in full",
@@ -374,18 +427,18 @@ class _Builder:
                     path,
                 )
                 self.add_value(None, event.start_mark, path)
-            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            elif issubclass(kind, _CONTAINER_START):
                 self.check_node(event, path)
-                if len(self.stack) >= MAX_DEPTH:
+                if len(stack) >= MAX_DEPTH:
                     self.fatal(
                         "MF011",
                         f"nesting is deeper than {MAX_DEPTH} levels; flatten the structure",
                         event.start_mark,
                         path,
                     )
-                container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+                container = {} if kind is yaml.MappingStartEvent else []
                 self.add_value(container, event.start_mark, path)
-                self.stack.append([container, path, None])
+                stack.append([container, path, None])
 
 
 class _Drop:

@@ -9,6 +9,7 @@ Whisper / Piper on this machine (``mockflow.live.local_voice``): the models come
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from livekit.agents import llm as lk_llm
@@ -25,6 +26,7 @@ from mockflow.format.model import (
     VoiceConfig,
 )
 from mockflow.live.model_chain import ModelChain
+from mockflow.live.shared import shared
 
 DEFAULT_STT_MODELS = {"deepgram": "nova-3", "openai": "gpt-4o-mini-transcribe"}
 DEFAULT_TTS_MODEL = "gpt-4o-mini-tts"
@@ -106,12 +108,43 @@ def build_tts(cfg: TtsConfig, *, threads: int = 1) -> lk_tts.TTS[Any]:
     return openai.TTS(**kwargs)
 
 
+def plugin_modules(voice: VoiceConfig) -> list[str]:
+    """The LiveKit plugin modules this voice section uses. The worker imports them on its
+    main thread before any job (LiveKit plugins may only register there) and has the
+    forkserver preload them."""
+    modules = ["livekit.plugins.openai", "livekit.plugins.silero"]  # LLM and TTS, VAD
+    if voice.stt.provider == "deepgram":
+        modules.append("livekit.plugins.deepgram")
+    return modules
+
+
+def import_plugins(voice: VoiceConfig) -> list[str]:
+    """Import this voice section's plugins now, on the calling thread, which must be the
+    main thread: a plugin imported first by a job thread fails ("Plugins must be
+    registered on the main thread"). The imported module names."""
+    import importlib
+
+    modules = plugin_modules(voice)
+    for module in modules:
+        importlib.import_module(module)
+    return modules
+
+
 def build_vad(name: str) -> lk_vad.VAD:
+    """A VAD for one session around the process's one model (``mockflow.live.shared``):
+    a plugin object carries its session's streams and metrics listeners, so each session
+    gets its own, while the ONNX inference session (about 10 MiB, thread-safe to run) is
+    loaded once per process."""
     from livekit.plugins import silero
 
     if name != "silero":  # the schema only allows silero; keep the error typed if it grows
         raise ValueError(f"unknown VAD '{name}'")
-    return silero.VAD.load()
+    model = shared(("vad", name), silero.VAD.load)
+    onnx_session = getattr(model, "_onnx_session", None)
+    options = getattr(model, "_opts", None)
+    if onnx_session is None or options is None:  # another plugin version: a model per session
+        return silero.VAD.load()
+    return silero.VAD(session=onnx_session, opts=copy.copy(options))
 
 
 def turn_detection(turn: TurnConfig) -> Any:

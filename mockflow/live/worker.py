@@ -1,15 +1,26 @@
 """``mockflow run``: a LiveKit Agents worker that serves one interview.
 
-Job processes come from a forkserver: they get the interview as picklable data
-(``WorkerConfig``, through ``functools.partial(prewarm, config)``), compile it and load
-the VAD once per process in ``prewarm``, and take per-session state only in
-``entrypoint``. Nothing reaches them through environment variables set after start.
+Jobs run in one of LiveKit's two executors (``build_server(executor=...)``):
+
+- ``process`` (LiveKit's default): one process per job, forked from a forkserver. The
+  forkserver imports the plugins, mockflow and the job's module once and compiles the
+  interview (``mockflow.live.preload``, found through ``PRELOAD_ENV``) before it forks, so
+  every job process shares them copy-on-write. Each job process gets the interview as
+  picklable data too (``WorkerConfig``, through ``functools.partial(prewarm, config)``)
+  and compiles it itself if the forkserver could not.
+- ``thread``: one process, one thread per job. ``prewarm`` runs once per thread; the
+  compiled interview is loaded once per process (``mockflow.live.shared``). Plugins
+  register on the main thread, so the worker imports them before any job starts.
+
+``prewarm`` loads the per-job VAD; ``entrypoint`` creates only per-session state.
+Nothing reaches job processes through environment variables set after start.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import logging
 import os
 import re
@@ -18,22 +29,31 @@ import signal
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from livekit.agents import AgentServer, AgentSession, JobContext, JobProcess
+from livekit.agents import AgentServer, AgentSession, JobContext, JobExecutorType, JobProcess
 from livekit.agents.voice.room_io import RoomOptions
 
 from mockflow.format.compile import CompiledInterview
 from mockflow.format.errors import InterviewInvalid, MockflowError
 from mockflow.format.templates import Candidate
-from mockflow.format.validate import check_bytes
+from mockflow.format.validate import check_bytes, read_source
 from mockflow.interview.engine import InterviewEngine
 from mockflow.live import privacy
 from mockflow.live.agent import InterviewerAgent
 from mockflow.live.invite import candidate_attributes
 from mockflow.live.judging import SessionJudge
 from mockflow.live.model_chain import session_options
-from mockflow.live.plugins import build_llm, build_stt, build_tts, build_vad, turn_handling
+from mockflow.live.plugins import (
+    build_llm,
+    build_stt,
+    build_tts,
+    build_vad,
+    import_plugins,
+    plugin_modules,
+    turn_handling,
+)
+from mockflow.live.shared import shared
 from mockflow.results.files import SessionRecorder, new_session_id
 from mockflow.results.invites import mark_room_ended
 from mockflow.results.notify.flush import flush_forever
@@ -71,13 +91,50 @@ def job_session_id(job_id: str | None) -> str:
     return f"{new_session_id()}-{job_id or secrets.token_hex(3)}"
 
 
+Executor = Literal["process", "thread"]
+EXECUTORS: dict[str, JobExecutorType] = {"process": JobExecutorType.PROCESS,
+                                         "thread": JobExecutorType.THREAD}
+LOCAL_INFERENCE_ENV = "LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE"
+PRELOAD_ENV = "MOCKFLOW_PRELOAD_INTERVIEW"
+"""The interview file the forkserver compiles before it forks (``mockflow.live.preload``)."""
+
+
+def interview_key(source: bytes) -> tuple[str, str]:
+    """The shared-state key of an interview: its exact bytes."""
+    return ("interview", hashlib.sha256(source).hexdigest())
+
+
+def load_compiled(source: bytes, path: str) -> CompiledInterview:
+    """The interview compiled once per process (every template too), shared by its jobs."""
+    def load() -> CompiledInterview:
+        result = check_bytes(source, path)
+        if result.compiled is None:
+            raise InterviewInvalid(path, result.problems)
+        return result.compiled.warm()
+
+    return shared(interview_key(source), load)
+
+
+def preload_from_environment() -> None:
+    """In the forkserver, before any job process is forked: compile the interview named
+    by ``PRELOAD_ENV``. Best effort: a job process whose interview is not there (the file
+    changed since the worker validated it, or failed here) compiles its own in
+    ``prewarm``, which reports the error."""
+    path = os.environ.get(PRELOAD_ENV)
+    if not path:
+        return
+    try:
+        load_compiled(read_source(path), path)
+    except Exception:  # prewarm compiles and reports; never break the forkserver
+        logger.debug("could not preload %s", path, exc_info=True)
+
+
 def prewarm(config: WorkerConfig, proc: JobProcess) -> None:
-    """Once per job process: compile the interview and load the VAD."""
+    """Once per job process (process executor) or per job thread (thread executor): the
+    compiled interview (shared: compiled once per process, or by the forkserver) and the
+    job's own VAD (a plugin object is per session: it carries the session's metrics)."""
     privacy.install()
-    result = check_bytes(config.interview_source, config.interview_path)
-    if result.compiled is None:
-        raise InterviewInvalid(config.interview_path, result.problems)
-    compiled = result.compiled
+    compiled = load_compiled(config.interview_source, config.interview_path)
     proc.userdata["config"] = config
     proc.userdata["compiled"] = compiled
     proc.userdata["vad"] = build_vad(compiled.interview.voice.vad)
@@ -172,6 +229,15 @@ def invite_used(results_dir: Path, room: str) -> Callable[[], Coroutine[None, No
 Entrypoint = Callable[[JobContext], Awaitable[None]]
 
 
+def _voice_settings(config: WorkerConfig) -> Any:
+    """The interview's voice section (this process's shared compile), None if it fails to
+    compile here (the job then reports it)."""
+    try:
+        return load_compiled(config.interview_source, config.interview_path).interview.voice
+    except InterviewInvalid:
+        return None
+
+
 def jobs_load(max_jobs: int, server: AgentServer) -> float:
     """The worker's load as the share of its ``max_jobs`` interviews that are running."""
     return len(server.active_jobs) / max_jobs
@@ -221,15 +287,44 @@ class _ConnectWatch(logging.Handler):
 
 def build_server(config: WorkerConfig, *, port: int | None = None,
                  job: Entrypoint = entrypoint, max_jobs: int | None = None,
-                 connect_attempts: int = DEFAULT_CONNECT_ATTEMPTS) -> AgentServer:
+                 connect_attempts: int = DEFAULT_CONNECT_ATTEMPTS,
+                 executor: Executor = "process",
+                 idle_processes: int | None = None,
+                 compiled: CompiledInterview | None = None) -> AgentServer:
     """``job``: the job entrypoint (a benchmark hook may pass its own; it must be a
     module-level function, job processes get it pickled). ``max_jobs``: take at most this
     many interviews at once, whatever the CPU says (default: LiveKit's CPU-based load and
     its production threshold, 0.7). ``connect_attempts``: tries to reach LiveKit (at start
-    and after losing it) before the worker gives up."""
+    and after losing it) before the worker gives up. ``executor``: ``process`` (a process
+    per job) or ``thread`` (a thread per job in this process). ``idle_processes``: job
+    runners kept warm for the next jobs (LiveKit keeps min(free slots, this) warm; its
+    default is the CPU count in production, 0 in development). ``compiled``: the
+    interview already compiled from ``config.interview_source`` (the CLI validated it),
+    kept as this process's shared copy."""
+    if compiled is not None:
+        shared(interview_key(config.interview_source), compiled.warm)
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown executor '{executor}'; use one of: {', '.join(EXECUTORS)}")
     privacy.install()
+    voice = _voice_settings(config)
+    modules = plugin_modules(voice) if voice is not None else []
+    if voice is not None and voice.turn.detector != "model":
+        # LiveKit's warm-up loads its end-of-turn model (~244 MiB) into every worker (or
+        # forkserver); only the "model" detector uses it. An explicit setting wins.
+        os.environ.setdefault(LOCAL_INFERENCE_ENV, "0")
     kwargs: dict[str, Any] = {"setup_fnc": functools.partial(prewarm, config),
-                              "max_retry": max(connect_attempts - 1, 0)}
+                              "max_retry": max(connect_attempts - 1, 0),
+                              "job_executor_type": EXECUTORS[executor]}
+    if executor == "process":
+        # imported and compiled once in the forkserver, shared by every job process (this
+        # process runs no job: it needs none of it)
+        kwargs["preload_modules"] = [*modules, __name__, job.__module__,
+                                     "mockflow.live.preload"]
+        os.environ[PRELOAD_ENV] = config.interview_path
+    elif voice is not None:
+        import_plugins(voice)  # job threads can't: plugins register on the main thread
+    if idle_processes is not None:
+        kwargs["num_idle_processes"] = idle_processes
     if max_jobs is not None:
         # available while running < max_jobs: the load is running / max_jobs, and LiveKit
         # wants a production threshold below 1
