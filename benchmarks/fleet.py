@@ -17,7 +17,7 @@ Everything runs on loopback in one machine, one phase after another:
   session files, upload queue) with the interviewer model the file names, here the fake
   OpenAI server (interviewer policy) in a child process. Mid-phase the busiest worker is
   SIGKILLed and, as a supervisor would, started again on the same directory;
-* the anchor phase: the seed-style agent (benchmarks/fleet_reference.py: LiveKit's
+* the anchor phase: the seed-style agent (benchmarks/_fleet_reference.py: LiveKit's
   defaults, a process per job, Silero VAD in prewarm, three model requests per answer)
   as jobs on the same number of workers with the same ``--max-jobs``, paced by the same
   metadata; no kill (it has no store);
@@ -48,7 +48,7 @@ end-of-turn model (text candidates; see mockflow/simulate/job.py): a voice inter
 more CPU per minute. The end-of-turn model is not even loaded
 (``LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE=0``, what ``mockflow run`` sets for a file whose
 detector is not ``model``) unless ``--turn-model``; ``--local-model-mib N`` adds a phase
-per mode whose jobs share a stand-in local model (``fleet_local_model.py``).
+per mode whose jobs share a stand-in local model (``_fleet_local_model.py``).
 ``--smoke`` runs a small thread phase and anchor in under a minute, to keep the benchmark
 working (the suite runs it).
 """
@@ -90,7 +90,7 @@ PERSONAS = ("strong", "average", "weak")
 MODES = ("process", "thread")
 RECOMMENDED = "thread"
 REFERENCE = "reference"
-LOCAL = "_local"  # a mode with a stand-in local model (fleet_local_model.py)
+LOCAL = "_local"  # a mode with a stand-in local model (_fleet_local_model.py)
 
 
 # ------------------------------------------------------------------ the store
@@ -377,14 +377,14 @@ class Outcome:
 def _command(phase: Phase, args: argparse.Namespace, interview: Path, directory: Path,
              base_url: str) -> list[str]:
     if phase.name.endswith(LOCAL):
-        command = [sys.executable, str(BENCH / "fleet_local_model.py"), str(interview),
+        command = [sys.executable, str(BENCH / "_fleet_local_model.py"), str(interview),
                    "--results", str(directory), "--max-jobs", str(args.max_jobs),
                    "--executor", phase.name.removesuffix(LOCAL)]
         if args.idle_processes is not None:
             command += ["--idle-processes", str(args.idle_processes)]
         return command
     if phase.name == REFERENCE:
-        command = [sys.executable, str(BENCH / "fleet_reference.py"), "--results",
+        command = [sys.executable, str(BENCH / "_fleet_reference.py"), "--results",
                    str(directory), "--base-url", base_url, "--max-jobs", str(args.max_jobs)]
         if args.idle_processes is not None:
             command += ["--idle-processes", str(args.idle_processes)]
@@ -798,7 +798,7 @@ def main() -> int:
                         help="extra `mockflow run` option for the baseline; repeat")
     parser.add_argument("--local-model-mib", type=int, default=0,
                         help="also measure each mode with a stand-in local model of this"
-                             " many MiB shared by the worker's jobs (fleet_local_model.py)")
+                             " many MiB shared by the worker's jobs (_fleet_local_model.py)")
     parser.add_argument("--turn-model", action="store_true",
                         help="workers load LiveKit's end-of-turn model as for a voice file"
                              " with the default detector (about 244 MiB a process image)")

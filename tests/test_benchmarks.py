@@ -28,14 +28,14 @@ from reference_agent import (  # noqa: E402
 )
 
 BACKEND = ROOT / "interviews" / "backend.yaml"
-# helpers and the driver (the fleet benchmark's worker programs run under fleet.py --smoke)
-NOT_BENCHMARKS = {"_common.py", "run_all.py", "reference_agent.py", "fleet_reference.py",
-                  "fleet_local_model.py"}
+# helpers (_*.py: the shared code, the fleet benchmark's worker programs) and the driver
+NOT_BENCHMARKS = {"run_all.py", "reference_agent.py"}
 SMOKE_HANG_GUARD_S = 900  # not a timing: a smoke run takes seconds on an idle machine
 
 
 def benchmarks() -> list[Any]:
-    found = sorted(p for p in (ROOT / "benchmarks").glob("*.py") if p.name not in NOT_BENCHMARKS)
+    found = sorted(p for p in (ROOT / "benchmarks").glob("*.py")
+                   if p.name not in NOT_BENCHMARKS and not p.name.startswith("_"))
     return [pytest.param(p, id=p.name) for p in found]
 
 

@@ -11,7 +11,7 @@ no job, never loads it), and a thread-executor worker loads it once in its one p
 Each job reads a slice of it every half second (no inference is simulated: local models
 cost CPU this does not).
 
-Run like ``mockflow run``: ``fleet_local_model.py INTERVIEW --results DIR --max-jobs N
+Run like ``mockflow run``: ``_fleet_local_model.py INTERVIEW --results DIR --max-jobs N
 --executor process|thread [--idle-processes N]``, with ``FLEET_LOCAL_MODEL_MIB`` set (the
 forkserver reads it at import, as a model path would be read).
 """
@@ -83,8 +83,8 @@ def main() -> None:
     parser.add_argument("--executor", default="process")
     parser.add_argument("--idle-processes", type=int, default=None)
     args = parser.parse_args()
-    from fleet_local_model import local_model_job as job  # by module name, not __main__
-    from fleet_local_model import model
+    from _fleet_local_model import local_model_job as job  # by module name, not __main__
+    from _fleet_local_model import model
 
     if MIB and args.executor == "thread":
         model()  # thread executor: once in this process, which runs every job
