@@ -51,7 +51,7 @@ async def interview(server: Any, path: Path, judge_url: str | None, max_turns: i
     from mockflow.format.validate import load_interview
     from mockflow.interview.engine import InterviewEngine
     from mockflow.live.agent import InterviewerAgent, text_session
-    from mockflow.live.judging import SessionJudge
+    from mockflow.results.judging import SessionJudge
     from mockflow.scoring.judge import OFFLINE_CHOICE, choose
     from mockflow.testing.policies import interviewer_policy
 

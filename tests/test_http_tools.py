@@ -5,24 +5,16 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from aiohttp import web
 
 from mockflow.format.model import HttpTool
 from mockflow.live.http_tools import HttpToolError, call_http_tool
-
-T = TypeVar("T")
-
-
-def run(coro: Awaitable[T]) -> T:
-    async def guarded() -> T:
-        return await asyncio.wait_for(coro, 30)
-
-    return asyncio.run(guarded())
+from mockflow.testing.waiting import run
 
 
 @asynccontextmanager

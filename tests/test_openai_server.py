@@ -12,8 +12,7 @@ import json
 import signal
 import sys
 import time
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 import openai
@@ -38,14 +37,11 @@ from mockflow.testing import (
     parse_script,
     reply_from_json,
 )
+from mockflow.testing.waiting import run
 
-T = TypeVar("T")
 NO_RETRY = APIConnectOptions(max_retry=0, timeout=5.0)
 
 
-def run(coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
-    """Run ``coro`` in a fresh event loop; fail instead of hanging."""
-    return asyncio.run(asyncio.wait_for(coro, timeout))
 
 
 def user_ctx(text: str = "Tell me about yourself.") -> llm.ChatContext:

@@ -3,15 +3,14 @@ persona behaviours, persona files, the persona's narrow view, the LLM-played per
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Awaitable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from conftest import INTERVIEWS, ROOT
@@ -40,17 +39,12 @@ from mockflow.simulate.personas import (
     view_of,
 )
 from mockflow.simulate.runner import persona_log, simulate, simulate_runs
+from mockflow.testing.waiting import run
 
 PERSONA_FILES = sorted((ROOT / "interviews" / "personas").glob("*.yaml"))
 SEEDS = range(1, 11)
-T = TypeVar("T")
 
 
-def run(coro: Awaitable[T], timeout: float = 120) -> T:
-    async def guarded() -> T:
-        return await asyncio.wait_for(coro, timeout)  # hang guard only
-
-    return asyncio.run(guarded())
 
 
 @pytest.fixture(scope="module")

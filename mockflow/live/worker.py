@@ -20,23 +20,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from livekit.agents import AgentServer, AgentSession, JobContext, JobProcess
+from livekit.agents import AgentServer, JobContext, JobProcess
 from livekit.agents.voice.room_io import RoomOptions
 
 from mockflow.format.compile import CompiledInterview
 from mockflow.format.errors import InterviewInvalid, MockflowError
 from mockflow.format.templates import Candidate
 from mockflow.format.validate import check_bytes
-from mockflow.interview.engine import InterviewEngine
 from mockflow.live import privacy
-from mockflow.live.agent import InterviewerAgent
 from mockflow.live.invite import candidate_attributes
-from mockflow.live.judging import SessionJudge
-from mockflow.live.model_chain import session_options
-from mockflow.live.plugins import build_llm, build_stt, build_tts, build_vad, turn_handling
+from mockflow.live.plugins import build_vad
+from mockflow.live.session import LiveInterview, prepare_interview, voice_session
+from mockflow.live.speech_context import speech_context
 from mockflow.results.files import SessionRecorder, new_session_id
 from mockflow.results.flush import flush_forever
-from mockflow.results.scoring_files import ScoringFiles
 from mockflow.results.session_record import SessionInfo, configured_models, webhook_settings
 from mockflow.results.store import CheckpointPolicy
 from mockflow.results.uploads import UploadQueue, UploadWorker
@@ -82,20 +79,6 @@ def prewarm(config: WorkerConfig, proc: JobProcess) -> None:
     proc.userdata["vad"] = build_vad(compiled.interview.voice.vad)
 
 
-def voice_session(compiled: CompiledInterview, vad: Any) -> AgentSession[Any]:
-    """The voice pipeline from the file's ``voice`` section."""
-    voice = compiled.interview.voice
-    return AgentSession(
-        stt=build_stt(voice.stt, compiled.interview.interviewer.language),
-        llm=build_llm(voice),
-        tts=build_tts(voice.tts),
-        vad=vad,
-        turn_handling=turn_handling(voice.turn),  # type: ignore[arg-type]
-        max_tool_steps=voice.max_tool_steps,
-        conn_options=session_options(voice.llm.timeout_s),
-    )
-
-
 async def entrypoint(ctx: JobContext) -> None:
     """One interview in one room."""
     compiled: CompiledInterview = ctx.proc.userdata["compiled"]
@@ -115,7 +98,7 @@ async def entrypoint(ctx: JobContext) -> None:
                                              close_reason="connect_failed", error=exc))
         recorder.close()
         raise
-    agent: InterviewerAgent | None = None
+    interview: LiveInterview | None = None
     try:  # everything that can fail at start is recorded in session.json
         candidate, warnings = Candidate(
             name=participant.name or None,
@@ -125,31 +108,25 @@ async def entrypoint(ctx: JobContext) -> None:
         info.candidate_attributes = dict(candidate.attributes)
         info.warnings = [*info.warnings, *warnings]
         recorder.write_session(info.document())
-        engine = InterviewEngine(compiled, seed=secrets.randbits(31), candidate=candidate)
-        judging = SessionJudge(compiled, choose(compiled.interview, os.environ),
-                               ScoringFiles(recorder.directory))
-        judging.attach(engine, source=config.interview_source)
-        agent = InterviewerAgent(compiled, engine=engine, candidate=candidate,
-                                 recorder=recorder, judging=judging, warnings=warnings)
+        interview = prepare_interview(
+            compiled, candidate=candidate, results=recorder, warnings=warnings,
+            judge=choose(compiled.interview, os.environ),
+            interview_source=config.interview_source)
         # the job waits for the final scorecard (judgements included, within their bound)
-        ctx.add_shutdown_callback(agent.finished)
+        ctx.add_shutdown_callback(interview.finished)
         session = voice_session(compiled, ctx.proc.userdata["vad"])
-        await session.start(
-            agent,
-            room=ctx.room,
-            room_options=RoomOptions(text_input=False,
-                                     participant_identity=participant.identity),
-            record=compiled.interview.voice.record,
-        )
     except Exception as exc:
-        if agent is not None:
-            agent.close_reason = "start_failed"
-            agent.finish_results(error=exc)
+        if interview is not None:
+            interview.agent.close_reason = "start_failed"
+            interview.agent.finish_results(error=exc)
         else:
             recorder.write_session(info.document(status="error", ended_at=recorder.now(),
                                                  close_reason="start_failed", error=exc))
             recorder.close()
         raise
+    # a start that fails is written to session.json by the interview (start_failed)
+    await interview.start(session, room=ctx.room, room_options=RoomOptions(
+        text_input=False, participant_identity=participant.identity))
 
 
 Entrypoint = Callable[[JobContext], Awaitable[None]]
@@ -209,7 +186,10 @@ def build_server(config: WorkerConfig, *, port: int | None = None,
     module-level function, job processes get it pickled). ``max_jobs``: take at most this
     many interviews at once, whatever the CPU says (default: LiveKit's CPU-based load and
     its production threshold, 0.7). ``connect_attempts``: tries to reach LiveKit (at start
-    and after losing it) before the worker gives up."""
+    and after losing it) before the worker gives up. Raises ``LiveKitIncompatible``
+    at once when the installed LiveKit lacks what the interviewer needs (rather than
+    failing every interview it is sent)."""
+    speech_context()
     privacy.install()
     kwargs: dict[str, Any] = {"setup_fnc": functools.partial(prewarm, config),
                               "max_retry": max(connect_attempts - 1, 0)}
