@@ -44,6 +44,7 @@ from mockflow.live.plugins import (
     text_turn_handling,
     turn_handling,
 )
+from mockflow.live.speech_context import speech_context
 from mockflow.results.files import SessionRecorder
 from mockflow.results.judging import DEFAULT_WAIT_S, SessionJudge
 from mockflow.results.scoring_files import ScoringFiles
@@ -181,6 +182,7 @@ def prepare_interview(
     ``rescore``. ``on_finished``: called once the final results are written. ``kind``
     (live, console, simulation) and ``simulation`` (persona and seed) go into
     ``session.json``; a simulated candidate is not news for the webhook."""
+    speech_context()  # a LiveKit that can't run the interviewer: refused before any file
     recorder = results if isinstance(results, SessionRecorder) else None
     if clock is None:
         clock = recorder.clock if recorder is not None else time.monotonic
@@ -198,19 +200,24 @@ def prepare_interview(
             candidate_name=bounded.name, candidate_attributes=dict(bounded.attributes),
             simulation=simulation, warnings=list(cut),
             webhook=None if kind == "simulation" else webhook_settings(compiled))
-    engine = InterviewEngine(compiled, clock=clock,
-                             seed=secrets.randbits(31) if seed is None else seed,
-                             candidate=bounded)
-    choice = judge if isinstance(judge, JudgeChoice) else choose(
-        compiled.interview, os.environ, mode=judge)
-    judging: SessionJudge | None = None
-    if recorder is not None or choice.kind != "offline":
-        judging = SessionJudge(compiled, choice, None if recorder is None
-                               else ScoringFiles(recorder.directory), wait_s=judge_wait_s)
-        judging.attach(engine, source=interview_source)
-    parts = SessionParts(compiled, engine, clock, bounded, recorder, judging,
-                         (*warnings, *(w for w in cut if w not in warnings)))
-    agent = InterviewerAgent(parts, tick_interval=tick_interval, on_finished=on_finished)
+    try:
+        engine = InterviewEngine(compiled, clock=clock,
+                                 seed=secrets.randbits(31) if seed is None else seed,
+                                 candidate=bounded)
+        choice = judge if isinstance(judge, JudgeChoice) else choose(
+            compiled.interview, os.environ, mode=judge)
+        judging: SessionJudge | None = None
+        if recorder is not None or choice.kind != "offline":
+            judging = SessionJudge(compiled, choice, None if recorder is None
+                                   else ScoringFiles(recorder.directory), wait_s=judge_wait_s)
+            judging.attach(engine, source=interview_source)
+        parts = SessionParts(compiled, engine, clock, bounded, recorder, judging,
+                             (*warnings, *(w for w in cut if w not in warnings)))
+        agent = InterviewerAgent(parts, tick_interval=tick_interval, on_finished=on_finished)
+    except BaseException:
+        if info is not None and recorder is not None:  # made here: not left open
+            recorder.close()
+        raise
     return LiveInterview(parts, agent, info=info)
 
 
