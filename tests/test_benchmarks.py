@@ -30,7 +30,7 @@ async def _until_assistant(session: Any) -> None:
         while not any(m.role == "assistant" for m in session.history.messages()):
             await asyncio.sleep(0.01)
 
-    await asyncio.wait_for(poll(), 10)
+    await asyncio.wait_for(poll(), 60)  # hang guard
 
 
 async def _mockflow(server: Any) -> tuple[list[int], list[str], list[str]]:

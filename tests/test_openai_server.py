@@ -686,7 +686,7 @@ def test_cli_serves_scripted_replies_until_interrupted() -> None:
             stderr=asyncio.subprocess.PIPE,
         )
         try:
-            banner = (await asyncio.wait_for(proc.stdout.readline(), 8)).decode()  # type: ignore[union-attr]
+            banner = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()  # type: ignore[union-attr]
             assert banner.startswith("serving http://127.0.0.1:"), banner
             base_url = banner.split()[1]
             async with openai.AsyncOpenAI(base_url=base_url, api_key="x", max_retries=0) as client:
@@ -701,11 +701,11 @@ def test_cli_serves_scripted_replies_until_interrupted() -> None:
                 with pytest.raises(openai.InternalServerError, match="script exhausted"):
                     await client.chat.completions.create(model="m", messages=messages)
             proc.send_signal(signal.SIGINT)
-            _, stderr = await asyncio.wait_for(proc.communicate(), 8)
+            _, stderr = await asyncio.wait_for(proc.communicate(), 60)
             assert proc.returncode == 0, stderr.decode()
         finally:
             if proc.returncode is None:
                 proc.kill()
                 await proc.communicate()
 
-    run(main(), timeout=20.0)
+    run(main())  # hang guard: a busy machine starts Python slowly

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from livekit.agents import ConversationItemAddedEvent, llm
+from livekit.agents import AgentSession, ConversationItemAddedEvent, llm
 
 from mockflow.format.compile import CompiledInterview
 from mockflow.format.templates import Candidate
@@ -66,7 +66,7 @@ HELP = ("Answer in your own words, one message per turn. Commands: /repeat the q
         " /hint, /skip this question, /quit to end the interview, /help.")
 
 
-async def _settled(session: Any, timeout: float = 30.0) -> None:
+async def _settled(session: AgentSession[Any], timeout: float = 30.0) -> None:
     """Wait until the interviewer has finished speaking (its words come before ours)."""
     async def wait() -> None:
         await asyncio.sleep(0)
