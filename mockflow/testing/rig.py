@@ -17,7 +17,7 @@ Every wait on an event has a hang guard, never a timed assertion.
 
     def test_one_request_per_turn(tmp_path):
         async def main():
-            async with text_rig(tmp_path) as rig:
+            async with text_rig(tmp_path, "interviews/backend.yaml") as rig:
                 requests, said = await rig.turn("Yes, ready.")
                 return requests
         assert run(main()) == 1
