@@ -70,7 +70,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("mockflow.live.agent")
 MAX_FAILED_TURNS = 3  # failed turns in a row before the interview ends politely
 
-__all__ = ["AgentStats", "InterviewerAgent", "MAX_FAILED_TURNS"]
 
 
 def _says_something(chunk: object) -> bool:
@@ -198,7 +197,7 @@ class InterviewerAgent(Agent):
         unless ``confirmed``. Raises ``RequestRejected`` when it doesn't apply.
         """
         return self.tool_handlers.take_request(kind, say, question, confirmed=confirmed,
-                                        answer=answer, typed=typed)
+                                               answer=answer, typed=typed)
 
     async def call_http(self, name: str, raw_arguments: dict[str, object]) -> str:
         """Run the file's HTTP action ``name`` as the model would."""
