@@ -71,7 +71,6 @@ logger = logging.getLogger("mockflow.live.agent")
 MAX_FAILED_TURNS = 3  # failed turns in a row before the interview ends politely
 
 
-
 def _says_something(chunk: object) -> bool:
     if isinstance(chunk, str):
         return bool(chunk.strip())
