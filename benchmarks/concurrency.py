@@ -81,17 +81,16 @@ class Sim:
         session) unless ``shared_model`` is given."""
         from livekit.plugins import openai
 
-        from mockflow.interview.engine import InterviewEngine
-        from mockflow.live.agent import InterviewerAgent, text_session
+        from mockflow.live.session import prepare_interview, text_session
 
         if shared_model is None:
             self.model = openai.LLM(model=self.name, base_url=base_url, api_key="x")
-        self.engine = InterviewEngine(compiled, clock=self.clock, seed=self.index)
+        interview = prepare_interview(compiled, clock=self.clock, seed=self.index,
+                                      judge="offline", tick_interval=3600)
+        self.engine, self.agent = interview.engine, interview.agent
         self.session = text_session(shared_model or self.model, compiled)
         await self.session.__aenter__()
-        self.agent = InterviewerAgent(compiled, engine=self.engine, clock=self.clock,
-                                      tick_interval=3600)
-        await self.session.start(self.agent)
+        await interview.start(self.session)
 
     async def turn(self) -> None:
         first = not self.starts

@@ -50,28 +50,25 @@ async def interview(server: Any, path: Path, judge_url: str | None, max_turns: i
     from livekit.plugins import openai
 
     from mockflow.format.validate import load_interview
-    from mockflow.interview.engine import InterviewEngine
-    from mockflow.live.agent import InterviewerAgent, text_session
-    from mockflow.live.judging import SessionJudge
+    from mockflow.live.session import prepare_interview, text_session
     from mockflow.scoring.judge import OFFLINE_CHOICE, choose
     from mockflow.testing.policies import interviewer_policy
 
     compiled = load_interview(path)
     clock = fake_clock()
-    engine = InterviewEngine(compiled, clock=clock, seed=SEED)
     choice = OFFLINE_CHOICE if judge_url is None else choose(
         compiled.interview, {}, mode="llm", model="fake-judge", base_url=judge_url)
-    judging = SessionJudge(compiled, choice, None, wait_s=60)
-    judging.attach(engine)
+    # no results written: with the offline scorer there is no judge to attach
+    interview = prepare_interview(compiled, clock=clock, seed=SEED, judge=choice,
+                                  judge_wait_s=60, tick_interval=3600)
+    engine, judging = interview.engine, interview.judging
     server.policy = interviewer_policy
     model = openai.LLM(model="gpt-4o-mini", base_url=server.base_url, api_key="x")
     turns: list[TurnResult] = []
     try:
         async with text_session(model, compiled) as session:
-            agent = InterviewerAgent(compiled, engine=engine, clock=clock, tick_interval=3600,
-                                     judging=judging)
             says = SayStamps(session)
-            await session.start(agent)
+            await interview.start(session)
             while not any(m.role == "assistant" for m in session.history.messages()):
                 await asyncio.sleep(0.01)
             if engine.current is None:
@@ -85,7 +82,8 @@ async def interview(server: Any, path: Path, judge_url: str | None, max_turns: i
                 turn.label = "answer->next" if current is not None and (
                     current.number != number or len(current.prompts) > 1) else "other"
                 turns.append(turn)
-            await judging.finish()
+            if judging is not None:
+                await judging.finish()
     finally:
         await model.aclose()
     return [t for t in turns if t.label == "answer->next"], judging
@@ -117,6 +115,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
                 off += turns
                 turns, judging = await interview(server, path, judge_server.base_url, limit)
                 on += turns
+                assert judging is not None
                 judged += judging.judged
                 requests += judging.requests
     calls_off = sum(t.requests for t in off) / len(off)

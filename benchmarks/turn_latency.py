@@ -103,22 +103,22 @@ async def mockflow_interview(server: Any, path: Path, *, quality: str = "strong"
     from livekit.plugins import openai
 
     from mockflow.format.validate import load_interview
-    from mockflow.interview.engine import InterviewEngine
-    from mockflow.live.agent import InterviewerAgent, text_session
+    from mockflow.live.session import prepare_interview, text_session
     from mockflow.testing.policies import interviewer_policy
 
     compiled = load_interview(path)
     clock = fake_clock()
-    engine = InterviewEngine(compiled, clock=clock, seed=SEED)
     server.policy = interviewer_policy
     model = openai.LLM(model="gpt-4o-mini", base_url=server.base_url, api_key="x")
     run = AgentRun("mockflow")
     answers: list[str] = []
     try:
         async with text_session(model, compiled) as session:
-            agent = InterviewerAgent(compiled, engine=engine, clock=clock, tick_interval=3600)
+            interview = prepare_interview(compiled, clock=clock, seed=SEED, judge="offline",
+                                          tick_interval=3600)
+            agent, engine = interview.agent, interview.engine
             says = SayStamps(session)
-            await session.start(agent)
+            await interview.start(session)
             await _until(lambda: _assistant_said(session))
             if engine.current is None:  # the greeting asked "ready?"; else it asked question 1
                 run.turns.append(await timed_turn(session, server, "Yes, ready.", "ready",
@@ -207,8 +207,7 @@ async def audio_turns(ttft: float, tokens_per_s: float | None, turns: int,
     from livekit.plugins import openai
 
     from mockflow.format.validate import check_bytes
-    from mockflow.interview.engine import InterviewEngine
-    from mockflow.live.agent import InterviewerAgent
+    from mockflow.live.session import prepare_interview
     from mockflow.testing import FakeOpenAIServer
     from mockflow.testing.policies import interviewer_policy
     from mockflow.testing.voice import FakeMic, ScriptedSTT, Speaker
@@ -222,7 +221,6 @@ async def audio_turns(ttft: float, tokens_per_s: float | None, turns: int,
     turn_cfg = compiled.interview.voice.turn
     rng = random.Random(seed)
     clock = fake_clock()
-    engine = InterviewEngine(compiled, clock=clock, seed=SEED)
     out: list[dict[str, float]] = []
     async with FakeOpenAIServer(interviewer_policy, ttft=ttft,
                                 tokens_per_s=tokens_per_s) as server:
@@ -239,9 +237,11 @@ async def audio_turns(ttft: float, tokens_per_s: float | None, turns: int,
         )
         mic = FakeMic()
         session.input.audio = mic
-        agent = InterviewerAgent(compiled, engine=engine, clock=clock, tick_interval=3600)
+        interview = prepare_interview(compiled, clock=clock, seed=SEED, judge="offline",
+                                      tick_interval=3600)
+        agent, engine = interview.agent, interview.engine
         try:
-            await session.start(agent)
+            await interview.start(session)
             for _ in range(5):
                 mic.push()
             speaker = Speaker(await stt.wait_for_stream(), mic)

@@ -129,9 +129,8 @@ class Rig:
         from livekit.agents import AgentSession
         from livekit.plugins import openai
 
-        from mockflow.interview.engine import InterviewEngine
-        from mockflow.live.agent import InterviewerAgent
         from mockflow.live.plugins import turn_handling
+        from mockflow.live.session import prepare_interview
         from mockflow.testing.voice import FakeMic, FakeSpeaker, FakeStreamingTTS, ScriptedSTT
 
         self.variant = variant
@@ -145,9 +144,9 @@ class Rig:
         if variant.agent == "mockflow":
             self.model: Any = openai.LLM(model="gpt-4o-mini", base_url=base_url, api_key="x")
             self.clock = fake_clock()
-            self.engine = InterviewEngine(compiled, clock=self.clock, seed=SEED)
-            self.agent = InterviewerAgent(compiled, engine=self.engine, clock=self.clock,
-                                          tick_interval=3600)
+            interview = prepare_interview(compiled, clock=self.clock, seed=SEED,
+                                          judge="offline", tick_interval=3600)
+            self.engine, self.agent = interview.engine, interview.agent
             userdata = None
         else:
             from reference_agent import InterviewState, ReferenceInterviewer, reference_llm
@@ -180,7 +179,7 @@ class Rig:
         quiet_since: float | None = None
         while True:
             busy = self.session.agent_state != "listening" or self.out._playing or (
-                self.variant.agent == "mockflow" and (self.agent._replies or self.agent._acks))
+                self.variant.agent == "mockflow" and self.agent.in_flight)
             now = time.perf_counter()
             if busy:
                 quiet_since = None

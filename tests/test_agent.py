@@ -1,99 +1,37 @@
 """The interviewer agent, end to end up to the network edge.
 
 Room-less ``AgentSession``s with the real ``openai`` plugin pointed at the local
-OpenAI-compatible server (``mockflow.testing``), the real engine, tools and results.
-The audio path runs LiveKit's own audio recognition and preemptive generation, fed by a
-scripted STT (``tests/fakes/voice.py``).
+OpenAI-compatible server, the real engine, tools and results, started as ``mockflow run``
+starts them (the shared rig, ``mockflow.testing.rig``). The audio path runs LiveKit's own
+audio recognition and preemptive generation, fed by a scripted STT
+(``mockflow.testing.voice``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 from conftest import ROOT
 from jsonschema import Draft202012Validator
-from livekit.agents import AgentSession, APIConnectOptions
-from livekit.agents.voice.agent_session import SessionConnectOptions
-from livekit.plugins import openai
 
-from mockflow.format.compile import CompiledInterview
 from mockflow.format.schema import load_schema, validator
-from mockflow.format.validate import check_bytes, load_interview
-from mockflow.interview.clock import VirtualClock
-from mockflow.interview.engine import InterviewEngine
+from mockflow.format.validate import check_bytes
 from mockflow.interview.records import QuestionOutcome
-from mockflow.live.agent import InterviewerAgent, text_session
-from mockflow.results.files import SessionRecorder, read_transcript
-from mockflow.testing import FakeOpenAIServer, Reply, ToolCall
+from mockflow.results.files import read_transcript
+from mockflow.testing import Reply, ToolCall
 from mockflow.testing.policies import interviewer_policy
-from mockflow.testing.voice import FakeMic, ScriptedSTT, Speaker
+from mockflow.testing.rig import Rig, retrying, run, text_rig, until, voice_rig, with_turn
 
 BACKEND = ROOT / "interviews" / "backend.yaml"
-T = TypeVar("T")
 
 
-def run(coro: Awaitable[T], timeout: float = 60) -> T:
-    async def guarded() -> T:
-        return await asyncio.wait_for(coro, timeout)  # hang guard only
-
-    return asyncio.run(guarded())
-
-
-
-
-def variant(**voice_turn: Any) -> CompiledInterview:
+def variant(**voice_turn: Any) -> Any:
     """backend.yaml with voice.turn settings overridden (e.g. a short grace period)."""
-    data = yaml.safe_load(BACKEND.read_text())
-    data.setdefault("voice", {}).setdefault("turn", {}).update(voice_turn)
-    result = check_bytes(yaml.safe_dump(data).encode(), "variant.yaml")
-    assert result.compiled is not None, result.problems
-    return result.compiled
-
-
-@dataclass
-class Rig:
-    server: FakeOpenAIServer
-    session: AgentSession[Any]
-    agent: InterviewerAgent
-    engine: InterviewEngine
-    recorder: SessionRecorder
-    clock: VirtualClock
-
-    async def turn(self, text: str) -> tuple[int, list[str]]:
-        """One text turn: (LLM requests it cost, what the interviewer said)."""
-        before = self.server.request_count
-        result = await self.session.run(user_input=text)
-        said = [e.item.text_content or "" for e in result.events if e.type == "message"]
-        return self.server.request_count - before, said
-
-
-@asynccontextmanager
-async def text_rig(tmp_path: Path, *, policy: Callable[..., Any] = interviewer_policy,
-                   compiled: CompiledInterview | None = None, max_retry: int = 3,
-                   tick_interval: float = 3600) -> AsyncIterator[Rig]:
-    compiled = compiled or load_interview(BACKEND)
-    clock = VirtualClock(1000.0)
-    engine = InterviewEngine(compiled, clock=clock, seed=1)
-    recorder = SessionRecorder(tmp_path, compiled.interview.id, "s1")
-    async with FakeOpenAIServer(policy) as server:
-        model = openai.LLM(model="gpt-4o-mini", base_url=server.base_url, api_key="x")
-        options = SessionConnectOptions(
-            llm_conn_options=APIConnectOptions(max_retry=max_retry, retry_interval=0.01))
-        try:
-            async with text_session(model, compiled, conn_options=options) as session:
-                agent = InterviewerAgent(compiled, engine=engine, recorder=recorder,
-                                         clock=clock, tick_interval=tick_interval)
-                await session.start(agent)
-                yield Rig(server, session, agent, engine, recorder, clock)
-        finally:
-            await model.aclose()
+    return with_turn(BACKEND, **voice_turn)
 
 
 def _scorecard_valid(path: Path) -> dict[str, Any]:
@@ -109,7 +47,7 @@ def _scorecard_valid(path: Path) -> dict[str, Any]:
 def test_full_interview_costs_one_request_per_turn(tmp_path: Path) -> None:
     async def main() -> tuple[Rig, list[tuple[str, int, list[str]]]]:
         log: list[tuple[str, int, list[str]]] = []
-        async with text_rig(tmp_path) as rig:
+        async with text_rig(tmp_path, BACKEND, conn_options=retrying()) as rig:
             script = iter([
                 "Yes, ready.",
                 "I rebuilt our invoice export into batches on a queue and owned the retries.",
@@ -152,7 +90,7 @@ def test_full_interview_costs_one_request_per_turn(tmp_path: Path) -> None:
 
 def test_the_model_never_sees_scoring_material(tmp_path: Path) -> None:
     async def main() -> Rig:
-        async with text_rig(tmp_path) as rig:
+        async with text_rig(tmp_path, BACKEND, conn_options=retrying()) as rig:
             for text in ["Ready.", "An answer about queues.", "Another about caches."]:
                 await rig.turn(text)
         return rig
@@ -177,7 +115,7 @@ def test_invalid_tool_arguments_get_an_apology_without_another_request(tmp_path:
         return interviewer_policy(request)
 
     async def main() -> tuple[Rig, list[str], int, str]:
-        async with text_rig(tmp_path, policy=policy) as rig:
+        async with text_rig(tmp_path, BACKEND, policy=policy, conn_options=retrying()) as rig:
             await rig.turn("Ready.")
             question = rig.engine.current.prompts[0] if rig.engine.current else ""
             cost, said = await rig.turn("Let me think about that.")
@@ -200,7 +138,7 @@ def test_malformed_tool_call_gets_an_apology_and_the_question_again(tmp_path: Pa
         return interviewer_policy(request)
 
     async def main() -> tuple[Rig, list[str], str]:
-        async with text_rig(tmp_path, policy=policy) as rig:
+        async with text_rig(tmp_path, BACKEND, policy=policy, conn_options=retrying()) as rig:
             await rig.turn("Ready.")
             question = rig.engine.current.prompts[0] if rig.engine.current else ""
             _, said = await rig.turn("Hmm.")
@@ -214,7 +152,7 @@ def test_malformed_tool_call_gets_an_apology_and_the_question_again(tmp_path: Pa
 
 def test_llm_outage_mid_interview_apologises_and_keeps_results(tmp_path: Path) -> None:
     async def main() -> tuple[Rig, list[str], str]:
-        async with text_rig(tmp_path, max_retry=0) as rig:
+        async with text_rig(tmp_path, BACKEND, conn_options=retrying(0)) as rig:
             await rig.turn("Ready.")
             question = rig.engine.current.prompts[0] if rig.engine.current else ""
             rig.server.fail_next(500)
@@ -237,7 +175,7 @@ def test_llm_outage_mid_interview_apologises_and_keeps_results(tmp_path: Path) -
 
 def test_stop_request_ends_the_interview_and_writes_results(tmp_path: Path) -> None:
     async def main() -> Rig:
-        async with text_rig(tmp_path) as rig:
+        async with text_rig(tmp_path, BACKEND, conn_options=retrying()) as rig:
             await rig.turn("Ready.")
             # an answer that mentions stopping is an answer; a request is confirmed first
             await rig.turn("I would stop the deploy, then roll back and read the logs.")
@@ -248,10 +186,7 @@ def test_stop_request_ends_the_interview_and_writes_results(tmp_path: Path) -> N
             assert rig.session.history.messages()[-1].text_content == (
                 "Do you want to end the interview here?")
             await rig.turn("Yes, sorry.")
-            for _ in range(50):
-                if rig.agent.close_reason is not None:
-                    break
-                await asyncio.sleep(0.05)
+            await until(lambda: rig.agent.close_reason is not None)
         return rig
 
     rig = run(main())
@@ -266,7 +201,8 @@ def test_stop_request_ends_the_interview_and_writes_results(tmp_path: Path) -> N
 
 def test_time_moves_on_in_a_text_session(tmp_path: Path) -> None:
     async def main() -> tuple[Rig, list[str]]:
-        async with text_rig(tmp_path, tick_interval=0.02) as rig:
+        async with text_rig(tmp_path, BACKEND, conn_options=retrying(),
+                            tick_interval=0.02) as rig:
             await rig.turn("Ready.")
             current = rig.engine.current
             assert current is not None
@@ -275,9 +211,9 @@ def test_time_moves_on_in_a_text_session(tmp_path: Path) -> None:
                         if m.role == "assistant"]
 
             rig.clock.advance(current.budget * 0.85)
-            await _until(lambda: any(s.startswith("Just a heads-up:") for s in said_now()))
+            await until(lambda: any(s.startswith("Just a heads-up:") for s in said_now()))
             rig.clock.advance(current.budget * 0.2)
-            await _until(lambda: any("keep to time" in s for s in said_now()))
+            await until(lambda: any("keep to time" in s for s in said_now()))
             said = said_now()
         return rig, said
 
@@ -290,60 +226,18 @@ def test_time_moves_on_in_a_text_session(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ the audio path
 
 
-@asynccontextmanager
-async def voice_rig(tmp_path: Path, compiled: CompiledInterview, *, ttft: float = 0.3,
-                    tick_interval: float = 3600) -> AsyncIterator[tuple[Rig, Speaker]]:
-    clock = VirtualClock(1000.0)
-    engine = InterviewEngine(compiled, clock=clock, seed=1)
-    recorder = SessionRecorder(tmp_path, compiled.interview.id, "voice")
-    turn = compiled.interview.voice.turn
-    async with FakeOpenAIServer(interviewer_policy, ttft=ttft) as server:
-        stt = ScriptedSTT()
-        model = openai.LLM(model="gpt-4o-mini", base_url=server.base_url, api_key="x")
-        session: AgentSession[Any] = AgentSession(
-            stt=stt,
-            llm=model,
-            vad=None,
-            turn_handling={
-                "turn_detection": "stt",
-                "endpointing": {"min_delay": turn.min_endpointing_delay,
-                                "max_delay": turn.max_endpointing_delay},
-                "preemptive_generation": {"enabled": turn.preemptive_generation},
-            },
-        )
-        mic = FakeMic()
-        session.input.audio = mic
-        agent = InterviewerAgent(compiled, engine=engine, recorder=recorder, clock=clock,
-                                 tick_interval=tick_interval)
-        await session.start(agent)
-        for _ in range(5):
-            mic.push()
-        speaker = Speaker(await stt.wait_for_stream(), mic)
-        try:
-            yield Rig(server, session, agent, engine, recorder, clock), speaker
-        finally:
-            await session.aclose()
-            await model.aclose()
-
-
-async def _until(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    async def poll() -> None:
-        while not check():
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(poll(), timeout)
-
-
 def test_audio_path_drafts_are_discarded_and_one_move_is_committed(tmp_path: Path) -> None:
     compiled = variant(min_endpointing_delay=0.05, max_endpointing_delay=1.0,
                        preemptive_generation=True)
 
     async def main() -> tuple[Rig, int, int]:
-        async with voice_rig(tmp_path, compiled) as (rig, speaker):
+        async with voice_rig(tmp_path, compiled) as rig:
+            speaker = rig.speaker
+            assert speaker is not None
             await speaker.start()
             await speaker.final("Yes, I'm ready.")
             await speaker.end()
-            await _until(lambda: rig.engine.current is not None)
+            await until(lambda: rig.engine.current is not None)
             commits_before = rig.agent.stats.commits
             requests_before = rig.server.request_count
             answer = "I rebuilt the invoice export on a queue and I owned the retry logic"
@@ -355,7 +249,7 @@ def test_audio_path_drafts_are_discarded_and_one_move_is_committed(tmp_path: Pat
             await speaker.preflight(answer)
             await speaker.final(answer)
             await speaker.end()
-            await _until(lambda: bool(rig.engine.records[0].turns))
+            await until(lambda: bool(rig.engine.records[0].turns))
             await asyncio.sleep(0.5)
             return (rig, rig.agent.stats.commits - commits_before,
                     rig.server.request_count - requests_before)
@@ -379,11 +273,13 @@ def test_move_on_during_a_long_answer_keeps_every_word(tmp_path: Path) -> None:
              "and then the retry storm we had"]
 
     async def main() -> Rig:
-        async with voice_rig(tmp_path, compiled, tick_interval=0.02) as (rig, speaker):
+        async with voice_rig(tmp_path, compiled, tick_interval=0.02) as rig:
+            speaker = rig.speaker
+            assert speaker is not None
             await speaker.start()
             await speaker.final("Ready.")
             await speaker.end()
-            await _until(lambda: rig.engine.current is not None)
+            await until(lambda: rig.engine.current is not None)
             current = rig.engine.current
             assert current is not None
             await speaker.start()
@@ -391,7 +287,7 @@ def test_move_on_during_a_long_answer_keeps_every_word(tmp_path: Path) -> None:
                 await speaker.final(part)
             await speaker.interim("and")  # still talking when time runs out
             rig.clock.advance(current.budget + 1)
-            await _until(lambda: rig.engine.records[0].outcome is not None)
+            await until(lambda: rig.engine.records[0].outcome is not None)
             await asyncio.sleep(0.3)
         return rig
 
@@ -415,11 +311,13 @@ def test_nudge_waits_for_a_pause(tmp_path: Path) -> None:
     compiled = variant(min_endpointing_delay=1.5, max_endpointing_delay=3.0)
 
     async def main() -> tuple[Rig, int, int]:
-        async with voice_rig(tmp_path, compiled, tick_interval=0.02) as (rig, speaker):
+        async with voice_rig(tmp_path, compiled, tick_interval=0.02) as rig:
+            speaker = rig.speaker
+            assert speaker is not None
             await speaker.start()
             await speaker.final("Ready.")
             await speaker.end(wait=2.0)
-            await _until(lambda: rig.engine.current is not None)
+            await until(lambda: rig.engine.current is not None)
             current = rig.engine.current
             assert current is not None
 
@@ -434,7 +332,7 @@ def test_nudge_waits_for_a_pause(tmp_path: Path) -> None:
             await asyncio.sleep(0.4)
             while_speaking = nudges()
             await speaker.end(wait=0.05)  # a pause, shorter than the end-of-turn delay
-            await _until(lambda: nudges() == 1, timeout=3)
+            await until(lambda: nudges() == 1)
             return rig, while_speaking, nudges()
 
     rig, while_speaking, after_pause = run(main())
@@ -484,7 +382,8 @@ def test_declared_http_tool_runs_through_the_agent(tmp_path: Path) -> None:
             return interviewer_policy(request)
 
         try:
-            async with text_rig(tmp_path, policy=policy, compiled=result.compiled) as rig:
+            async with text_rig(tmp_path, result.compiled, policy=policy,
+                                conn_options=retrying()) as rig:
                 await rig.turn("Ready.")
                 _, said = await rig.turn("When could we do a follow-up?")
                 _, bad = await rig.turn("And on another day?")
@@ -502,14 +401,15 @@ def test_declared_http_tool_runs_through_the_agent(tmp_path: Path) -> None:
 
 def test_move_on_keeps_words_heard_without_an_audio_path(tmp_path: Path) -> None:
     async def main() -> Rig:
-        async with text_rig(tmp_path, tick_interval=0.02) as rig:
+        async with text_rig(tmp_path, BACKEND, conn_options=retrying(),
+                            tick_interval=0.02) as rig:
             await rig.turn("Ready.")
             current = rig.engine.current
             assert current is not None
             rig.agent.hear("I rebuilt the export job on a queue")
             rig.agent.hear("and then we added retries", final=False)
             rig.clock.advance(current.budget + 1)
-            await _until(lambda: rig.engine.records[0].outcome is not None)
+            await until(lambda: rig.engine.records[0].outcome is not None)
             await asyncio.sleep(0.2)
         return rig
 

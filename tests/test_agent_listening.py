@@ -8,10 +8,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from test_agent import Rig, run, text_rig
+from conftest import ROOT
 
 from mockflow.testing.openai_server import Reply, ToolCall
 from mockflow.testing.policies import interviewer_policy
+from mockflow.testing.rig import Rig, retrying, run, text_rig
+
+BACKEND = ROOT / "interviews" / "backend.yaml"
 
 
 def test_a_models_question_and_clarify_calls(tmp_path: Path) -> None:
@@ -30,7 +33,7 @@ def test_a_models_question_and_clarify_calls(tmp_path: Path) -> None:
         return interviewer_policy(request)
 
     async def main() -> tuple[Rig, list[str], list[str], str]:
-        async with text_rig(tmp_path, policy=policy) as rig:
+        async with text_rig(tmp_path, BACKEND, policy=policy, conn_options=retrying()) as rig:
             await rig.turn("Ready.")
             question = rig.engine.current.prompts[0] if rig.engine.current else ""
             _, asked = await rig.turn("Quick question first: how big is the team?")
@@ -47,7 +50,7 @@ def test_a_models_question_and_clarify_calls(tmp_path: Path) -> None:
 
 def test_the_answer_part_of_a_mixed_message_is_kept(tmp_path: Path) -> None:
     async def main() -> Rig:
-        async with text_rig(tmp_path) as rig:
+        async with text_rig(tmp_path, BACKEND, conn_options=retrying()) as rig:
             await rig.turn("Ready.")
             await rig.turn("I rebuilt our invoice export job and wrote the worker myself."
                            " Sorry, could you repeat the last part of the question?")

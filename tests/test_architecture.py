@@ -133,8 +133,9 @@ def test_the_checks_see_a_back_edge(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_validate_render_and_scoring_start_without_livekit() -> None:
-    code = ("import sys, mockflow.cli.validate, mockflow.interview.render,"
-            " mockflow.scoring.stage, mockflow.results.files;"
+    code = ("import sys, mockflow, mockflow.cli.validate, mockflow.interview.render,"
+            " mockflow.scoring.stage, mockflow.results.files, mockflow.results.judging,"
+            " mockflow.results.score;"
             " print(sorted(m for m in sys.modules if m.split('.')[0] == 'livekit'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True, timeout=60)

@@ -67,7 +67,7 @@ async def _until_assistant(session: Any) -> None:
         while not any(m.role == "assistant" for m in session.history.messages()):
             await asyncio.sleep(0.01)
 
-    await asyncio.wait_for(poll(), 10)
+    await asyncio.wait_for(poll(), 60)  # hang guard
 
 
 async def _mockflow(server: Any) -> tuple[list[int], list[str], list[str]]:
@@ -75,21 +75,21 @@ async def _mockflow(server: Any) -> tuple[list[int], list[str], list[str]]:
     from livekit.plugins import openai
 
     from mockflow.format.validate import load_interview
-    from mockflow.interview.engine import InterviewEngine
-    from mockflow.live.agent import InterviewerAgent, text_session
+    from mockflow.live.session import prepare_interview, text_session
     from mockflow.testing.policies import interviewer_policy
 
     compiled = load_interview(BACKEND)
     clock = fake_clock()
-    engine = InterviewEngine(compiled, clock=clock, seed=7)
+    interview = prepare_interview(compiled, clock=clock, seed=7, judge="offline",
+                                  tick_interval=3600)
+    engine = interview.engine
     server.policy = interviewer_policy
     model = openai.LLM(model="gpt-4o-mini", base_url=server.base_url, api_key="x")
     costs, answers = [], []
     try:
         async with text_session(model, compiled) as session:
             says = SayStamps(session)
-            await session.start(InterviewerAgent(compiled, engine=engine, clock=clock,
-                                                 tick_interval=3600))
+            await interview.start(session)
             await _until_assistant(session)
             costs.append((await timed_turn(session, server, "Ready.", "ready", says)).requests)
             for _ in range(2):

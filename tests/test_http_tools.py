@@ -5,24 +5,16 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from aiohttp import web
 
 from mockflow.format.model import HttpTool
 from mockflow.live.http_tools import HttpToolError, call_http_tool
-
-T = TypeVar("T")
-
-
-def run(coro: Awaitable[T]) -> T:
-    async def guarded() -> T:
-        return await asyncio.wait_for(coro, 30)
-
-    return asyncio.run(guarded())
+from mockflow.testing.waiting import run
 
 
 @asynccontextmanager
@@ -107,6 +99,11 @@ def test_connection_refused_is_a_tool_error() -> None:
 # ------------------------------------------------------------------ bodies read in full
 
 
+# 20 MB of "a" from about 20 KB, compressed once here: compressing it inside the handler
+# took longer than the call's 1 s deadline on a busy machine (a timeout, not the size cap)
+BOMB = gzip.compress(b"a" * 20_000_000)
+
+
 @asynccontextmanager
 async def misbehaving() -> AsyncIterator[tuple[str, list[str]]]:
     """A local service that answers in the awkward ways real ones do."""
@@ -134,8 +131,7 @@ async def misbehaving() -> AsyncIterator[tuple[str, list[str]]]:
         return await stream(request, [b"z"] * 100, pause=0.1)
 
     async def bomb(request: web.Request) -> web.StreamResponse:
-        packed = gzip.compress(b"a" * 20_000_000)  # 20 MB from about 20 KB
-        return await stream(request, [packed], headers={"Content-Encoding": "gzip"})
+        return await stream(request, [BOMB], headers={"Content-Encoding": "gzip"})
 
     async def packed(request: web.Request) -> web.StreamResponse:
         return await stream(request, [gzip.compress(document)],
@@ -163,13 +159,18 @@ def call_misbehaving(path: str, **kwargs: Any) -> str:
     return run(main())
 
 
+# The size caps are not about the deadline: a generous one, so a busy machine can't turn
+# the cap into a timeout.
+CAP_TEST_TIMEOUT_S = 30.0
+
+
 def test_a_chunked_body_over_the_cap_fails_clearly() -> None:
     with pytest.raises(HttpToolError, match="larger than 65536 bytes"):
-        call_misbehaving("/chunked", max_response_bytes=65536)
+        call_misbehaving("/chunked", max_response_bytes=65536, timeout_s=CAP_TEST_TIMEOUT_S)
 
 
 def test_a_body_in_several_chunks_is_read_whole() -> None:
-    text = call_misbehaving("/two", max_response_bytes=65536)
+    text = call_misbehaving("/two", max_response_bytes=65536, timeout_s=CAP_TEST_TIMEOUT_S)
     assert json.loads(text) == {"items": ["y" * 100] * 340}
 
 
@@ -180,8 +181,8 @@ def test_a_dripping_body_fails_at_the_overall_deadline() -> None:
 
 def test_a_compressed_body_is_capped_after_decompression() -> None:
     with pytest.raises(HttpToolError, match="larger than 65536 bytes"):
-        call_misbehaving("/bomb", max_response_bytes=65536)
-    text = call_misbehaving("/packed", max_response_bytes=65536)
+        call_misbehaving("/bomb", max_response_bytes=65536, timeout_s=CAP_TEST_TIMEOUT_S)
+    text = call_misbehaving("/packed", max_response_bytes=65536, timeout_s=CAP_TEST_TIMEOUT_S)
     assert json.loads(text) == {"items": ["y" * 100] * 340}
 
 

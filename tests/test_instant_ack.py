@@ -7,142 +7,40 @@ time stand in for the audio edge; the real openai plugin talks to the local fake
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
-
-import yaml
-from livekit.agents import AgentSession
-from livekit.plugins import openai
+from typing import Any
 
 from mockflow.format.compile import CompiledInterview
-from mockflow.format.validate import check_bytes
-from mockflow.interview.clock import VirtualClock
-from mockflow.interview.engine import InterviewEngine
-from mockflow.live.agent import InterviewerAgent
-from mockflow.results.files import SessionRecorder, read_transcript
-from mockflow.testing import FakeOpenAIServer
-from mockflow.testing.policies import interviewer_policy
-from mockflow.testing.voice import FakeMic, FakeSpeaker, FakeStreamingTTS, ScriptedSTT, Speaker
+from mockflow.results.files import read_transcript
+from mockflow.testing.rig import Rig, run, until, voice_rig, with_turn
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKEND = ROOT / "interviews" / "backend.yaml"
-T = TypeVar("T")
 ANSWER = ("First I would roll back the deploy and then read the error logs to find"
           " which request fails")
 
 
-def run(coro: Awaitable[T], timeout: float = 90) -> T:
-    async def guarded() -> T:
-        return await asyncio.wait_for(coro, timeout)  # hang guard only
-
-    return asyncio.run(guarded())
-
-
 def variant(**voice_turn: Any) -> CompiledInterview:
-    data = yaml.safe_load(BACKEND.read_text())
-    data.setdefault("voice", {}).setdefault("turn", {}).update(voice_turn)
-    result = check_bytes(yaml.safe_dump(data).encode(), "variant.yaml")
-    assert result.compiled is not None, result.problems
-    return result.compiled
+    return with_turn(BACKEND, **voice_turn)
 
 
-@dataclass
-class VoiceRig:
-    server: FakeOpenAIServer
-    session: AgentSession[Any]
-    agent: InterviewerAgent
-    engine: InterviewEngine
-    recorder: SessionRecorder
-    speaker: Speaker
-    tts: FakeStreamingTTS
-    out: FakeSpeaker
-
-    def said(self) -> list[str]:
-        return [m.text_content or "" for m in self.session.history.messages()
-                if m.role == "assistant"]
-
-    async def settle(self) -> None:
-        """Until the interviewer has finished speaking and nothing is in flight."""
-        await _until(lambda: not self.agent._replies and not self.agent._acks
-                     and self.session.agent_state == "listening")
-        await asyncio.sleep(0.1)
-
-    async def answer(self, text: str, *, drafts: int = 0) -> None:
-        """One candidate turn; ``drafts``: preflight transcripts of growing prefixes sent
-        (with a pause for their requests to go out) before the final transcript."""
-        words = text.split()
-        await self.speaker.start()
-        for i in range(1, drafts + 1):
-            await self.speaker.preflight(" ".join(words[: max(1, len(words) * i // (drafts + 1))]))
-            await asyncio.sleep(0.1)
-            await self.speaker.interim(" ".join(words[: len(words) * i // (drafts + 1) + 2]))
-        await self.speaker.final(text)
-        await self.speaker.end()
-
-
-async def _until(check: Callable[[], bool], timeout: float = 20.0) -> None:
-    async def poll() -> None:
-        while not check():
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(poll(), timeout)
-
-
-@asynccontextmanager
-async def voice_rig(tmp_path: Path, compiled: CompiledInterview, *,
-                    preemptive: bool = True) -> AsyncIterator[VoiceRig]:
-    clock = VirtualClock(1000.0)
-    engine = InterviewEngine(compiled, clock=clock, seed=1)
-    recorder = SessionRecorder(tmp_path, compiled.interview.id, "voice")
-    turn = compiled.interview.voice.turn
-    async with FakeOpenAIServer(interviewer_policy, ttft=0.3) as server:
-        stt = ScriptedSTT()
-        tts = FakeStreamingTTS(ttfb=0.15, seconds_per_char=0.01)
-        model = openai.LLM(model="gpt-4o-mini", base_url=server.base_url, api_key="x")
-        session: AgentSession[Any] = AgentSession(
-            stt=stt, llm=model, tts=tts, vad=None,
-            turn_handling={
-                "turn_detection": "stt",
-                "endpointing": {"min_delay": turn.min_endpointing_delay,
-                                "max_delay": turn.max_endpointing_delay},
-                "preemptive_generation": {"enabled": preemptive},
-            },
-        )
-        mic, out = FakeMic(), FakeSpeaker()
-        session.input.audio = mic
-        session.output.audio = out
-        agent = InterviewerAgent(compiled, engine=engine, recorder=recorder, clock=clock,
-                                 tick_interval=3600)
-        await session.start(agent)
-        for _ in range(5):
-            mic.push()
-        speaker = Speaker(await stt.wait_for_stream(), mic)
-        rig = VoiceRig(server, session, agent, engine, recorder, speaker, tts, out)
-        try:
-            await rig.settle()
-            yield rig
-        finally:
-            mic._frames.close()
-            await session.aclose()
-            await model.aclose()
+def instant_rig(tmp_path: Path, compiled: CompiledInterview) -> Any:
+    """The voice path with a streaming TTS and a speaker, preemptive drafts on."""
+    return voice_rig(tmp_path, compiled, tts=True, preemptive=True, settle=True)
 
 
 FAST: dict[str, Any] = {"min_endpointing_delay": 0.05, "max_endpointing_delay": 1.0}
 
 
 def test_one_acknowledgement_per_answer_said_first_and_never_twice(tmp_path: Path) -> None:
-    async def main() -> tuple[VoiceRig, list[str], int]:
-        async with voice_rig(tmp_path, variant(**FAST)) as rig:
+    async def main() -> tuple[Rig, list[str], int]:
+        async with instant_rig(tmp_path, variant(**FAST)) as rig:
             await rig.answer("Yes, I'm ready.")
-            await _until(lambda: rig.engine.current is not None)
+            await until(lambda: rig.engine.current is not None)
             await rig.settle()
             before = len(rig.said())
             await rig.answer(ANSWER, drafts=2)
-            await _until(lambda: bool(rig.engine.records[0].turns))
+            await until(lambda: bool(rig.engine.records[0].turns))
             await rig.settle()
             return rig, rig.said()[before:], rig.agent.stats.acks
 
@@ -160,11 +58,11 @@ def test_one_acknowledgement_per_answer_said_first_and_never_twice(tmp_path: Pat
 
 
 def test_no_acknowledgement_for_requests_or_discarded_drafts(tmp_path: Path) -> None:
-    async def main() -> tuple[VoiceRig, list[tuple[str, int, int, int]]]:
+    async def main() -> tuple[Rig, list[tuple[str, int, int, int]]]:
         log: list[tuple[str, int, int, int]] = []
-        async with voice_rig(tmp_path, variant(**FAST)) as rig:
+        async with instant_rig(tmp_path, variant(**FAST)) as rig:
             await rig.answer("Yes, I'm ready.")
-            await _until(lambda: rig.engine.current is not None)
+            await until(lambda: rig.engine.current is not None)
             await rig.settle()
             for text, drafts in (("Could you repeat the question?", 1),
                                  ("Can I get a hint?", 0),
@@ -173,7 +71,7 @@ def test_no_acknowledgement_for_requests_or_discarded_drafts(tmp_path: Path) -> 
                 s0 = rig.agent.stats
                 before = (s0.acks, s0.discarded, rig.engine.sequence)
                 await rig.answer(text, drafts=drafts)
-                await _until(lambda b=before: rig.engine.sequence > b[2])
+                await until(lambda b=before: rig.engine.sequence > b[2])
                 await rig.settle()
                 s1 = rig.agent.stats
                 log.append((text, s1.acks - before[0], s1.discarded - before[1],
@@ -191,14 +89,14 @@ def test_no_acknowledgement_for_requests_or_discarded_drafts(tmp_path: Path) -> 
 
 
 def test_instant_ack_off_leaves_the_acknowledgement_to_the_reply(tmp_path: Path) -> None:
-    async def main() -> tuple[VoiceRig, list[str]]:
-        async with voice_rig(tmp_path, variant(instant_ack=False, **FAST)) as rig:
+    async def main() -> tuple[Rig, list[str]]:
+        async with instant_rig(tmp_path, variant(instant_ack=False, **FAST)) as rig:
             await rig.answer("Yes, I'm ready.")
-            await _until(lambda: rig.engine.current is not None)
+            await until(lambda: rig.engine.current is not None)
             await rig.settle()
             before = len(rig.said())
             await rig.answer(ANSWER, drafts=1)
-            await _until(lambda: bool(rig.engine.records[0].turns))
+            await until(lambda: bool(rig.engine.records[0].turns))
             await rig.settle()
             return rig, rig.said()[before:]
 
@@ -213,17 +111,17 @@ def test_instant_ack_off_leaves_the_acknowledgement_to_the_reply(tmp_path: Path)
 
 def test_talking_over_the_acknowledgement_cuts_it_and_the_next_turn_gets_its_own(
         tmp_path: Path) -> None:
-    async def main() -> VoiceRig:
-        async with voice_rig(tmp_path, variant(**FAST)) as rig:
+    async def main() -> Rig:
+        async with instant_rig(tmp_path, variant(**FAST)) as rig:
             await rig.answer("Yes, I'm ready.")
-            await _until(lambda: rig.engine.current is not None)
+            await until(lambda: rig.engine.current is not None)
             await rig.settle()
             rig.tts.seconds_per_char = 0.2  # a long acknowledgement, to talk over
             first_frames = len(rig.out.first_frames)
             await rig.answer(ANSWER)
-            await _until(lambda: len(rig.out.first_frames) > first_frames)  # ack playing
+            await until(lambda: len(rig.out.first_frames) > first_frames)  # ack playing
             await rig.answer("and I would tell the team in the incident channel")
-            await _until(lambda: rig.agent.stats.acks >= 3, timeout=30)
+            await until(lambda: rig.agent.stats.acks >= 3, timeout=30)
             rig.tts.seconds_per_char = 0.01
             await rig.settle()
             return rig

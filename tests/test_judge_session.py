@@ -203,7 +203,7 @@ def _lines(path: Path) -> int:
         return 0
 
 
-def _wait(check: Any, what: str, timeout: float = 60) -> None:
+def _wait(check: Any, what: str, timeout: float = 120) -> None:  # hang guard
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:

@@ -9,40 +9,28 @@ interviewer that speaks the engine's moves.
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from conftest import ROOT
-from livekit.agents import APIConnectOptions, llm
-from livekit.agents.voice.agent_session import SessionConnectOptions
-from livekit.plugins import openai
+from livekit.agents import llm
 
 from mockflow.format.compile import CompiledInterview
 from mockflow.format.model import LlmConfig, LlmModel
 from mockflow.format.validate import load_interview
-from mockflow.interview.clock import VirtualClock
 from mockflow.interview.engine import InterviewEngine
 from mockflow.interview.prompting import APOLOGY, GIVE_UP, RESTART
-from mockflow.live.agent import InterviewerAgent, text_session
 from mockflow.live.plugins import build_llm
-from mockflow.results.files import SessionRecorder, read_transcript
-from mockflow.testing import ChatRequest, FakeOpenAIServer, Reply
+from mockflow.results.files import read_transcript
+from mockflow.testing import ChatRequest, Reply
 from mockflow.testing.policies import interviewer_policy
+from mockflow.testing.rig import Rig, openai_model, retrying, run, text_rig
 
 BACKEND = ROOT / "interviews" / "backend.yaml"
-T = TypeVar("T")
 HANG_GUARD_S = 45  # a stall of a minute would be waited out without the timeout
-
-
-def run(coro: Awaitable[T]) -> T:
-    async def guarded() -> T:
-        return await asyncio.wait_for(coro, HANG_GUARD_S)  # hang guard only
-
-    return asyncio.run(guarded())
 
 
 def with_llm(compiled: CompiledInterview, base_url: str, *, fallback: int = 0,
@@ -57,62 +45,26 @@ def with_llm(compiled: CompiledInterview, base_url: str, *, fallback: int = 0,
     return replace(compiled, interview=replace(iv, voice=voice, tools=tools or iv.tools))
 
 
-@dataclass
-class Rig:
-    server: FakeOpenAIServer
-    agent: InterviewerAgent
-    engine: InterviewEngine
-    recorder: SessionRecorder
-    session: Any
-
-    async def turn(self, text: str) -> list[str]:
-        """One candidate turn; what the interviewer said (model replies and own words)."""
-        before = len(self.said())
-        await self.session.run(user_input=text)
-        await asyncio.sleep(0.05)
-        return self.said()[before:]
-
-    def said(self) -> list[str]:
-        return [m.text_content or "" for m in self.session.history.messages()
-                if m.role == "assistant"]
-
-    def session_record(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(self.recorder.session_path.read_text())
-        return data
+def chain_model(compiled: CompiledInterview, base_url: str) -> llm.LLM[Any]:
+    """The chain ``mockflow run`` builds: the file's models, then the offline one."""
+    return build_llm(compiled.interview.voice, api_key="x")
 
 
 @asynccontextmanager
 async def rig(tmp_path: Path, policy: Callable[[ChatRequest], Any] = interviewer_policy, *,
               chain: bool = True, fallback: int = 0, timeout_s: float = 5.0,
               max_retry: int = 0, tools: tuple[Any, ...] = ()) -> AsyncIterator[Rig]:
-    async with FakeOpenAIServer(policy) as server:
-        compiled = with_llm(load_interview(BACKEND), server.base_url, fallback=fallback,
-                            timeout_s=timeout_s, tools=tools)
-        model: llm.LLM[Any]
-        kwargs: dict[str, Any] = {}
-        if chain:
-            model = build_llm(compiled.interview.voice, api_key="x")
-        else:  # one bare model, LiveKit's own retries
-            model = openai.LLM(model="primary-model", base_url=server.base_url, api_key="x")
-            kwargs["conn_options"] = SessionConnectOptions(llm_conn_options=APIConnectOptions(
-                max_retry=max_retry, retry_interval=0.01, timeout=timeout_s))
-        clock = VirtualClock(1000.0)
-        engine = InterviewEngine(compiled, clock=clock, seed=1)
-        recorder = SessionRecorder(tmp_path, compiled.interview.id, "s1")
-        try:
-            async with text_session(model, compiled, **kwargs) as session:
-                agent = InterviewerAgent(compiled, engine=engine, recorder=recorder,
-                                         clock=clock, tick_interval=3600)
-                await session.start(agent)
-                for _ in range(100):  # the greeting is in the history before turn one
-                    if any(m.role == "assistant" for m in session.history.messages()):
-                        break
-                    await asyncio.sleep(0.02)
-                yield Rig(server, agent, engine, recorder, session)
-                agent.write_results()
-        finally:
-            recorder.close()
-            await model.aclose()
+    """The shared text rig with the interview's models on the fake server: the chain,
+    or (``chain=False``) one bare model with LiveKit's own retries."""
+    def interview(base_url: str) -> CompiledInterview:
+        return with_llm(load_interview(BACKEND), base_url, fallback=fallback,
+                        timeout_s=timeout_s, tools=tools)
+
+    async with text_rig(
+            tmp_path, interview, policy=policy, greeting=True,
+            model=chain_model if chain else openai_model("primary-model"),
+            conn_options=None if chain else retrying(max_retry, timeout=timeout_s)) as r:
+        yield r
 
 
 def failing(*indexes: int, reply: Reply | None = None) -> Callable[[ChatRequest], Reply]:
@@ -130,12 +82,12 @@ def test_errors_livekit_recovers_from_are_not_apologised_for(tmp_path: Path) -> 
     once and no apology (it used to hear 'Sorry, I had a problem' for each retry)."""
     async def main() -> tuple[list[str], int]:
         async with rig(tmp_path, chain=False, max_retry=3) as r:
-            await r.turn("Yes, ready.")
+            await r.reply_to("Yes, ready.")
             r.server.fail_next(500, count=2)
-            said = await r.turn("I built a billing service that retries payments.")
+            said = await r.reply_to("I built a billing service that retries payments.")
             return said, r.agent.stats.llm_failures
 
-    said, failures = run(main())
+    said, failures = run(main(), HANG_GUARD_S)
     assert len(said) == 1 and not said[0].startswith(APOLOGY), said
     assert failures == 0
 
@@ -146,13 +98,13 @@ def test_a_dead_model_degrades_to_the_engines_words_and_is_recorded(tmp_path: Pa
 
     async def main() -> tuple[list[list[str]], dict[str, Any], InterviewEngine]:
         async with rig(tmp_path, dead) as r:
-            turns = [await r.turn("Yes, ready."),
-                     await r.turn("I built a billing service that retries payments."),
-                     await r.turn("I would add idempotency keys next time.")]
+            turns = [await r.reply_to("Yes, ready."),
+                     await r.reply_to("I built a billing service that retries payments."),
+                     await r.reply_to("I would add idempotency keys next time.")]
             r.agent.write_results()
             return turns, r.session_record(), r.engine
 
-    turns, record, engine = run(main())
+    turns, record, engine = run(main(), HANG_GUARD_S)
     assert all(len(said) == 1 and said[0] and APOLOGY not in said[0] for said in turns), turns
     assert "First question" in turns[0][0]  # the interview moved on, scripted
     assert len(engine.records) >= 1 and engine.records[0].turns
@@ -168,14 +120,14 @@ def test_a_stall_goes_to_the_next_model_at_once(tmp_path: Path) -> None:
     (the hang guard would fire if the stall were waited out)."""
     async def main() -> tuple[list[str], list[str], dict[str, Any]]:
         async with rig(tmp_path, fallback=1, timeout_s=0.5) as r:
-            await r.turn("Yes, ready.")
+            await r.reply_to("Yes, ready.")
             r.server.stall_next(60)
-            said = await r.turn("I built a billing service that retries payments.")
+            said = await r.reply_to("I built a billing service that retries payments.")
             r.agent.write_results()
             models = [e.request.model for e in r.server.exchanges]
             return said, models, r.session_record()
 
-    said, models, record = run(main())
+    said, models, record = run(main(), HANG_GUARD_S)
     assert len(said) == 1 and said[0].startswith("Thanks"), said
     # the primary stalled; the fallback answered (LiveKit probes the primary meanwhile)
     assert models[1] == "primary-model" and "fallback-0" in models[2:4]
@@ -187,12 +139,12 @@ def test_a_stall_goes_to_the_next_model_at_once(tmp_path: Path) -> None:
 def test_an_empty_reply_is_a_failed_turn(tmp_path: Path) -> None:
     async def main() -> tuple[list[str], dict[str, Any]]:
         async with rig(tmp_path, failing(1, reply=Reply(text="  "))) as r:
-            await r.turn("Yes, ready.")
-            said = await r.turn("I built a billing service that retries payments.")
+            await r.reply_to("Yes, ready.")
+            said = await r.reply_to("I built a billing service that retries payments.")
             r.agent.write_results()
             return said, r.session_record()
 
-    said, record = run(main())
+    said, record = run(main(), HANG_GUARD_S)
     assert len(said) == 1 and said[0].strip(), said  # never a silent turn
     assert record["degraded"]["why"].endswith("the reply was empty")
 
@@ -200,10 +152,10 @@ def test_an_empty_reply_is_a_failed_turn(tmp_path: Path) -> None:
 def test_an_empty_reply_from_a_bare_model_gets_one_apology(tmp_path: Path) -> None:
     async def main() -> list[str]:
         async with rig(tmp_path, failing(1, reply=Reply(text="")), chain=False) as r:
-            await r.turn("Yes, ready.")
-            return await r.turn("I built a billing service that retries payments.")
+            await r.reply_to("Yes, ready.")
+            return await r.reply_to("I built a billing service that retries payments.")
 
-    said = run(main())
+    said = run(main(), HANG_GUARD_S)
     assert len(said) == 1 and said[0].startswith(f"{APOLOGY} Let me ask again:"), said
 
 
@@ -212,11 +164,11 @@ def test_a_reply_that_breaks_off_is_finished_in_the_engines_words(tmp_path: Path
 
     async def main() -> tuple[list[str], Rig]:
         async with rig(tmp_path, failing(1, reply=cut)) as r:
-            await r.turn("Yes, ready.")
-            said = await r.turn("I built a billing service that retries payments.")
+            await r.reply_to("Yes, ready.")
+            said = await r.reply_to("I built a billing service that retries payments.")
             return said, r
 
-    said, r = run(main())
+    said, r = run(main(), HANG_GUARD_S)
     assert len(said) == 1, said  # one reply, not a broken one and then another
     first, _, rest = said[0].partition(RESTART)
     assert first.startswith("Thanks for walking me") and rest.strip()
@@ -235,11 +187,11 @@ def test_failed_turns_in_a_row_end_the_interview_politely(tmp_path: Path) -> Non
 
     async def main() -> tuple[list[list[str]], str | None]:
         async with rig(tmp_path, dead, chain=False) as r:
-            turns = [await r.turn(f"Answer {i}.") for i in range(3)]
+            turns = [await r.reply_to(f"Answer {i}.") for i in range(3)]
             await asyncio.sleep(0.3)
             return turns, r.agent.close_reason
 
-    turns, reason = run(main())
+    turns, reason = run(main(), HANG_GUARD_S)
     assert [len(t) for t in turns] == [1, 1, 1]
     assert turns[0][0].startswith(APOLOGY) and turns[1][0].startswith(APOLOGY)
     assert turns[2] == [GIVE_UP]
@@ -282,13 +234,13 @@ def test_a_failed_http_tool_goes_back_to_the_model_not_an_apology(tmp_path: Path
                         allow_hosts=(host,), parameters={"type": "object"})
         try:
             async with rig(tmp_path, policy, tools=(tool,)) as r:
-                await r.turn("Yes, ready.")
-                said = await r.turn("I built a billing service that retries payments.")
+                await r.reply_to("Yes, ready.")
+                said = await r.reply_to("I built a billing service that retries payments.")
                 return said, r.engine
         finally:
             await runner.cleanup()
 
-    said, engine = run(main())
+    said, engine = run(main(), HANG_GUARD_S)
     assert len(said) == 1 and APOLOGY not in said[0], said
     assert engine.records[0].turns  # the answer counted
 

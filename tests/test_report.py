@@ -28,6 +28,7 @@ from mockflow.simulate.runner import simulate
 ROOT = Path(__file__).resolve().parent.parent
 BACKEND = ROOT / "interviews" / "backend.yaml"
 runner = CliRunner()
+pytestmark = pytest.mark.xdist_group("report-sessions")  # one worker simulates them once
 
 
 def _simulate(root: Path, persona: str, seed: int, name: str | None = None) -> Path:

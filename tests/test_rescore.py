@@ -17,8 +17,8 @@ from mockflow.format.validate import load_interview, read_source
 from mockflow.interview.clock import VirtualClock
 from mockflow.interview.engine import InterviewEngine
 from mockflow.interview.records import score_record
-from mockflow.live.judging import SessionJudge
 from mockflow.results.files import SessionRecorder
+from mockflow.results.judging import SessionJudge
 from mockflow.results.rescore import competency_diff, versions
 from mockflow.results.scoring_files import ScoringFiles
 

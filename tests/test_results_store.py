@@ -12,9 +12,11 @@ import stat
 import subprocess
 import sys
 import textwrap
-import time
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import yaml
@@ -130,18 +132,50 @@ def _queued(entry: Path) -> str:
     return Path(json.loads(entry.read_text())["path"]).name
 
 
-def test_time_checkpoint_covers_a_quiet_session(s3: S3Server, tmp_path: Path) -> None:
+class _ManualTimer:
+    """``threading.Timer`` that fires when the test says: the checkpoint timer's time is
+    the test's, not the machine's (a real 0.3 s timer could fire, or come due, while the
+    queue was still being asserted empty on a busy machine)."""
+
+    armed: list[_ManualTimer] = []
+
+    def __init__(self, interval: float, function: Any, args: Any = ()) -> None:
+        self.interval, self.function, self.args = interval, function, args
+        self.daemon = False
+        self.cancelled = False
+
+    def start(self) -> None:
+        _ManualTimer.armed.append(self)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def fire(self) -> None:
+        if not self.cancelled:
+            self.function(*self.args)
+
+
+def test_time_checkpoint_covers_a_quiet_session(s3: S3Server, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockflow.results.store import checkpoints
+
+    now = [100.0]
+    _ManualTimer.armed = []
+    monkeypatch.setattr(checkpoints, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    monkeypatch.setattr(checkpoints, "threading",
+                        SimpleNamespace(Timer=_ManualTimer, Lock=threading.Lock))
     root = tmp_path / "results"
     recorder = _session(root, s3.spec(), turns=1,
                         policy=CheckpointPolicy(turns=100, seconds=3.0))  # load-proof
     queue = UploadQueue(root)
     assert flush_uploads(root).remaining == 0
+    now[0] += 0.1
     recorder.append_turn("candidate", "then silence")
     assert queue.pending() == []  # not due by turns; the timer queues it
-    for _ in range(400):  # hang guard, not a timing assertion
-        if queue.pending():
-            break
-        time.sleep(0.05)
+    [timer] = _ManualTimer.armed
+    assert timer.interval == pytest.approx(0.2)  # due 0.3 s after the last checkpoint
+    now[0] += 0.2
+    timer.fire()
     assert [_queued(e) for e in queue.pending()] == ["transcript.jsonl"]
     assert flush_uploads(root).remaining == 0
     recorder.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -113,6 +114,17 @@ def test_session_end_and_review_reach_the_receiver(tmp_path: Path, receiver: Rec
     assert row_["candidate"] == "Robin"
 
 
+@pytest.fixture(scope="module")
+def quit_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The results of one console session quit at once (made once: each test reviews its
+    own copy)."""
+    results = tmp_path_factory.mktemp("quit") / "results"
+    subprocess.run([sys.executable, "-m", "mockflow", "run", "interviews/backend.yaml",
+                    "--console", "--results", str(results)], input="/quit\n", cwd=ROOT,
+                   env=clean_env(), capture_output=True, text=True, timeout=120, check=True)
+    return results
+
+
 @pytest.mark.parametrize("args, message", [
     (["--score", "nope=3"], "unknown competency 'nope'"),
     (["--score", "system_design=9"], "off the scale 1-5"),
@@ -123,11 +135,10 @@ def test_session_end_and_review_reach_the_receiver(tmp_path: Path, receiver: Rec
     (["--resolve", "1"], "no such question in this session"),
 ])
 def test_bad_reviews_are_refused_and_nothing_is_written(tmp_path: Path, args: list[str],
-                                                       message: str) -> None:
+                                                       message: str, quit_session: Path
+                                                       ) -> None:
     results = tmp_path / "results"
-    subprocess.run([sys.executable, "-m", "mockflow", "run", "interviews/backend.yaml",
-                    "--console", "--results", str(results)], input="/quit\n", cwd=ROOT,
-                   env=clean_env(), capture_output=True, text=True, timeout=120, check=True)
+    shutil.copytree(quit_session, results)  # a fresh copy: nothing written is this test's
     directory = session_dir(results)
     result = runner.invoke(app, ["review", str(directory), *args])
     assert result.exit_code == 1 and message in result.stderr, result.output

@@ -3,15 +3,14 @@ persona behaviours, persona files, the persona's narrow view, the LLM-played per
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Awaitable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from conftest import INTERVIEWS, ROOT
@@ -40,17 +39,12 @@ from mockflow.simulate.personas import (
     view_of,
 )
 from mockflow.simulate.runner import persona_log, simulate, simulate_runs
+from mockflow.testing.waiting import run
 
 PERSONA_FILES = sorted((ROOT / "interviews" / "personas").glob("*.yaml"))
 SEEDS = range(1, 11)
-T = TypeVar("T")
 
 
-def run(coro: Awaitable[T], timeout: float = 120) -> T:
-    async def guarded() -> T:
-        return await asyncio.wait_for(coro, timeout)  # hang guard only
-
-    return asyncio.run(guarded())
 
 
 @pytest.fixture(scope="module")
@@ -58,28 +52,39 @@ def compiled() -> dict[str, CompiledInterview]:
     return {p.name: load_interview(p) for p in INTERVIEWS}
 
 
+class Matrix:
+    """Every shipped interview × strong, average, weak × seeds 1-10, run once per
+    interview on first use (the tests of one interview share an xdist worker)."""
+
+    def __init__(self, compiled: dict[str, CompiledInterview], root: Path) -> None:
+        self.compiled = compiled
+        self.root = root
+        self.cards: dict[str, dict[tuple[str, int], dict[str, Any]]] = {}
+
+    def __getitem__(self, name: str) -> dict[tuple[str, int], dict[str, Any]]:
+        if name not in self.cards:
+            runs = run(simulate_runs(self.compiled[name], list(GRADES), SEEDS,
+                                     results_root=self.root), timeout=300)
+            self.cards[name] = {(r.persona, r.seed): r.scorecard for r in runs}
+        return self.cards[name]
+
+
 @pytest.fixture(scope="module")
 def matrix(compiled: dict[str, CompiledInterview], tmp_path_factory: pytest.TempPathFactory
-           ) -> dict[str, dict[tuple[str, int], dict[str, Any]]]:
-    """Every shipped interview × strong, average, weak × seeds 1-10 (one event loop)."""
-    root = tmp_path_factory.mktemp("matrix")
+           ) -> Matrix:
+    return Matrix(compiled, tmp_path_factory.mktemp("matrix"))
 
-    async def all_runs() -> dict[str, dict[tuple[str, int], dict[str, Any]]]:
-        out = {}
-        for name, c in compiled.items():
-            runs = await simulate_runs(c, list(GRADES), SEEDS, results_root=root)
-            out[name] = {(r.persona, r.seed): r.scorecard for r in runs}
-        return out
 
-    return run(all_runs(), timeout=300)
+# one xdist worker per interview's matrix (``make test`` runs ``--dist loadgroup``)
+BY_INTERVIEW = [pytest.param(p.name, marks=pytest.mark.xdist_group(f"matrix-{p.stem}"))
+                for p in INTERVIEWS]
 
 
 # ------------------------------------------------------------------ the shipped examples
 
 
-@pytest.mark.parametrize("name", [p.name for p in INTERVIEWS])
-def test_strong_above_average_above_weak_on_every_seed(
-        name: str, matrix: dict[str, dict[tuple[str, int], dict[str, Any]]]) -> None:
+@pytest.mark.parametrize("name", BY_INTERVIEW)
+def test_strong_above_average_above_weak_on_every_seed(name: str, matrix: Matrix) -> None:
     cards = matrix[name]
     for seed in SEEDS:
         strong, average, weak = (cards[(g, seed)]["overall"]["score"] for g in GRADES)
@@ -88,10 +93,9 @@ def test_strong_above_average_above_weak_on_every_seed(
             assert cards[(g, seed)]["end_reason"] == "questions_exhausted"
 
 
-@pytest.mark.parametrize("name", [p.name for p in INTERVIEWS])
+@pytest.mark.parametrize("name", BY_INTERVIEW)
 def test_every_shipped_example_has_expectations_and_meets_them(
-        name: str, compiled: dict[str, CompiledInterview],
-        matrix: dict[str, dict[tuple[str, int], dict[str, Any]]]) -> None:
+        name: str, compiled: dict[str, CompiledInterview], matrix: Matrix) -> None:
     iv = compiled[name].interview
     assert set(iv.expect.personas) == set(GRADES)
     assert iv.expect.order == ("strong", "average", "weak")

@@ -5,7 +5,9 @@
 template that got past the analysis still cannot run away: the output is counted as it
 is produced and rendering stops at the cap, the filters that grow text (``replace``,
 ``join``) check the size of their result before building it, and every step checks a
-time budget.
+time budget. The time is the rendering thread's CPU time: a sandboxed template can only
+spend CPU, and wall time would fail an ordinary greeting on a busy machine (a process
+waiting for a core is not a template running away).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ RENDER_SECONDS = 2.0
 
 class _Budget:
     def __init__(self, seconds: float, work: int) -> None:
-        self.deadline = time.monotonic() + seconds
+        self.deadline = time.thread_time() + seconds
         self.seconds = seconds
         self.work = work
 
@@ -37,7 +39,7 @@ class _Budget:
         if self.work < 0:
             raise TemplateRenderError(f"the template needs more than {MAX_WORK:,} steps"
                                       " to render; simplify it")
-        if time.monotonic() > self.deadline:
+        if time.thread_time() > self.deadline:
             raise TemplateRenderError(f"the template took more than {self.seconds:g}s to"
                                       " render; simplify it")
 

@@ -1,8 +1,8 @@
 """Text interviews through the real session path (agent layer): the console and any
 other front end that feeds answers (simulated candidates, tests).
 
-``run_interview`` builds the same ``AgentSession`` (room-less, ``vad=None``, manual turns),
-``InterviewerAgent``, tools and engine as the voice worker, feeds it the candidate's
+``run_interview`` builds the interview as the voice worker does (``live.session``), in a
+room-less text ``AgentSession`` (``vad=None``, manual turns), feeds it the candidate's
 answers one turn at a time and returns when the interview has ended and its results are
 on disk. ``console`` is the terminal front end: our own input loop, no PortAudio, no TTY
 needed, piped stdin answers one per line.
@@ -20,24 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from livekit.agents import llm
+from livekit.agents import AgentSession, ConversationItemAddedEvent, llm
 
 from mockflow.format.compile import CompiledInterview
 from mockflow.format.templates import Candidate
 from mockflow.interview.engine import InterviewEngine, RequestRejected
-from mockflow.interview.records import score_record
 from mockflow.live import privacy
-from mockflow.live.agent import InterviewerAgent, text_session
-from mockflow.live.judging import DEFAULT_WAIT_S, SessionJudge
+from mockflow.live.agent import InterviewerAgent
+from mockflow.live.session import prepare_interview, text_session
 from mockflow.results.files import SessionRecorder
+from mockflow.results.judging import DEFAULT_WAIT_S
 from mockflow.results.notify.flush import INTERACTIVE_DEADLINE, flush_all
-from mockflow.results.scoring_files import ScoringFiles
-from mockflow.results.session_record import (
-    SessionInfo,
-    configured_models,
-    model_entry,
-    webhook_settings,
-)
 from mockflow.results.store.backend import CheckpointPolicy
 from mockflow.scoring.judge import OFFLINE_CHOICE, JudgeChoice
 
@@ -73,7 +66,7 @@ HELP = ("Answer in your own words, one message per turn. Commands: /repeat the q
         " /hint, /skip this question, /quit to end the interview, /help.")
 
 
-async def _settled(session: Any, timeout: float = 30.0) -> None:
+async def _settled(session: AgentSession[Any], timeout: float = 30.0) -> None:
     """Wait until the interviewer has finished speaking (its words come before ours)."""
     async def wait() -> None:
         await asyncio.sleep(0)
@@ -132,30 +125,21 @@ async def run_interview(
     ``store``: an s3:// spec the session's files are queued for, after each local write
     (``mockflow.results.store.uploads``)."""
     privacy.install()
-    candidate, warnings = (candidate or Candidate()).bounded()
-    engine = InterviewEngine(compiled, clock=clock, seed=seed, candidate=candidate)
-    recorder = SessionRecorder(results_root, compiled.interview.id, session_id, clock=clock,
-                               store=store, checkpoint=checkpoint)
-    recorder.start(SessionInfo(
-        compiled, recorder.session_id, kind, recorder.started_at,
-        {**configured_models(compiled, voice=False), "llm": [describe_llm(model)]},
-        candidate_name=candidate.name, candidate_attributes=dict(candidate.attributes),
-        simulation=simulation,
-        # a simulated candidate is not news for the ATS
-        webhook=None if kind == "simulation" else webhook_settings(compiled)))
-    judging = SessionJudge(compiled, judge, ScoringFiles(recorder.directory),
-                           wait_s=judge_wait_s)
-    judging.attach(engine, source=interview_source)
     closed = asyncio.Event()
-    agent = InterviewerAgent(compiled, engine=engine, candidate=candidate, recorder=recorder,
-                             warnings=warnings,
-                             clock=clock, tick_interval=tick_interval,
-                             on_finished=lambda _: closed.set(), judging=judging)
+    interview = prepare_interview(
+        compiled, candidate=candidate, results=results_root, session_id=session_id,
+        store=store, checkpoint=checkpoint, seed=seed, clock=clock, judge=judge,
+        judge_wait_s=judge_wait_s, interview_source=interview_source,
+        tick_interval=tick_interval, on_finished=lambda _: closed.set(), kind=kind,
+        simulation=simulation)
+    engine, agent = interview.engine, interview.agent
+    recorder, judging = interview.recorder, interview.judging
+    assert recorder is not None and judging is not None  # results_root: both are made
     if on_agent is not None:
         on_agent(agent)
     session = text_session(model, compiled)
 
-    def shown(ev: Any) -> None:
+    def shown(ev: ConversationItemAddedEvent) -> None:
         item = ev.item
         if isinstance(item, llm.ChatMessage) and item.role == "assistant" and on_interviewer:
             on_interviewer(item.text_content or "")
@@ -163,7 +147,7 @@ async def run_interview(
     session.on("conversation_item_added", shown)
     requests_before = getattr(model, "requests", 0)
     try:
-        await session.start(agent)
+        await interview.start(session)
         while not engine.ended:
             await _settled(session)
             agent.turn_begins()
@@ -191,19 +175,9 @@ async def run_interview(
             await judging.finish()
             agent.finish_results()
             judging.close()
-    scores = judging.scores if judging.active else None
-    scorecard = score_record(engine.compiled, engine.session(), scores=scores).to_dict()
+    scorecard = interview.scorecard()
     requests = getattr(model, "requests", 0) - requests_before
     return ConsoleResult(engine, agent, recorder, scorecard, requests)
-
-
-def describe_llm(model: llm.LLM[Any]) -> dict[str, Any]:
-    """Provider and model name of the interviewer model actually used."""
-    provider = getattr(model, "provider", None)
-    name = getattr(model, "model", None)
-    return model_entry(provider if isinstance(provider, str) and provider else
-                       type(model).__module__.split(".")[0],
-                       name if isinstance(name, str) else None)
 
 
 # ------------------------------------------------------------------ the terminal

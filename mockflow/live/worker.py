@@ -31,33 +31,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from livekit.agents import AgentServer, AgentSession, JobContext, JobExecutorType, JobProcess
+from livekit.agents import AgentServer, JobContext, JobExecutorType, JobProcess
 from livekit.agents.voice.room_io import RoomOptions
 
 from mockflow.format.compile import CompiledInterview
 from mockflow.format.errors import InterviewInvalid, MockflowError
 from mockflow.format.templates import Candidate
 from mockflow.format.validate import check_bytes, read_source
-from mockflow.interview.engine import InterviewEngine
 from mockflow.live import privacy
-from mockflow.live.agent import InterviewerAgent
 from mockflow.live.invite import candidate_attributes
-from mockflow.live.judging import SessionJudge
-from mockflow.live.model_chain import session_options
-from mockflow.live.plugins import (
-    build_llm,
-    build_stt,
-    build_tts,
-    build_vad,
-    import_plugins,
-    plugin_modules,
-    turn_handling,
-)
+from mockflow.live.plugins import build_vad, import_plugins, plugin_modules
+from mockflow.live.session import LiveInterview, prepare_interview, voice_session
 from mockflow.live.shared import shared
+from mockflow.live.speech_context import speech_context
 from mockflow.results.files import SessionRecorder, new_session_id
 from mockflow.results.invites import mark_room_ended
 from mockflow.results.notify.flush import flush_forever
-from mockflow.results.scoring_files import ScoringFiles
 from mockflow.results.session_record import SessionInfo, configured_models, webhook_settings
 from mockflow.results.store.backend import CheckpointPolicy
 from mockflow.results.store.uploads import UploadQueue, UploadWorker
@@ -140,20 +129,6 @@ def prewarm(config: WorkerConfig, proc: JobProcess) -> None:
     proc.userdata["vad"] = build_vad(compiled.interview.voice.vad)
 
 
-def voice_session(compiled: CompiledInterview, vad: Any) -> AgentSession[Any]:
-    """The voice pipeline from the file's ``voice`` section."""
-    voice = compiled.interview.voice
-    return AgentSession(
-        stt=build_stt(voice.stt, compiled.interview.interviewer.language),
-        llm=build_llm(voice),
-        tts=build_tts(voice.tts),
-        vad=vad,
-        turn_handling=turn_handling(voice.turn),  # type: ignore[arg-type]
-        max_tool_steps=voice.max_tool_steps,
-        conn_options=session_options(voice.llm.timeout_s),
-    )
-
-
 async def entrypoint(ctx: JobContext) -> None:
     """One interview in one room."""
     compiled: CompiledInterview = ctx.proc.userdata["compiled"]
@@ -173,7 +148,7 @@ async def entrypoint(ctx: JobContext) -> None:
                                              close_reason="connect_failed", error=exc))
         recorder.close()
         raise
-    agent: InterviewerAgent | None = None
+    interview: LiveInterview | None = None
     try:  # everything that can fail at start is recorded in session.json
         candidate, warnings = Candidate(
             name=participant.name or None,
@@ -183,33 +158,27 @@ async def entrypoint(ctx: JobContext) -> None:
         info.candidate_attributes = dict(candidate.attributes)
         info.warnings = [*info.warnings, *warnings]
         recorder.write_session(info.document())
-        engine = InterviewEngine(compiled, seed=secrets.randbits(31), candidate=candidate)
-        judging = SessionJudge(compiled, choose(compiled.interview, os.environ),
-                               ScoringFiles(recorder.directory))
-        judging.attach(engine, source=config.interview_source)
-        agent = InterviewerAgent(compiled, engine=engine, candidate=candidate,
-                                 recorder=recorder, judging=judging, warnings=warnings)
+        interview = prepare_interview(
+            compiled, candidate=candidate, results=recorder, warnings=warnings,
+            judge=choose(compiled.interview, os.environ),
+            interview_source=config.interview_source)
         # the job waits for the final scorecard (judgements included, within their bound)
-        ctx.add_shutdown_callback(agent.finished)
+        ctx.add_shutdown_callback(interview.finished)
         session = voice_session(compiled, ctx.proc.userdata["vad"])
-        await session.start(
-            agent,
-            room=ctx.room,
-            room_options=RoomOptions(text_input=False,
-                                     participant_identity=participant.identity),
-            record=compiled.interview.voice.record,
-        )
-        # once this interview is over, its invite (if any) gives no more tokens
-        ctx.add_shutdown_callback(invite_used(Path(config.results_dir), ctx.job.room.name))
     except Exception as exc:
-        if agent is not None:
-            agent.close_reason = "start_failed"
-            agent.finish_results(error=exc)
+        if interview is not None:
+            interview.agent.close_reason = "start_failed"
+            interview.agent.finish_results(error=exc)
         else:
             recorder.write_session(info.document(status="error", ended_at=recorder.now(),
                                                  close_reason="start_failed", error=exc))
             recorder.close()
         raise
+    # a start that fails is written to session.json by the interview (start_failed)
+    await interview.start(session, room=ctx.room, room_options=RoomOptions(
+        text_input=False, participant_identity=participant.identity))
+    # once this interview is over, its invite (if any) gives no more tokens
+    ctx.add_shutdown_callback(invite_used(Path(config.results_dir), ctx.job.room.name))
 
 
 def invite_used(results_dir: Path, room: str) -> Callable[[], Coroutine[None, None, None]]:
@@ -300,7 +269,10 @@ def build_server(config: WorkerConfig, *, port: int | None = None,
     runners kept warm for the next jobs (LiveKit keeps min(free slots, this) warm; its
     default is the CPU count in production, 0 in development). ``compiled``: the
     interview already compiled from ``config.interview_source`` (the CLI validated it),
-    kept as this process's shared copy."""
+    kept as this process's shared copy. Raises ``LiveKitIncompatible`` at once when the
+    installed LiveKit lacks what the interviewer needs (rather than failing every interview
+    it is sent)."""
+    speech_context()
     if compiled is not None:
         shared(interview_key(config.interview_source), compiled.warm)
     if executor not in EXECUTORS:

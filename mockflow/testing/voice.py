@@ -47,6 +47,10 @@ class FakeMic(AudioInput):
                                                 sample_rate=SAMPLE_RATE, num_channels=1,
                                                 samples_per_channel=samples))
 
+    def close(self) -> None:
+        """No more audio: the session's audio input ends."""
+        self._frames.close()
+
 
 class ScriptedSTT(STT[Any]):
     """A streaming STT whose transcripts the test emits."""
@@ -85,16 +89,18 @@ class ScriptedStream(RecognizeStream):
 
 
 class Speaker:
-    """Drives one candidate's speech: each call emits an event and a bit of audio."""
+    """Drives one candidate's speech: each call emits an event and a bit of audio, then
+    waits ``wait`` seconds (divided by ``speed``) before the next."""
 
-    def __init__(self, stream: ScriptedStream, mic: FakeMic) -> None:
+    def __init__(self, stream: ScriptedStream, mic: FakeMic, *, speed: float = 1.0) -> None:
         self.stream = stream
         self.mic = mic
+        self.speed = speed
 
     async def say(self, kind: SpeechEventType, text: str = "", wait: float = 0.05) -> None:
         self.stream.emit(kind, text)
         self.mic.push()
-        await asyncio.sleep(wait)
+        await asyncio.sleep(wait / self.speed)
 
     async def start(self) -> None:
         await self.say(SpeechEventType.START_OF_SPEECH)
