@@ -59,9 +59,9 @@ def test_the_first_screen_needs_no_typer_pydantic_or_livekit() -> None:
         "from mockflow.cli.console_start import opening, results_target, show\n"
         "from mockflow.cli.common import load_source\n"
         f"compiled, _ = load_source({BACKEND!r})\n"
-        "results_target(compiled, None, {})\n"
+        "target = results_target(compiled, None, {})\n"
         "show(opening(compiled, offline=True, candidate_name=None, seed=0,"
-        " judge_offline=True))\n"
+        " judge_offline=True, target=target))\n"
         "print(sorted(m for m in ('typer', 'pydantic', 'livekit', 'click')"
         " if m in sys.modules))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -69,7 +69,8 @@ def test_the_first_screen_needs_no_typer_pydantic_or_livekit() -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "mockflow console — Backend Engineer (mid)"
-    assert lines[4].startswith("Alex: Hi there, I'm Alex.")
+    assert lines[3].startswith("results: ")  # said before the first candidate word
+    assert lines[5].startswith("Alex: Hi there, I'm Alex.")
     assert lines[-1] == "[]"
 
 
