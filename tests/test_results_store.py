@@ -166,7 +166,7 @@ def test_time_checkpoint_covers_a_quiet_session(s3: S3Server, tmp_path: Path,
                         SimpleNamespace(Timer=_ManualTimer, Lock=threading.Lock))
     root = tmp_path / "results"
     recorder = _session(root, s3.spec(), turns=1,
-                        policy=CheckpointPolicy(turns=100, seconds=3.0))  # load-proof
+                        policy=CheckpointPolicy(turns=100, seconds=0.3))  # a clock we drive
     queue = UploadQueue(root)
     assert flush_uploads(root).remaining == 0
     now[0] += 0.1
