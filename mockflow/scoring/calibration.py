@@ -27,7 +27,6 @@ from mockflow.scoring.agreement import spearman, within_one
 from mockflow.scoring.base import AnsweredQuestion, QuestionScore, Rubric, Scorer
 from mockflow.scoring.confidence import (
     PARAMETERS,
-    REVIEW_JUDGE_EVIDENCE,
     REVIEW_NEEDS_READ,
     Case,
     FlagFigures,
@@ -35,8 +34,8 @@ from mockflow.scoring.confidence import (
     assess,
     figures,
 )
+from mockflow.scoring.evidence_gate import REVIEW_JUDGE_EVIDENCE, hold, offline_evidence
 from mockflow.scoring.injection import screen_item
-from mockflow.scoring.offline import OFFLINE
 from mockflow.scoring.scorecard import gate, review_flags
 
 _NO_SCALE = Scale(1, 5)
@@ -226,6 +225,9 @@ class Scored:
     confidence: float = 1.0
     flags: tuple[tuple[str, str], ...] = ()  # the review flags a person would see
     raw: QuestionScore | None = None  # the scorer's score before the evidence gate
+    # a judge's score held at the offline evidence (``evidence_gate``), as it would have
+    # counted (after the quote gate); None when nothing was held
+    held: QuestionScore | None = None
 
     @property
     def flagged(self) -> bool:
@@ -371,16 +373,18 @@ def score_answers(interview: Interview, answers: Iterable[HandScore], scorer: Sc
         item = AnsweredQuestion.of(question, [hand.answer])
         seen, screened = screen_item(item, rubric)
         raw = scorer.score(seen, rubric) if seen.answers else None
-        gated = gate(raw, (hand.answer,), scale, screened=screened.turns,
+        chosen = hold(raw, offline_evidence(raw, seen, rubric), scale.min)
+        gated = gate(chosen, (hand.answer,), scale, screened=screened.turns,
                      language=rubric.language)
         value = float(scale.min) if gated is None or gated.score is None else gated.score
-        offline = None
-        if raw is not None and not raw.signals and seen.answers:
-            offline = OFFLINE.score(seen, rubric)  # a judge's score: compare with evidence
-        sure = assess(raw, scale, offline=offline, params=params)
+        sure = assess(chosen, scale, params=params)
         flags = review_flags(item, screened, gated) + tuple(
             f for f in sure.review() if gated is None or f not in gated.review)
-        out.append(Scored(hand, question.competency, value, gated, sure.value, flags, raw))
+        unheld = None if chosen is raw else gate(raw, (hand.answer,), scale,
+                                                 screened=screened.turns,
+                                                 language=rubric.language)
+        out.append(Scored(hand, question.competency, value, gated, sure.value, flags,
+                          chosen, unheld))
     return out
 
 

@@ -22,10 +22,10 @@ flags the question for a human read, in words a reviewer understands:
 - ``weak middle``: a middle score between examples the answer barely resembles (nearest
   cosine below ``weak_middle``).
 
-For an LLM judge's score, two more: ``panel spread`` (members ``DISAGREEMENT_POINTS`` or
-more apart) and ``judge and evidence disagree`` (the judge's score is
-``JUDGE_GAP`` points or more above what the offline evidence supports; flagged on its
-own, with both scores).
+For an LLM judge's score, one more: ``panel spread`` (members ``PANEL_SPREAD`` or more
+apart). A judge's score far above what the offline evidence supports is not a matter of
+confidence: ``mockflow.scoring.evidence_gate`` holds it at the offline score and flags
+``judge and evidence disagree`` before the score is counted.
 
 Two parameters are fitted, the length ratios ``short_resemblance`` and
 ``long_unmatched``, leave-one-interview-out on the hand-scored calibration set
@@ -45,9 +45,7 @@ from mockflow.format.model import Scale
 from mockflow.scoring.base import QuestionScore
 
 REVIEW_NEEDS_READ = "needs a human read"
-REVIEW_JUDGE_EVIDENCE = "judge and evidence disagree"
 FLAG_AT = 0.5  # a reason this strong or stronger flags the question
-JUDGE_GAP = 3  # judge above the offline evidence by this many points: flagged
 PANEL_SPREAD = 2  # panel members this far apart lower the confidence to the flag level
 DEFAULT_EXAMPLE_WORDS = 80  # a strong example's length when the question has none
 
@@ -91,13 +89,8 @@ class Confidence:
 
     def review(self) -> tuple[tuple[str, str], ...]:
         """The review flags this confidence raises, (flag, detail)."""
-        out: list[tuple[str, str]] = []
-        read = [r.detail for r in self.flagged if r.code != REVIEW_JUDGE_EVIDENCE]
-        if read:
-            out.append((REVIEW_NEEDS_READ, "; ".join(read)))
-        out += [(REVIEW_JUDGE_EVIDENCE, r.detail) for r in self.flagged
-                if r.code == REVIEW_JUDGE_EVIDENCE]
-        return tuple(out)
+        read = [r.detail for r in self.flagged]
+        return ((REVIEW_NEEDS_READ, "; ".join(read)),) if read else ()
 
 
 def _clamp(x: float) -> float:
@@ -162,34 +155,24 @@ def offline_reasons(score: QuestionScore, scale: Scale, params: Parameters = PAR
     return out
 
 
-def judge_reasons(score: QuestionScore, offline: QuestionScore | None, scale: Scale
-                  ) -> list[Reason]:
-    """The reasons a judge's score may be wrong: a split panel, or a score far above what
-    the offline evidence supports."""
-    out: list[Reason] = []
+def judge_reasons(score: QuestionScore) -> list[Reason]:
+    """The reasons a judge's score may be wrong: a split panel."""
     members = [s for _, s in score.panel if s is not None]
-    if len(members) >= 2:
-        spread = max(members) - min(members)
-        out.append(Reason("panel spread", _above(spread, PANEL_SPREAD),
-                          f"panel members differ by {spread:g} points"))
-    if score.score is not None and offline is not None:
-        evidence = float(scale.min) if offline.score is None else offline.score
-        gap = score.score - evidence
-        if gap >= JUDGE_GAP:
-            out.append(Reason(REVIEW_JUDGE_EVIDENCE, _above(gap, JUDGE_GAP),
-                              f"the judge gave {score.score:g}, the offline evidence supports"
-                              f" {evidence:g} ({offline.rationale})"))
-    return out
+    if len(members) < 2:
+        return []
+    spread = max(members) - min(members)
+    return [Reason("panel spread", _above(spread, PANEL_SPREAD),
+                   f"panel members differ by {spread:g} points")]
 
 
-def assess(score: QuestionScore | None, scale: Scale, *, offline: QuestionScore | None = None,
-           params: Parameters = PARAMETERS) -> Confidence:
-    """A score's confidence and the reasons behind it. ``offline`` is the offline scorer's
-    score of the same (screened) answer when ``score`` is a judge's; for an offline score
-    (or a judge's fallback to it) the offline reasons apply directly."""
+def assess(score: QuestionScore | None, scale: Scale, *, params: Parameters = PARAMETERS
+           ) -> Confidence:
+    """A score's confidence and the reasons behind it: a panel's spread, and for an
+    offline score (or a judge's fallback to it, or a judge's score held at the offline
+    evidence) the offline reasons."""
     if score is None:
         return Confidence(1.0)
-    reasons = list(judge_reasons(score, offline, scale))
+    reasons = list(judge_reasons(score))
     if score.signals:
         reasons += offline_reasons(score, scale, params)
     strongest = max((r.strength for r in reasons), default=0.0)

@@ -56,7 +56,8 @@ from mockflow.scoring.base import (
     Rubric,
     SessionFacts,
 )
-from mockflow.scoring.confidence import Confidence, assess
+from mockflow.scoring.confidence import assess
+from mockflow.scoring.evidence_gate import hold, offline_evidence
 from mockflow.scoring.injection import (
     ANOTHER_LANGUAGE,
     APPEAL,
@@ -68,7 +69,6 @@ from mockflow.scoring.injection import (
     never_evidence,
     screen_item,
 )
-from mockflow.scoring.offline import OFFLINE
 
 SCORECARD_FORMAT = 1
 ADJUSTMENT_RULE = (
@@ -133,21 +133,6 @@ def gate(score: QuestionScore | None, answers: Sequence[str], scale: Scale, *,
     if value == score.score and evidence == score.evidence:
         return score
     return replace(score, score=value, evidence=evidence)
-
-
-def question_confidence(chosen: QuestionScore | None, seen: AnsweredQuestion, rubric: Rubric
-                        ) -> Confidence:
-    """The confidence of a question's score (``mockflow.scoring.confidence``): the offline
-    scorer's own signals, or for a judge's score its panel and how far it sits above the
-    offline evidence for the same screened answer."""
-    if chosen is None:
-        return Confidence(1.0)
-    offline = None
-    if chosen.source.startswith(("judge:", "panel:")) and seen.answers:
-        engine = seen.engine_score
-        offline = engine if engine is not None and engine.signals else OFFLINE.score(
-            seen, rubric)
-    return assess(chosen, rubric.scale, offline=offline)
 
 
 def score_breakdown(raw: float | None, adjustment: float, penalty: float,
@@ -446,9 +431,10 @@ def aggregate(compiled: CompiledInterview, session: SessionFacts,
         rubric = Rubric(iv.competency(item.competency), scale, iv.questions,
                         iv.interviewer.language)
         seen, screened = screen_item(item, rubric)
+        chosen = hold(chosen, offline_evidence(chosen, seen, rubric), scale.min)
         gated = gate(chosen, item.answers, scale, adjustment=adjustment,
                      screened=screened.turns, language=rubric.language)
-        sure = question_confidence(chosen, seen, rubric)
+        sure = assess(chosen, scale)
         penalty = 0.0
         floor = None
         if gated is not None and gated.score is not None:
