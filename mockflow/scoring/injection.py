@@ -37,6 +37,7 @@ from mockflow.scoring.injection_readable import (
     markup_spans,
     unreadable,
 )
+from mockflow.scoring.injection_roles import role_reason
 from mockflow.scoring.injection_rules import neighbour, rules
 from mockflow.scoring.injection_vocab import normalise
 
@@ -143,7 +144,8 @@ def never_evidence(text: str, language: str = "en") -> bool:
     grade, names the answer, its score or whoever scores it, or can't be read as the
     interview's language (structure, not only the screening's patterns)."""
     return (is_instruction_like(text) or talks_about_scoring(text) or bool(markup_spans(text))
-            or any(unreadable(text[a:b], language) for a, b in sentences(text)))
+            or any(unreadable(text[a:b], language) or role_reason(text[a:b])
+                   for a, b in sentences(text)))
 
 
 INSTRUCTION = "instruction"
@@ -267,7 +269,7 @@ def _screen(turns: tuple[str, ...], rubric_texts: tuple[str, ...], language: str
             if unread is not None:
                 removed.append(Removed(index, text, unread.detail, unread.kind))
                 continue
-            appeal = appeal_reason(text)
+            appeal = appeal_reason(text) or role_reason(text)
             if appeal is not None:
                 removed.append(Removed(index, text, appeal, APPEAL))
                 continue
