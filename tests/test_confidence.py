@@ -24,7 +24,6 @@ from mockflow.scoring.base import AnsweredQuestion, QuestionScore, SessionFacts
 from mockflow.scoring.calibration import calibrate, cases, load_answers, score_answers
 from mockflow.scoring.confidence import (
     PARAMETERS,
-    REVIEW_JUDGE_EVIDENCE,
     REVIEW_NEEDS_READ,
     assess,
     figures,
@@ -129,17 +128,6 @@ def test_strength_grows_past_the_threshold() -> None:
     near = assess(offline_score(1.0, coverage=0.0, own_words=60.0), SCALE).value
     far = assess(offline_score(1.0, coverage=0.0, own_words=110.0), SCALE).value
     assert far < near
-
-
-def test_a_judge_far_above_the_offline_evidence_is_flagged_with_both_scores() -> None:
-    judge = QuestionScore("c", 5.0, ("q",), "Great.", "judge:m")
-    offline = QuestionScore("c", 1.0, (), "Covered 0 of 3 key points.", "offline")
-    sure = assess(judge, SCALE, offline=offline)
-    (flag, detail), = sure.review()
-    assert flag == REVIEW_JUDGE_EVIDENCE
-    assert "the judge gave 5" in detail and "supports 1" in detail
-    close = assess(judge, SCALE, offline=QuestionScore("c", 3.0, (), "", "offline"))
-    assert close.review() == ()
 
 
 def test_a_split_panel_lowers_the_confidence() -> None:

@@ -37,6 +37,7 @@ from mockflow.scoring.injection_readable import (
     markup_spans,
     unreadable,
 )
+from mockflow.scoring.injection_letters import unreadable_letters
 from mockflow.scoring.injection_roles import role_reason
 from mockflow.scoring.injection_rules import neighbour, rules
 from mockflow.scoring.injection_vocab import normalise
@@ -145,6 +146,7 @@ def never_evidence(text: str, language: str = "en") -> bool:
     interview's language (structure, not only the screening's patterns)."""
     return (is_instruction_like(text) or talks_about_scoring(text) or bool(markup_spans(text))
             or any(unreadable(text[a:b], language) or role_reason(text[a:b])
+                   or unreadable_letters(text[a:b], language)
                    for a, b in sentences(text)))
 
 
@@ -268,6 +270,10 @@ def _screen(turns: tuple[str, ...], rubric_texts: tuple[str, ...], language: str
             unread = unreadable(text, language)
             if unread is not None:
                 removed.append(Removed(index, text, unread.detail, unread.kind))
+                continue
+            letters = unreadable_letters(text, language)
+            if letters is not None:
+                removed.append(Removed(index, text, letters, QUARANTINE))
                 continue
             appeal = appeal_reason(text) or role_reason(text)
             if appeal is not None:

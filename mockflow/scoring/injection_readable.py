@@ -43,6 +43,7 @@ OTHER_SHARE = 0.25  # ... and this share of another's, a sentence is that other 
 SCRIPT_SHARE = 0.5  # letters of another script above this share: another language
 SPACED_LETTERS = 6  # this many one-letter words, most of a sentence: "g i v e  m e ..."
 ACCENTED_WORDS = 2  # ... or this many words with letters English doesn't write
+ACCENTED_SHARE = 0.25  # (and this share of them, when some English small words appear)
 ASCII_LANGUAGES = frozenset({"en"})  # languages written without accented letters
 
 FUNCTION_WORDS: dict[str, frozenset[str]] = {lang: frozenset(words.split()) for lang, words in {
@@ -72,6 +73,23 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {lang: frozenset(words.split()) for 
     "id": "yang dan di ini itu dengan untuk tidak dari dalam akan saya kami adalah ke bisa"
           " juga",
     "sv": "och att det som en pa ar av for med till den har de inte jag vi om sa men",
+    "da": "og at det som en et den de er var til af med for pa ikke jeg vi du han hun"
+          " har kan vil skal meget dette denne venligst",
+    "no": "og at det som en et den de er var til av med for pa ikke jeg vi du han hun"
+          " har kan vil skal veldig dette denne",
+    "fi": "ja on ei se etta kuin mutta tai niin myos han me te he olen oli ovat tama"
+          " tassa talle mina sina",
+    "hu": "a az es hogy nem is egy de mint meg van volt ez azt en te o mi ti ok ennek"
+          " kerem",
+    "cs": "a v na se je to ze s z do o jak ale by jsem jsou tak pro ten tato teto tuto"
+          " prosim",
+    "ro": "si in la cu de pe nu este sunt a al ai ale un o ca dar mai pentru acest"
+          " aceasta acestui va rog",
+    "sw": "na ya wa kwa la za ni katika hii hili huu ile kama lakini au pia sana tafadhali"
+          " yangu wangu",
+    "tl": "ang ng sa na at mga ay ito si ni para hindi ko mo ako ikaw siya kami tayo"
+          " pakibigyan",
+    "la": "et in est non ad cum quod ut sed sunt esse hic haec hoc huic quaeso",
 }.items()}
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -86,7 +104,9 @@ class Unreadable:
 
 LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish", "de": "German",
                   "it": "Italian", "pt": "Portuguese", "nl": "Dutch", "pl": "Polish",
-                  "tr": "Turkish", "id": "Indonesian", "sv": "Swedish"}
+                  "tr": "Turkish", "id": "Indonesian", "sv": "Swedish", "da": "Danish",
+                  "no": "Norwegian", "fi": "Finnish", "hu": "Hungarian", "cs": "Czech",
+                  "ro": "Romanian", "sw": "Swahili", "tl": "Tagalog", "la": "Latin"}
 ANOTHER_LANGUAGE = "another language"
 QUARANTINE = "quarantined"
 
@@ -318,7 +338,14 @@ def language_of(text: str, language: str) -> str | None:
     if len(tokens) < MIN_WORDS or own not in FUNCTION_WORDS:
         return None
     mine = share(tokens, own)
+    raw = [w for w in _WORD.findall(text) if len(w) > 1]
+    accented = sum(not w.isascii() for w in raw)
     if mine >= OWN_SHARE:
+        # a few of the interview language's small words ("a", "the") in a sentence whose
+        # other words are written with letters that language doesn't use
+        if own in ASCII_LANGUAGES and accented >= max(ACCENTED_WORDS + 1,
+                                                      ACCENTED_SHARE * len(raw)):
+            return "a language other than " + LANGUAGE_NAMES.get(own, own)
         return None
     best = max((lang for lang in FUNCTION_WORDS if lang != own),
                key=lambda lang: share(tokens, lang))
@@ -327,8 +354,7 @@ def language_of(text: str, language: str) -> str | None:
         return LANGUAGE_NAMES.get(best, best)
     # too few function words to tell which, but written with letters the interview's
     # language doesn't use ("najwyższą ocenę", "yüksek puanı")
-    raw = [w for w in _WORD.findall(text) if len(w) > 1]
-    if own in ASCII_LANGUAGES and sum(not w.isascii() for w in raw) >= ACCENTED_WORDS:
+    if own in ASCII_LANGUAGES and accented >= ACCENTED_WORDS:
         return "a language other than " + LANGUAGE_NAMES.get(own, own)
     return None
 
