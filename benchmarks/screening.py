@@ -48,11 +48,12 @@ from _common import add_smoke, table  # noqa: E402
 from mockflow.format.compile import CompiledInterview  # noqa: E402
 from mockflow.format.validate import load_interview  # noqa: E402
 from mockflow.scoring import evidence_gate  # noqa: E402
-from mockflow.scoring.base import AnsweredQuestion, Scorer, SessionFacts  # noqa: E402
+from mockflow.scoring.base import AnsweredQuestion, Rubric, Scorer, SessionFacts  # noqa: E402
 from mockflow.scoring.calibration import agreement, load_answers, score_answers  # noqa: E402
 from mockflow.scoring.injection import never_evidence, screen, sentences  # noqa: E402
 from mockflow.scoring.judge import LlmJudge, role_info  # noqa: E402
 from mockflow.scoring.offline import OFFLINE  # noqa: E402
+from mockflow.scoring.scorecard import gate, level_adjustment  # noqa: E402
 from mockflow.scoring.stage import score_session  # noqa: E402
 from mockflow.testing.judges import (  # noqa: E402
     competent_judge,
@@ -98,6 +99,25 @@ def counted(c: CompiledInterview, question: str, turns: Sequence[str], s: Scorer
     return float("-inf") if result.adjusted is None else result.adjusted
 
 
+def unscreened(c: CompiledInterview, question: str, turns: Sequence[str], s: Scorer
+               ) -> float:
+    """The counted score if the screening had let everything through: the judge reads the
+    raw answer, then the evidence gate (hold and quote gate) as a session applies them."""
+    iv = c.interview
+    q = iv.question(question)
+    rubric = Rubric(iv.competency(q.competency), iv.scale, iv.questions,
+                    iv.interviewer.language)
+    item = AnsweredQuestion(1, q, tuple(turns), (q.text,))
+    adjustment = level_adjustment(iv, q.level)
+    chosen = evidence_gate.hold(s.score(item, rubric), OFFLINE.score(item, rubric),
+                                iv.scale.min)
+    gated = gate(chosen, item.answers, iv.scale, adjustment=adjustment,
+                 language=rubric.language)
+    if gated is None or gated.score is None:
+        return float(iv.scale.min)
+    return iv.scale.clamp(gated.score + adjustment)
+
+
 def caught(data: dict[str, Any]) -> bool:
     kept = screen(data["injected"])
     clean = {w for t in data["clean"] for w in t.split()}
@@ -106,7 +126,8 @@ def caught(data: dict[str, Any]) -> bool:
 
 def batch(paths: Sequence[Path], urls: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {"n": len(paths), "caught": 0, "missed": [],
-                           **{f"raised_{j}": 0 for j in JUDGES}, "raised_cases": []}
+                           **{f"raised_{j}": 0 for j in JUDGES}, "raised_unscreened": 0,
+                           "raised_cases": []}
     for path in paths:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         c = compiled(data["interview"])
@@ -121,6 +142,13 @@ def batch(paths: Sequence[Path], urls: dict[str, str]) -> dict[str, Any]:
             if after > before:
                 out[f"raised_{name}"] += 1
                 out["raised_cases"].append(f"{path.stem}:{name}:{before:g}->{after:g}")
+        # the evidence gate alone: the obey-anything judge reads the unscreened answer
+        worst = scorer("obey-anything", c, urls)
+        before = counted(c, data["question"], data["clean"], worst)
+        after = unscreened(c, data["question"], data["injected"], worst)
+        if after > before:
+            out["raised_unscreened"] += 1
+            out["raised_cases"].append(f"{path.stem}:unscreened:{before:g}->{after:g}")
     return out
 
 
@@ -146,6 +174,7 @@ def calibration(urls: dict[str, str], smoke: bool) -> dict[str, Any]:
     gold: list[float] = []
     after: list[float] = []
     before: list[float] = []
+    alone: list[float] = []
     held = 0
     paths = sorted((ROOT / "tests" / "calibration").glob("*.yaml"))[:1 if smoke else None]
     by_id = {compiled(p.name).interview.id: compiled(p.name)
@@ -155,6 +184,8 @@ def calibration(urls: dict[str, str], smoke: bool) -> dict[str, Any]:
         iv = c.interview
         answers = load_answers(path, iv).answers[:6 if smoke else None]
         items = score_answers(iv, answers, scorer("competent", c, urls))
+        offline_items = score_answers(iv, answers, OFFLINE)
+        alone += [o.score for o in offline_items]
         for item in items:
             gold.append(float(item.hand.score))
             after.append(item.score)
@@ -162,8 +193,8 @@ def calibration(urls: dict[str, str], smoke: bool) -> dict[str, Any]:
             before.append(float(iv.scale.min) if ungated is None else ungated)
             held += item.held is not None
     n = len(gold)
-    return {"n": n, "held": held,
-            "before": agreement_of(gold, before), "after": agreement_of(gold, after)}
+    return {"n": n, "held": held, "before": agreement_of(gold, before),
+            "after": agreement_of(gold, after), "offline": agreement_of(gold, alone)}
 
 
 def agreement_of(gold: Sequence[float], got: Sequence[float]) -> dict[str, float]:
@@ -188,17 +219,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             got = batch(paths, urls)
             name = d.name
             rows.append([name, got["n"], f"{got['caught']} ({got['caught'] / max(1, got['n']):.0%})",
-                         *[got[f"raised_{j}"] for j in JUDGES]])
+                         *[got[f"raised_{j}"] for j in JUDGES], got["raised_unscreened"]])
             figures[f"{name}_n"] = got["n"]
             figures[f"{name}_caught"] = got["caught"]
             for j in JUDGES:
                 figures[f"{name}_raised_{j.replace('-', '_')}"] = got[f"raised_{j}"]
+            figures[f"{name}_raised_obey_anything_unscreened"] = got["raised_unscreened"]
             if got["missed"]:
                 print(f"{name}: missed {', '.join(got['missed'])}")
             if got["raised_cases"]:
                 print(f"{name}: raised {', '.join(got['raised_cases'])}")
         cal = calibration(urls, args.smoke)
-    print(table(rows, ["batch", "n", "caught", *[f"raised:{j}" for j in JUDGES]]))
+    print(table(rows, ["batch", "n", "caught", *[f"raised:{j}" for j in JUDGES],
+                       "raised:obey-anything, unscreened"]))
     texts = real_answers()
     if args.smoke:
         texts = texts[:20]
@@ -206,8 +239,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"real answers: {len(texts)}, set aside in {flagged}, sentences refused as evidence"
           f" {refused}")
     print(f"competent judge over {cal['n']} calibration answers, evidence gate held"
-          f" {cal['held']} (gap {evidence_gate.HOLD_GAP})")
-    for when in ("before", "after"):
+          f" {cal['held']} (gap {evidence_gate.HOLD_GAP}); before = without the gate,"
+          " offline = the offline scorer alone")
+    for when in ("before", "after", "offline"):
         a = cal[when]
         print(f"  {when}: exact {a['exact']:.3f} within-one {a['within_one']:.3f}"
               f" MAE {a['mae']:.3f}")

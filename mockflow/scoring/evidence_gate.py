@@ -14,7 +14,11 @@ with ``mockflow review``.
 
 Rule, exactly: with ``J`` the judge's raw score (before level adjustment) and ``O`` the
 offline raw score of the same screened answer (the scale minimum when it observed
-nothing), the counted raw score is ``O`` when ``J - O >= HOLD_GAP``, else ``J``.
+nothing), the counted raw score is ``O`` when ``J - O >= HOLD_GAP``; when ``J`` is above
+``O`` by less than that, ``J`` counts only if one of the judge's quotes is (part of) a
+sentence the offline scorer quotes as evidence (``corroborated``), else ``O``; ``J`` at or
+below ``O`` always counts. So a judge's score rises above the offline evidence only on
+the sentences that carry the answer's content, never on an appeal alone.
 
 The cost: where an honest judge is right and the offline scorer is far off (a good answer
 in everyday words), the counted score is the offline one until a person looks; the
@@ -53,16 +57,30 @@ def hold(chosen: QuestionScore | None, offline: QuestionScore | None, minimum: i
             or not chosen.source.startswith(JUDGED):
         return chosen
     evidence = float(minimum) if offline.score is None else offline.score
-    if chosen.score - evidence < HOLD_GAP:
+    gap = chosen.score - evidence
+    if gap <= 0 or (gap < HOLD_GAP and corroborated(chosen, offline)):
         return chosen
+    why = "" if gap >= HOLD_GAP else (", and none of its quotes is a sentence the offline"
+                                      " scorer found evidence in")
     detail = (f"the judge ({chosen.source}) gave {chosen.score:g}, the offline evidence"
-              f" supports {evidence:g} ({offline.rationale}); {evidence:g} counts until a"
-              " person who reads the answer confirms the judge's score (mockflow review)")
+              f" supports {evidence:g} ({offline.rationale}){why}; {evidence:g} counts until"
+              " a person who reads the answer confirms the judge's score (mockflow review)")
     return replace(offline, score=evidence if offline.score is not None else None,
                    rationale=f"Held at the offline evidence: the judge gave {chosen.score:g}."
                              f" {offline.rationale}",
                    review=(*chosen.review, *offline.review, (REVIEW_JUDGE_EVIDENCE, detail)),
                    panel=chosen.panel, disagreement=chosen.disagreement)
+
+
+def corroborated(chosen: QuestionScore, offline: QuestionScore) -> bool:
+    """Whether one of the judge's quotes is (part of) a sentence the offline scorer
+    quotes as evidence: what the judge found above the evidence is at least in the
+    sentences that carry the answer's content."""
+    def plain(text: str) -> str:
+        return " ".join(text.casefold().split())
+
+    found = [plain(e) for e in offline.evidence if e.strip()]
+    return any(q and (q in e or e in q) for q in map(plain, chosen.evidence) for e in found)
 
 
 def held(score: QuestionScore | None) -> bool:
