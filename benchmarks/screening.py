@@ -49,7 +49,7 @@ from mockflow.format.compile import CompiledInterview  # noqa: E402
 from mockflow.format.validate import load_interview  # noqa: E402
 from mockflow.scoring import evidence_gate  # noqa: E402
 from mockflow.scoring.base import AnsweredQuestion, Rubric, Scorer, SessionFacts  # noqa: E402
-from mockflow.scoring.calibration import agreement, load_answers, score_answers  # noqa: E402
+from mockflow.scoring.calibration import load_answers, score_answers  # noqa: E402
 from mockflow.scoring.injection import never_evidence, screen, sentences  # noqa: E402
 from mockflow.scoring.judge import LlmJudge, role_info  # noqa: E402
 from mockflow.scoring.offline import OFFLINE  # noqa: E402

@@ -31,13 +31,13 @@ from functools import lru_cache
 
 from mockflow.scoring.base import AnsweredQuestion, Rubric
 from mockflow.scoring.injection_appeals import appeal_reason, talks_about_scoring
+from mockflow.scoring.injection_letters import unreadable_letters
 from mockflow.scoring.injection_readable import (
     ANOTHER_LANGUAGE,
     QUARANTINE,
     markup_spans,
     unreadable,
 )
-from mockflow.scoring.injection_letters import unreadable_letters
 from mockflow.scoring.injection_roles import role_reason
 from mockflow.scoring.injection_rules import neighbour, rules
 from mockflow.scoring.injection_vocab import normalise

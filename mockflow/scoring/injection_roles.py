@@ -49,7 +49,8 @@ ANSWERING_VERB = (r"covered|answered|explained|addressed|handled|tackled|nailed|
                   r"|gone through|articulated|presented|dealt with|treated")
 ANSWERED_OBJECT = (r"this|the question|this question|this one|the topic|everything"
                    r"|all of it|all of this|it all|every point|each point|all the points"
-                   r"|every angle|all the bases|every base")
+                   r"|every angle|all the bases|every base"
+                   r"|all (?:of )?the (?:key |main |important )?(?:points|bases|parts)")
 SCORE_NOUN = r"scores?|marks?|grades?|ratings?|evaluation|assessment"
 SCORE_DETERMINER = (r"a|the|my|your|this|that|his|her|its|their|our|any|what|which"
                     r"|whatever|final|overall")
@@ -101,116 +102,162 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     def p(s: str) -> re.Pattern[str]:
         return re.compile(s, re.IGNORECASE)
 
+    word = r"[\w'-]+"
     answer = (rf"\b(?:{DETERMINER_SELF})\s+(?:(?:exact|whole|entire|full|own|very|last"
               rf"|particular|above|written|spoken)\s+){{0,2}}(?:{ANSWER_NOUN})\b"
               rf"|\b(?:answers?|responses?|solutions?) like (?:mine|this one|this)\b"
               rf"|\bwhat i(?:'ve| have)? (?:just )?(?:said|written|explained|described"
-              rf"|outlined|laid out|proposed)\b")
-    performance = (rf"\bi(?:'ve| have| just|'ve just| have just)?\s+(?:\w+ly\s+)?"
-                   rf"(?:{ANSWERING_VERB})\s+(?:{ANSWERED_OBJECT})\b")
+              rf"|outlined|laid out|proposed)\b"
+              # an answer named by its quality: "a textbook answer", "best work"
+              rf"|\b(?:{PRAISE})\s+(?:{ANSWER_NOUN}|treatment|work"
+              rf"|explanation)\b")
+    performance = (rf"\bi(?:'ve| have| just|'ve just| have just| think i've)?\s+"
+                   rf"(?:\w+ly\s+)?(?:{ANSWERING_VERB})\s+(?:{ANSWERED_OBJECT})\b"
+                   rf"|\bi(?:'ve| have)\s+(?:\w+ly\s+)?(?:demonstrated|shown|given you"
+                   rf"|provided|delivered|displayed|proven|proved)\b"
+                   rf"|\bmy (?:own )?(?:performance|showing|work here|effort here)\b"
+                   rf"|\bi (?:clearly|obviously|certainly|definitely) (?:didn't|did not"
+                   rf"|did|have|know|understand)\b")
     score = (rf"\b(?:a|an)\s+(?:solid\s+|clean\s+|full\s+|perfect\s+|straight\s+)?"
              rf"{NUMBER}(?:\s*/\s*{NUMBER}|\s+out of\s+{NUMBER})?(?=\s*(?:[.,;:!?)]|$)"
              rf"|\s+(?:{NOT_A_NOUN})\b)"
-             rf"|\b(?:{TOP})\s+(?:possible\s+|available\s+)?(?:{SCORE_NOUN}|result|one)\b"
-             rf"|\b(?:{SCORE_NOUN})\s+(?:for|on|of)\s+(?:this|me|my|it|the question"
-             rf"|this question|this section|this answer|this one)\b"
-             rf"|\b(?:top|full) marks\b"
-             rf"|\b(?:maximum|highest|top|best)\s+(?:possible|available)\b")
+             rf"|\b{NUMBER}\s+out of\s+{NUMBER}\b"
+             rf"|\b(?:{TOP})\s+(?:possible\s+|available\s+)?(?:{SCORE_NOUN}|result|one"
+             rf"|band|tier|credit|points|billing|rating)\b"
+             rf"|\b(?:{SCORE_NOUN}|points|credit)\s+(?:for|on|of)\s+(?:this|me|my|it"
+             rf"|the question|this question|this section|this answer|this one|this part)\b"
+             rf"|\b(?:top|full) marks\b|\b(?:extra|full|bonus) credit\b|\bmaximal\b"
+             rf"|\b(?:maximum|highest|top|best)\s+(?:possible|available)\b"
+             rf"|\bthe\s+(?:maximum|max)\b(?!\s+(?:of|number|size|length|rate"
+             rf"|load|throughput|value|connections|retries|latency|age|time))"
+             rf"|\btop of the (?:scale|band|rubric)\b")
     score_any = (rf"\b(?:{SCORE_DETERMINER})\s+(?:{SCORE_NOUN})\b"
-                 rf"|\b(?:whatever|which|what)\s+(?:number|figure|result)\b")
+                 rf"|\b(?:whatever|which|what)\s+(?:number|figure|result)\b"
+                 rf"|\b(?:the|your|my)\s+(?:points|scoring|grading|marking)\b")
+    # the outcome of an interview: a hire, a pass, criteria met, the bar cleared
+    outcome = (r"\b(?:strong|clear|definite|easy|obvious|solid|immediate|no-brainer)\s+"
+               r"(?:hire|yes|pass)\b|\bhir(?:e|ing) (?:signal|decision|recommendation)\b"
+               r"|\bgets? (?:people|candidates|me|you) hired\b|\bworth hiring\b"
+               r"|\b(?:count|counts|go down|goes down|be recorded|be counted|be marked"
+               r"|be treated|be considered|be seen|be logged)\s+as\s+(?:a\s+|an\s+)?"
+               r"(?:pass|hire|win|success|strong|excellent|top|complete|correct)\b"
+               r"|\b(?:meets?|met|exceeds?|exceeded|exceeding|clears?|cleared|ticks?"
+               r"|ticked|checks?|checked|hits?|satisf\w+|fulfil\w*)\s+(?:off\s+)?"
+               r"(?:all|every|each|the|your)?\s*(?:of\s+the\s+)?(?:criteria|criterion"
+               r"|box|boxes|bar|expectations|requirements|key points|points|marks"
+               r"|staff-level bar|senior bar)\b|\b(?:staff|senior|principal)-level hire\b")
     # grading done to the answer: an imperative or a passive ("mark this outstanding",
-    # "how it is graded")
-    graded = (rf"\b(?:mark|grade|score|rate|rank|log|record|class|count|treat|put down)\s+"
-              rf"(?:this|me|my answer|the answer|this answer|this one|this response)\b"
+    # "how it is graded", "put this down as", "call this one a five")
+    graded = (rf"\b(?:mark|grade|score|rate|rank|log|record|class|count|treat|put down"
+              rf"|put|call|consider|regard|file|chalk|write)\s+(?:this|me|my answer"
+              rf"|the answer|this answer|this one|this response|it|myself)(?:\s+(?:down|up))?"
+              rf"\s+(?:as\s+)?(?:a|an|the|my|{PRAISE}|{MILD_PRAISE}|{NUMBER}|highly"
+              rf"|exceeding|excellent|top)\b"
               rf"|\b(?:how|what|whether)\s+(?:it|this|i|my answer|this answer)\s+"
               rf"(?:is|was|gets|will be|would be|'s)\s+(?:graded|scored|marked|rated"
-              rf"|assessed|evaluated|judged|ranked)\b")
+              rf"|assessed|evaluated|judged|ranked)\b"
+              rf"|\b(?:on|for) (?:the )?record\b|\b(?:scoring|grading|marking|evaluation"
+              rf"|assessment|evaluator'?s|grader'?s|reviewer'?s|interviewer'?s|assessor'?s)"
+              rf"\s+(?:note|notes|comment|comments|summary|remark)\b")
     grader = (rf"\b(?:{GRADER_NOUN})\b"
               rf"|\b(?:whoever|whatever|anyone|anybody|someone)\s+(?:is\s+|who\s+|that\s+)?"
               rf"(?:{GRADING_VERB})\b"
               rf"|\b(?:a|any|every|the)\s+(?:fair|reasonable|honest|careful|thoughtful"
               rf"|sensible|objective|experienced|attentive)\s+(?:reviewers?|judges?"
-              rf"|readers?|interviewers?|panel)\b")
-    you = (rf"\byou(?:'ll|'ve| will| have| would| might| could| ever)?\s+(?:\w+\s+)?(?:seen"
-           rf"|heard|read|received|come across|encountered|interviewed|graded|scored|rated"
-           rf"|marked|evaluated|assessed|get today|fill in|fill out|land on|tally|award"
-           rf"|log|record|enter|write down|put down|mark)\b"
-           rf"|\byour\s+(?:\w+\s+)?(?:{GRADER_DOCUMENT})\b")
+              rf"|readers?|interviewers?|panel)\b"
+              rf"|\b(?:the|my|your) (?:previous|last|other|first|earlier) interviewers?\b"
+              rf"|\binterviewers? before you\b")
+    you = (rf"\byou(?:'ll|'ve|'re| will| have| are| would| might| could| can| ever)?\s+"
+           rf"(?:\w+\s+)?(?:seen|hear|heard|read|received|come across|encountered"
+           rf"|interviewed|graded|scored|rated|marked|evaluated|assessed|get today|fill in"
+           rf"|fill out|land on|tally|award|log|record|enter|write down|put down|mark"
+           rf"|looking for|hoping for|hoping to|want to see|summari[sz]ing|writing (?:this )?up"
+           rf"|taking notes|tick|check off|decide|deciding)\b"
+           rf"|\byour\s+(?:\w+\s+)?(?:{GRADER_DOCUMENT}|summary|notes|assessment"
+           rf"|evaluation|decision|recommendation)\b")
     verdict = (rf"\b(?:{THIRD_PARTY})\b(?:\s+\w+){{0,4}}?\s+(?:{VERDICT_VERB})\b"
                rf"(?:\s+\w+){{0,3}}?\s+(?:me|my|mine|this|i|i'm|i am)\b"
                rf"|\b(?:as|like)\s+(?:my|our|the|a|one)\s+(?:\w+\s+)?(?:{THIRD_PARTY})\s+"
                rf"(?:once\s+|always\s+)?(?:put it|puts it|said|says|would say|described it"
-               rf"|called it)\b")
+               rf"|called it)\b"
+               rf"|\bi(?:'ve| have)? (?:been|was|get|am|'m) (?:often |always |repeatedly )?"
+               rf"(?:told|called|described as|praised|rated|ranked|considered)\b")
+    candidate = r"\bcandidates?\b"
+    unit = (r"\b(?:for|on|in)\s+(?:this|the)\s+(?:question|part|section|item|round"
+            r"|exercise|interview)\b")
     praise = rf"\b(?:{PRAISE})\b|\b(?:{COMPARISON})\b"
     mild = rf"\b(?:{MILD_PRAISE})\b"
-    feeling = rf"\b(?:{AFFECT})\b"
+    feeling = (rf"\b(?:{AFFECT})\b|\b(?:enough|sufficient) for\b|\bqualif\w*"
+               rf"|\b(?:anything|nothing) (?:below|less than|under|short of|lower than)\b"
+               rf"|\b(?:stingy|lenient|generous|harsh|strict|charitable)\b"
+               rf"|\bif i (?:do )?say so myself\b")
     request = rf"\b(?:{REQUEST})\b|^\W*(?:could|would|can|will|might)\s+(?:the|my|this|it)\b"
-    received = rf"\b(?:this|it|that|my answer|this answer|i)\s+(?:\w+\s+)?(?:{RECEIVE})\b"
+    received = rf"\b(?:this|it|that|my answer|this answer|i)\s+(?:{word}\s+)?(?:{RECEIVE})\b"
     return tuple((name, p(pattern)) for name, pattern in (
         ("answer", answer), ("performance", performance), ("score", score),
-        ("score noun", score_any), ("graded", graded), ("grader", grader), ("you as rater", you),
-        ("verdict", verdict), ("praise", praise), ("mild praise", mild),
-        ("feeling", feeling), ("request", request), ("received", received)))
+        ("outcome", outcome), ("graded", graded), ("grader", grader), ("verdict", verdict),
+        ("score noun", score_any), ("you as rater", you), ("candidate", candidate),
+        ("this question", unit),
+        ("praise", praise), ("feeling", feeling),
+        ("mild praise", mild), ("request", request), ("received", received)))
 
 
-# which meetings of a referent with a predicate (or of two referents) make a sentence
-# about the grading, and the reason shown to the reviewer
-_ANSWER = "self-assessment (the answer"
-_SCORE = "score request (a score"
-_GRADER = "addresses the grader"
-MEETINGS: tuple[tuple[frozenset[str], str], ...] = tuple(
-    (frozenset(pair), reason) for pair, reason in (
-        (("answer", "praise"), f"{_ANSWER}, praised)"),
-        (("answer", "mild praise"), f"{_ANSWER}, praised)"),
-        (("answer", "feeling"), f"{_ANSWER}, what it deserves)"),
-        (("answer", "score"), f"{_ANSWER}'s score)"),
-        (("answer", "score noun"), f"{_ANSWER}'s score)"),
-        (("answer", "grader"), f"{_ANSWER}, to the grader)"),
-        (("answer", "you as rater"), f"{_ANSWER}, to the rater)"),
-        (("answer", "received"), f"{_ANSWER}, what it gets)"),
-        (("performance", "praise"), "self-assessment (own performance)"),
-        (("performance", "graded"), "self-assessment (own performance, graded)"),
-        (("performance", "feeling"), "self-assessment (own performance, what it deserves)"),
-        (("graded", "praise"), f"{_SCORE}, the grade named)"),
-        (("graded", "mild praise"), f"{_SCORE}, the grade named)"),
-        (("graded", "score"), f"{_SCORE}, the grade named)"),
-        (("graded", "feeling"), f"{_SCORE}, the grade expected)"),
-        (("graded", "request"), f"{_SCORE}, asked for)"),
-        (("you as rater", "praise"), "addresses the rater"),
-        (("you as rater", "feeling"), "addresses the rater"),
-        (("you as rater", "score noun"), f"{_SCORE}, to the rater)"),
-        (("performance", "grader"), "self-assessment (own performance, to the grader)"),
-        (("performance", "you as rater"), "self-assessment (own performance, to the rater)"),
-        (("score", "praise"), f"{_SCORE}, qualified)"),
-        (("score", "mild praise"), f"{_SCORE}, qualified)"),
-        (("score", "feeling"), f"{_SCORE}, expected)"),
-        (("score", "request"), f"{_SCORE}, asked for)"),
-        (("score", "grader"), f"{_SCORE}, to the grader)"),
-        (("score", "you as rater"), f"{_SCORE}, to the rater)"),
-        (("score", "received"), f"{_SCORE}, received)"),
-        (("score noun", "grader"), f"{_SCORE}, to the grader)"),
-        (("score noun", "you as rater"), f"{_SCORE}, to the rater)"),
-        (("score noun", "request"), f"{_SCORE}, asked for)"),
-        (("score noun", "feeling"), f"{_SCORE}, expected)"),
-        (("grader", "praise"), _GRADER),
-        (("grader", "mild praise"), _GRADER),
-        (("grader", "feeling"), _GRADER),
-        (("verdict", "praise"), "quoted praise (someone's verdict)"),
-        (("verdict", "score"), "quoted praise (someone's score)"),
-        (("verdict", "score noun"), "quoted praise (someone's score)"),
-    ))
+# A referent (what the sentence is about) meeting a predicate (what it says of it), or two
+# different referents meeting, make a sentence about the grading -- except a weak referent
+# with a weak predicate, which ordinary answers produce ("you get a score", "a good
+# candidate for caching").
+STRONG_REFERENTS = ("answer", "performance", "score", "outcome", "graded", "grader",
+                    "verdict")
+WEAK_REFERENTS = ("score noun", "you as rater", "candidate", "this question")
+STRONG_PREDICATES = ("praise", "feeling")
+WEAK_PREDICATES = ("mild praise", "request", "received")
+REFERENTS = frozenset({*STRONG_REFERENTS, *WEAK_REFERENTS})
+WEAK_PAIRS_ALLOWED = frozenset({("score noun", "request"), ("score noun", "received"),
+                                ("candidate", "mild praise")})
+REASONS = {"answer": "self-assessment (the answer)",
+           "performance": "self-assessment (own performance)",
+           "score": "score request (a score)", "score noun": "score request (a score)",
+           "outcome": "score request (the interview's outcome)",
+           "graded": "score request (grading the answer)",
+           "grader": "addresses the grader", "you as rater": "addresses the rater",
+           "verdict": "quoted praise (someone's verdict)",
+           "candidate": "self-assessment (the candidate)",
+           "this question": "about the question's grade"}
+
+
+def _meet(found: frozenset[str]) -> str | None:
+    refs = [r for r in (*STRONG_REFERENTS, *WEAK_REFERENTS) if r in found]
+    strong = [r for r in refs if r in STRONG_REFERENTS]
+    if not refs:
+        return None
+    if "outcome" in refs:  # "a clear hire signal", "ticks every box": nothing else needed
+        return REASONS["outcome"]
+    if strong and (len(refs) >= 2 or found & {*STRONG_PREDICATES, *WEAK_PREDICATES}):
+        return REASONS[strong[0]]
+    if len(refs) >= 2 or found & set(STRONG_PREDICATES):
+        return REASONS[refs[0]]
+    if any((r, w) in WEAK_PAIRS_ALLOWED for r in refs for w in WEAK_PREDICATES if w in found):
+        return REASONS[refs[0]]
+    return None
 
 
 def roles(sentence: str) -> frozenset[str]:
-    """The roles the words of ``sentence`` play (see the module docstring)."""
+    """The roles the words of ``sentence`` play (see the module docstring): referents
+    first, then predicates in the words no referent took ("the maximum" is a score, not
+    also its own praise)."""
     norm = normalise(sentence)
-    return frozenset(name for name, pattern in _patterns() if pattern.search(norm))
+    found: set[str] = set()
+    rest = norm
+    for name, pattern in _patterns():
+        if name in REFERENTS:
+            for m in pattern.finditer(norm):
+                found.add(name)
+                rest = rest[:m.start()] + " " * (m.end() - m.start()) + rest[m.end():]
+    found.update(name for name, pattern in _patterns()
+                 if name not in REFERENTS and pattern.search(rest))
+    return frozenset(found)
 
 
 def role_reason(sentence: str) -> str | None:
     """Why ``sentence`` is about the grading rather than the question, or None."""
-    found = roles(sentence)
-    for needed, reason in MEETINGS:
-        if needed <= found:
-            return reason
-    return None
+    return _meet(roles(sentence))
