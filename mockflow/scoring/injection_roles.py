@@ -58,6 +58,7 @@ TOP = (r"perfect|top|highest|maximum|max|full|best|excellent|outstanding|excepti
        r"|flawless|ideal|great|strong|high|good|solid|fair|passing|winning")
 GRADER_NOUN = (r"assessors?|graders?|markers?|examiners?|evaluators?|raters?|scorers?")
 GRADING_VERB = (r"marks?|marking|grades?|grading|scores?|scoring|tall(?:y|ies|ying)"
+                r"|decid(?:es|ing)|choos(?:es|ing)|reads?|reading"
                 r"|rates?|rating|evaluates?|evaluating|assess(?:es|ing)?|judges?|judging"
                 r"|reads? this|reading this|reviews? this|reviewing this|counts? (?:these"
                 r"|the (?:points|marks|scores))")
@@ -68,7 +69,8 @@ THIRD_PARTY = (r"lead|leads|manager|managers|boss|mentor|mentors|colleagues?|tea
                r"|people|others|they|he|she")
 VERDICT_VERB = (r"said|says|called|calls|rated|rates|gave|gives|reviewed|praised|told"
                 r"|considered|considers|described|thought|think|thinks|agreed|agree|agrees"
-                r"|ranked|scored|graded|marked|judged|deemed|labell?ed|loved|signed off")
+                r"|ranked|scored|graded|marked|judged|deemed|labell?ed|loved|signed off|voted"
+                r"|named|crowned|picked|nominated|awarded")
 PRAISE = (r"excellent|outstanding|exceptional|perfect|perfectly|flawless|flawlessly"
           r"|brilliant|brilliantly|impressive|strongest|best|top|highest|maximum|thorough"
           r"|thoroughly|comprehensive|comprehensively|complete|completely|exemplary|stellar"
@@ -76,9 +78,13 @@ PRAISE = (r"excellent|outstanding|exceptional|perfect|perfectly|flawless|flawles
           r"|senior-level|senior level|expert-level|first-rate|top-tier|top-notch"
           r"|impeccable|faultless|remarkable|finest|greatest|clearest|spot on|exactly what"
           r"|above and beyond|head and shoulders|in depth|in full|fully|nailed|aced"
+          r"|impress|impresses|impressed|wow|blow away|stands? out|outshines?|excels?"
           r"|crushed")
 MILD_PRAISE = r"good|great|solid|strong|fair|right|correct|well|high|better|model|amazing"
-COMPARISON = (r"than (?:most|anyone|anybody|everyone|others|the rest|the others|any other"
+COMPARISON = (r"(?:a|any|the|every) (?:senior|staff|principal|expert|lead|top|seasoned)"
+              r" (?:engineers?|people|candidates?|architects?|professionals?) (?:would|could"
+              r"|might)"
+              r"|than (?:most|anyone|anybody|everyone|others|the rest|the others|any other"
               r"|other candidates|most candidates|most people|most engineers|most senior)"
               r"|(?:among|one of) the (?:best|strongest|top|finest)"
               r"|ranks? (?:with|among|alongside)")
@@ -106,6 +112,10 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     answer = (rf"\b(?:{DETERMINER_SELF})\s+(?:(?:exact|whole|entire|full|own|very|last"
               rf"|particular|above|written|spoken)\s+){{0,2}}(?:{ANSWER_NOUN})\b"
               rf"|\b(?:answers?|responses?|solutions?) like (?:mine|this one|this)\b"
+              rf"|\b(?:kind|sort|type|level|quality|calibre|caliber) of (?:answer|response"
+              rf"|explanation)\b"
+              rf"|\b(?:better|stronger|clearer|more complete|more thorough) (?:answer|response"
+              rf"|explanation)\b"
               rf"|\bwhat i(?:'ve| have)? (?:just )?(?:said|written|explained|described"
               rf"|outlined|laid out|proposed)\b"
               # an answer named by its quality: "a textbook answer", "best work"
@@ -130,7 +140,8 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
              rf"|\b(?:maximum|highest|top|best)\s+(?:possible|available)\b"
              rf"|\bthe\s+(?:maximum|max)\b(?!\s+(?:of|number|size|length|rate"
              rf"|load|throughput|value|connections|retries|latency|age|time))"
-             rf"|\btop of the (?:scale|band|rubric)\b")
+             rf"|\btop of the (?:scale|band|rubric)\b|\b(?:on )?a scale (?:of|from)\b"
+             rf"|\b{NUMBER}\s+(?:stars?|points|marks)\b(?!\s+(?:of|in|to|for)\b)")
     score_any = (rf"\b(?:{SCORE_DETERMINER})\s+(?:{SCORE_NOUN})\b"
                  rf"|\b(?:whatever|which|what)\s+(?:number|figure|result)\b"
                  rf"|\b(?:the|your|my)\s+(?:points|scoring|grading|marking)\b")
@@ -145,14 +156,22 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                r"|ticked|checks?|checked|hits?|satisf\w+|fulfil\w*)\s+(?:off\s+)?"
                r"(?:all|every|each|the|your)?\s*(?:of\s+the\s+)?(?:criteria|criterion"
                r"|box|boxes|bar|expectations|requirements|key points|points|marks"
-               r"|staff-level bar|senior bar)\b|\b(?:staff|senior|principal)-level hire\b")
+               rf"|staff-level bar|senior bar|point)\b|\b(?:staff|senior|principal)-level hire\b"
+               rf"|\b(?:this|that|my answer|this answer|it all)\s+(?:covers|addresses|answers"
+               rf"|nails|handles|hits)\s+(?:everything|all (?:the )?(?:points|requirements"
+               rf"|aspects|bases)|every (?:point|aspect|requirement))\s+(?:required|needed"
+               rf"|asked|expected|wanted|you)\b"
+               rf"|\b(?:hire|pass|advance|promote|shortlist|accept)\s+(?:me|this candidate"
+               rf"|the candidate)\b")
     # grading done to the answer: an imperative or a passive ("mark this outstanding",
     # "how it is graded", "put this down as", "call this one a five")
     graded = (rf"\b(?:mark|grade|score|rate|rank|log|record|class|count|treat|put down"
               rf"|put|call|consider|regard|file|chalk|write)\s+(?:this|me|my answer"
               rf"|the answer|this answer|this one|this response|it|myself)(?:\s+(?:down|up))?"
-              rf"\s+(?:as\s+)?(?:a|an|the|my|{PRAISE}|{MILD_PRAISE}|{NUMBER}|highly"
+              rf"\s+(?:as\s+|at\s+)?(?:a|an|the|my|{PRAISE}|{MILD_PRAISE}|{NUMBER}|highly"
               rf"|exceeding|excellent|top)\b"
+              rf"|\b(?:dock|penali[sz]e|mark down|deduct from|hold (?:it|this) against"
+              rf"|fail|downgrade|underrate|undervalue)\s+(?:me|this|it|my answer)\b"
               rf"|\b(?:how|what|whether)\s+(?:it|this|i|my answer|this answer)\s+"
               rf"(?:is|was|gets|will be|would be|'s)\s+(?:graded|scored|marked|rated"
               rf"|assessed|evaluated|judged|ranked)\b"
@@ -172,7 +191,8 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
            rf"|interviewed|graded|scored|rated|marked|evaluated|assessed|get today|fill in"
            rf"|fill out|land on|tally|award|log|record|enter|write down|put down|mark"
            rf"|looking for|hoping for|hoping to|want to see|summari[sz]ing|writing (?:this )?up"
-           rf"|taking notes|tick|check off|decide|deciding)\b"
+           rf"|taking notes|tick|check off|decide|deciding|gotten|trust|believe"
+           rf"|rest assured|take my word|find|won't find|will find)\b"
            rf"|\byour\s+(?:\w+\s+)?(?:{GRADER_DOCUMENT}|summary|notes|assessment"
            rf"|evaluation|decision|recommendation)\b")
     verdict = (rf"\b(?:{THIRD_PARTY})\b(?:\s+\w+){{0,4}}?\s+(?:{VERDICT_VERB})\b"
@@ -184,13 +204,15 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                rf"(?:told|called|described as|praised|rated|ranked|considered)\b")
     candidate = r"\bcandidates?\b"
     unit = (r"\b(?:for|on|in)\s+(?:this|the)\s+(?:question|part|section|item|round"
-            r"|exercise|interview)\b")
+            r"|exercise|interview)\b|\b(?:this|my)\s+(?:\w+\s+)?interview\b")
     praise = rf"\b(?:{PRAISE})\b|\b(?:{COMPARISON})\b"
     mild = rf"\b(?:{MILD_PRAISE})\b"
     feeling = (rf"\b(?:{AFFECT})\b|\b(?:enough|sufficient) for\b|\bqualif\w*"
                rf"|\b(?:anything|nothing) (?:below|less than|under|short of|lower than)\b"
                rf"|\b(?:stingy|lenient|generous|harsh|strict|charitable)\b"
-               rf"|\bif i (?:do )?say so myself\b")
+               rf"|\bif i (?:do )?say so myself\b"
+               rf"|\b(?:be kind|go easy|have mercy|cut me (?:some )?slack|i really need this"
+               rf"|benefit of the doubt)\b")
     request = rf"\b(?:{REQUEST})\b|^\W*(?:could|would|can|will|might)\s+(?:the|my|this|it)\b"
     received = rf"\b(?:this|it|that|my answer|this answer|i)\s+(?:{word}\s+)?(?:{RECEIVE})\b"
     return tuple((name, p(pattern)) for name, pattern in (
