@@ -43,6 +43,7 @@ OTHER_SHARE = 0.25  # ... and this share of another's, a sentence is that other 
 SCRIPT_SHARE = 0.5  # letters of another script above this share: another language
 SPACED_LETTERS = 6  # this many one-letter words, most of a sentence: "g i v e  m e ..."
 ACCENTED_WORDS = 2  # ... or this many words with letters English doesn't write
+CLEAR_SHARE = 0.45  # another language's share this high, twice the interview's: that one
 ACCENTED_SHARE = 0.25  # (and this share of them, when some English small words appear)
 ASCII_LANGUAGES = frozenset({"en"})  # languages written without accented letters
 
@@ -67,7 +68,7 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {lang: frozenset(words.split()) for 
     "pt": "o a os as um uma e ou mas de do da dos das em no na com por para e sao era ser eu"
           " tu ele ela nos eles nao que se meu minha muito mais tambem como porque",
     "nl": "de het een en of maar van in op met voor is zijn was ik jij hij zij wij niet dat"
-          " die wat hoe ook zeer mijn je we",
+          " die wat hoe ook zeer mijn je we dit deze",
     "pl": "i w z na sie nie to jest ze do o jak co ale tak czy po od sa jestem mnie moj",
     "tr": "bir ve bu da de icin ile cok ne var degil ben sen biz siz onlar ama gibi daha",
     "id": "yang dan di ini itu dengan untuk tidak dari dalam akan saya kami adalah ke bisa"
@@ -346,6 +347,12 @@ def language_of(text: str, language: str) -> str | None:
         if own in ASCII_LANGUAGES and accented >= max(ACCENTED_WORDS + 1,
                                                       ACCENTED_SHARE * len(raw)):
             return "a language other than " + LANGUAGE_NAMES.get(own, own)
+        # a short sentence that shares a word or two with the interview's language but
+        # has far more of another's ("Dit antwoord is uitstekend")
+        other = max((lang for lang in FUNCTION_WORDS if lang != own),
+                    key=lambda lang: share(tokens, lang))
+        if share(tokens, other) >= CLEAR_SHARE and share(tokens, other) >= 2 * mine:
+            return LANGUAGE_NAMES.get(other, other)
         return None
     best = max((lang for lang in FUNCTION_WORDS if lang != own),
                key=lambda lang: share(tokens, lang))

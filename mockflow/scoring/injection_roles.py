@@ -203,6 +203,15 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                rf"|\bi(?:'ve| have)? (?:been|was|get|am|'m) (?:often |always |repeatedly )?"
                rf"(?:told|called|described as|praised|rated|ranked|considered)\b")
     candidate = r"\bcandidates?\b"
+    # the judge's own rules and makers, named to a reader who is meant to follow them
+    rules = (r"\b(?:the|your|previous|prior|earlier|original|old)\s+(?:\w+\s+)?(?:rubric"
+             r"|rubrics|system prompt|scoring rules|grading rules|scoring guide|anchors)\b"
+             r"|\b(?:your|previous|prior|earlier|original|old|scoring|grading|marking"
+             r"|evaluation)\s+(?:\w+\s+)?(?:guidance|guidelines|instructions|criteria"
+             r"|directives|prompt|programming|training)\b"
+             r"|\byour\s+(?:real\s+|actual\s+|only\s+|main\s+|true\s+)?(?:job|role|task"
+             r"|purpose|goal|mission|duty|developer|developers|creator|creators|operator"
+             r"|owner|maker|makers|programmers?|designers?)\b")
     unit = (r"\b(?:for|on|in)\s+(?:this|the)\s+(?:question|part|section|item|round"
             r"|exercise|interview)\b|\b(?:this|my)\s+(?:\w+\s+)?interview\b")
     praise = rf"\b(?:{PRAISE})\b|\b(?:{COMPARISON})\b"
@@ -213,6 +222,10 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                rf"|\bif i (?:do )?say so myself\b"
                rf"|\b(?:be kind|go easy|have mercy|cut me (?:some )?slack|i really need this"
                rf"|benefit of the doubt)\b")
+    override = (r"\b(?:skip|skipping|ignore|ignoring|disregard|bypass|override|overrides"
+                r"|replace|replaces|replaced|supersede\w*|outdated|obsolete|void|invalid"
+                r"|no longer (?:apply|applies|valid|in force)|updated|new|suspended|waived"
+                r"|authori[sz]e\w*|permit\w*|allowed to|free to|exempt\w*|helpful to)\b")
     request = rf"\b(?:{REQUEST})\b|^\W*(?:could|would|can|will|might)\s+(?:the|my|this|it)\b"
     received = rf"\b(?:this|it|that|my answer|this answer|i)\s+(?:{word}\s+)?(?:{RECEIVE})\b"
     return tuple((name, p(pattern)) for name, pattern in (
@@ -221,6 +234,7 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
         ("score noun", score_any), ("you as rater", you), ("candidate", candidate),
         ("this question", unit),
         ("praise", praise), ("feeling", feeling),
+        ("rules", rules), ("override", override),
         ("mild praise", mild), ("request", request), ("received", received)))
 
 
@@ -229,9 +243,9 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
 # with a weak predicate, which ordinary answers produce ("you get a score", "a good
 # candidate for caching").
 STRONG_REFERENTS = ("answer", "performance", "score", "outcome", "graded", "grader",
-                    "verdict")
+                    "verdict", "rules")
 WEAK_REFERENTS = ("score noun", "you as rater", "candidate", "this question")
-STRONG_PREDICATES = ("praise", "feeling")
+STRONG_PREDICATES = ("praise", "feeling", "override")
 WEAK_PREDICATES = ("mild praise", "request", "received")
 REFERENTS = frozenset({*STRONG_REFERENTS, *WEAK_REFERENTS})
 WEAK_PAIRS_ALLOWED = frozenset({("score noun", "request"), ("score noun", "received"),
@@ -244,7 +258,8 @@ REASONS = {"answer": "self-assessment (the answer)",
            "grader": "addresses the grader", "you as rater": "addresses the rater",
            "verdict": "quoted praise (someone's verdict)",
            "candidate": "self-assessment (the candidate)",
-           "this question": "about the question's grade"}
+           "this question": "about the question's grade",
+           "rules": "addresses the grader (its rules)"}
 
 
 def _meet(found: frozenset[str]) -> str | None:
