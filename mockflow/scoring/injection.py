@@ -48,6 +48,7 @@ REVIEW_QUARANTINED = "quarantined text"
 REVIEW_LANGUAGE = "another language"
 RUBRIC_RUN = 6  # this many words in a row copied from the rubric count as pasted rubric text
 FRAGMENT_WORDS = 7  # a sentence this short between two parts of an instruction goes too
+APPEAL_FRAGMENTS = 2  # this many short sentences on each side of an appeal go with it
 
 _SPLIT = re.compile(
     r"(?<=[.!?\u3002\uff01\uff1f])[\"')\]]*\s+|\s*[\r\n]+\s*|(?<=[;])\s+",
@@ -262,27 +263,46 @@ def _screen(turns: tuple[str, ...], rubric_texts: tuple[str, ...], language: str
             if reasons[i] is None and reasons[i - 1] is not None and not re.search(
                     r"\w", texts[i]):
                 reasons[i] = reasons[i - 1]
-        keep: list[str] = []
-        for text, reason in zip(texts, reasons, strict=True):
-            if reason is not None:
-                removed.append(Removed(index, text, reason))
-                continue
-            unread = unreadable(text, language)
-            if unread is not None:
-                removed.append(Removed(index, text, unread.detail, unread.kind))
-                continue
-            letters = unreadable_letters(text, language)
-            if letters is not None:
-                removed.append(Removed(index, text, letters, QUARANTINE))
-                continue
-            appeal = appeal_reason(text) or role_reason(text)
-            if appeal is not None:
-                removed.append(Removed(index, text, appeal, APPEAL))
-                continue
-            keep.append(text)
+        found = [_set_aside(index, text, reason, language)
+                 for text, reason in zip(texts, reasons, strict=True)]
+        _with_fragments(found, texts, index)
+        removed += [r for r in found if r is not None]
+        keep = [text for text, r in zip(texts, found, strict=True) if r is None]
         kept_turns.append(" ".join(keep) if any(r.turn == index for r in removed)
                           else original)
     return Screened(tuple(kept_turns), tuple(removed))
+
+
+def _set_aside(index: int, text: str, reason: str | None, language: str) -> Removed | None:
+    """What of one sentence no scorer may read, and why (None: it is kept)."""
+    if reason is not None:
+        return Removed(index, text, reason)
+    unread = unreadable(text, language)
+    if unread is not None:
+        return Removed(index, text, unread.detail, unread.kind)
+    letters = unreadable_letters(text, language)
+    if letters is not None:
+        return Removed(index, text, letters, QUARANTINE)
+    appeal = appeal_reason(text) or role_reason(text)
+    return None if appeal is None else Removed(index, text, appeal, APPEAL)
+
+
+def _with_fragments(found: list[Removed | None], texts: Sequence[str], index: int) -> None:
+    """The short neighbours of an appeal or an instruction go with it ("I worked hard on
+    this. A five would be fair. Please."): up to ``APPEAL_FRAGMENTS`` sentences of at most ``FRAGMENT_WORDS``
+    words on each side, kept only where no appeal is."""
+    appeals = [i for i, r in enumerate(found)
+               if r is not None and r.kind in (APPEAL, INSTRUCTION)]
+    for i in appeals:
+        for step in (-1, 1):
+            j = i + step
+            for _ in range(APPEAL_FRAGMENTS):
+                if not 0 <= j < len(texts) or found[j] is not None \
+                        or len(_words(texts[j])) > FRAGMENT_WORDS:
+                    break
+                found[j] = Removed(index, texts[j], "next to " + ("an appeal" if found[i]
+                                   .kind == APPEAL else "an instruction"), found[i].kind)
+                j += step
 
 
 def rubric_texts(rubric: Rubric) -> tuple[str, ...]:

@@ -70,7 +70,7 @@ THIRD_PARTY = (r"lead|leads|manager|managers|boss|mentor|mentors|colleagues?|tea
 VERDICT_VERB = (r"said|says|called|calls|rated|rates|gave|gives|reviewed|praised|told"
                 r"|considered|considers|described|thought|think|thinks|agreed|agree|agrees"
                 r"|ranked|scored|graded|marked|judged|deemed|labell?ed|loved|signed off|voted"
-                r"|named|crowned|picked|nominated|awarded")
+                r"|named|crowned|picked|nominated|awarded|tell|tells")
 PRAISE = (r"excellent|outstanding|exceptional|perfect|perfectly|flawless|flawlessly"
           r"|brilliant|brilliantly|impressive|strongest|best|top|highest|maximum|thorough"
           r"|thoroughly|comprehensive|comprehensively|complete|completely|exemplary|stellar"
@@ -88,10 +88,12 @@ COMPARISON = (r"(?:a|any|the|every) (?:senior|staff|principal|expert|lead|top|se
               r"|other candidates|most candidates|most people|most engineers|most senior)"
               r"|(?:among|one of) the (?:best|strongest|top|finest)"
               r"|ranks? (?:with|among|alongside)")
-AFFECT = (r"surpris\w*|disappoint\w*|shock\w*|upset|unfair|fair|deserv\w*|merit\w*|earn\w*"
+AFFECT = (r"make my day|mean the world|formality|done deal|in the bag|foregone conclusion"
+          r"|surpris\w*|disappoint\w*|shock\w*|upset|unfair|fair|deserv\w*|merit\w*|earn\w*"
           r"|warrant\w*|worth|worthy|expect\w*|hop(?:e|ed|ing)|hopefully|appreciat\w*"
           r"|grateful|mean a lot|count on|confident|owed|entitled|justif\w*")
-REQUEST = (r"please|kindly|(?:could|would|can|will) (?:you|the|it|this|that|my)"
+REQUEST = (r"please|kindly|think about|bear in mind|keep in mind|take into account|notice"
+           r"|(?:could|would|can|will) (?:you|the|it|this|that|my)"
            r"|make sure|ensure|be sure|don'?t forget|round (?:it|that|this)? ?up|bump"
            r"|nudge|go in as|put (?:it|this|me) down|land on|let (?:it|this) (?:show|reflect"
            r"|count)|count (?:it|this) as|treat (?:it|this) as|see this as|view this as")
@@ -126,6 +128,8 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                    rf"|\bi(?:'ve| have)\s+(?:\w+ly\s+)?(?:demonstrated|shown|given you"
                    rf"|provided|delivered|displayed|proven|proved)\b"
                    rf"|\bmy (?:own )?(?:performance|showing|work here|effort here)\b"
+                   rf"|\bhow (?:much|well|thoroughly|completely|clearly|deeply) i (?:\w+ )?"
+                   rf"(?:covered|answered|explained|did|know|knew|understand|handled)\b"
                    rf"|\bi (?:clearly|obviously|certainly|definitely) (?:didn't|did not"
                    rf"|did|have|know|understand)\b")
     score = (rf"\b(?:a|an)\s+(?:solid\s+|clean\s+|full\s+|perfect\s+|straight\s+)?"
@@ -161,6 +165,7 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                rf"|nails|handles|hits)\s+(?:everything|all (?:the )?(?:points|requirements"
                rf"|aspects|bases)|every (?:point|aspect|requirement))\s+(?:required|needed"
                rf"|asked|expected|wanted|you)\b"
+               rf"|\bi (?:\w+ )?(?:deserve|merit|have earned|'ve earned|qualify for)\b"
                rf"|\b(?:hire|pass|advance|promote|shortlist|accept)\s+(?:me|this candidate"
                rf"|the candidate)\b")
     # grading done to the answer: an imperative or a passive ("mark this outstanding",
@@ -195,16 +200,24 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
            rf"|rest assured|take my word|find|won't find|will find)\b"
            rf"|\byour\s+(?:\w+\s+)?(?:{GRADER_DOCUMENT}|summary|notes|assessment"
            rf"|evaluation|decision|recommendation)\b")
-    verdict = (rf"\b(?:{THIRD_PARTY})\b(?:\s+\w+){{0,4}}?\s+(?:{VERDICT_VERB})\b"
+    verdict = (rf"\b(?:{THIRD_PARTY})(?:'ll|'d|'ve)?\b(?:\s+\w+){{0,4}}?\s+(?:{VERDICT_VERB})\b"
                rf"(?:\s+\w+){{0,3}}?\s+(?:me|my|mine|this|i|i'm|i am)\b"
                rf"|\b(?:as|like)\s+(?:my|our|the|a|one)\s+(?:\w+\s+)?(?:{THIRD_PARTY})\s+"
                rf"(?:once\s+|always\s+)?(?:put it|puts it|said|says|would say|described it"
                rf"|called it)\b"
-               rf"|\bi(?:'ve| have)? (?:been|was|get|am|'m) (?:often |always |repeatedly )?"
+               rf"|\bi(?:'ve| have)? (?:\w+ly |already )?(?:been|was|get|am|'m) (?:often |always"
+               rf" |repeatedly |already )?"
                rf"(?:told|called|described as|praised|rated|ranked|considered)\b")
     candidate = r"\bcandidates?\b"
+    # someone's word reported, and the job itself ("my recruiter said", "I got the job")
+    report = (rf"\b(?:{THIRD_PARTY})\s+(?:\w+\s+)?(?:said|says|told|thinks|thought"
+              rf"|agreed|reckons|assured|promised|confirmed)\b")
+    job = (r"\bi(?:'ve| have)? (?:already )?(?:got|landed|won|been offered|secured)"
+           r" (?:the|this) (?:job|role|offer|position)\b")
     # the judge's own rules and makers, named to a reader who is meant to follow them
-    rules = (r"\b(?:the|your|previous|prior|earlier|original|old)\s+(?:\w+\s+)?(?:rubric"
+    rules = (r"\b(?:who|that)\s+(?:\w+\s+)?(?:trained|built|made|created|programmed"
+             r"|designed|deployed|configured|fine-tuned)\s+you\b"
+             r"|\b(?:the|your|previous|prior|earlier|original|old)\s+(?:\w+\s+)?(?:rubric"
              r"|rubrics|system prompt|scoring rules|grading rules|scoring guide|anchors)\b"
              r"|\b(?:your|previous|prior|earlier|original|old|scoring|grading|marking"
              r"|evaluation)\s+(?:\w+\s+)?(?:guidance|guidelines|instructions|criteria"
@@ -234,7 +247,7 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
         ("score noun", score_any), ("you as rater", you), ("candidate", candidate),
         ("this question", unit),
         ("praise", praise), ("feeling", feeling),
-        ("rules", rules), ("override", override),
+        ("rules", rules), ("report", report), ("the job", job), ("override", override),
         ("mild praise", mild), ("request", request), ("received", received)))
 
 
@@ -244,12 +257,13 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
 # candidate for caching").
 STRONG_REFERENTS = ("answer", "performance", "score", "outcome", "graded", "grader",
                     "verdict", "rules")
-WEAK_REFERENTS = ("score noun", "you as rater", "candidate", "this question")
+WEAK_REFERENTS = ("score noun", "you as rater", "candidate", "this question", "report",
+                  "the job")
 STRONG_PREDICATES = ("praise", "feeling", "override")
 WEAK_PREDICATES = ("mild praise", "request", "received")
 REFERENTS = frozenset({*STRONG_REFERENTS, *WEAK_REFERENTS})
 WEAK_PAIRS_ALLOWED = frozenset({("score noun", "request"), ("score noun", "received"),
-                                ("candidate", "mild praise")})
+                                ("candidate", "mild praise"), ("you as rater", "request")})
 REASONS = {"answer": "self-assessment (the answer)",
            "performance": "self-assessment (own performance)",
            "score": "score request (a score)", "score noun": "score request (a score)",
@@ -259,11 +273,14 @@ REASONS = {"answer": "self-assessment (the answer)",
            "verdict": "quoted praise (someone's verdict)",
            "candidate": "self-assessment (the candidate)",
            "this question": "about the question's grade",
-           "rules": "addresses the grader (its rules)"}
+           "rules": "addresses the grader (its rules)",
+           "report": "quoted praise (someone's word)",
+           "the job": "score request (the interview's outcome)"}
 
 
 def _meet(found: frozenset[str]) -> str | None:
-    refs = [r for r in (*STRONG_REFERENTS, *WEAK_REFERENTS) if r in found]
+    refs = [r for r in (*STRONG_REFERENTS, *WEAK_REFERENTS) if r in found
+            and not (r == "report" and "verdict" in found)]  # one fact, named twice
     strong = [r for r in refs if r in STRONG_REFERENTS]
     if not refs:
         return None
