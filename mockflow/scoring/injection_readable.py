@@ -21,8 +21,9 @@ passage, for markup):
   another language is flagged for a person who reads it, not silently scored 1.
 
 Limits: language is told from function words, so a sentence of under ``MIN_WORDS`` words
-is never judged another language, and a language without a list here is caught only
-when its script differs. Detection is per sentence: one foreign word inside an English
+is judged another language only when it has none of the interview language's small words
+and two words with letters it doesn't write or a third of another's small words; a
+language without a list here is caught only when its script or its letters differ. Detection is per sentence: one foreign word inside an English
 sentence stays.
 """
 
@@ -43,6 +44,7 @@ OTHER_SHARE = 0.25  # ... and this share of another's, a sentence is that other 
 SCRIPT_SHARE = 0.5  # letters of another script above this share: another language
 SPACED_LETTERS = 6  # this many one-letter words, most of a sentence: "g i v e  m e ..."
 ACCENTED_WORDS = 2  # ... or this many words with letters English doesn't write
+SHORT_SHARE = 0.33  # a two- or three-word sentence with this share of another's small words
 CLEAR_SHARE = 0.45  # another language's share this high, twice the interview's: that one
 ACCENTED_SHARE = 0.25  # (and this share of them, when some English small words appear)
 ASCII_LANGUAGES = frozenset({"en"})  # languages written without accented letters
@@ -336,11 +338,13 @@ def language_of(text: str, language: str) -> str | None:
         if own in FUNCTION_WORDS and count > SCRIPT_SHARE * len(letters) and latin < count:
             return f"{other.title()} script"
     tokens = words(text)
-    if len(tokens) < MIN_WORDS or own not in FUNCTION_WORDS:
+    if own not in FUNCTION_WORDS or not tokens:
         return None
     mine = share(tokens, own)
     raw = [w for w in _WORD.findall(text) if len(w) > 1]
     accented = sum(not w.isascii() for w in raw)
+    if len(tokens) < MIN_WORDS:
+        return _short(tokens, own, mine, accented)
     if mine >= OWN_SHARE:
         # a few of the interview language's small words ("a", "the") in a sentence whose
         # other words are written with letters that language doesn't use
@@ -364,6 +368,19 @@ def language_of(text: str, language: str) -> str | None:
     if own in ASCII_LANGUAGES and accented >= ACCENTED_WORDS:
         return "a language other than " + LANGUAGE_NAMES.get(own, own)
     return None
+
+
+def _short(tokens: list[str], own: str, mine: float, accented: int) -> str | None:
+    """A sentence of two or three words in another language: none of the interview
+    language's small words, and either two words with letters it doesn't write or a
+    third of them another language's small words ("Sehr gut, oder?")."""
+    if len(tokens) < 2 or mine > 0:
+        return None
+    if own in ASCII_LANGUAGES and accented >= ACCENTED_WORDS:
+        return "a language other than " + LANGUAGE_NAMES.get(own, own)
+    other = max((lang for lang in FUNCTION_WORDS if lang != own),
+                key=lambda lang: share(tokens, lang))
+    return LANGUAGE_NAMES.get(other, other) if share(tokens, other) >= SHORT_SHARE else None
 
 
 @lru_cache(maxsize=16384)

@@ -38,6 +38,14 @@ from mockflow.scoring.injection_vocab import normalise
 
 # --------------------------------------------------------------------------- closed classes
 
+ANSWER_ABROAD = (r"reponse|reponses|respuesta|respuestas|antwort|antworten|risposta"
+                 r"|risposte|resposta|respostas|antwoord|svar|svaret|odpowiedz|cevap\w*"
+                 r"|jawaban|vastaus|odpoved|raspuns")
+PRAISE_ABROAD = (r"parfaite?|excellente?|perfect[oa]s?|excelentes?|perfekte?[nrs]?"
+                 r"|ausgezeichnete?|hervorragende?|perfett[oa]|eccellente|ottim[oa]"
+                 r"|perfeit[oa]|otim[oa]|uitstekend|perfecte?|utmarkt|perfekt|doskonala"
+                 r"|najlepsza|idealna|mukemmel|harika|sempurna|terbaik|erinomainen"
+                 r"|vyborny|excelent[ae]?|maxima|maximale|massim[oa]|hochste|beste|mejor")
 NUMBER = r"(?:[1-9]|10|one|two|three|four|five|six|seven|eight|nine|ten)"
 # the answer as a thing being graded (not "this approach": that is how answers talk)
 ANSWER_NOUN = (r"answers?|responses?|repl(?:y|ies)|explanations?|submissions?|write-?ups?"
@@ -209,6 +217,9 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                rf" |repeatedly |already )?"
                rf"(?:told|called|described as|praised|rated|ranked|considered)\b")
     candidate = r"\bcandidates?\b"
+    # the answer praised in the languages the screening reads (accents folded)
+    praised = (rf"\b(?:{ANSWER_ABROAD})\W+(?:\w+\W+)?(?:{PRAISE_ABROAD})\b"
+               rf"|\b(?:{PRAISE_ABROAD})\W+(?:\w+\W+)?(?:{ANSWER_ABROAD})\b")
     # someone's word reported, and the job itself ("my recruiter said", "I got the job")
     report = (rf"\b(?:{THIRD_PARTY})\s+(?:\w+\s+)?(?:said|says|told|thinks|thought"
               rf"|agreed|reckons|assured|promised|confirmed)\b")
@@ -247,7 +258,7 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
         ("score noun", score_any), ("you as rater", you), ("candidate", candidate),
         ("this question", unit),
         ("praise", praise), ("feeling", feeling),
-        ("rules", rules), ("report", report), ("the job", job), ("override", override),
+        ("praised answer", praised), ("rules", rules), ("report", report), ("the job", job), ("override", override),
         ("mild praise", mild), ("request", request), ("received", received)))
 
 
@@ -256,7 +267,7 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
 # with a weak predicate, which ordinary answers produce ("you get a score", "a good
 # candidate for caching").
 STRONG_REFERENTS = ("answer", "performance", "score", "outcome", "graded", "grader",
-                    "verdict", "rules")
+                    "verdict", "rules", "praised answer")
 WEAK_REFERENTS = ("score noun", "you as rater", "candidate", "this question", "report",
                   "the job")
 STRONG_PREDICATES = ("praise", "feeling", "override")
@@ -275,7 +286,8 @@ REASONS = {"answer": "self-assessment (the answer)",
            "this question": "about the question's grade",
            "rules": "addresses the grader (its rules)",
            "report": "quoted praise (someone's word)",
-           "the job": "score request (the interview's outcome)"}
+           "the job": "score request (the interview's outcome)",
+           "praised answer": "self-assessment (the answer)"}
 
 
 def _meet(found: frozenset[str]) -> str | None:
@@ -284,8 +296,9 @@ def _meet(found: frozenset[str]) -> str | None:
     strong = [r for r in refs if r in STRONG_REFERENTS]
     if not refs:
         return None
-    if "outcome" in refs:  # "a clear hire signal", "ticks every box": nothing else needed
-        return REASONS["outcome"]
+    for alone in ("outcome", "praised answer"):  # "a clear hire signal", "ticks every
+        if alone in refs:  # box", "respuesta perfecta": nothing else needed
+            return REASONS[alone]
     if strong and (len(refs) >= 2 or found & {*STRONG_PREDICATES, *WEAK_PREDICATES}):
         return REASONS[strong[0]]
     if len(refs) >= 2 or found & set(STRONG_PREDICATES):
