@@ -58,8 +58,9 @@ ANSWERING_VERB = (r"covered|answered|explained|addressed|handled|tackled|nailed|
 ANSWERED_OBJECT = (r"this|the question|this question|this one|the topic|everything"
                    r"|all of it|all of this|it all|every point|each point|all the points"
                    r"|every angle|all the bases|every base"
-                   r"|all (?:of )?the (?:key |main |important )?(?:points|bases|parts)")
-SCORE_NOUN = r"scores?|marks?|grades?|ratings?|evaluation|assessment"
+                   r"|all (?:of )?the (?:key |main |important )?(?:points|bases|parts)"
+                   r"|every part|each part|all parts|both parts|every bit")
+SCORE_NOUN = r"scores?|marks?|grades?|ratings?|evaluation|assessment|credit|bonus"
 SCORE_DETERMINER = (r"a|the|my|your|this|that|his|her|its|their|our|any|what|which"
                     r"|whatever|final|overall")
 TOP = (r"perfect|top|highest|maximum|max|full|best|excellent|outstanding|exceptional"
@@ -70,7 +71,8 @@ GRADING_VERB = (r"marks?|marking|grades?|grading|scores?|scoring|tall(?:y|ies|yi
                 r"|rates?|rating|evaluates?|evaluating|assess(?:es|ing)?|judges?|judging"
                 r"|reads? this|reading this|reviews? this|reviewing this|counts? (?:these"
                 r"|the (?:points|marks|scores))")
-GRADER_DOCUMENT = r"checklist|form|write-?up|scorecard|rubric|scoresheet|score sheet|marking"
+GRADER_DOCUMENT = (r"checklist|form|write-?up|scorecard|rubric|scoresheet|score sheet|marking"
+                   r"|checks|review|reviews|grading|scoring")
 THIRD_PARTY = (r"lead|leads|manager|managers|boss|mentor|mentors|colleagues?|teammates?"
                r"|team|peers?|cto|ceo|director|interviewers?|panel(?: members)?|engineers?"
                r"|professors?|teachers?|coach|recruiters?|reviewers?|everyone|everybody"
@@ -89,14 +91,19 @@ PRAISE = (r"excellent|outstanding|exceptional|perfect|perfectly|flawless|flawles
           r"|impress|impresses|impressed|wow|blow away|stands? out|outshines?|excels?"
           r"|crushed")
 MILD_PRAISE = r"good|great|solid|strong|fair|right|correct|well|high|better|model|amazing"
-COMPARISON = (r"(?:a|any|the|every) (?:senior|staff|principal|expert|lead|top|seasoned)"
+COMPARISON = (r"(?:nobody|no one|no other candidate|none of the others?) else"
+              r"|(?:most|many|other) (?:candidates|people|engineers|others|applicants)"
+              r" (?:get|miss|forget|struggle|fail|overlook|don't)\w*"
+              r"|(?:a|any|the|every) (?:senior|staff|principal|expert|lead|top|seasoned)"
               r" (?:engineers?|people|candidates?|architects?|professionals?) (?:would|could"
               r"|might)"
               r"|than (?:most|anyone|anybody|everyone|others|the rest|the others|any other"
               r"|other candidates|most candidates|most people|most engineers|most senior)"
               r"|(?:among|one of) the (?:best|strongest|top|finest)"
               r"|ranks? (?:with|among|alongside)")
-AFFECT = (r"make my day|mean the world|formality|done deal|in the bag|foregone conclusion"
+AFFECT = (r"proud|pleased with|happy with|satisfied with|recogni[sz]ed|acknowledged"
+          r"|credited|rewarded|carry (?:more |real |some )?weight|count for more"
+          r"|we both know|you and i both know|you know it|make my day|mean the world|formality|done deal|in the bag|foregone conclusion"
           r"|surpris\w*|disappoint\w*|shock\w*|upset|unfair|fair|deserv\w*|merit\w*|earn\w*"
           r"|warrant\w*|worth|worthy|expect\w*|hop(?:e|ed|ing)|hopefully|appreciat\w*"
           r"|grateful|mean a lot|count on|confident|owed|entitled|justif\w*")
@@ -122,6 +129,8 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     answer = (rf"\b(?:{DETERMINER_SELF})\s+(?:(?:exact|whole|entire|full|own|very|last"
               rf"|particular|above|written|spoken)\s+){{0,2}}(?:{ANSWER_NOUN})\b"
               rf"|\b(?:answers?|responses?|solutions?) like (?:mine|this one|this)\b"
+              rf"|\b(?:this|that|mine)(?: is|'s| was) (?:the|an?) (?:\w+ )?(?:answer"
+              rf"|response)\b"
               rf"|\b(?:kind|sort|type|level|quality|calibre|caliber) of (?:answer|response"
               rf"|explanation)\b"
               rf"|\b(?:better|stronger|clearer|more complete|more thorough) (?:answer|response"
@@ -136,6 +145,11 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                    rf"|\bi(?:'ve| have)\s+(?:\w+ly\s+)?(?:demonstrated|shown|given you"
                    rf"|provided|delivered|displayed|proven|proved)\b"
                    rf"|\bmy (?:own )?(?:performance|showing|work here|effort here)\b"
+                   rf"|\bi (?:put|invested) (?:a lot of|so much|much|real|serious|lots of)"
+                   rf" (?:thought|effort|work|care|time) into\b"
+                   rf"|\b(?:the )?(?:best|strongest|finest|clearest) (?:answer )?i(?:'ve| have)"
+                   rf" (?:ever )?(?:done|given|written|answered|explained)\b"
+                   rf"|\bas an? (?:\w+ )?(?:expert|authority|specialist|veteran|leader)\b"
                    rf"|\bhow (?:much|well|thoroughly|completely|clearly|deeply) i (?:\w+ )?"
                    rf"(?:covered|answered|explained|did|know|knew|understand|handled)\b"
                    rf"|\bi (?:clearly|obviously|certainly|definitely) (?:didn't|did not"
@@ -144,6 +158,7 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
              rf"{NUMBER}(?:\s*/\s*{NUMBER}|\s+out of\s+{NUMBER})?(?=\s*(?:[.,;:!?)]|$)"
              rf"|\s+(?:{NOT_A_NOUN})\b)"
              rf"|\b{NUMBER}\s+out of\s+{NUMBER}\b"
+             rf"|\b(?:a|an) {NUMBER} in (?:my|anyone's|any) book\b"
              rf"|\b(?:{TOP})\s+(?:possible\s+|available\s+)?(?:{SCORE_NOUN}|result|one"
              rf"|band|tier|credit|points|billing|rating)\b"
              rf"|\b(?:{SCORE_NOUN}|points|credit)\s+(?:for|on|of)\s+(?:this|me|my|it"
@@ -156,6 +171,7 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
              rf"|\b{NUMBER}\s+(?:stars?|points|marks)\b(?!\s+(?:of|in|to|for)\b)")
     score_any = (rf"\b(?:{SCORE_DETERMINER})\s+(?:{SCORE_NOUN})\b"
                  rf"|\b(?:whatever|which|what)\s+(?:number|figure|result)\b"
+                 rf"|\b(?:serious|extra|full|bonus|more|real|maximum|top)\s+(?:credit|points)\b"
                  rf"|\b(?:the|your|my)\s+(?:points|scoring|grading|marking)\b")
     # the outcome of an interview: a hire, a pass, criteria met, the bar cleared
     outcome = (r"\b(?:strong|clear|definite|easy|obvious|solid|immediate|no-brainer)\s+"
@@ -173,12 +189,24 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                rf"|nails|handles|hits)\s+(?:everything|all (?:the )?(?:points|requirements"
                rf"|aspects|bases)|every (?:point|aspect|requirement))\s+(?:required|needed"
                rf"|asked|expected|wanted|you)\b"
-               rf"|\bi (?:\w+ )?(?:deserve|merit|have earned|'ve earned|qualify for)\b"
+               rf"|\bi(?:'ve| have)? (?:\w+ )?(?:deserve|merit|earned|qualify for)\b"
+               rf"|\bi (?:\w+ )?(?:aced|nailed|crushed|smashed|killed) (?:it|that|this)\b"
+               rf"|\b(?:no|without) (?:further |more |additional )?(?:review|checks|checking"
+               rf"|evaluation|scrutiny|deductions?|marking) (?:is )?(?:needed|necessary"
+               rf"|required)\b|\bno deductions\b"
+               rf"|\b(?:look no further|case closed|mic drop|enough said|nuff said)\b"
                rf"|\b(?:hire|pass|advance|promote|shortlist|accept)\s+(?:me|this candidate"
                rf"|the candidate)\b")
     # grading done to the answer: an imperative or a passive ("mark this outstanding",
     # "how it is graded", "put this down as", "call this one a five")
-    graded = (rf"\b(?:mark|grade|score|rate|rank|log|record|class|count|treat|put down"
+    graded = (rf"\b(?:that's|this is|it's|that is|this was|that was|that'd be|this would be)"
+              rf" (?:\w+ )?(?:a|an) {NUMBER}(?=\s*(?:[.,;:!?)]|$)|\s+(?:{NOT_A_NOUN}"
+              rf"|in my|in anyone's|by any)\b)"
+              rf"|\b(?:that|this|it)(?:'s| is| was| will be| should be| gets)? (?:\w+ )?"
+              rf"(?:reflected|recogni[sz]ed|credited|rewarded|acknowledged|counted)\b"
+              rf"|\b(?:like|want) (?:it|that|this) (?:noted|recorded|on record|reflected"
+              rf"|acknowledged|recogni[sz]ed)\b"
+              rf"|\b(?:mark|grade|score|rate|rank|log|record|class|count|treat|put down"
               rf"|put|call|consider|regard|file|chalk|write)\s+(?:this|me|my answer"
               rf"|the answer|this answer|this one|this response|it|myself)(?:\s+(?:down|up))?"
               rf"\s+(?:as\s+|at\s+)?(?:a|an|the|my|{PRAISE}|{MILD_PRAISE}|{NUMBER}|highly"
@@ -201,11 +229,12 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
               rf"|\binterviewers? before you\b")
     you = (rf"\byou(?:'ll|'ve|'re| will| have| are| would| might| could| can| ever)?\s+"
            rf"(?:\w+\s+)?(?:seen|hear|heard|read|received|come across|encountered"
-           rf"|interviewed|graded|scored|rated|marked|evaluated|assessed|get today|fill in"
+           rf"|interview|interviewed|graded|scored|rated|marked|evaluated|assessed|get today|fill in"
            rf"|fill out|land on|tally|award|log|record|enter|write down|put down|mark"
            rf"|looking for|hoping for|hoping to|want to see|summari[sz]ing|writing (?:this )?up"
            rf"|taking notes|tick|check off|decide|deciding|gotten|trust|believe"
-           rf"|rest assured|take my word|find|won't find|will find)\b"
+           rf"|rest assured|take my word|find|won't find|will find|agree|been waiting"
+           rf"|skip|stop)\b"
            rf"|\byour\s+(?:\w+\s+)?(?:{GRADER_DOCUMENT}|summary|notes|assessment"
            rf"|evaluation|decision|recommendation)\b")
     verdict = (rf"\b(?:{THIRD_PARTY})(?:'ll|'d|'ve)?\b(?:\s+\w+){{0,4}}?\s+(?:{VERDICT_VERB})\b"
@@ -314,14 +343,17 @@ def roles(sentence: str) -> frozenset[str]:
     also its own praise)."""
     norm = normalise(sentence)
     found: set[str] = set()
-    rest = norm
+    spans: list[tuple[int, int]] = []
     for name, pattern in _patterns():
         if name in REFERENTS:
             for m in pattern.finditer(norm):
                 found.add(name)
-                rest = rest[:m.start()] + " " * (m.end() - m.start()) + rest[m.end():]
-    found.update(name for name, pattern in _patterns()
-                 if name not in REFERENTS and pattern.search(rest))
+                spans.append(m.span())
+    for name, pattern in _patterns():
+        if name not in REFERENTS and any(
+                not any(a <= m.start() and m.end() <= b for a, b in spans)
+                for m in pattern.finditer(norm)):
+            found.add(name)
     return frozenset(found)
 
 
