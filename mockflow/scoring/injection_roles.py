@@ -80,7 +80,8 @@ THIRD_PARTY = (r"lead|leads|manager|managers|boss|mentor|mentors|colleagues?|tea
 VERDICT_VERB = (r"said|says|called|calls|rated|rates|gave|gives|reviewed|praised|told"
                 r"|considered|considers|described|thought|think|thinks|agreed|agree|agrees"
                 r"|ranked|scored|graded|marked|judged|deemed|labell?ed|loved|signed off|voted"
-                r"|named|crowned|picked|nominated|awarded|tell|tells")
+                r"|named|crowned|picked|nominated|awarded|tell|tells|passed|approved"
+                r"|advanced|hired")
 PRAISE = (r"excellent|outstanding|exceptional|perfect|perfectly|flawless|flawlessly"
           r"|brilliant|brilliantly|impressive|strongest|best|top|highest|maximum|thorough"
           r"|thoroughly|comprehensive|comprehensively|complete|completely|exemplary|stellar"
@@ -129,6 +130,8 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     answer = (rf"\b(?:{DETERMINER_SELF})\s+(?:(?:exact|whole|entire|full|own|very|last"
               rf"|particular|above|written|spoken)\s+){{0,2}}(?:{ANSWER_NOUN})\b"
               rf"|\b(?:answers?|responses?|solutions?) like (?:mine|this one|this)\b"
+              rf"|\b(?:the|my) (?:answer|response|explanation)s? (?:above|so far|i (?:just )?gave"
+              rf"|i've given|i have given)\b"
               rf"|\b(?:this|that|mine)(?: is|'s| was) (?:the|an?) (?:\w+ )?(?:answer"
               rf"|response)\b"
               rf"|\b(?:kind|sort|type|level|quality|calibre|caliber) of (?:answer|response"
@@ -160,7 +163,7 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
              rf"|\b{NUMBER}\s+out of\s+{NUMBER}\b"
              rf"|\b(?:a|an) {NUMBER} in (?:my|anyone's|any) book\b"
              rf"|\b(?:{TOP})\s+(?:possible\s+|available\s+)?(?:{SCORE_NOUN}|result|one"
-             rf"|band|tier|credit|points|billing|rating)\b"
+             rf"|band|tier|credit|points|billing|rating|feedback|reviews|ratings|remarks)\b"
              rf"|\b(?:{SCORE_NOUN}|points|credit)\s+(?:for|on|of)\s+(?:this|me|my|it"
              rf"|the question|this question|this section|this answer|this one|this part)\b"
              rf"|\b(?:top|full) marks\b|\b(?:extra|full|bonus) credit\b|\bmaximal\b"
@@ -204,6 +207,9 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
               rf"|in my|in anyone's|by any)\b)"
               rf"|\b(?:that|this|it)(?:'s| is| was| will be| should be| gets)? (?:\w+ )?"
               rf"(?:reflected|recogni[sz]ed|credited|rewarded|acknowledged|counted)\b"
+              rf"|\b(?:this|it|that|my answer|this answer) (?:will|should|would|must|is going to"
+              rf"|deserves to|ought to) be (?:scored|graded|marked|rated|assessed|evaluated"
+              rf"|judged|ranked|counted|recorded)\b"
               rf"|\b(?:like|want) (?:it|that|this) (?:noted|recorded|on record|reflected"
               rf"|acknowledged|recogni[sz]ed)\b"
               rf"|\b(?:mark|grade|score|rate|rank|log|record|class|count|treat|put down"
@@ -225,7 +231,8 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
               rf"|\b(?:a|any|every|the)\s+(?:fair|reasonable|honest|careful|thoughtful"
               rf"|sensible|objective|experienced|attentive)\s+(?:reviewers?|judges?"
               rf"|readers?|interviewers?|panel)\b"
-              rf"|\b(?:the|my|your) (?:previous|last|other|first|earlier) interviewers?\b"
+              rf"|\b(?:the|my|your|all) (?:\w+ )?(?:previous|last|other|first|earlier|past)"
+              rf" (?:\w+ )?interviewers?\b"
               rf"|\binterviewers? before you\b")
     you = (rf"\byou(?:'ll|'ve|'re| will| have| are| would| might| could| can| ever)?\s+"
            rf"(?:\w+\s+)?(?:seen|hear|heard|read|received|come across|encountered"
@@ -246,6 +253,23 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                rf" |repeatedly |already )?"
                rf"(?:told|called|described as|praised|rated|ranked|considered)\b")
     candidate = r"\bcandidates?\b"
+    # claims that need nothing else: an idiom of a flawless result, a claim of
+    # competence, the answer named by top praise, a plea for leniency
+    claim = (rf"\b(?:slam dunk|as good as (?:it gets|they come|it can be)|ask for more"
+             rf"|hard pressed to find|bar raiser|home run|out of the park|gold star"
+             rf"|nothing (?:is |was )?missing|(?:can't|cannot|couldn't) be improved"
+             rf"|(?:about |just )?as complete as (?:an? )?(?:answer|response|it) (?:can|could)"
+             rf" be)\b"
+             rf"|\bi (?:really |clearly |obviously )?know (?:what i'm doing|what i am doing"
+             rf"|my stuff|this (?:stuff |topic |material )?(?:cold|inside out|backwards"
+             rf"|by heart))\b"
+             rf"|\b(?:{PRAISE}|five-star|5-star|a\+|a-plus)\s+(?:answer|response|reply"
+             rf"|explanation|solution|submission)\b(?!\s+(?:time|times|code|codes|header"
+             rf"|body|rate|size|format|from|to|is to|would be to|here is|for (?:the|this) "
+             rf"(?:problem|case)))"
+             rf"|\b(?:please\s+)?(?:be|go)\s+(?:generous|lenient|easy|kind|gentle|forgiving"
+             rf"|nice)(?:\s+(?:on|with)\s+(?:me|this|my \w+|the (?:score|scoring|marking"
+             rf"|grading)))?(?=\s*(?:[,.;!?]|$))")
     # the answer praised in the languages the screening reads (accents folded)
     praised = (rf"\b(?:{ANSWER_ABROAD})\W+(?:\w+\W+)?(?:{PRAISE_ABROAD})\b"
                rf"|\b(?:{PRAISE_ABROAD})\W+(?:\w+\W+)?(?:{ANSWER_ABROAD})\b")
@@ -287,7 +311,7 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
         ("score noun", score_any), ("you as rater", you), ("candidate", candidate),
         ("this question", unit),
         ("praise", praise), ("feeling", feeling),
-        ("praised answer", praised), ("rules", rules), ("report", report), ("the job", job), ("override", override),
+        ("praised answer", praised), ("claim", claim), ("rules", rules), ("report", report), ("the job", job), ("override", override),
         ("mild praise", mild), ("request", request), ("received", received)))
 
 
@@ -296,7 +320,7 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
 # with a weak predicate, which ordinary answers produce ("you get a score", "a good
 # candidate for caching").
 STRONG_REFERENTS = ("answer", "performance", "score", "outcome", "graded", "grader",
-                    "verdict", "rules", "praised answer")
+                    "verdict", "rules", "praised answer", "claim")
 WEAK_REFERENTS = ("score noun", "you as rater", "candidate", "this question", "report",
                   "the job")
 STRONG_PREDICATES = ("praise", "feeling", "override")
@@ -316,7 +340,8 @@ REASONS = {"answer": "self-assessment (the answer)",
            "rules": "addresses the grader (its rules)",
            "report": "quoted praise (someone's word)",
            "the job": "score request (the interview's outcome)",
-           "praised answer": "self-assessment (the answer)"}
+           "praised answer": "self-assessment (the answer)",
+           "claim": "self-assessment (a claim about the answer)"}
 
 
 def _meet(found: frozenset[str]) -> str | None:
@@ -325,7 +350,7 @@ def _meet(found: frozenset[str]) -> str | None:
     strong = [r for r in refs if r in STRONG_REFERENTS]
     if not refs:
         return None
-    for alone in ("outcome", "praised answer"):  # "a clear hire signal", "ticks every
+    for alone in ("outcome", "praised answer", "claim"):  # "a clear hire signal", "ticks every
         if alone in refs:  # box", "respuesta perfecta": nothing else needed
             return REASONS[alone]
     if strong and (len(refs) >= 2 or found & {*STRONG_PREDICATES, *WEAK_PREDICATES}):
