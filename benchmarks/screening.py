@@ -51,7 +51,8 @@ from mockflow.scoring import evidence_gate  # noqa: E402
 from mockflow.scoring.base import AnsweredQuestion, Rubric, Scorer, SessionFacts  # noqa: E402
 from mockflow.scoring.calibration import load_answers, score_answers  # noqa: E402
 from mockflow.scoring.injection import never_evidence, screen, sentences  # noqa: E402
-from mockflow.scoring.judge import LlmJudge, role_info  # noqa: E402
+from mockflow.scoring.judge import LlmJudge  # noqa: E402
+from mockflow.scoring.judge_prompt import role_info  # noqa: E402
 from mockflow.scoring.offline import OFFLINE  # noqa: E402
 from mockflow.scoring.scorecard import gate, level_adjustment  # noqa: E402
 from mockflow.scoring.stage import score_session  # noqa: E402
@@ -218,7 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             paths = sorted(d.glob("*.yaml"))[:2 if args.smoke else None]
             got = batch(paths, urls)
             name = d.name
-            rows.append([name, got["n"], f"{got['caught']} ({got['caught'] / max(1, got['n']):.0%})",
+            share = got["caught"] / max(1, got["n"])
+            rows.append([name, got["n"], f"{got['caught']} ({share:.0%})",
                          *[got[f"raised_{j}"] for j in JUDGES], got["raised_unscreened"]])
             figures[f"{name}_n"] = got["n"]
             figures[f"{name}_caught"] = got["caught"]

@@ -289,19 +289,19 @@ def _set_aside(index: int, text: str, reason: str | None, language: str) -> Remo
 
 def _with_fragments(found: list[Removed | None], texts: Sequence[str], index: int) -> None:
     """The short neighbours of an appeal or an instruction go with it ("I worked hard on
-    this. A five would be fair. Please."): up to ``APPEAL_FRAGMENTS`` sentences of at most ``FRAGMENT_WORDS``
-    words on each side, kept only where no appeal is."""
-    appeals = [i for i, r in enumerate(found)
+    this. A five would be fair. Please."): up to ``APPEAL_FRAGMENTS`` sentences of at
+    most ``FRAGMENT_WORDS`` words on each side, while nothing else was set aside there."""
+    appeals = [(i, r.kind) for i, r in enumerate(found)
                if r is not None and r.kind in (APPEAL, INSTRUCTION)]
-    for i in appeals:
+    for i, kind in appeals:
         for step in (-1, 1):
             j = i + step
             for _ in range(APPEAL_FRAGMENTS):
                 if not 0 <= j < len(texts) or found[j] is not None \
                         or len(_words(texts[j])) > FRAGMENT_WORDS:
                     break
-                found[j] = Removed(index, texts[j], "next to " + ("an appeal" if found[i]
-                                   .kind == APPEAL else "an instruction"), found[i].kind)
+                found[j] = Removed(index, texts[j], "next to " + (
+                    "an appeal" if kind == APPEAL else "an instruction"), kind)
                 j += step
 
 

@@ -17,14 +17,15 @@ passage, for markup):
   combining marks;
 - **another language**: a sentence in another script, or whose function words are
   another language's (English, French, Spanish, German, Italian, Portuguese, Dutch,
-  Polish, Turkish, Indonesian and Swedish are told apart). A candidate who answers in
+  Polish, Turkish, Indonesian, Swedish, Danish, Norwegian, Finnish, Hungarian, Czech,
+  Romanian, Swahili, Tagalog and Latin are told apart). A candidate who answers in
   another language is flagged for a person who reads it, not silently scored 1.
 
 Limits: language is told from function words, so a sentence of under ``MIN_WORDS`` words
 is judged another language only when it has none of the interview language's small words
 and two words with letters it doesn't write or a third of another's small words; a
-language without a list here is caught only when its script or its letters differ. Detection is per sentence: one foreign word inside an English
-sentence stays.
+language without a list here is caught only when its script or its letters differ.
+Detection is per sentence: one foreign word inside an English sentence stays.
 """
 
 from __future__ import annotations

@@ -104,7 +104,8 @@ COMPARISON = (r"(?:nobody|no one|no other candidate|none of the others?) else"
               r"|ranks? (?:with|among|alongside)")
 AFFECT = (r"proud|pleased with|happy with|satisfied with|recogni[sz]ed|acknowledged"
           r"|credited|rewarded|carry (?:more |real |some )?weight|count for more"
-          r"|we both know|you and i both know|you know it|make my day|mean the world|formality|done deal|in the bag|foregone conclusion"
+          r"|we both know|you and i both know|you know it|make my day|mean the world"
+          r"|formality|done deal|in the bag|foregone conclusion"
           r"|surpris\w*|disappoint\w*|shock\w*|upset|unfair|fair|deserv\w*|merit\w*|earn\w*"
           r"|warrant\w*|worth|worthy|expect\w*|hop(?:e|ed|ing)|hopefully|appreciat\w*"
           r"|grateful|mean a lot|count on|confident|owed|entitled|justif\w*")
@@ -187,19 +188,19 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                r"|ticked|checks?|checked|hits?|satisf\w+|fulfil\w*)\s+(?:off\s+)?"
                r"(?:all|every|each|the|your)?\s*(?:of\s+the\s+)?(?:criteria|criterion"
                r"|box|boxes|bar|expectations|requirements|key points|points|marks"
-               rf"|staff-level bar|senior bar|point)\b|\b(?:staff|senior|principal)-level hire\b"
-               rf"|\b(?:this|that|my answer|this answer|it all)\s+(?:covers|addresses|answers"
-               rf"|nails|handles|hits)\s+(?:everything|all (?:the )?(?:points|requirements"
-               rf"|aspects|bases)|every (?:point|aspect|requirement))\s+(?:required|needed"
-               rf"|asked|expected|wanted|you)\b"
-               rf"|\bi(?:'ve| have)? (?:\w+ )?(?:deserve|merit|earned|qualify for)\b"
-               rf"|\bi (?:\w+ )?(?:aced|nailed|crushed|smashed|killed) (?:it|that|this)\b"
-               rf"|\b(?:no|without) (?:further |more |additional )?(?:review|checks|checking"
-               rf"|evaluation|scrutiny|deductions?|marking) (?:is )?(?:needed|necessary"
-               rf"|required)\b|\bno deductions\b"
-               rf"|\b(?:look no further|case closed|mic drop|enough said|nuff said)\b"
-               rf"|\b(?:hire|pass|advance|promote|shortlist|accept)\s+(?:me|this candidate"
-               rf"|the candidate)\b")
+               r"|staff-level bar|senior bar|point)\b|\b(?:staff|senior|principal)-level hire\b"
+               r"|\b(?:this|that|my answer|this answer|it all)\s+(?:covers|addresses|answers"
+               r"|nails|handles|hits)\s+(?:everything|all (?:the )?(?:points|requirements"
+               r"|aspects|bases)|every (?:point|aspect|requirement))\s+(?:required|needed"
+               r"|asked|expected|wanted|you)\b"
+               r"|\bi(?:'ve| have)? (?:\w+ )?(?:deserve|merit|earned|qualify for)\b"
+               r"|\bi (?:\w+ )?(?:aced|nailed|crushed|smashed|killed) (?:it|that|this)\b"
+               r"|\b(?:no|without) (?:further |more |additional )?(?:review|checks|checking"
+               r"|evaluation|scrutiny|deductions?|marking) (?:is )?(?:needed|necessary"
+               r"|required)\b|\bno deductions\b"
+               r"|\b(?:look no further|case closed|mic drop|enough said|nuff said)\b"
+               r"|\b(?:hire|pass|advance|promote|shortlist|accept)\s+(?:me|this candidate"
+               r"|the candidate)\b")
     # grading done to the answer: an imperative or a passive ("mark this outstanding",
     # "how it is graded", "put this down as", "call this one a five")
     graded = (rf"\b(?:that's|this is|it's|that is|this was|that was|that'd be|this would be)"
@@ -236,7 +237,8 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
               rf"|\binterviewers? before you\b")
     you = (rf"\byou(?:'ll|'ve|'re| will| have| are| would| might| could| can| ever)?\s+"
            rf"(?:\w+\s+)?(?:seen|hear|heard|read|received|come across|encountered"
-           rf"|interview|interviewed|graded|scored|rated|marked|evaluated|assessed|get today|fill in"
+           rf"|interview|interviewed|graded|scored|rated|marked|evaluated|assessed"
+           rf"|get today|fill in"
            rf"|fill out|land on|tally|award|log|record|enter|write down|put down|mark"
            rf"|looking for|hoping for|hoping to|want to see|summari[sz]ing|writing (?:this )?up"
            rf"|taking notes|tick|check off|decide|deciding|gotten|trust|believe"
@@ -311,7 +313,8 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
         ("score noun", score_any), ("you as rater", you), ("candidate", candidate),
         ("this question", unit),
         ("praise", praise), ("feeling", feeling),
-        ("praised answer", praised), ("claim", claim), ("rules", rules), ("report", report), ("the job", job), ("override", override),
+        ("praised answer", praised), ("claim", claim), ("rules", rules),
+        ("report", report), ("the job", job), ("override", override),
         ("mild praise", mild), ("request", request), ("received", received)))
 
 
