@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from mockflow.scoring.base import AnsweredQuestion, Rubric
 from mockflow.scoring.injection_appeals import appeal_reason, talks_about_scoring
-from mockflow.scoring.injection_letters import unreadable_letters
+from mockflow.scoring.injection_letters import character_codes, unreadable_letters
 from mockflow.scoring.injection_readable import (
     ANOTHER_LANGUAGE,
     QUARANTINE,
@@ -49,6 +49,7 @@ REVIEW_LANGUAGE = "another language"
 RUBRIC_RUN = 6  # this many words in a row copied from the rubric count as pasted rubric text
 FRAGMENT_WORDS = 7  # a sentence this short between two parts of an instruction goes too
 APPEAL_FRAGMENTS = 2  # this many short sentences on each side of an appeal go with it
+APPEAL_FRAGMENT_WORDS = 6  # ... when they have at most this many words
 
 _SPLIT = re.compile(
     r"(?<=[.!?\u3002\uff01\uff1f])[\"')\]]*\s+|\s*[\r\n]+\s*|(?<=[;])\s+",
@@ -277,6 +278,9 @@ def _set_aside(index: int, text: str, reason: str | None, language: str) -> Remo
     """What of one sentence no scorer may read, and why (None: it is kept)."""
     if reason is not None:
         return Removed(index, text, reason)
+    codes = character_codes(text)
+    if codes is not None:
+        return Removed(index, text, codes, QUARANTINE)
     unread = unreadable(text, language)
     if unread is not None:
         return Removed(index, text, unread.detail, unread.kind)
@@ -290,7 +294,9 @@ def _set_aside(index: int, text: str, reason: str | None, language: str) -> Remo
 def _with_fragments(found: list[Removed | None], texts: Sequence[str], index: int) -> None:
     """The short neighbours of an appeal or an instruction go with it ("I worked hard on
     this. A five would be fair. Please."): up to ``APPEAL_FRAGMENTS`` sentences of at
-    most ``FRAGMENT_WORDS`` words on each side, while nothing else was set aside there."""
+    most ``APPEAL_FRAGMENT_WORDS`` words on each side, while nothing else was set aside
+    there. A short sentence of the answer itself next to an appeal goes too: the appeal
+    costs the candidate that sentence, never the reverse."""
     appeals = [(i, r.kind) for i, r in enumerate(found)
                if r is not None and r.kind in (APPEAL, INSTRUCTION)]
     for i, kind in appeals:
@@ -298,7 +304,7 @@ def _with_fragments(found: list[Removed | None], texts: Sequence[str], index: in
             j = i + step
             for _ in range(APPEAL_FRAGMENTS):
                 if not 0 <= j < len(texts) or found[j] is not None \
-                        or len(_words(texts[j])) > FRAGMENT_WORDS:
+                        or len(_words(texts[j])) > APPEAL_FRAGMENT_WORDS:
                     break
                 found[j] = Removed(index, texts[j], "next to " + (
                     "an appeal" if kind == APPEAL else "an instruction"), kind)
