@@ -74,6 +74,16 @@ def session_dir(results: Path) -> Path:
     return directory
 
 
+def judged(question: dict[str, Any]) -> bool:
+    """Scored by the fake judge, or held at the offline evidence because the judge's
+    score rose above it (the judges' evidence gate, which says so)."""
+    return question["source"] == "judge:fake-judge" or (
+        question["source"] == "offline" and any(
+            f["flag"] == "judge and evidence disagree"
+            and "the judge (judge:fake-judge) gave" in f["detail"]
+            for f in question["review"]))
+
+
 def test_a_console_interview_is_judged_by_the_competent_fake_judge(tmp_path: Path) -> None:
     with serve_in_thread(interviewer_policy) as interviewer, \
             serve_in_thread(competent_judge) as judge:
@@ -92,7 +102,7 @@ def test_a_console_interview_is_judged_by_the_competent_fake_judge(tmp_path: Pat
     assert card["judge"]["source"] == "judge:fake-judge"
     answered = [q for q in card["questions"] if q["outcome"] == "answered"]
     assert len(answered) >= 6
-    assert all(q["source"] == "judge:fake-judge" for q in answered), \
+    assert all(judged(q) for q in answered), \
         [(q["id"], q["source"], q["review"]) for q in answered]
     assert card["overall"]["score"] is not None
     # the answers are strong examples of other questions (the order is seeded): where the
@@ -166,7 +176,7 @@ def test_failing_judge_requests_fall_back_per_question_with_the_reason(tmp_path:
         assert q["source"] == "offline-fallback"
         assert "did not call submit_score" in q["review"][0]["detail"]
     others = [q for q in card["questions"][1:] if q["competency"] != "ownership"]
-    assert others and all(q["source"] == "judge:fake-judge" for q in others)
+    assert others and all(judged(q) for q in others)
     flagged = {f["number"] for f in card["review"] if f["flag"] == "judge fallback"}
     assert flagged == {1, *(q["number"] for q in by_comp["ownership"])}
 
