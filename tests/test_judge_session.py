@@ -106,9 +106,15 @@ def test_a_console_interview_is_judged_by_the_competent_fake_judge(tmp_path: Pat
         [(q["id"], q["source"], q["review"]) for q in answered]
     assert card["overall"]["score"] is not None
     # the answers are strong examples of other questions (the order is seeded): where the
-    # fake judge still gives 5 the offline evidence disagrees, and says so; nothing else
-    assert {f["flag"] for f in card["review"]} <= {"judge and evidence disagree"}
-    assert all("the judge gave" in f["detail"] for f in card["review"])
+    # fake judge still gives 5 the offline evidence disagrees, the offline score counts
+    # and the flag says so; a held question carries the offline score's own flags too
+    held = {q["number"] for q in answered if q["source"] == "offline"}
+    for flag in card["review"]:
+        assert flag["flag"] in ("judge and evidence disagree", "needs a human read",
+                                "no quotes"), flag
+        assert flag["number"] in held, flag
+        if flag["flag"] == "judge and evidence disagree":
+            assert "the judge (judge:fake-judge) gave" in flag["detail"]
     # one judge request per closed question, none on the interviewer's endpoint
     judgements = read_jsonl(directory / "judgements.jsonl")
     assert len(judge_requests) == len(judgements) == len(card["questions"])
@@ -189,7 +195,7 @@ def test_a_hung_judge_times_out_per_question(tmp_path: Path) -> None:
     assert sources[:2] == ["offline-fallback"] * 2
     assert all("did not answer in time" in q["review"][0]["detail"]
                for q in card["questions"][:2])
-    assert "judge:fake-judge" in sources[2:]
+    assert all(judged(q) for q in card["questions"][2:])
 
 
 def test_the_scorecard_waits_for_judgements_only_up_to_its_bound(tmp_path: Path) -> None:
