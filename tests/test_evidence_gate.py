@@ -159,9 +159,9 @@ def case(path: Path) -> dict[str, Any]:
 def test_with_the_screening_off_an_obey_anything_judge_gains_at_most_one_point(
         path: Path, obey_anything: str) -> None:
     """By construction, not by catching the attack: the judge reads the raw injected
-    answer and obeys what it finds (the maximum, on nearly every case), yet what counts is at most the offline evidence
-    for that same text plus one, and plus one only on a quote of a sentence the offline
-    scorer quotes."""
+    answer and obeys what it finds (the maximum, on nearly every case), yet what counts is
+    at most the offline evidence for that same text plus one, and plus one only on a quote
+    of a sentence the offline scorer quotes."""
     data = case(path)
     c = compiled(data["interview"])
     q = c.interview.question(data["question"])
