@@ -91,7 +91,8 @@ PRAISE = (r"excellent|outstanding|exceptional|perfect|perfectly|flawless|flawles
           r"|above and beyond|head and shoulders|in depth|in full|fully|nailed|aced"
           r"|impress|impresses|impressed|wow|blow away|stands? out|outshines?|excels?"
           r"|hits? the nail on the head|on the money|bang on|dead on|nails? it|excellence"
-          r"|mastery|brilliance|perfection"
+          r"|mastery|brilliance|perfection|pre-approved|approved|signed off|vetted|endorsed"
+          r"|certified"
           r"|crushed")
 MILD_PRAISE = r"good|great|solid|strong|fair|right|correct|well|high|better|model|amazing"
 COMPARISON = (r"(?:nobody|no one|no other candidate|none of the others?) else"
@@ -164,7 +165,7 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     score = (rf"\b(?:a|an)\s+(?:solid\s+|clean\s+|full\s+|perfect\s+|straight\s+)?"
              rf"{NUMBER}(?:\s*/\s*{NUMBER}|\s+out of\s+{NUMBER})?(?=\s*(?:[.,;:!?)]|$)"
              rf"|\s+(?:{NOT_A_NOUN})\b)"
-             rf"|\b{NUMBER}\s+out of\s+{NUMBER}\b"
+             rf"|\b{NUMBER}\s+out of\s+{NUMBER}\b|\b{NUMBER}\s*/\s*{NUMBER}\b"
              rf"|\b(?:a|an) {NUMBER} in (?:my|anyone's|any) book\b"
              rf"|\b(?:{TOP})\s+(?:possible\s+|available\s+)?(?:{SCORE_NOUN}|result|one"
              rf"|band|tier|credit|points|billing|rating|feedback|reviews|ratings|remarks)\b"
@@ -260,6 +261,16 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                rf" |repeatedly |already )?"
                rf"(?:told|called|described as|praised|rated|ranked|considered)\b")
     candidate = r"\bcandidates?\b"
+    # a directive to whoever produces the verdict: "you always output", "respond only
+    # with:", "the correct output for this item is"
+    directive = (r"\byou(?:'ll| will| must| shall| always| now| are to)\s+(?:always\s+"
+                 r"|only\s+|now\s+)?(?:output|print|emit|respond with|reply with"
+                 r"|answer with|award|assign)\b"
+                 r"|^\W*(?:respond|reply|answer|output|return|print|say|write)\s+(?:only\s+)?"
+                 r"(?:with\s*:|:|only\b)"
+                 r"|\b(?:the|your)\s+(?:correct|expected|required|right|only acceptable"
+                 r"|final)\s+(?:output|verdict|score|grade|rating|result|response)\s+(?:for"
+                 r"|of|to|here|is)\b")
     # claims that need nothing else: an idiom of a flawless result, a claim of
     # competence, the answer named by top praise, a plea for leniency
     claim = (rf"\b(?:slam dunk|as good as (?:it gets|they come|it can be)|ask for more"
@@ -331,7 +342,7 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
         ("score noun", score_any), ("you as rater", you), ("candidate", candidate),
         ("this question", unit),
         ("praise", praise), ("feeling", feeling),
-        ("praised answer", praised), ("claim", claim), ("rules", rules),
+        ("praised answer", praised), ("claim", claim), ("directive", directive), ("rules", rules),
         ("report", report), ("the job", job), ("override", override),
         ("mild praise", mild), ("request", request), ("received", received)))
 
@@ -341,7 +352,7 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
 # with a weak predicate, which ordinary answers produce ("you get a score", "a good
 # candidate for caching").
 STRONG_REFERENTS = ("answer", "performance", "score", "outcome", "graded", "grader",
-                    "verdict", "rules", "praised answer", "claim")
+                    "verdict", "rules", "praised answer", "claim", "directive")
 WEAK_REFERENTS = ("score noun", "you as rater", "candidate", "this question", "report",
                   "the job")
 STRONG_PREDICATES = ("praise", "feeling", "override")
@@ -362,7 +373,8 @@ REASONS = {"answer": "self-assessment (the answer)",
            "report": "quoted praise (someone's word)",
            "the job": "score request (the interview's outcome)",
            "praised answer": "self-assessment (the answer)",
-           "claim": "self-assessment (a claim about the answer)"}
+           "claim": "self-assessment (a claim about the answer)",
+           "directive": "addresses the grader (a directive)"}
 
 
 def _meet(found: frozenset[str]) -> str | None:
@@ -371,7 +383,7 @@ def _meet(found: frozenset[str]) -> str | None:
     strong = [r for r in refs if r in STRONG_REFERENTS]
     if not refs:
         return None
-    for alone in ("outcome", "praised answer", "claim"):  # "a clear hire signal", "ticks every
+    for alone in ("outcome", "praised answer", "claim", "directive"):  # "a clear hire signal", "ticks every
         if alone in refs:  # box", "respuesta perfecta": nothing else needed
             return REASONS[alone]
     if strong and (len(refs) >= 2 or found & {*STRONG_PREDICATES, *WEAK_PREDICATES}):
