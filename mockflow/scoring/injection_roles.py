@@ -358,6 +358,7 @@ WEAK_REFERENTS = ("score noun", "you as rater", "candidate", "this question", "r
 STRONG_PREDICATES = ("praise", "feeling", "override")
 WEAK_PREDICATES = ("mild praise", "request", "received")
 REFERENTS = frozenset({*STRONG_REFERENTS, *WEAK_REFERENTS})
+SELF_SUFFICIENT = ("outcome", "praised answer", "claim", "directive")
 WEAK_PAIRS_ALLOWED = frozenset({("score noun", "request"), ("score noun", "received"),
                                 ("candidate", "mild praise"), ("you as rater", "request")})
 REASONS = {"answer": "self-assessment (the answer)",
@@ -383,8 +384,8 @@ def _meet(found: frozenset[str]) -> str | None:
     strong = [r for r in refs if r in STRONG_REFERENTS]
     if not refs:
         return None
-    for alone in ("outcome", "praised answer", "claim", "directive"):  # "a clear hire signal", "ticks every
-        if alone in refs:  # box", "respuesta perfecta": nothing else needed
+    for alone in SELF_SUFFICIENT:  # "a clear hire signal", "respuesta perfecta",
+        if alone in refs:  # "respond only with:": nothing else needed
             return REASONS[alone]
     if strong and (len(refs) >= 2 or found & {*STRONG_PREDICATES, *WEAK_PREDICATES}):
         return REASONS[strong[0]]
