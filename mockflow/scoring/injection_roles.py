@@ -334,7 +334,7 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                rf"|benefit of the doubt)\b")
     override = (r"\b(?:skip|skipping|ignore|ignoring|disregard|bypass|override|overrides"
                 r"|replace|replaces|replaced|supersede\w*|outdated|obsolete|void|invalid"
-                r"|no longer (?:apply|applies|valid|in force)|updated|new|suspended|waived"
+                r"|no longer (?:apply|applies|valid|in force)|updated|suspended|waived"
                 r"|authori[sz]e\w*|permit\w*|allowed to|free to|exempt\w*|helpful to)\b")
     request = rf"\b(?:{REQUEST})\b|^\W*(?:could|would|can|will|might)\s+(?:the|my|this|it)\b"
     received = rf"\b(?:this|it|that|my answer|this answer|i)\s+(?:{word}\s+)?(?:{RECEIVE})\b"
@@ -357,12 +357,13 @@ STRONG_REFERENTS = ("answer", "performance", "score", "outcome", "graded", "grad
                     "verdict", "rules", "praised answer", "claim", "directive")
 WEAK_REFERENTS = ("score noun", "you as rater", "candidate", "this question", "report",
                   "the job")
-STRONG_PREDICATES = ("praise", "feeling", "override")
-WEAK_PREDICATES = ("mild praise", "request", "received")
+STRONG_PREDICATES = ("praise", "feeling")
+WEAK_PREDICATES = ("mild praise", "request", "received", "override")
 REFERENTS = frozenset({*STRONG_REFERENTS, *WEAK_REFERENTS})
 SELF_SUFFICIENT = ("outcome", "praised answer", "claim", "directive")
 WEAK_PAIRS_ALLOWED = frozenset({("score noun", "request"), ("score noun", "received"),
-                                ("candidate", "mild praise"), ("you as rater", "request")})
+                                ("candidate", "mild praise"), ("you as rater", "request"),
+                                ("you as rater", "override")})
 REASONS = {"answer": "self-assessment (the answer)",
            "performance": "self-assessment (own performance)",
            "score": "score request (a score)", "score noun": "score request (a score)",
