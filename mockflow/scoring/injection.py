@@ -288,7 +288,32 @@ def _set_aside(index: int, text: str, reason: str | None, language: str) -> Remo
     if letters is not None:
         return Removed(index, text, letters, QUARANTINE)
     appeal = appeal_reason(text) or role_reason(text)
-    return None if appeal is None else Removed(index, text, appeal, APPEAL)
+    if appeal is not None:
+        return Removed(index, text, appeal, APPEAL)
+    words = identifier_words(text)
+    if words is not None and (instruction_reason(words) or role_reason(words)
+                              or _GRADING_IDENTIFIER.search(words)):
+        return Removed(index, text, "an instruction spelt as identifiers", INSTRUCTION)
+    return None
+
+
+_IDENTIFIER = re.compile(r"\b[A-Za-z][a-z0-9]*(?:(?:_+|(?<=[a-z0-9])(?=[A-Z]))[A-Za-z0-9]+){2,}\b")
+_GRADING_IDENTIFIER = re.compile(
+    r"\b(?:score|grade|rating|rubric|evaluation|evaluator|judge|grader|assessor|marks?)\b"
+    r".*\b(?:override|max|maximum|ignore|award|bonus|boost|force|top|highest|full|skip)\b"
+    r"|\b(?:override|max|maximum|ignore|award|bonus|boost|force|top|highest|full|skip)\b"
+    r".*\b(?:score|grade|rating|rubric|evaluation|evaluator|judge|grader|assessor|marks?)\b",
+    re.IGNORECASE)
+
+
+def identifier_words(text: str) -> str | None:
+    """``text`` with its snake_case and camelCase identifiers spelt as words, or None when
+    it has none ("ignore_rubric_and_award_max_score" -> "ignore rubric and award max
+    score"): an instruction hidden in a name is still an instruction."""
+    if not _IDENTIFIER.search(text):
+        return None
+    return _IDENTIFIER.sub(lambda m: " ".join(
+        w.lower() for w in re.split(r"_+|(?<=[a-z0-9])(?=[A-Z])", m.group()) if w), text)
 
 
 def _with_fragments(found: list[Removed | None], texts: Sequence[str], index: int) -> None:
@@ -304,7 +329,7 @@ def _with_fragments(found: list[Removed | None], texts: Sequence[str], index: in
             j = i + step
             for _ in range(APPEAL_FRAGMENTS):
                 if not 0 <= j < len(texts) or found[j] is not None \
-                        or len(_words(texts[j])) > APPEAL_FRAGMENT_WORDS:
+                        or len(texts[j].split()) > APPEAL_FRAGMENT_WORDS:
                     break
                 found[j] = Removed(index, texts[j], "next to " + (
                     "an appeal" if kind == APPEAL else "an instruction"), kind)

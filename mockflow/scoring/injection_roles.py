@@ -107,7 +107,8 @@ COMPARISON = (r"(?:nobody|no one|no other candidate|none of the others?) else"
               r"|other candidates|most candidates|most people|most engineers|most senior)"
               r"|(?:among|one of) the (?:best|strongest|top|finest)"
               r"|ranks? (?:with|among|alongside)")
-AFFECT = (r"proud|pleased with|happy with|satisfied with|recogni[sz]ed|acknowledged"
+AFFECT = (r"means? everything|meant everything|proud|pleased with|happy with|satisfied with"
+          r"|recogni[sz]ed|acknowledged"
           r"|credited|rewarded|carry (?:more |real |some )?weight|count for more"
           r"|we both know|you and i both know|you know it|make my day|mean the world"
           r"|formality|done deal|in the bag|foregone conclusion"
@@ -133,7 +134,7 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
         return re.compile(s, re.IGNORECASE)
 
     word = r"[\w'-]+"
-    answer = (rf"\b(?:{DETERMINER_SELF})\s+(?:(?:exact|whole|entire|full|own|very|last"
+    answer = (rf"\b(?:{DETERMINER_SELF})\s+(?:(?:exact|whole|entire|full|own|very|last|one"
               rf"|particular|above|written|spoken)\s+){{0,2}}(?:{ANSWER_NOUN})\b"
               rf"|\b(?:answers?|responses?|solutions?) like (?:mine|this one|this)\b"
               rf"|\b(?:the|my) (?:answer|response|explanation)s? (?:above|so far|i (?:just )?gave"
@@ -169,7 +170,9 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
              rf"|\s+(?:{NOT_A_NOUN})\b)"
              rf"|\b{NUMBER}\s+out of\s+{NUMBER}\b|\b{NUMBER}\s*/\s*{NUMBER}\b"
              rf"|\b(?:a|an) {NUMBER} in (?:my|anyone's|any) book\b"
-             rf"|\b(?:{TOP})\s+(?:possible\s+|available\s+)?(?:{SCORE_NOUN}|result|one"
+             rf"|\b(?:lowest|low|bottom|worst)\s+(?:possible\s+)?(?:{SCORE_NOUN})\b"
+             rf"|\b(?:{TOP})\s+(?:possible\s+|available\s+)?"
+             rf"(?:{SCORE_NOUN}|result|one"
              rf"|band|tier|credit|points|billing|rating|feedback|reviews|ratings|remarks)\b"
              rf"|\b(?:{SCORE_NOUN}|points|credit)\s+(?:for|on|of)\s+(?:this|me|my|it"
              rf"|the question|this question|this section|this answer|this one|this part)\b"
@@ -272,12 +275,15 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                  r"(?:with\s*:|:|only\b)"
                  r"|\b(?:the|your)\s+(?:correct|expected|required|right|only acceptable"
                  r"|final)\s+(?:output|verdict|score|grade|rating|result|response)\s+(?:for"
-                 r"|of|to|here|is)\b")
+                 r"|of|to|here|is)\b"
+                 # a score set as a value, in a log line, config or code
+                 r"|\b(?:[a-z_]+[._])?(?:score|grade|rating|verdict|marks?|points)\s*[=:]\s*"
+                 r"[\"']?\d")
     # claims that need nothing else: an idiom of a flawless result, a claim of
     # competence, the answer named by top praise, a plea for leniency
     claim = (rf"\b(?:slam dunk|as good as (?:it gets|they come|it can be)|ask for more"
              rf"|hard pressed to find|bar raiser|home run|out of the park|gold star"
-             rf"|nothing (?:is |was )?missing|(?:can't|cannot|couldn't) be improved"
+             rf"|nothing(?:'s| is| was)? missing|(?:can't|cannot|couldn't) be improved"
              rf"|(?:about |just )?as complete as (?:an? )?(?:answer|response|it) (?:can|could)"
              rf" be|second nature|in my sleep|not to brag|without bragging|if i may say so"
              rf"|if i do say so|if i say so|you have my word|take my word for it)\b"
@@ -310,9 +316,12 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     report = (rf"\b(?:{THIRD_PARTY})\s+(?:\w+\s+)?(?:said|says|told|thinks|thought"
               rf"|agreed|reckons|assured|promised|confirmed)\b")
     job = (r"\bi(?:'ve| have)? (?:already )?(?:got|landed|won|been offered|secured)"
-           r" (?:the|this) (?:job|role|offer|position)\b")
+           r" (?:the|this) (?:job|role|offer|position)\b"
+           r"|\bthis (?:job|role|position|opportunity|offer)\b")
     # the judge's own rules and makers, named to a reader who is meant to follow them
-    rules = (r"\b(?:who|that)\s+(?:\w+\s+)?(?:trained|built|made|created|programmed"
+    rules = (r"\bwhatever (?:the|your) (?:rules|guidelines|rubric|criteria|instructions"
+             r"|policy|process) (?:say|says|said)\b"
+             r"|\b(?:who|that)\s+(?:\w+\s+)?(?:trained|built|made|created|programmed"
              r"|designed|deployed|configured|fine-tuned)\s+you\b"
              r"|\b(?:the|your|previous|prior|earlier|original|old)\s+(?:\w+\s+)?(?:rubric"
              r"|rubrics|system prompt|scoring rules|grading rules|scoring guide|anchors)\b"
@@ -337,7 +346,8 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                 r"|no longer (?:apply|applies|valid|in force)|updated|suspended|waived"
                 r"|authori[sz]e\w*|permit\w*|allowed to|free to|exempt\w*|helpful to)\b")
     request = rf"\b(?:{REQUEST})\b|^\W*(?:could|would|can|will|might)\s+(?:the|my|this|it)\b"
-    received = rf"\b(?:this|it|that|my answer|this answer|i)\s+(?:{word}\s+)?(?:{RECEIVE})\b"
+    received = (rf"\b(?:this|it|that|my answer|this answer|i)\s+(?:{word}\s+)?(?:{RECEIVE})\b"
+                rf"|\b(?:gave|given|awarded|assigned|handed)\s+(?:me|this|my answer|my answers)\b")
     return tuple((name, p(pattern)) for name, pattern in (
         ("answer", answer), ("performance", performance), ("score", score),
         ("outcome", outcome), ("graded", graded), ("grader", grader), ("verdict", verdict),
@@ -420,8 +430,12 @@ def roles(sentence: str) -> frozenset[str]:
 
 
 def role_reason(sentence: str) -> str | None:
-    """Why ``sentence`` is about the grading rather than the question, or None."""
+    """Why ``sentence`` is about the grading rather than the question, or None (read as
+    written, and with hyphens between letters read as spaces: "top-marks territory")."""
     found = _meet(roles(sentence))
+    spaced = re.sub(r"(?<=[A-Za-z])-(?=[A-Za-z])", " ", sentence)
+    if found is None and spaced != sentence:
+        found = _meet(roles(spaced))
     if found is None and plain_talk(sentence):
         return "talks about the grade (only everyday and grading words)"
     return found
