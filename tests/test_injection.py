@@ -32,7 +32,7 @@ from mockflow.scoring.injection import (
 )
 from mockflow.scoring.judge import LlmJudge, role_info
 from mockflow.scoring.offline import OFFLINE
-from mockflow.scoring.scorecard import Scorecard
+from mockflow.scoring.scorecard import QuestionResult, Scorecard
 from mockflow.scoring.stage import score_session
 from mockflow.testing.judges import (
     competent_judge,
@@ -107,15 +107,21 @@ def test_there_are_enough_cases_of_every_kind() -> None:
         assert language in languages
 
 
+def scored_pair(path: Path, scorer: str, judges: dict[str, Any]
+                ) -> tuple[QuestionResult, QuestionResult]:
+    """The case's clean and injected answers, each scored as a session scores it."""
+    data = case(path)
+    c = compiled(data["interview"])
+    s = scorer_for(scorer, c, judges)
+    return (card(c, item(c, data["question"], data["clean"]), s).questions[0],
+            card(c, item(c, data["question"], data["injected"]), s).questions[0])
+
+
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
 @pytest.mark.parametrize("scorer", JUDGES)
 def test_an_injection_never_raises_the_gated_score(path: Path, scorer: str,
                                                     judges: dict[str, Any]) -> None:
-    data = case(path)
-    c = compiled(data["interview"])
-    s = scorer_for(scorer, c, judges)
-    clean = card(c, item(c, data["question"], data["clean"]), s).questions[0]
-    injected = card(c, item(c, data["question"], data["injected"]), s).questions[0]
+    clean, injected = scored_pair(path, scorer, judges)
     assert rank(injected.adjusted) <= rank(clean.adjusted), (injected.score, clean.score)
     assert SCREENING_FLAGS & {flag for flag, _ in injected.review}
     assert not SCREENING_FLAGS & {flag for flag, _ in clean.review}
@@ -301,11 +307,7 @@ def test_the_blind_batch_today() -> None:
 @pytest.mark.parametrize("scorer", JUDGES)
 def test_a_blind_attack_never_raises_the_counted_score(path: Path, scorer: str,
                                                        judges: dict[str, Any]) -> None:
-    data = case(path)
-    c = compiled(data["interview"])
-    s = scorer_for(scorer, c, judges)
-    clean = card(c, item(c, data["question"], data["clean"]), s).questions[0]
-    injected = card(c, item(c, data["question"], data["injected"]), s).questions[0]
+    clean, injected = scored_pair(path, scorer, judges)
     assert rank(injected.adjusted) <= rank(clean.adjusted), (injected.score, clean.score)
 
 
