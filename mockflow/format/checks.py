@@ -441,7 +441,8 @@ def _expectations(r: Reporter, iv: Interview) -> None:
 
 
 CHECKS: tuple[Callable[[Reporter, Interview], None], ...] = (
-    _unique_ids, _references, _scale_and_ladder, stages, _timing, local_voice, turn_taking, _coverage, asked,
+    _unique_ids, _references, _scale_and_ladder, stages, _timing, local_voice, turn_taking,
+    _coverage, asked,
     _probes,
     _fairness, _placeholders,
     _tools, _results, _expectations,
