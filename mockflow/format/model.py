@@ -511,9 +511,11 @@ def _voice(data: Mapping[str, Json]) -> VoiceConfig:
         vad=data.get("vad", _VAD),
         turn=TurnConfig(
             detector=turn.get("detector", _DETECTOR),
-            answering=_endpointing(turn.get("answering"), legacy or _ANSWERING),
-            conversational=_endpointing(turn.get("conversational"),
-                                        legacy or _CONVERSATIONAL),
+            answering=_endpointing(turn.get("answering"),
+                                   _ANSWERING if "answering" in turn else legacy or _ANSWERING),
+            conversational=_endpointing(turn.get("conversational"), _CONVERSATIONAL
+                                        if "conversational" in turn
+                                        else legacy or _CONVERSATIONAL),
             allow_interruptions=bool(turn.get("allow_interruptions", _ALLOW_INTERRUPTIONS)),
             preemptive_generation=bool(turn.get("preemptive_generation", not instant_ack)),
             move_on_grace_seconds=float(turn.get("move_on_grace_seconds", _MOVE_ON_GRACE)),

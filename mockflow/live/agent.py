@@ -446,10 +446,6 @@ class InterviewerAgent(Agent):
             if self.acks.said(item):
                 self.transcript.interviewer(text, kind="ack", interrupted=item.interrupted)
                 return
-            if self.patience.said(item):
-                self.transcript.interviewer(text, kind="wait_reply",
-                                            interrupted=item.interrupted)
-                return
             if self.transcript.is_own(text):
                 return
             # LiveKit links the item to its reply right after this event: record it then,
@@ -460,6 +456,10 @@ class InterviewerAgent(Agent):
                 self._record_reply(item, self.clock())
 
     def _record_reply(self, item: llm.ChatMessage, ended: float) -> None:
+        if self.patience.said(item):
+            self.transcript.interviewer(item.text_content or "", kind="wait_reply",
+                                        interrupted=item.interrupted, ended=ended)
+            return
         reply = next((r for r in self._replies.values()
                       if r.speech is not None and item in r.speech.chat_items), None)
         question: QuestionRef = False

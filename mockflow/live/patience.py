@@ -102,15 +102,18 @@ class Patience:
         text = self._agent.compiled.interview.voice.turn.thinking_reply
         if text and speech is not None:
             self._replies[speech.id] = speech
-            speech.add_done_callback(self._reply_done)
         return text
 
-    def _reply_done(self, speech: SpeechHandle) -> None:
-        self._replies.pop(speech.id, None)
-
     def said(self, item: llm.ChatMessage) -> bool:
-        """Whether a history item is a reply to a request for time."""
-        return any(item in h.chat_items for h in self._replies.values())
+        """Whether a history item is a reply to a request for time (LiveKit links the
+        item to its speech just after adding it: ask then). Each is found once."""
+        for key, handle in list(self._replies.items()):
+            if item in handle.chat_items:
+                del self._replies[key]
+                return True
+            if handle.done() and not handle.chat_items:  # a draft that was never said
+                del self._replies[key]
+        return False
 
     # ------------------------------------------------------------------ LiveKit's events
 
@@ -159,6 +162,8 @@ class Patience:
                 or session.agent_state != "listening" or session.user_state == "speaking"):
             return False
         turn = agent.compiled.interview.voice.turn
+        if turn.silence_prompt_s <= 0:
+            return False
         limit = turn.thinking_wait_s if self.waiting else turn.silence_prompt_s
         key = (current.number, len(current.prompts))
         if key in self._prompted or agent.clock() - self.quiet_since < limit:
