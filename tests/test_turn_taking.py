@@ -55,8 +55,45 @@ def test_endpointing_follows_the_interviews_phase(tmp_path: Path) -> None:
             seen.append((rig.agent.turn_taking.mode, _endpointing(rig)))
         return seen
 
-    assert run(main()) == [("conversational", (0.05, 1.0)), ("answering", (0.2, 1.2)),
-                           ("conversational", (0.05, 1.0)), ("answering", (0.2, 1.2))]
+    # an answer starts unfinished: answering's max_delay whatever the detector thinks
+    assert run(main()) == [("conversational", (0.05, 1.0)), ("answering", (1.2, 1.2)),
+                           ("conversational", (0.05, 1.0)), ("answering", (1.2, 1.2))]
+
+
+def test_an_answer_that_covers_the_question_ends_sooner_than_one_that_does_not(
+        tmp_path: Path) -> None:
+    async def main() -> list[tuple[float, float]]:
+        seen = []
+        async with voice_rig(tmp_path, variant(), settle=True) as rig:
+            await _to_first_question(rig)
+            current = rig.engine.current
+            assert current is not None
+            question = rig.engine.compiled.interview.questions_by_id[current.question_id]
+            labels = [kp.label for kp in question.key_points]
+            speaker = rig.speaker
+            assert speaker is not None
+            await speaker.start()
+            await speaker.final(f"First I would think about {labels[0]}.")
+            seen.append(_endpointing(rig))  # one point of several: keep waiting
+            await speaker.final("Then " + ", ".join(labels[1:]) + ".")
+            seen.append(_endpointing(rig))  # every point: a short silence ends it
+            await speaker.end()
+            await until(lambda: bool(rig.engine.records[0].turns))
+            await rig.settle()
+            seen.append(_endpointing(rig))  # the next answer starts unfinished again
+        return seen
+
+    assert run(main()) == [(1.2, 1.2), (0.2, 0.2), (1.2, 1.2)]
+
+
+def test_an_answer_that_says_it_is_done_is_finished() -> None:
+    from mockflow.interview.completeness import AnswerCheck, says_done
+
+    assert says_done("I'd cache it with a TTL, and that's it.")
+    assert says_done("So yeah.") and not says_done("So yeah, first I would add a cache")
+    check = AnswerCheck.of(with_turn(BACKEND).interview.questions[0])
+    assert not check.finished("I built a billing service.")
+    assert not AnswerCheck(()).finished("anything at all")
 
 
 def test_the_text_path_has_no_endpointing_to_change(tmp_path: Path) -> None:

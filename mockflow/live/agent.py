@@ -472,6 +472,8 @@ class InterviewerAgent(Agent):
 
     def _on_transcribed(self, ev: UserInputTranscribedEvent) -> None:
         self.listening.transcribed(ev.transcript, final=ev.is_final)
+        if ev.is_final:
+            self.turn_taking.heard(self.listening.partial)
 
     def _on_user_state(self, ev: UserStateChangedEvent) -> None:
         if ev.new_state == "speaking":
