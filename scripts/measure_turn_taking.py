@@ -2,7 +2,8 @@
 first interviewer audio after an answer's true end, mockflow's defaults against a
 LiveKit-default ("seed-style") configuration, in the same run.
 
-Each answer is a shipped interview's strong example answer for its first question,
+Each answer is a shipped interview's strong example answer for its first question (or
+``--question``'s; the script says whether it covers every key point of its question),
 spoken by the local Piper voice with one pause of 1, 3, 5 or 8 s inserted at the
 sentence boundary nearest its middle (``persona_speech.plan_answer``), after "Yes, I'm
 ready." The whole interview runs through ``mockflow.testing.speech`` (Silero VAD,
@@ -62,31 +63,37 @@ def source(path: Path, config: dict[str, Any]) -> Any:
         voice["tts"] = {"provider": "local"}
         voice["llm"] = {"base_url": base_url}
         voice["turn"] = dict(config["turn"])
+        if ARGS.question:  # ask this question first (the warm-up stage's place)
+            data["stages"][0]["questions"] = [ARGS.question]
+            data["stages"][0].pop("pick", None)
+            data["stages"][0].pop("competencies", None)
         result = check_bytes(yaml.safe_dump(data).encode(), path.name)
         assert result.compiled is not None, result.problems
         return result.compiled
     return build
 
 
-def first_answer(path: Path) -> str:
-    """The strong example answer of the question asked first (seed 1)."""
-    compiled = source(path, CONFIGS["mockflow"])("http://127.0.0.1:1/v1")
+def first_answer(path: Path, seed: int) -> tuple[str, bool]:
+    """The strong example answer of the question asked first with this seed, and whether
+    it covers every key point of its question (a finished answer)."""
+    from mockflow.interview.completeness import AnswerCheck
     from mockflow.interview.engine import InterviewEngine
-
-    engine = InterviewEngine(compiled, seed=1)
-    engine.start()
     from mockflow.interview.records import CandidateTurn
 
+    compiled = source(path, CONFIGS["mockflow"])("http://127.0.0.1:1/v1")
+    engine = InterviewEngine(compiled, seed=seed)
+    engine.start()
     engine.commit(engine.propose(CandidateTurn("Yes, I'm ready.")))
     current = engine.current
     assert current is not None
     question = compiled.interview.questions_by_id[current.question_id]
-    return question.examples.strong or question.text
+    answer = question.examples.strong or question.text
+    return answer, AnswerCheck.of(question).finished(answer)
 
 
 async def one(path: Path, name: str, pause: float, voice: PersonaVoice,
               folder: Path) -> SpokenRun:
-    answer = first_answer(path)
+    answer, _ = first_answer(path, ARGS.seed)
     folder.mkdir(parents=True)
     voice.speak([Words("Yes, I'm ready.")]).write(folder / "1.wav")
     voice.speak(plan_answer(answer, mid_pauses=[pause])).write(folder / "2.wav")
@@ -97,7 +104,8 @@ async def one(path: Path, name: str, pause: float, voice: PersonaVoice,
 
     return await spoken_interview(source(path, CONFIGS[name]),
                                   [folder / "1.wav", folder / "2.wav"], folder,
-                                  done=answered, ttft=ARGS.ttft, timeout=300)
+                                  done=answered, ttft=ARGS.ttft, seed=ARGS.seed,
+                                  timeout=300)
 
 
 def main() -> None:
@@ -107,12 +115,18 @@ def main() -> None:
     parser.add_argument("--interview", type=Path, default=ROOT / "interviews" / "backend.yaml")
     parser.add_argument("--ttft", type=float, default=0.3,
                         help="the fake model's time to first token, seconds")
+    parser.add_argument("--question", default=None,
+                        help="the question to ask first (default: the interview's own"
+                             " first), whose strong example answer is spoken")
     ARGS = parser.parse_args()
+    ARGS.seed = 1
     models = load_local_voice(LocalVoiceSettings())
     assert models.tts is not None
     voice = PersonaVoice(models.tts)
+    answer, finished = first_answer(ARGS.interview, ARGS.seed)
     print(f"load average {os.getloadavg()[0]:.1f}; interview {ARGS.interview.name};"
-          f" fake model ttft {ARGS.ttft:g}s")
+          f" fake model ttft {ARGS.ttft:g}s; the answer covers every key point: {finished};"
+          f" {len(answer.split())} words")
     results: dict[str, list[tuple[float, int, float | None]]] = {n: [] for n in CONFIGS}
     with tempfile.TemporaryDirectory() as tmp:
         for pause in ARGS.pauses:

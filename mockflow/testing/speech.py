@@ -69,11 +69,12 @@ def _quiet(run: SpokenRun) -> bool:
 
 async def spoken_interview(source: Callable[[str], CompiledInterview], turns: Sequence[Path],
                            results: Path, *, done: Callable[[SpokenRun], bool],
-                           reply_delay: float = 0.3, ttft: float = 0.05,
+                           reply_delay: float = 0.3, ttft: float = 0.05, seed: int = 1,
                            timeout: float = 240.0) -> SpokenRun:
     """Play ``turns`` as the candidate of the interview ``source(base_url)`` (its models
     pointed at the fake server's ``base_url``) until ``done(run)`` holds, every turn has
-    played, and the interviewer is quiet; then close the session."""
+    played, and the interviewer is quiet; then close the session. ``seed``: the
+    interview's question order."""
     async with FakeOpenAIServer(interviewer_policy, ttft=ttft) as server:
         compiled = source(server.base_url)
         voice = compiled.interview.voice
@@ -89,7 +90,7 @@ async def spoken_interview(source: Callable[[str], CompiledInterview], turns: Se
         speaker = WavSpeaker(results / "interviewer.wav")
         mic.follow(speaker)
         session.input.audio, session.output.audio = mic, speaker
-        interview = prepare_interview(compiled, results=results, judge="offline", seed=1)
+        interview = prepare_interview(compiled, results=results, judge="offline", seed=seed)
         run = SpokenRun(interview, session, mic, speaker)
         watcher = asyncio.create_task(_watch_keyterms(run))
         try:
