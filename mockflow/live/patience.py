@@ -35,6 +35,7 @@ from livekit.agents.voice import SpeechHandle
 from mockflow.interview.records import QuestionRecord
 from mockflow.interview.requests import is_yes
 from mockflow.interview.thinking import asks_for_time
+from mockflow.live.turn_taking import voice_running
 
 if TYPE_CHECKING:
     from mockflow.live.agent import InterviewerAgent
@@ -65,8 +66,8 @@ class Patience:
 
     @property
     def enabled(self) -> bool:
-        session = self._agent.session
-        return session.input.audio is not None and session.stt is not None
+        """A voice session that is running (audio in, an STT)."""
+        return voice_running(self._agent)
 
     def _open(self) -> QuestionRecord | None:
         engine = self._agent.engine

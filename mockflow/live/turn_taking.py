@@ -44,6 +44,16 @@ ANSWERING, CONVERSATIONAL = "answering", "conversational"
 _UNSET = object()
 
 
+def voice_running(agent: InterviewerAgent) -> bool:
+    """The agent runs in a session with audio in and an STT (not the text console, not a
+    simulation, not a session that has ended)."""
+    try:
+        session = agent.session
+    except RuntimeError:  # the agent is not running (any more)
+        return False
+    return session.input.audio is not None and session.stt is not None
+
+
 class TurnTaking:
     """One session's phase-dependent endpointing and keyterms."""
 
@@ -60,8 +70,8 @@ class TurnTaking:
 
     @property
     def enabled(self) -> bool:
-        session = self._agent.session
-        return session.input.audio is not None and session.stt is not None
+        """A voice session that is running (audio in, an STT)."""
+        return voice_running(self._agent)
 
     def start(self) -> None:
         """Follow the engine from now on (called once the interview has started)."""
