@@ -24,7 +24,6 @@ have no silence to measure and are left alone.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -35,6 +34,7 @@ from livekit.agents.voice import SpeechHandle
 from mockflow.interview.records import QuestionRecord
 from mockflow.interview.requests import is_yes
 from mockflow.interview.thinking import asks_for_time
+from mockflow.live.timers import stop_task
 from mockflow.live.turn_taking import voice_running
 
 if TYPE_CHECKING:
@@ -139,10 +139,7 @@ class Patience:
             self._task = asyncio.create_task(self._loop(), name="mockflow-patience")
 
     async def stop(self) -> None:
-        if self._task is not None and self._task is not asyncio.current_task():
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
         self._task = None
 
     async def _loop(self) -> None:
