@@ -273,3 +273,22 @@ def test_each_provider_gets_keyterms_only_the_way_it_takes_them() -> None:
 
     assert apply_keyterms(_Session(), ["idempotent", "Kafka"]) == "prompt"  # type: ignore[arg-type]
     assert _Session.stt._opts.prompt == "Glossary: idempotent, Kafka."
+
+
+def test_no_to_the_offer_is_one_more_request_for_time(tmp_path: Path) -> None:
+    async def main() -> tuple[Rig, int]:
+        async with voice_rig(tmp_path, variant(silence_prompt_s=15), settle=True) as rig:
+            await _to_first_question(rig)
+            rig.clock.advance(16)
+            await until(lambda: rig.agent.stats.silence_prompts == 1)
+            await rig.settle()
+            seq = rig.engine.sequence
+            await rig.answer("No, I'm fine, thanks.")
+            await until(lambda: rig.agent.stats.waits == 1)
+            await rig.settle()
+            return rig, rig.engine.sequence - seq
+
+    rig, moves = run(main())
+    assert moves == 0 and rig.agent.patience.waiting
+    current = rig.engine.current
+    assert current is not None and current.turns == () and current.repeats == 0
