@@ -380,7 +380,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
     print(f"backend.yaml as shipped: voice.turn detector={turn_cfg.detector},"
           f" endpointing {turn_cfg.min_endpointing_delay:g}-{turn_cfg.max_endpointing_delay:g}"
           f" s in every phase (the answering pair is measured elsewhere), VAD silero;"
-          f"scripted STT (1-3 preflight transcripts a turn, seed {SEED});"
+          f" scripted STT (1-3 preflight transcripts a turn, seed {SEED});"
           f" fake streaming TTS {args.ttfb * 1000:.0f} ms to first byte; fake model ttft"
           f" {args.ttft:.3f} s, {args.tokens_per_s or 'unpaced'} tokens/s; {turns} answer"
           " turns per agent")
