@@ -194,6 +194,7 @@ def test_one_gentle_prompt_after_a_long_silence_and_yes_repeats_the_question(
             patience = rig.agent.patience
             rig.clock.advance(14)
             checks.append(patience.check())  # not yet
+            patience.user_state("away")  # LiveKit's own long-silence state: no new silence
             rig.clock.advance(2)
             await until(lambda: rig.agent.stats.silence_prompts == 1)
             await rig.settle()

@@ -119,10 +119,12 @@ class Patience:
     # ------------------------------------------------------------------ LiveKit's events
 
     def user_state(self, state: str) -> None:
+        """``speaking`` ends the silence; ``listening`` starts one (``away``, LiveKit's
+        own long-silence state, changes nothing: the silence began before it)."""
         if state == "speaking":
             self.waiting = False
             self.quiet_since = None
-        elif self._agent.session.agent_state != "speaking":
+        elif self.quiet_since is None and self._agent.session.agent_state != "speaking":
             self.quiet_since = self._agent.clock()
 
     def agent_state(self, state: str) -> None:
