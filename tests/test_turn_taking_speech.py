@@ -28,6 +28,11 @@ from mockflow.results.files import read_transcript
 from mockflow.testing.speech import SpokenRun, spoken_interview
 from mockflow.testing.waiting import run
 
+# Real time: the two sessions share one worker, one after the other, so that they don't
+# take each other's CPU (Silero and Whisper falling behind real time look like a
+# candidate who paused longer).
+pytestmark = pytest.mark.xdist_group("real-speech-turns")
+
 INTERVIEW = """\
 mockflow: 1
 id: speech
