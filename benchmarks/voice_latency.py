@@ -98,14 +98,22 @@ VARIANTS = (
 @functools.cache
 def compiled_variant(instant_ack: bool, preemptive: bool | None) -> Any:
     """backend.yaml as shipped (no voice section: every voice.turn default), with
-    instant_ack and preemptive_generation set as asked (None: left to the default)."""
+    instant_ack and preemptive_generation set as asked (None: left to the default), and
+    the conversational endpointing pair (0.8/4.0 s) in every phase: this benchmark
+    measures what follows the end of a turn, the same for every agent; the answering
+    phase's patience (5.5 s for an answer that misses a key point) is measured on real
+    speech by scripts/measure_turn_taking.py."""
     import yaml
 
+    from mockflow.format.defaults import schema_default
     from mockflow.format.validate import check_bytes
 
     data = yaml.safe_load((INTERVIEWS / "backend.yaml").read_text())
     turn = data.setdefault("voice", {}).setdefault("turn", {})
     turn["instant_ack"] = instant_ack
+    conversational = schema_default("voice", "turn", "conversational")
+    turn["min_endpointing_delay"] = conversational["min_delay"]  # both phases' pair
+    turn["max_endpointing_delay"] = conversational["max_delay"]
     if preemptive is not None:
         turn["preemptive_generation"] = preemptive
     result = check_bytes(yaml.safe_dump(data).encode(), "backend-voice.yaml")
@@ -371,7 +379,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
 
     print(f"backend.yaml as shipped: voice.turn detector={turn_cfg.detector},"
           f" endpointing {turn_cfg.min_endpointing_delay:g}-{turn_cfg.max_endpointing_delay:g}"
-          f" s, VAD silero; scripted STT (1-3 preflight transcripts a turn, seed {SEED});"
+          f" s in every phase (the answering pair is measured elsewhere), VAD silero;"
+          f" scripted STT (1-3 preflight transcripts a turn, seed {SEED});"
           f" fake streaming TTS {args.ttfb * 1000:.0f} ms to first byte; fake model ttft"
           f" {args.ttft:.3f} s, {args.tokens_per_s or 'unpaced'} tokens/s; {turns} answer"
           " turns per agent")

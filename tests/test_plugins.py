@@ -10,7 +10,15 @@ from livekit.agents import inference
 from livekit.agents.llm import FallbackAdapter
 from livekit.plugins import deepgram, openai, silero
 
-from mockflow.format.model import LlmConfig, LlmModel, SttConfig, TtsConfig, TurnConfig, VoiceConfig
+from mockflow.format.model import (
+    Endpointing,
+    LlmConfig,
+    LlmModel,
+    SttConfig,
+    TtsConfig,
+    TurnConfig,
+    VoiceConfig,
+)
 from mockflow.live.plugins import (
     build_llm,
     build_stt,
@@ -70,8 +78,8 @@ def test_tts_and_vad() -> None:
 
 
 def test_turn_handling_names_the_detector_explicitly() -> None:
-    options = turn_handling(TurnConfig(detector="vad", min_endpointing_delay=0.6,
-                                       max_endpointing_delay=3.5, allow_interruptions=False,
+    options = turn_handling(TurnConfig(detector="vad", conversational=Endpointing(0.6, 3.5),
+                                       allow_interruptions=False,
                                        preemptive_generation=False))
     assert options == {
         "turn_detection": "vad",

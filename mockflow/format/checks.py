@@ -19,7 +19,7 @@ from mockflow.format.readiness import consequence
 from mockflow.format.reporter import Reporter, did_you_mean, hint_budget
 from mockflow.format.template_values import Val, context_bounds
 from mockflow.format.templates import analyze, iter_template_fields
-from mockflow.format.voice_checks import local_voice
+from mockflow.format.voice_checks import local_voice, turn_taking
 from mockflow.format.yaml_io import Document, Path, node_at, pointer
 
 # One list, used here and by the agent: names the interviewer's own tools take.
@@ -182,11 +182,6 @@ def _anchor_file_order(doc: Document, c_i: int, fallback: list[int]) -> list[int
 
 
 def _timing(r: Reporter, iv: Interview) -> None:
-    turn = iv.voice.turn
-    if r.intact("voice") and turn.min_endpointing_delay > turn.max_endpointing_delay:
-        r.at(("voice", "turn", "min_endpointing_delay"), "MF118",
-             f"min_endpointing_delay ({turn.min_endpointing_delay:g}s) is above"
-             f" max_endpointing_delay ({turn.max_endpointing_delay:g}s); swap or fix them")
     if not r.intact("timing"):
         return
     if iv.timing.wrap_up_minutes >= iv.timing.total_minutes:
@@ -446,7 +441,8 @@ def _expectations(r: Reporter, iv: Interview) -> None:
 
 
 CHECKS: tuple[Callable[[Reporter, Interview], None], ...] = (
-    _unique_ids, _references, _scale_and_ladder, stages, _timing, local_voice, _coverage, asked,
+    _unique_ids, _references, _scale_and_ladder, stages, _timing, local_voice, turn_taking,
+    _coverage, asked,
     _probes,
     _fairness, _placeholders,
     _tools, _results, _expectations,

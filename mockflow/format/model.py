@@ -52,11 +52,16 @@ LOCAL_STT_MODELS = ("tiny.en",)
 LOCAL_TTS_MODELS = ("piper",)
 LOCAL_TTS_VOICES = ("en_US-joe-medium",)
 _DETECTOR = str(_d("voice", "turn", "detector"))
-_MIN_ENDPOINTING = float(_d("voice", "turn", "min_endpointing_delay"))
-_MAX_ENDPOINTING = float(_d("voice", "turn", "max_endpointing_delay"))
 _ALLOW_INTERRUPTIONS = bool(_d("voice", "turn", "allow_interruptions"))
 _INSTANT_ACK = bool(_d("voice", "turn", "instant_ack"))
 _MOVE_ON_GRACE = float(_d("voice", "turn", "move_on_grace_seconds"))
+_ANSWERING = dict(_d("voice", "turn", "answering"))
+_CONVERSATIONAL = dict(_d("voice", "turn", "conversational"))
+_THINKING_WAIT = float(_d("voice", "turn", "thinking_wait_s"))
+_THINKING_REPLY = str(_d("voice", "turn", "thinking_reply"))
+_SILENCE_PROMPT_S = float(_d("voice", "turn", "silence_prompt_s"))
+_SILENCE_PROMPT = str(_d("voice", "turn", "silence_prompt"))
+_STT_KEYTERMS = bool(_d("voice", "stt", "keyterms"))
 _MAX_TOOL_STEPS = int(_d("voice", "max_tool_steps"))
 _RECORD = bool(_d("voice", "record"))
 
@@ -87,6 +92,7 @@ class SttConfig:
     provider: str = _STT_PROVIDER
     model: str | None = None
     language: str | None = None
+    keyterms: bool = _STT_KEYTERMS  # bias recognition toward each question's vocabulary
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,14 +119,46 @@ class TtsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class Endpointing:
+    """One phase's endpointing delays (seconds of silence that end the candidate's turn):
+    ``min_delay`` when the end-of-turn detector thinks they have finished, ``max_delay``
+    when it thinks not."""
+
+    min_delay: float
+    max_delay: float
+
+
+def _endpointing(data: Mapping[str, Json] | None, default: Mapping[str, Json]) -> Endpointing:
+    merged = {**default, **(data or {})}
+    return Endpointing(float(merged["min_delay"]), float(merged["max_delay"]))
+
+
+@dataclass(frozen=True, slots=True)
 class TurnConfig:
     detector: str = _DETECTOR
-    min_endpointing_delay: float = _MIN_ENDPOINTING
-    max_endpointing_delay: float = _MAX_ENDPOINTING
+    # while a question is being answered / everywhere else (greeting, confirmations,
+    # wrap-up); the file's older min/max_endpointing_delay, when given, set both
+    answering: Endpointing = field(default_factory=lambda: _endpointing(None, _ANSWERING))
+    conversational: Endpointing = field(
+        default_factory=lambda: _endpointing(None, _CONVERSATIONAL))
     allow_interruptions: bool = _ALLOW_INTERRUPTIONS
     preemptive_generation: bool = not _INSTANT_ACK  # drafts only pay without one
     move_on_grace_seconds: float = _MOVE_ON_GRACE
     instant_ack: bool = _INSTANT_ACK
+    thinking_wait_s: float = _THINKING_WAIT  # silence allowed after "let me think"
+    thinking_reply: str = _THINKING_REPLY  # "" says nothing
+    silence_prompt_s: float = _SILENCE_PROMPT_S  # 0: no prompt
+    silence_prompt: str = _SILENCE_PROMPT
+
+    @property
+    def min_endpointing_delay(self) -> float:
+        """The conversational pair's ``min_delay`` (the format's older key)."""
+        return self.conversational.min_delay
+
+    @property
+    def max_endpointing_delay(self) -> float:
+        """The conversational pair's ``max_delay`` (the format's older key)."""
+        return self.conversational.max_delay
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +422,7 @@ class Interview:
     stages: tuple[Stage, ...]
     questions: tuple[Question, ...]
     facts: tuple[str, ...] = ()
+    glossary: tuple[str, ...] = ()  # the role's terms, for speech recognition only
     voice: VoiceConfig = field(default_factory=VoiceConfig)
     judge: JudgeConfig | None = None  # None: no judge section (see scoring.judge.choose)
     timing: Timing = field(default_factory=Timing)
@@ -444,11 +483,18 @@ def _voice(data: Mapping[str, Json]) -> VoiceConfig:
     tts = data.get("tts", {})
     turn = data.get("turn", {})
     instant_ack = bool(turn.get("instant_ack", _INSTANT_ACK))
+    # The older single pair, when given, is both phases' (a file keeps the delays it chose)
+    # unless the phase's own pair is given.
+    legacy: dict[str, Json] = {}
+    if "min_endpointing_delay" in turn or "max_endpointing_delay" in turn:
+        legacy = {"min_delay": turn.get("min_endpointing_delay", _CONVERSATIONAL["min_delay"]),
+                  "max_delay": turn.get("max_endpointing_delay", _CONVERSATIONAL["max_delay"])}
     return VoiceConfig(
         stt=SttConfig(
             provider=stt.get("provider", _STT_PROVIDER),
             model=_opt_str(stt, "model"),
             language=_opt_str(stt, "language"),
+            keyterms=bool(stt.get("keyterms", _STT_KEYTERMS)),
         ),
         llm=LlmConfig(
             primary=_llm_model(llm),
@@ -465,12 +511,19 @@ def _voice(data: Mapping[str, Json]) -> VoiceConfig:
         vad=data.get("vad", _VAD),
         turn=TurnConfig(
             detector=turn.get("detector", _DETECTOR),
-            min_endpointing_delay=float(turn.get("min_endpointing_delay", _MIN_ENDPOINTING)),
-            max_endpointing_delay=float(turn.get("max_endpointing_delay", _MAX_ENDPOINTING)),
+            answering=_endpointing(turn.get("answering"),
+                                   _ANSWERING if "answering" in turn else legacy or _ANSWERING),
+            conversational=_endpointing(turn.get("conversational"), _CONVERSATIONAL
+                                        if "conversational" in turn
+                                        else legacy or _CONVERSATIONAL),
             allow_interruptions=bool(turn.get("allow_interruptions", _ALLOW_INTERRUPTIONS)),
             preemptive_generation=bool(turn.get("preemptive_generation", not instant_ack)),
             move_on_grace_seconds=float(turn.get("move_on_grace_seconds", _MOVE_ON_GRACE)),
             instant_ack=instant_ack,
+            thinking_wait_s=float(turn.get("thinking_wait_s", _THINKING_WAIT)),
+            thinking_reply=str(turn.get("thinking_reply", _THINKING_REPLY)),
+            silence_prompt_s=float(turn.get("silence_prompt_s", _SILENCE_PROMPT_S)),
+            silence_prompt=str(turn.get("silence_prompt", _SILENCE_PROMPT)),
         ),
         max_tool_steps=int(data.get("max_tool_steps", _MAX_TOOL_STEPS)),
         record=bool(data.get("record", _RECORD)),
@@ -633,6 +686,7 @@ def build_interview(data: Mapping[str, Json]) -> Interview:
             instructions=iv.get("instructions"),
         ),
         facts=tuple(data.get("facts", ())),
+        glossary=tuple(str(t) for t in data.get("glossary", ())),
         voice=_voice(data.get("voice", {})),
         judge=_judge(data.get("judge")),
         timing=timing,

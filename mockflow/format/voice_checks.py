@@ -1,5 +1,6 @@
-"""The local voice settings (``provider: local``): only the models mockflow ships pins
-for, and only in English (MF204)."""
+"""The voice settings' own rules: the local voice (``provider: local``) runs only the
+models mockflow ships pins for, and only in English (MF204); the turn-taking delays are in
+order (MF118) and given in one form (MF210)."""
 
 from __future__ import annotations
 
@@ -28,3 +29,35 @@ def local_voice(r: Reporter, iv: Interview) -> None:
              f"the local speech-to-text ({LOCAL_STT_MODELS[0]}) understands English only, but"
              f" the interview's language is '{language}': choose voice.stt provider deepgram"
              " or openai")
+
+
+_TURN = ("voice", "turn")
+_LEGACY = ("min_endpointing_delay", "max_endpointing_delay")
+
+
+def turn_taking(r: Reporter, iv: Interview) -> None:
+    """Each phase's endpointing pair in order; the older single pair or ``conversational``,
+    not both."""
+    if not r.intact("voice"):
+        return
+    turn = iv.voice.turn
+    legacy = [k for k in _LEGACY if (*_TURN, k) in r.doc.positions]
+    if legacy and (*_TURN, "conversational") in r.doc.positions:
+        r.at((*_TURN, legacy[0]), "MF210",
+             f"voice.turn has both '{legacy[0]}' and 'conversational'; keep only one of them"
+             " (min/max_endpointing_delay are the older form of the conversational pair)",
+             key=True)
+        return
+    if legacy and (*_TURN, "answering") not in r.doc.positions:
+        if turn.conversational.min_delay > turn.conversational.max_delay:
+            r.at((*_TURN, "min_endpointing_delay"), "MF118",
+                 f"min_endpointing_delay ({turn.min_endpointing_delay:g}s) is above"
+                 f" max_endpointing_delay ({turn.max_endpointing_delay:g}s); swap or fix them")
+        return
+    for name, pair in (("answering", turn.answering), ("conversational", turn.conversational)):
+        if pair.min_delay > pair.max_delay:
+            where = (*_TURN, name, "min_delay") if (*_TURN, name, "min_delay") in \
+                r.doc.positions else (*_TURN, name)
+            r.at(where, "MF118",
+                 f"voice.turn.{name}: min_delay ({pair.min_delay:g}s) is above max_delay"
+                 f" ({pair.max_delay:g}s); swap or fix them")

@@ -143,6 +143,12 @@ class InterviewEngine:
         return self._state.records
 
     @property
+    def confirming_stop(self) -> bool:
+        """The interviewer asked "Do you want to end the interview here?" and waits for a
+        yes or no."""
+        return self._state.pending_stop
+
+    @property
     def sequence(self) -> int:
         """How many turn-level proposals have been committed."""
         return self._state.seq

@@ -24,6 +24,7 @@ from livekit.agents.voice import SpeechHandle
 from mockflow.interview.engine import EngineError, Proposal
 from mockflow.interview.prompting import detect_request
 from mockflow.interview.records import CandidateTurn
+from mockflow.interview.thinking import asks_for_time
 
 if TYPE_CHECKING:
     from mockflow.live.agent import InterviewerAgent
@@ -40,9 +41,11 @@ def words(text: str) -> tuple[str, ...]:
 
 
 def may_be_request(text: str) -> bool:
-    """A turn that may ask for something rather than answer (a request, or a question to
-    the interviewer): it gets no instant acknowledgement, whatever the model decides."""
-    return detect_request(text) is not None or text.rstrip().endswith("?")
+    """A turn that may ask for something rather than answer (a request, a request for
+    time, or a question to the interviewer): it gets no instant acknowledgement, whatever
+    the model decides."""
+    return (detect_request(text) is not None or asks_for_time(text)
+            or text.rstrip().endswith("?"))
 
 
 @dataclass(frozen=True, slots=True)

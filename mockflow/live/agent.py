@@ -17,6 +17,9 @@ audio_recognition):
 - ``acknowledgements``: the instant acknowledgement said while the model phrases a move;
 - ``transcript``: every turn into ``transcript.jsonl``, in order;
 - ``timers``: time moves (a nudge at the next pause, a move-on that keeps every word);
+- ``turn_taking``: endpointing that follows the interview's phase, and the open
+  question's keyterms for the STT;
+- ``patience``: a candidate who asks for time, and one gentle prompt after a long silence;
 - ``closing``: the shutdown and the results written when the session closes;
 - ``tools``: ``candidate_request`` and the file's HTTP actions;
 - ``speech_context``: which reply a running ``llm_node`` or tool belongs to.
@@ -35,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from livekit.agents import (
     Agent,
+    AgentStateChangedEvent,
     ConversationItemAddedEvent,
     ErrorEvent,
     ModelSettings,
@@ -56,11 +60,13 @@ from mockflow.live.closing import Closing
 from mockflow.live.listening import Listening
 from mockflow.live.model_chain import ModelChain, ModelHealth, describe
 from mockflow.live.offline_llm import OfflineInterviewerLLM
+from mockflow.live.patience import Patience
 from mockflow.live.speech_context import speech_context
 from mockflow.live.stats import AgentStats
 from mockflow.live.timers import TurnTimer
 from mockflow.live.tools import InterviewTools
 from mockflow.live.transcript import QuestionRef, TranscriptRecording, question_after
+from mockflow.live.turn_taking import TurnTaking
 from mockflow.results.files import SessionRecorder
 
 if TYPE_CHECKING:
@@ -125,6 +131,8 @@ class InterviewerAgent(Agent):
         self.transcript = TranscriptRecording(self.recorder, self.engine, self.listening)
         self.acks = InstantAcks(self)
         self.timer = TurnTimer(self, tick_interval)
+        self.turn_taking = TurnTaking(self)
+        self.patience = Patience(self)
         self.closing = Closing(self, on_finished)
         self.tool_handlers = InterviewTools(self)
         super().__init__(instructions=instructions(self.compiled, self.candidate),
@@ -140,17 +148,21 @@ class InterviewerAgent(Agent):
         session.on("conversation_item_added", self._on_item_added)
         session.on("user_input_transcribed", self._on_transcribed)
         session.on("user_state_changed", self._on_user_state)
+        session.on("agent_state_changed", self._on_agent_state)
         session.on("error", self._on_error)
         session.on("close", self.closing.on_close)
         if self.recorder is not None:
             self.recorder.mark_start(self.clock())  # second 0 of the transcript
         proposal = self.engine.start()
         self.stats.commits += 1
+        self.turn_taking.start()
         self.speak(proposal)
         self.timer.start()
+        self.patience.start()
 
     async def on_exit(self) -> None:
         await self.timer.stop()
+        await self.patience.stop()
 
     # ------------------------------------------------------------------ for front ends
 
@@ -260,9 +272,17 @@ class InterviewerAgent(Agent):
         if isinstance(last, llm.ChatMessage) and last.role == "user":
             if self.engine.ended:
                 return
-            turn = CandidateTurn(last.text_content or "", started_at=self.listening.since,
-                                 ended_at=self.clock())
-            proposal = self.engine.propose(turn)
+            text = last.text_content or ""
+            if self.patience.is_wait(text):
+                # Only a request for time: no move, no model; at most "take your time".
+                if say := self.patience.reply_to_wait(speech):
+                    yield say
+                return
+            turn = CandidateTurn(text, started_at=self.listening.since, ended_at=self.clock())
+            if self.patience.accepts_repeat(text):  # "yes" to the offer to repeat it
+                proposal = self.engine.propose_request("repeat")
+            else:
+                proposal = self.engine.propose(turn)
             reply = _Reply(turn, proposal, speech=speech, started=self.clock(),
                            ack_spoken=self.acks.decision(speech, turn.text, proposal))
             self.stats.drafts += 1
@@ -345,6 +365,7 @@ class InterviewerAgent(Agent):
                                      new_message: llm.ChatMessage) -> None:
         """The candidate's audio turn has ended: say the acknowledgement now, while the
         model phrases the move (voice path only; LiveKit calls this for audio turns)."""
+        self.patience.turn_completed(new_message.text_content or "")
         await self.acks.turn_completed(new_message.text_content or "")
 
     def tts_node(self, text: AsyncIterable[str], model_settings: ModelSettings) -> Any:
@@ -390,13 +411,13 @@ class InterviewerAgent(Agent):
         """Say the engine's words (a committed move). ``cut_in``: speak now even if the
         candidate is still talking (a move-on for time), and don't let them talk over
         it."""
-        handle = self._say_own(proposal.speech, kind="+".join(proposal.kinds), cut_in=cut_in,
+        handle = self.say_own(proposal.speech, kind="+".join(proposal.kinds), cut_in=cut_in,
                                question=question_after(proposal), request=request)
         if proposal.ends:
             self.closing.after(handle)
         return handle
 
-    def _say_own(self, text: str, *, kind: str, cut_in: bool = False,
+    def say_own(self, text: str, *, kind: str, cut_in: bool = False,
                  question: QuestionRef = False, request: str | None = None) -> SpeechHandle:
         """Speak mockflow's own words (no model), recorded now, in order. ``question``:
         the question the words belong to (default: the open one)."""
@@ -413,7 +434,13 @@ class InterviewerAgent(Agent):
         if not isinstance(item, llm.ChatMessage):
             return
         if item.role == "user":
-            self.transcript.candidate_turn(item.text_content or "")
+            text = item.text_content or ""
+            if self.patience.is_wait(text):  # the answer's start stays the wait's
+                self.transcript.candidate_turn(text, kind="wait", hold=True)
+            elif self.patience.accepts_repeat(text):
+                self.transcript.candidate_turn(text, kind="request")
+            else:
+                self.transcript.candidate_turn(text)
         elif item.role == "assistant":
             text = item.text_content or ""
             if self.acks.said(item):
@@ -429,6 +456,10 @@ class InterviewerAgent(Agent):
                 self._record_reply(item, self.clock())
 
     def _record_reply(self, item: llm.ChatMessage, ended: float) -> None:
+        if self.patience.said(item):
+            self.transcript.interviewer(item.text_content or "", kind="wait_reply",
+                                        interrupted=item.interrupted, ended=ended)
+            return
         reply = next((r for r in self._replies.values()
                       if r.speech is not None and item in r.speech.chat_items), None)
         question: QuestionRef = False
@@ -441,11 +472,17 @@ class InterviewerAgent(Agent):
 
     def _on_transcribed(self, ev: UserInputTranscribedEvent) -> None:
         self.listening.transcribed(ev.transcript, final=ev.is_final)
+        if ev.is_final:
+            self.turn_taking.heard(self.listening.partial)
 
     def _on_user_state(self, ev: UserStateChangedEvent) -> None:
         if ev.new_state == "speaking":
             self.acks.candidate_speaking()
             self.listening.speaking()
+        self.patience.user_state(ev.new_state)
+
+    def _on_agent_state(self, ev: AgentStateChangedEvent) -> None:
+        self.patience.agent_state(ev.new_state)
 
     def _on_error(self, ev: ErrorEvent) -> None:
         """LiveKit reports model errors here. A recoverable one is retried by LiveKit and

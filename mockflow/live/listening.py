@@ -74,6 +74,11 @@ class Listening:
         """A typed request (the console's /hint ...) ended the turn's timing."""
         self.since = None
 
+    def hold(self) -> None:
+        """The words so far are recorded, but the turn's time goes on: the candidate
+        asked for time, and their next words continue the same answer."""
+        self.heard, self.interim = [], ""
+
     def close(self) -> None:
         """The turn is over (its words are in the history and the transcript)."""
         self.heard, self.interim, self.since = [], "", None

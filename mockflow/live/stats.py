@@ -19,6 +19,10 @@ class AgentStats:
     acks: int = 0  # instant acknowledgements started (voice path)
     acks_cut: int = 0  # ... of which interrupted or never heard
     ack_then_request: int = 0  # the model took a turn as a request after it was acknowledged
+    endpointing_changes: int = 0  # phase changes that set the session's endpointing
+    keyterm_updates: int = 0  # times the STT's keyterms were replaced (a question asked)
+    waits: int = 0  # turns that only asked for time, waited for without a reply
+    silence_prompts: int = 0  # gentle prompts after a long silence
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -28,4 +32,7 @@ class AgentStats:
             "time_moves": self.time_moves, "acks": self.acks,
             "acks_cut": self.acks_cut,
             "ack_then_request": self.ack_then_request,
+            "endpointing_changes": self.endpointing_changes,
+            "keyterm_updates": self.keyterm_updates,
+            "waits": self.waits, "silence_prompts": self.silence_prompts,
         }

@@ -28,6 +28,15 @@ logger = logging.getLogger("mockflow.live.agent")
 POLL_S = 0.1  # how often a time move checks whether the candidate has paused
 
 
+async def stop_task(task: asyncio.Task[None] | None) -> None:
+    """Cancel a session's background loop and wait until it is gone (unless it is the
+    caller)."""
+    if task is not None and task is not asyncio.current_task():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 class TurnTimer:
     """One session's timer (started when the interview starts, stopped when it ends)."""
 
@@ -46,10 +55,7 @@ class TurnTimer:
 
     async def stop(self) -> None:
         """Stop ticking and wait until the loop is gone (unless it is the caller)."""
-        if self._task is not None and self._task is not asyncio.current_task():
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
         self._task = None
 
     async def _loop(self) -> None:

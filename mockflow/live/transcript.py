@@ -58,10 +58,15 @@ class TranscriptRecording:
         except ResultsError as exc:
             self._write_failed(exc)
 
-    def candidate_turn(self, text: str, *, kind: str = "answer") -> None:
-        """The open turn ended with ``text``: recorded from when it began, and closed."""
+    def candidate_turn(self, text: str, *, kind: str = "answer", hold: bool = False) -> None:
+        """The open turn ended with ``text``: recorded from when it began, and closed
+        (``hold``: its words are done but the answer goes on from the same start, as
+        after a request for time)."""
         self.candidate(text, kind=kind, started=self.listening.since)
-        self.listening.close()
+        if hold:
+            self.listening.hold()
+        else:
+            self.listening.close()
 
     def interviewer(self, text: str, *, kind: str, interrupted: bool = False,
                     question: QuestionRef = False, request: str | None = None,
