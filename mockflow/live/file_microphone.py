@@ -100,7 +100,7 @@ class FileMicrophone(AudioInput):
     @property
     def exhausted(self) -> bool:
         """Every turn has been played to its end."""
-        return self._next >= len(self._turns) and self._source is None
+        return not self._has_next() and self._source is None
 
     @property
     def turns_total(self) -> int:
@@ -121,7 +121,7 @@ class FileMicrophone(AudioInput):
         self._interviewer_speaking = False
         if self.playing:
             self._replied_during_turn = True  # it spoke over the turn: answer after it ends
-        elif self._next < len(self._turns):
+        elif self._has_next():
             self._start_at = self._now() + self.reply_delay
 
     def start_next_turn(self) -> None:
@@ -151,11 +151,24 @@ class FileMicrophone(AudioInput):
     def _now(self) -> float:
         return asyncio.get_running_loop().time()
 
-    def _begin_turn(self) -> None:
+    def _has_next(self) -> bool:
+        """A turn is left to play (a subclass may make turns as the session goes)."""
+        return self._next < len(self._turns)
+
+    def _turn_due(self, due: float) -> bool:
+        """Whether the next turn starts at the frame due at ``due``."""
+        return self._has_next() and (self._start_now or (
+            self._start_at is not None and due >= self._start_at))
+
+    def _open_next(self) -> tuple[Path, Iterator[np.ndarray]]:
+        """The next turn's name and its PCM at the session's rate."""
         turn = self._turns[self._next]
-        self._source = decode_pcm(turn.path, rate=self.sample_rate,
-                                  max_seconds=self.max_turn_seconds)
-        self.timings.append(TurnTiming(index=self._next, path=turn.path, start=self._clock()))
+        return turn.path, decode_pcm(turn.path, rate=self.sample_rate,
+                                     max_seconds=self.max_turn_seconds)
+
+    def _begin_turn(self) -> None:
+        path, self._source = self._open_next()
+        self.timings.append(TurnTiming(index=self._next, path=path, start=self._clock()))
         self._next += 1
         self._start_at = None
         self._start_now = False
@@ -168,7 +181,7 @@ class FileMicrophone(AudioInput):
         # interviewer already spoke (over this turn) and has finished.
         self._start_at = None
         if (self._replied_during_turn and not self._interviewer_speaking
-                and self._next < len(self._turns)):
+                and self._has_next()):
             self._start_at = self._now() + self.reply_delay
         for fut in self._done_waiters:
             if not fut.done():
@@ -215,9 +228,7 @@ class FileMicrophone(AudioInput):
         samples = np.zeros(n, dtype=np.int16)
         # Scheduled on the audio's own timeline (the frame's due time), so a busy machine
         # that delivers frames late doesn't shorten the pause before a turn.
-        if (self._source is None and self._next < len(self._turns)
-                and (self._start_now or (self._start_at is not None
-                                         and due >= self._start_at))):
+        if self._source is None and self._turn_due(due):
             self._begin_turn()
         if self._source is not None:
             speech = self._speech(n)

@@ -4,7 +4,8 @@
 audio in real time, reports playback started and finished with the position reached (an
 interruption reports how much was heard; without these reports a session waits forever),
 and writes what was heard to a wav file on the session's timeline (silence where the
-interviewer was silent), private (0600). ``segments`` says when each stretch was spoken,
+interviewer was silent), private (0600); with no path it keeps nothing (a session from
+files whose interviewer isn't recorded). ``segments`` says when each stretch was spoken,
 on the clock the session gives.
 """
 
@@ -17,6 +18,7 @@ import wave
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from livekit import rtc
@@ -38,7 +40,7 @@ class SpokenSegment:
 class WavSpeaker(AudioOutput):
     """The interviewer's audio played in real time to a wav file (see the module doc)."""
 
-    def __init__(self, path: Path, *, sample_rate: int = 24000,
+    def __init__(self, path: Path | None, *, sample_rate: int = 24000,
                  clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(label="mockflow-wav-speaker",
                          capabilities=AudioOutputCapabilities(pause=False),
@@ -46,12 +48,15 @@ class WavSpeaker(AudioOutput):
         self.path = path
         self._rate = sample_rate
         self._clock = clock
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        self._raw = os.fdopen(fd, "wb")
-        self._wav = wave.open(self._raw, "wb")
-        self._wav.setnchannels(1)
-        self._wav.setsampwidth(2)
-        self._wav.setframerate(sample_rate)
+        self._raw: Any = None
+        self._wav: Any = None
+        if path is not None:  # None: played in real time, kept nowhere
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            self._raw = os.fdopen(fd, "wb")
+            self._wav = wave.open(self._raw, "wb")
+            self._wav.setnchannels(1)
+            self._wav.setsampwidth(2)
+            self._wav.setframerate(sample_rate)
         self._origin: float | None = None  # loop time of the file's first sample
         self._written = 0  # samples in the file
         self.segments: list[SpokenSegment] = []
@@ -111,7 +116,8 @@ class WavSpeaker(AudioOutput):
         self.on_playback_finished(playback_position=played, interrupted=interrupted)
 
     def _write(self, segment: SpokenSegment, played: float) -> None:
-        if self._closed or self._origin is None:
+        if self._closed or self._origin is None or self._wav is None:
+            segment._pcm.clear()
             return
         offset = int(round((self._play_start - self._origin) * self._rate))
         if offset > self._written:  # the silence before it, so the file keeps real time
@@ -128,5 +134,6 @@ class WavSpeaker(AudioOutput):
             self._finish(True)
         if not self._closed:
             self._closed = True
-            self._wav.close()
-            self._raw.close()
+            if self._wav is not None:
+                self._wav.close()
+                self._raw.close()
