@@ -35,8 +35,7 @@ from mockflow.live.console import ConsoleResult
 from mockflow.live.file_microphone import FileMicrophone
 from mockflow.live.persona_microphone import PersonaMicrophone
 from mockflow.live.plugins import build_vad
-from mockflow.live.session import voice_session
-from mockflow.live.session import prepare_interview
+from mockflow.live.session import prepare_interview, voice_session
 from mockflow.live.speech_metrics import corpus_wer, word_error_rate
 from mockflow.results.files import SessionRecorder
 from mockflow.results.judging import DEFAULT_WAIT_S
@@ -79,11 +78,11 @@ class VoiceStats:
         return self.recorder.offset(reading) if self.recorder is not None else reading
 
     def to_dict(self) -> dict[str, Any]:
-        mic = self.io.microphone
-        files = isinstance(mic, FileMicrophone)
+        mic = self.io.microphone if isinstance(self.io.microphone, FileMicrophone) else None
+        files = mic is not None
         said = mic.said if isinstance(mic, PersonaMicrophone) else None
         turns: list[dict[str, Any]] = []
-        timings = mic.timings if files else []
+        timings = mic.timings if mic is not None else []
         for i, timing in enumerate(timings):
             until = timings[i + 1].start if i + 1 < len(timings) else float("inf")
             heard = " ".join(text for at, text in self.heard
@@ -101,12 +100,12 @@ class VoiceStats:
             "output": self.io.output,
             "turn_detection": self.turn_detection,
             "reply_delay_s": self.io.reply_delay,
-            "cut_ins": mic.cut_ins if files else 0,
+            "cut_ins": mic.cut_ins if mic is not None else 0,
             "turns_heard": sum(1 for _, text in self.heard if text.strip()),
-            "files_total": mic.turns_total if files and said is None else None,
+            "files_total": mic.turns_total if mic is not None and said is None else None,
             "files_played": len(timings) if files else None,
             "turns": turns,
-            "warnings": [*self.io.warnings, *(mic.warnings if files else [])],
+            "warnings": [*self.io.warnings, *(mic.warnings if mic is not None else [])],
         }
         if said is not None:
             pairs = [(t["said"], t["heard"]) for t in turns if "said" in t]
