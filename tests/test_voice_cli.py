@@ -244,3 +244,31 @@ def test_no_sound_device_says_what_to_choose(tmp_path: Path) -> None:
     _refused(mockflow("run", str(INTERVIEW), "--console", "--voice", "--offline",
                       "--results", str(tmp_path / "r"), env=env),
              "no microphone found", "--input-device", "--audio-in DIR")
+
+
+def test_a_persona_speaks_the_interview(voice_audio: Any, tmp_path: Path) -> None:
+    """simulate --voice: the persona's answers synthesised with a thinking pause and a
+    filler, played into the pipeline; the record keeps what it said beside what the STT
+    heard, with the word error rate of each turn."""
+    del voice_audio  # the models are loaded by the CLI's own process
+    run = mockflow("simulate", str(INTERVIEW), "--persona", "strong", "--voice",
+                   "--think-seconds", "1", "--pause-seconds", "0", "--reply-delay", "0.5",
+                   "--results", str(tmp_path))
+    assert run.returncode == 0, run.stderr[-3000:]
+    [directory] = list((tmp_path / "simulations" / "voice-two").iterdir())
+    session = json.loads((directory / "session.json").read_text("utf-8"))
+    assert session["kind"] == "simulation" and session["simulation"]["voice"] is True
+    voice = session["voice"]
+    assert voice["input"] == "persona" and voice["files_total"] is None
+    turns = voice["turns"]
+    assert len(turns) >= 3 and voice["turns_heard"] >= 3
+    assert all(t["file"].startswith("persona-") for t in turns)
+    said = [t["said"] for t in turns]
+    assert any(s.startswith(("Um, let me think.", "Hmm, give me a second.", "Okay, so."))
+               for s in said), said  # a filler before the first answer
+    for turn in turns:
+        assert turn["wer"] == round(word_error_rate(turn["said"], turn["heard"]), 4)
+    assert voice["wer"] is not None and voice["wer"] <= 0.35, turns
+    assert "voice: " in run.stdout and "said:  " in run.stdout and "heard: " in run.stdout
+    persona = json.loads((directory / "persona.json").read_text("utf-8"))
+    assert persona["voice"] is True and persona["pacing"]["think_seconds"] == 1.0

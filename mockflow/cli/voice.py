@@ -86,6 +86,17 @@ def check_voice_setup(compiled: CompiledInterview, env: Mapping[str, str], *,
                     f" {', '.join(local)}, not installed: {LOCAL_VOICE_INSTALL}")
 
 
+def check_persona_voice() -> None:
+    """A spoken persona's voice is the local Piper voice, whatever the file's TTS."""
+    from mockflow.format.model import TtsConfig, VoiceConfig
+    from mockflow.live.startup import LOCAL_VOICE_INSTALL, missing_local_voice
+
+    local = missing_local_voice(VoiceConfig(tts=TtsConfig(provider="local")))
+    if local:
+        raise _fail(f"simulate --voice speaks the persona with the local voice, which needs"
+                    f" {', '.join(local)}, not installed: {LOCAL_VOICE_INSTALL}")
+
+
 def check_audio_in(folder: str) -> list[TurnFile]:
     """Every .wav file of ``folder``, probed before anything loads (``AudioFileError``,
     exit 2, names the file and the fix)."""

@@ -31,6 +31,7 @@ from livekit.agents.voice.io import AudioInput, AudioOutput
 from mockflow.format.compile import CompiledInterview
 from mockflow.format.templates import Candidate
 from mockflow.live import privacy
+from mockflow.live.agent import InterviewerAgent
 from mockflow.live.console import ConsoleResult
 from mockflow.live.file_microphone import FileMicrophone
 from mockflow.live.persona_microphone import PersonaMicrophone
@@ -144,6 +145,7 @@ async def run_voice_interview(
     on_line: Callable[[str, str], None] | None = None,
     on_notice: Callable[[str], None] | None = None,
     on_session: Callable[[AgentSession[Any]], None] | None = None,
+    on_agent: Callable[[InterviewerAgent], None] | None = None,
     stt: Any = None,
     handling: Mapping[str, Any] | None = None,
     close_timeout: float = 30.0,
@@ -153,7 +155,8 @@ async def run_voice_interview(
     history (``who``: "interviewer" or "candidate"); ``on_notice``: things worth telling
     the person at the terminal (the audio files have all played). ``stt`` and
     ``handling`` replace the file's STT and turn handling (a benchmark's seed-style run);
-    ``on_session``: sees the session before it starts."""
+    ``on_session`` and ``on_agent``: see the session and the interviewer before it
+    starts."""
     privacy.install()
     closed = asyncio.Event()
     stats = VoiceStats(io, turn_detection_label(compiled, handling))
@@ -184,6 +187,8 @@ async def run_voice_interview(
     session.on("conversation_item_added", shown)
     if on_session is not None:
         on_session(session)
+    if on_agent is not None:
+        on_agent(agent)
     watchers: list[asyncio.Task[Any]] = []
     requests_before = getattr(model, "requests", 0)
     try:
