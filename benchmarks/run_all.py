@@ -85,7 +85,7 @@ AT_LEAST = (
          " (LOIO)"),
     Goal("calibration_loio_exact", 0.40, "offline scorer vs hand scores, exact (LOIO)"),
     Goal("calibration_loio_spearman", 0.65, "offline scorer vs hand scores, Spearman (LOIO)"),
-    Goal("keyterm_recall", 0.9, "local STT: key-point terms heard, biased (synthetic speech)"),
+    Goal("keyterm_recall", 0.9, "real audio: key-point terms heard, whole sessions (mockflow)"),
 )
 INFO = (
     ("seed_llm_calls_per_turn", "seed-style LLM requests per answer turn"),
@@ -105,9 +105,9 @@ INFO = (
     ("voice_requests_sent_per_turn", "voice: requests sent per answer turn (defaults)"),
     ("voice_requests_sent_per_turn_old_defaults", "voice: ... with the old defaults (drafts)"),
     ("voice_concurrent_cpu_share", "voice: CPU share the 50-session process got"),
-    ("seed_keyterm_recall", "local STT: key-point terms heard, unbiased"),
-    ("wer", "local STT: word error rate, biased (synthetic speech)"),
-    ("seed_wer", "local STT: word error rate, unbiased"),
+    ("seed_keyterm_recall", "real audio: key-point terms heard, seed-style sessions"),
+    ("wer", "real audio: word error rate of answers, whole sessions (mockflow)"),
+    ("seed_wer", "real audio: word error rate of answers, seed-style sessions"),
     ("job_pss_mib", "process with the local models loaded, PSS MiB"),
     ("cut_ins_8s", "real audio: cut-ins on an 8 s pause inside an answer"),
     ("seed_cut_ins", "real audio: seed-style cut-ins, all pauses"),
