@@ -24,6 +24,7 @@ from local_voice_rig import ANSWERS
 from mockflow.live.audio_files import read_pcm, write_wav
 from mockflow.live.speech_metrics import corpus_wer, word_error_rate
 from mockflow.results.files import read_transcript
+from mockflow.results.load import load_session
 
 INTERVIEW = ROOT / "tests" / "cases" / "valid" / "local-voice-two-questions.yaml"
 TIMEOUT = 900  # hang guard for a whole voice session on a busy machine (seconds)
@@ -74,6 +75,7 @@ def test_a_two_question_interview_spoken_from_audio_files(voice_audio: Any,
     assert "end: questions_exhausted" in run.stdout
 
     directory = session_dir(results)
+    load_session(directory)  # every file matches its shipped schema (the voice block too)
     session = json.loads((directory / "session.json").read_text("utf-8"))
     assert session["status"] == "complete"
     voice = session["voice"]
@@ -272,3 +274,36 @@ def test_a_persona_speaks_the_interview(voice_audio: Any, tmp_path: Path) -> Non
     assert "voice: " in run.stdout and "said:  " in run.stdout and "heard: " in run.stdout
     persona = json.loads((directory / "persona.json").read_text("utf-8"))
     assert persona["voice"] is True and persona["pacing"]["think_seconds"] == 1.0
+
+
+def test_practising_by_voice_at_the_microphone(voice_audio: Any, tmp_path: Path) -> None:
+    """``--console --voice`` with the local microphone and speakers, through a stand-in
+    ``sounddevice`` (tests/fakes/sound) whose candidate answers the speaker: the whole
+    path from the device callbacks through echo cancellation, VAD, turn detection,
+    Whisper, the engine and Piper back to the speaker."""
+    turns = tmp_path / "turns"
+    turns.mkdir()
+    for i, key in enumerate(SAID, 1):
+        shutil.copy(voice_audio.wav(key, rate=24000), turns / f"{i}.wav")
+    log = tmp_path / "sound.log"
+    env = clean_env(PYTHONPATH=str(ROOT / "tests" / "fakes" / "sound"),
+                    MOCKFLOW_FAKE_SOUND_TURNS=str(turns), MOCKFLOW_FAKE_SOUND_LOG=str(log))
+    results = tmp_path / "results"
+    run = mockflow("run", str(INTERVIEW), "--console", "--voice", "--offline", "--results",
+                   str(results), env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "candidate: your microphone" in run.stdout
+    assert "end: questions_exhausted" in run.stdout
+    events = log.read_text().splitlines()
+    assert [e for e in events if e.startswith("mic turn")] == [
+        f"mic turn {i}" for i in range(1, 5)]
+    session = json.loads((session_dir(results) / "session.json").read_text("utf-8"))
+    assert session["status"] == "complete"
+    voice = session["voice"]
+    assert (voice["input"], voice["output"]) == ("microphone", "speaker")
+    assert voice["turns_heard"] == 4 and voice["files_total"] is None
+    heard = [line["text"] for line in read_transcript(
+        session_dir(results) / "transcript.jsonl") if line["role"] == "candidate"]
+    pairs = list(zip([ANSWERS[k] for k in SAID], heard, strict=True))
+    assert corpus_wer(pairs) <= 0.35, pairs
+    assert "you (heard): " in run.stdout
