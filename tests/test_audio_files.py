@@ -325,3 +325,54 @@ def test_a_file_that_vanishes_before_its_turn_is_skipped_with_a_warning(
         assert sum(_loud(f) for f in frames) == 5  # the next turn still plays
 
     run(body())
+
+
+def test_a_paused_speaker_holds_its_place_and_the_file_keeps_the_gap(tmp_path: Path) -> None:
+    """LiveKit pauses the interviewer when the candidate may be interrupting and resumes
+    it if they weren't: playback ends only once all of it has been heard, and the wav has
+    the silence of the pause where it happened."""
+    path = tmp_path / "interviewer.wav"
+    clock = [0.0]
+
+    async def body() -> tuple[Any, Any]:
+        speaker = WavSpeaker(path, sample_rate=16000, now=lambda: clock[0])
+        assert speaker.can_pause
+        tone = _tone(1.0)
+        await speaker.capture_frame(rtc.AudioFrame(tone.tobytes(), 16000, 1, len(tone)))
+        speaker.flush()
+        clock[0] = 0.4
+        speaker.pause()  # 0.4 s heard
+        clock[0] = 3.0
+        speaker.resume()  # the rest, 0.6 s, from 3.0
+        clock[0] = 3.6  # what the loop's timer waits for in real time
+        finished = await speaker.wait_for_playout()
+        speaker.close()
+        return finished, speaker.segments[0]
+
+    finished, segment = run(body())
+    assert not finished.interrupted and finished.playback_position == pytest.approx(1.0)
+    assert segment.played == pytest.approx(1.0)
+    pcm = read_pcm(path)
+    assert len(pcm) / 16000 == pytest.approx(3.6, abs=0.01)
+    loud = np.abs(pcm) > 1000
+    assert loud[: int(0.39 * 16000)].mean() > 0.5  # before the pause
+    assert not loud[int(0.45 * 16000): int(2.95 * 16000)].any()  # the pause
+    assert loud[int(3.05 * 16000):].mean() > 0.5  # the rest, after it
+
+
+def test_a_paused_speaker_interrupted_reports_what_was_heard(tmp_path: Path) -> None:
+    clock = [0.0]
+
+    async def body() -> Any:
+        speaker = WavSpeaker(None, sample_rate=16000, now=lambda: clock[0])
+        tone = _tone(2.0)
+        await speaker.capture_frame(rtc.AudioFrame(tone.tobytes(), 16000, 1, len(tone)))
+        speaker.flush()
+        clock[0] = 0.5
+        speaker.pause()
+        clock[0] = 5.0  # a real interruption: LiveKit clears the paused speech
+        speaker.clear_buffer()
+        return await speaker.wait_for_playout()
+
+    finished = run(body())
+    assert finished.interrupted and finished.playback_position == pytest.approx(0.5)
