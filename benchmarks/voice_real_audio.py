@@ -16,28 +16,41 @@ Printed, with the machine and its load average (the figures move with load):
   as much as a long one: ``stt_utterance_ms`` (``_cpu_ms``) is the median time to
   recognise one answer (what an answer's end waits for); ``tts_first_chunk_ms``: text in to
   the first sentence's audio out (median over short interviewer sentences);
-- ``wer``: word error rate with the question's key points as Whisper keyterms (what
-  mockflow will do), ``seed_wer`` without any (what a default agent does) - phase 2
-  replaces both with whole-session figures beside ``cut_ins``; ``wer_paused`` on the paused
-  answers, ``wer_noisy_<snr>db`` on the noisy ones;
-- ``keyterm_recall`` (biased through Whisper's prompt, the default), ``seed_keyterm_recall``
-  (unbiased) and ``keyterm_recall_hotwords`` (faster-whisper's hotwords instead of the
-  prompt): the share of key-point terms said that were heard;
+- per answer alone (``utterance_*``): ``utterance_wer`` with the question's key points as
+  Whisper keyterms, ``seed_utterance_wer`` without; ``wer_paused`` on the paused answers,
+  ``wer_noisy_<snr>db`` on the noisy ones; ``utterance_keyterm_recall`` (biased through
+  Whisper's prompt, the default), ``seed_utterance_keyterm_recall`` (unbiased) and
+  ``keyterm_recall_hotwords`` (faster-whisper's hotwords instead of the prompt): the share
+  of key-point terms said that were heard;
 - ``vad_segments_per_pause``: how many pieces the VAD cut a paused answer into, per pause
-  (each piece is recognised on its own; phase 2's endpointing must wait across them);
+  (each piece is recognised on its own: endpointing must wait across them);
 - ``job_rss_mib`` / ``job_pss_mib``: this process with the models loaded; ``forked_pss_mib``:
   the PSS of a process forked right after loading (what loading before the fork buys: the
   weights' pages are shared, so each of the two counts about half); ``rss_after_run_mib``:
-  this process after the whole run (inference buffers are each process's own).
+  this process after the whole run (inference buffers are each process's own);
+- whole sessions (``_voice_sessions.py``): an interview cut to four questions of
+  interviews/backend.yaml, each answer with one pause inside (1, 3, 5, then 8 s), and one
+  question answered in white noise at ``SNR_DB``, spoken through the production voice
+  pipeline with no room, once in mockflow's configuration (the file's turn settings, read
+  from the compiled interview, and the keyterms the interviewer gives the STT) and once
+  in a seed-style one (LiveKit's default turn handling, no keyterms), on the same audio:
+  ``cut_ins`` / ``seed_cut_ins`` (the interviewer starting to speak while the candidate's
+  audio still plays; ``cut_ins_<pause>s`` per pause), ``wer`` / ``seed_wer`` and
+  ``keyterm_recall`` / ``seed_keyterm_recall`` (each session's words in order),
+  ``first_audio_ms`` / ``seed_first_audio_ms`` (median, from the true end of a turn's audio
+  to the interviewer's next audio, turns without a cut-in) and ``first_audio_ratio``;
+  ``session_rss_mib`` / ``session_pss_mib`` after them (the turn detector loaded too).
 
 What synthetic speech doesn't prove: one synthetic voice, read speech without hesitation
 or accent, no room acoustics, no crosstalk; the noise is white, not a café. The figures
 say how the local models treat clean, well-formed technical English, not people.
 
-``--smoke``: one short answer, seconds (the test suite runs it); ``--quick``: one answer per
-interview at two speeds, three of them paused and noisy; default: eight per interview
-(spread over its questions), eight paused and noisy; ``--all``: every answer (86 today).
-Budget about 15 CPU-seconds per answer: on a busy shared core the default takes a while.
+``--smoke``: one short answer, and one session per configuration with one question and a
+1 s pause (about a minute; the test suite runs it); ``--quick``: one answer per interview
+at two speeds, three of them paused and noisy, and the sessions with two-sentence answers
+(five to eight minutes: the sessions run in real time); default: eight per interview
+(spread over its questions), eight paused and noisy, whole answers in the sessions;
+``--all``: every answer (86 today). Budget about 15 CPU-seconds per answer.
 """
 
 from __future__ import annotations
