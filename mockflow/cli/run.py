@@ -221,12 +221,18 @@ def _run_console(compiled: CompiledInterview, target: ResultsTarget, *, offline:
         err(f"mockflow: error: {exc}")
         raise typer.Exit(ExitCode.USAGE) from None
     finally:
-        if uploads is not None:
-            left = uploads.stop(flush_timeout=30)
-            if left.remaining:
-                err(f"mockflow: {left.remaining} file(s) saved in {target.directory} but not"
-                    f" uploaded yet ({left.error}); run: mockflow results flush --results"
-                    f" {target.directory}")
+        stop_uploads(uploads, target)
+
+
+def stop_uploads(uploads: Any, target: ResultsTarget) -> None:
+    """A console's uploads, flushed within a bound; what is left is said, with the fix."""
+    if uploads is None:
+        return
+    left = uploads.stop(flush_timeout=30)
+    if left.remaining:
+        err(f"mockflow: {left.remaining} file(s) saved in {target.directory} but not"
+            f" uploaded yet ({left.error}); run: mockflow results flush --results"
+            f" {target.directory}")
 
 
 def _run_worker(path: str, source: bytes, target: ResultsTarget, agent_name: str, *,

@@ -197,12 +197,9 @@ def run_voice_console(compiled: CompiledInterview, target: ResultsTarget, *, off
 
         raise typer.Exit(report_failure(exc)) from None
     finally:
-        if uploads is not None:
-            left = uploads.stop(flush_timeout=30)
-            if left.remaining:
-                err(f"mockflow: {left.remaining} file(s) saved in {target.directory} but not"
-                    f" uploaded yet ({left.error}); run: mockflow results flush --results"
-                    f" {target.directory}")
+        from mockflow.cli.run import stop_uploads
+
+        stop_uploads(uploads, target)
     for text in summary_lines(outcome):
         out(text)
     if audio_out is not None:
