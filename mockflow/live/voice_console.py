@@ -160,6 +160,10 @@ async def run_voice_interview(
     privacy.install()
     closed = asyncio.Event()
     stats = VoiceStats(io, turn_detection_label(compiled, handling))
+    # the models first: a missing extra or a damaged weight file stops the start before
+    # any result file is written
+    session = voice_session(compiled, build_vad(compiled.interview.voice.vad), model=model,
+                            stt=stt, handling=handling)
     interview = prepare_interview(
         compiled, candidate=candidate, results=results_root, session_id=session_id,
         store=store, checkpoint=checkpoint, seed=seed, judge=judge, judge_wait_s=judge_wait_s,
@@ -170,8 +174,6 @@ async def run_voice_interview(
     assert recorder is not None and judging is not None  # results_root: both are made
     stats.recorder = recorder
     stats.clock = interview.parts.clock
-    session = voice_session(compiled, build_vad(compiled.interview.voice.vad), model=model,
-                            stt=stt, handling=handling)
     session.input.audio = io.microphone
     session.output.audio = io.speaker
     mic = io.microphone
