@@ -333,3 +333,34 @@ def test_a_speaking_persona_without_the_local_voice_names_the_install(tmp_path: 
     _refused(mockflow("simulate", str(INTERVIEW), "--persona", "strong", "--voice",
                       "--results", str(tmp_path), prelude=prelude),
              "pip install 'mockflow[local-voice]'")
+
+
+def test_ctrl_c_ends_a_voice_interview_and_keeps_its_results(voice_audio: Any,
+                                                           tmp_path: Path) -> None:
+    import signal
+
+    turns = tmp_path / "turns"
+    turns.mkdir()
+    for i, key in enumerate(SAID, 1):
+        shutil.copy(voice_audio.wav(key), turns / f"{i}.wav")
+    results = tmp_path / "results"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mockflow", "run", str(INTERVIEW), "--console", "--offline",
+         "--audio-in", str(turns), "--results", str(results)],
+        cwd=ROOT, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # until the first candidate turn was heard
+            if line.startswith("you (heard): "):
+                break
+        proc.send_signal(signal.SIGINT)
+        out, errors = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, errors[-2000:]
+    assert "— scorecard —" in out
+    session = json.loads((session_dir(results) / "session.json").read_text("utf-8"))
+    assert session["close_reason"] == "SIGINT" and session["status"] == "dropped"
+    assert session["voice"]["files_played"] >= 1 and session["voice"]["turns_heard"] >= 1

@@ -172,17 +172,24 @@ def run_voice_console(compiled: CompiledInterview, target: ResultsTarget, *, off
         model = _model(compiled, offline=offline)
         io = _io(turns, audio_out, options)
         stop = asyncio.Event()
+        agents: list[Any] = []
+
+        def leave(reason: str) -> None:  # Ctrl-C, a SIGTERM: the candidate has gone
+            if agents and agents[0].close_reason is None:
+                agents[0].close_reason = reason
+            stop.set()
+
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(sig, leave, sig.name)
         try:
             return await run_voice_interview(
                 compiled, io=io, model=model, results_root=target.directory, seed=seed,
                 candidate=candidate, judge=judge, interview_source=source,
                 store=target.store, checkpoint=target.checkpoint, stop=stop, on_line=line,
-                on_notice=notice)
+                on_notice=notice, on_agent=agents.append)
         finally:
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             await model.aclose()
 
