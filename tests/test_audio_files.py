@@ -164,6 +164,44 @@ def test_a_turn_waits_for_the_interviewer_then_the_reply_delay(tmp_path: Path) -
     run(body())
 
 
+def test_a_due_turn_waits_while_the_interviewer_is_still_busy(tmp_path: Path) -> None:
+    """After the acknowledgement has played, the reply it announced may still be on its
+    way: the turn waits for it instead of starting under the next question."""
+    write_wav(tmp_path / "1.wav", _tone(0.2), 16000)
+    mic = FileMicrophone(turn_files(tmp_path), reply_delay=0.0)
+    busy = [True]
+    mic.hold_while(lambda: busy[0])
+
+    async def body() -> None:
+        mic.interviewer_started()
+        mic.interviewer_finished()  # "Got it." has played; the question hasn't yet
+        held = await _frames(mic, 10)
+        assert not any(_loud(f) for f in held) and not mic.playing
+        mic.interviewer_started()  # the question
+        busy[0] = False
+        mic.interviewer_finished()
+        frames = await _frames(mic, 15)
+        assert sum(_loud(f) for f in frames) == 10
+        assert mic.cut_ins == 0
+
+    run(body())
+
+
+def test_a_hold_is_bounded(tmp_path: Path) -> None:
+    write_wav(tmp_path / "1.wav", _tone(0.2), 16000)
+    mic = FileMicrophone(turn_files(tmp_path), reply_delay=0.0)
+    mic.hold_while(lambda: True, at_most=0.2)  # an interviewer that never settles
+
+    async def body() -> None:
+        mic.interviewer_started()
+        mic.interviewer_finished()
+        frames = await _frames(mic, 25)
+        assert not any(_loud(f) for f in frames[:9])  # held for 0.2 s of audio
+        assert sum(_loud(f) for f in frames) == 10
+
+    run(body())
+
+
 def test_interviewer_speaking_over_a_turn_is_a_cut_in(tmp_path: Path) -> None:
     write_wav(tmp_path / "1.wav", _tone(0.3), 16000)
     write_wav(tmp_path / "2.wav", _tone(0.1), 16000)

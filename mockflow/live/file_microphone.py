@@ -6,8 +6,9 @@ the whole session (STT and VAD lock to the first frame's rate). Frames go out at
 pace, 20 ms each, with silence between turns, because end of speech is only ever detected
 from silent frames. A turn starts ``reply_delay`` seconds after the interviewer stops
 speaking (``interviewer_finished``; ``follow(output)`` wires it to any audio output's
-playback events); the interviewer starting again before then postpones it. When the files
-run out the candidate is silent. Stereo and resampled files are played and noted in
+playback events); the interviewer starting again before then postpones it, and so does an
+interviewer still busy with a reply (``hold_while``). When the files run out the candidate
+is silent. Stereo and resampled files are played and noted in
 ``warnings``, and so is a file that fails while it plays (its turn ends there).
 
 Cut-ins: the microphone knows when candidate audio is playing, so it counts each time the
@@ -38,6 +39,7 @@ from mockflow.live.audio_files import (
     probe_turn,
 )
 
+MAX_HOLD_S = 10.0  # the longest a due turn waits for an interviewer still busy
 
 @dataclass(slots=True)
 class TurnTiming:
@@ -89,6 +91,9 @@ class FileMicrophone(AudioInput):
         self._closed = False
         self._replied_during_turn = False
         self._done_waiters: list[asyncio.Future[None]] = []
+        self._busy: Callable[[], bool] | None = None
+        self._max_hold = MAX_HOLD_S
+        self._held_since: float | None = None  # audio time a due turn began to wait
 
     # --------------------------------------------------------------- the session's side
 
@@ -110,6 +115,7 @@ class FileMicrophone(AudioInput):
         """The interviewer began speaking: a cut-in if the candidate's audio is playing;
         otherwise the next turn waits for the interviewer to finish."""
         self._interviewer_speaking = True
+        self._held_since = None
         if self.playing:
             self.cut_ins += 1
             self.timings[-1].cut_ins += 1
@@ -123,6 +129,13 @@ class FileMicrophone(AudioInput):
             self._replied_during_turn = True  # it spoke over the turn: answer after it ends
         elif self._has_next():
             self._start_at = self._now() + self.reply_delay
+
+    def hold_while(self, busy: Callable[[], bool], *, at_most: float = MAX_HOLD_S) -> None:
+        """A due turn waits while ``busy()`` says the interviewer is about to speak again
+        (a reply still on its way after the acknowledgement: on a busy machine the gap
+        between the two can outlast the reply delay), ``at_most`` seconds."""
+        self._busy = busy
+        self._max_hold = at_most
 
     def start_next_turn(self) -> None:
         """Start the next turn at the next frame (e.g. when the candidate speaks first)."""
@@ -157,8 +170,16 @@ class FileMicrophone(AudioInput):
 
     def _turn_due(self, due: float) -> bool:
         """Whether the next turn starts at the frame due at ``due``."""
-        return self._has_next() and (self._start_now or (
-            self._start_at is not None and due >= self._start_at))
+        if not (self._has_next() and (self._start_now or (
+                self._start_at is not None and due >= self._start_at))):
+            return False
+        if self._busy is not None and self._busy():
+            if self._held_since is None:
+                self._held_since = due
+            if due - self._held_since < self._max_hold:
+                return False
+        self._held_since = None
+        return True
 
     def _open_next(self) -> tuple[Path, Iterator[np.ndarray]]:
         """The next turn's name and its PCM at the session's rate."""

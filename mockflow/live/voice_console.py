@@ -179,6 +179,8 @@ async def run_voice_interview(
     mic = io.microphone
     if isinstance(mic, FileMicrophone):
         mic.follow(io.speaker)
+        # the next turn waits for the interviewer's whole reply, not its first part
+        mic.hold_while(lambda: agent.in_flight or session.current_speech is not None)
     session.on("conversation_item_added", stats.item_added)
 
     def shown(ev: ConversationItemAddedEvent) -> None:
