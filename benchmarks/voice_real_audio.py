@@ -16,28 +16,41 @@ Printed, with the machine and its load average (the figures move with load):
   as much as a long one: ``stt_utterance_ms`` (``_cpu_ms``) is the median time to
   recognise one answer (what an answer's end waits for); ``tts_first_chunk_ms``: text in to
   the first sentence's audio out (median over short interviewer sentences);
-- ``wer``: word error rate with the question's key points as Whisper keyterms (what
-  mockflow will do), ``seed_wer`` without any (what a default agent does) - phase 2
-  replaces both with whole-session figures beside ``cut_ins``; ``wer_paused`` on the paused
-  answers, ``wer_noisy_<snr>db`` on the noisy ones;
-- ``keyterm_recall`` (biased through Whisper's prompt, the default), ``seed_keyterm_recall``
-  (unbiased) and ``keyterm_recall_hotwords`` (faster-whisper's hotwords instead of the
-  prompt): the share of key-point terms said that were heard;
+- per answer alone (``utterance_*``): ``utterance_wer`` with the question's key points as
+  Whisper keyterms, ``seed_utterance_wer`` without; ``wer_paused`` on the paused answers,
+  ``wer_noisy_<snr>db`` on the noisy ones; ``utterance_keyterm_recall`` (biased through
+  Whisper's prompt, the default), ``seed_utterance_keyterm_recall`` (unbiased) and
+  ``keyterm_recall_hotwords`` (faster-whisper's hotwords instead of the prompt): the share
+  of key-point terms said that were heard;
 - ``vad_segments_per_pause``: how many pieces the VAD cut a paused answer into, per pause
-  (each piece is recognised on its own; phase 2's endpointing must wait across them);
+  (each piece is recognised on its own: endpointing must wait across them);
 - ``job_rss_mib`` / ``job_pss_mib``: this process with the models loaded; ``forked_pss_mib``:
   the PSS of a process forked right after loading (what loading before the fork buys: the
   weights' pages are shared, so each of the two counts about half); ``rss_after_run_mib``:
-  this process after the whole run (inference buffers are each process's own).
+  this process after the whole run (inference buffers are each process's own);
+- whole sessions (``_voice_sessions.py``): an interview cut to four questions of
+  interviews/backend.yaml, each answer with one pause inside (1, 3, 5, then 8 s), and one
+  question answered in white noise at ``SNR_DB``, spoken through the production voice
+  pipeline with no room, once in mockflow's configuration (the file's turn settings, read
+  from the compiled interview, and the keyterms the interviewer gives the STT) and once
+  in a seed-style one (LiveKit's default turn handling, no keyterms), on the same audio:
+  ``cut_ins`` / ``seed_cut_ins`` (the interviewer starting to speak while the candidate's
+  audio still plays; ``cut_ins_<pause>s`` per pause), ``wer`` / ``seed_wer`` and
+  ``keyterm_recall`` / ``seed_keyterm_recall`` (each session's words in order),
+  ``first_audio_ms`` / ``seed_first_audio_ms`` (median, from the true end of a turn's audio
+  to the interviewer's next audio, turns without a cut-in) and ``first_audio_ratio``;
+  ``session_rss_mib`` / ``session_pss_mib`` after them (the turn detector loaded too).
 
 What synthetic speech doesn't prove: one synthetic voice, read speech without hesitation
 or accent, no room acoustics, no crosstalk; the noise is white, not a café. The figures
 say how the local models treat clean, well-formed technical English, not people.
 
-``--smoke``: one short answer, seconds (the test suite runs it); ``--quick``: one answer per
-interview at two speeds, three of them paused and noisy; default: eight per interview
-(spread over its questions), eight paused and noisy; ``--all``: every answer (86 today).
-Budget about 15 CPU-seconds per answer: on a busy shared core the default takes a while.
+``--smoke``: one short answer, and one session per configuration with one question and a
+1 s pause (about a minute; the test suite runs it); ``--quick``: one answer per interview
+at two speeds, three of them paused and noisy, and the sessions with two-sentence answers
+(five to eight minutes: the sessions run in real time); default: eight per interview
+(spread over its questions), eight paused and noisy, whole answers in the sessions;
+``--all``: every answer (86 today). Budget about 15 CPU-seconds per answer.
 """
 
 from __future__ import annotations
@@ -57,6 +70,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import INTERVIEWS, fmt, machine_line, table  # noqa: E402
+from _voice_sessions import add_noise  # noqa: E402
 
 PAUSES = (1.0, 3.0, 5.0, 8.0)
 SNR_DB = 10.0
@@ -146,15 +160,6 @@ def speed_phase(voice: Any, whisper: Any, answers: list[Answer], stats: Stats) -
         t0 = time.perf_counter()
         next(iter(voice.sentences(text)))
         stats.first_chunks.append(time.perf_counter() - t0)
-
-
-def add_noise(pcm: np.ndarray, snr_db: float, seed: int) -> np.ndarray:
-    signal = pcm.astype(np.float64)
-    speech = signal[np.abs(signal) > 300]
-    power = float(np.mean(speech ** 2)) if len(speech) else 1.0
-    noise = np.random.default_rng(seed).normal(0, np.sqrt(power / 10 ** (snr_db / 10)),
-                                               len(signal))
-    return np.clip(signal + noise, -32768, 32767).astype(np.int16)
 
 
 async def hear(pcm: np.ndarray, rate: int, vad: Any, stt: Any) -> tuple[str, int]:
@@ -283,7 +288,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
             pairs.append((said, h.heard))
         return keyterm_recall(pairs)
 
-    rss_after, _ = memory()
+    sessions = await sessions_phase(args, voice, whisper)
+    rss_after, pss_after = memory()
     load_avg = os.getloadavg()
     figures = {
         "stt_rtf": fmt(sum(stats.stt_wall) / stats.stt_audio),
@@ -293,13 +299,13 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
         "tts_first_chunk_ms": fmt(statistics.median(stats.first_chunks) * 1000, 0),
         "stt_utterance_ms": fmt(statistics.median(stats.stt_wall) * 1000, 0),
         "stt_utterance_cpu_ms": fmt(statistics.median(stats.stt_cpu) * 1000, 0),
-        "wer": fmt(wer("biased")),
-        "seed_wer": fmt(wer("seed")),
+        "utterance_wer": fmt(wer("biased")),
+        "seed_utterance_wer": fmt(wer("seed")),
         "wer_hotwords": fmt(wer("hotwords")),
         "wer_paused": fmt(wer("paused")),
         f"wer_noisy_{SNR_DB:g}db": fmt(wer("noisy")),
-        "keyterm_recall": fmt(recall("biased")),
-        "seed_keyterm_recall": fmt(recall("seed")),
+        "utterance_keyterm_recall": fmt(recall("biased")),
+        "seed_utterance_keyterm_recall": fmt(recall("seed")),
         "keyterm_recall_hotwords": fmt(recall("hotwords")),
         "keyterm_recall_paused": fmt(recall("paused")),
         f"keyterm_recall_noisy_{SNR_DB:g}db": fmt(recall("noisy")),
@@ -328,8 +334,156 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
         for name, heard_list in runs.items():
             for h in heard_list:
                 print(f"[{name}] said: {h.said}\n[{name}] heard: {h.heard}")
+    figures.update(sessions.figures)
+    figures["session_rss_mib"] = fmt(rss_after, 0)
+    figures["session_pss_mib"] = fmt(pss_after, 0)
+    print()
+    for line in sessions.lines:
+        print(line)
     del rss0, pss0
     return figures
+
+
+@dataclass
+class Sessions:
+    figures: dict[str, str]
+    lines: list[str]
+
+
+def session_interview(questions: int, sentences: int | None) -> tuple[Any, dict[str, Any]]:
+    """A shipped interview cut to ``questions`` questions that have strong example
+    answers saying their key points (their answers: the first ``sentences`` sentences),
+    with the local STT and TTS and the file's own turn settings."""
+    import yaml
+    from _voice_sessions import SpokenAnswer
+
+    from mockflow.format.validate import check_bytes, load_interview
+    from mockflow.live.speech_metrics import keyterm_hits
+    from mockflow.simulate.personas import sentences as split_sentences
+
+    path = INTERVIEWS / "backend.yaml"
+    interview = load_interview(path).interview
+    answers: dict[str, SpokenAnswer] = {}
+    for question in interview.questions:
+        text = question.examples.strong if question.examples else None
+        if not text:
+            continue
+        text = " ".join(str(text).split())
+        if sentences:
+            text = " ".join(split_sentences(text)[:sentences])
+        terms = [alt for kp in question.key_points for alt in kp.phrases]
+        if any(keyterm_hits(terms, text)):
+            answers[question.id] = SpokenAnswer(question.id, text, terms)
+        if len(answers) == questions:
+            break
+    data = yaml.safe_load(path.read_text("utf-8"))
+    data["id"] = "voice-benchmark"
+    data["stages"] = [{"id": "bench", "questions": list(answers)}]
+    data.pop("expect", None)
+    voice = data.setdefault("voice", {})
+    voice["stt"] = {"provider": "local"}
+    voice["tts"] = {"provider": "local"}
+    checked = check_bytes(yaml.safe_dump(data).encode(), "voice-benchmark.yaml")
+    if checked.compiled is None:
+        raise SystemExit(f"the benchmark interview is invalid: {checked.problems}")
+    return checked.compiled, answers
+
+
+async def sessions_phase(args: argparse.Namespace, voice: Any, whisper: Any) -> Sessions:
+    """Whole sessions, mockflow's configuration against the seed-style one, on the same
+    audio (``_voice_sessions``): one with a pause of 1, 3, 5 and 8 s inside the answers
+    (one pause per answer, in that order), one with white noise at ``SNR_DB``."""
+    from _voice_sessions import AudioCache, run_session, temp_folder
+
+    from mockflow.live.persona_speech import PersonaVoice
+    from mockflow.live.speech_metrics import corpus_wer, keyterm_recall
+
+    pauses = [1.0] if args.smoke else list(PAUSES)
+    sentences = 1 if args.smoke else 2 if args.quick else None
+    compiled, answers = session_interview(len(pauses), sentences)
+    results: dict[str, list[Any]] = {"mockflow": [], "seed": []}
+    with temp_folder() as tmp:
+        cache = AudioCache(PersonaVoice(voice), Path(tmp))
+        variants: list[tuple[Any, dict[str, Any], list[float], float | None]] = [
+            (compiled, answers, pauses, None)]
+        if not args.smoke:  # one question, its answer in white noise, no pause
+            variants.append((*session_interview(1, sentences), [], SNR_DB))
+        for interview, spoken, variant_pauses, snr in variants:
+            for config in ("mockflow", "seed"):
+                results[config].append(await run_session(
+                    interview, config, spoken, variant_pauses, cache,
+                    Path(tmp) / "results", snr_db=snr, whisper=whisper))
+
+    def picked(config: str, noisy: bool | None = None) -> list[Any]:
+        runs = results[config]
+        return runs if noisy is None else runs[1:] if noisy else runs[:1]
+
+    def answered(config: str, noisy: bool | None = None) -> list[Any]:
+        return [t for run in picked(config, noisy) for t in run.answers()]
+
+    # Each session's words as one text: what the candidate said against what the STT
+    # heard, in order. Turn by turn would blame the recogniser for the turn-taking: after
+    # a cut-in the rest of an answer is heard as a later turn.
+    def wer(config: str, noisy: bool | None = None) -> float:
+        return corpus_wer([(" ".join(t.said for t in run.turns),
+                            " ".join(t.heard for t in run.turns))
+                           for run in picked(config, noisy)])
+
+    def recall(config: str) -> float:
+        return keyterm_recall([([k for t in run.answers() for k in t.keyterms],
+                                " ".join(t.heard for t in run.turns))
+                               for run in picked(config)])
+
+    def first_ms(config: str) -> float:
+        times = [t.first_audio for run in results[config] for t in run.turns
+                 if t.first_audio is not None]
+        return statistics.median(times) * 1000 if times else float("nan")
+
+    def cut_ins(config: str, pause: float | None = None) -> int:
+        return sum(t.cut_ins for t in answered(config, False)
+                   if pause is None or t.pause == pause)
+
+    mine, seed = first_ms("mockflow"), first_ms("seed")
+    figures = {
+        "cut_ins": str(cut_ins("mockflow")), "seed_cut_ins": str(cut_ins("seed")),
+        **{f"cut_ins_{p:g}s": str(cut_ins("mockflow", p)) for p in pauses},
+        **{f"seed_cut_ins_{p:g}s": str(cut_ins("seed", p)) for p in pauses},
+        "wer": fmt(wer("mockflow")), "seed_wer": fmt(wer("seed")),
+        "keyterm_recall": fmt(recall("mockflow")), "seed_keyterm_recall": fmt(recall("seed")),
+        "first_audio_ms": fmt(mine, 0), "seed_first_audio_ms": fmt(seed, 0),
+        "first_audio_ratio": fmt(mine / seed if seed else float("nan")),
+    }
+    if not args.smoke:
+        figures[f"wer_session_noisy_{SNR_DB:g}db"] = fmt(wer("mockflow", True))
+        figures[f"seed_wer_session_noisy_{SNR_DB:g}db"] = fmt(wer("seed", True))
+    turn = compiled.interview.voice.turn
+    given = results["mockflow"][0].keyterms_given
+    lines = [
+        f"whole sessions: {len(answers)} questions of interviews/backend.yaml"
+        f" ({', '.join(answers)}), one pause per answer {pauses} s"
+        + ("" if args.smoke else f"; then one question with white noise at {SNR_DB:g} dB"
+                                 " SNR"),
+        f"mockflow: the file's turn settings {turn}; keyterms the interviewer gave the STT:"
+        f" {given[:6] if given else 'none (the interviewer sets none)'}",
+        "seed-style: LiveKit's default turn handling (AgentSession defaults), STT without"
+        " keyterms; same interviewer agent (offline model), VAD, Whisper, Piper, audio",
+        "flattering to both: the offline interviewer answers at once (no LLM latency);"
+        " synthetic, fluent speech; the candidate never talks over the interviewer. The"
+        " seed-style run keeps mockflow's agent, so its instant acknowledgement too (first"
+        " audio compares turn handling, not the agent). WER and keyterm recall: each"
+        " session's words as one text (a cut-in moves words to a later turn)",
+    ]
+    rows = []
+    for config in ("mockflow", "seed"):
+        for run in results[config]:
+            for t in run.turns:
+                rows.append([config, t.kind, "-" if t.pause is None else f"{t.pause:g}",
+                             t.cut_ins, "-" if t.first_audio is None
+                             else f"{t.first_audio * 1000:.0f}",
+                             fmt(corpus_wer([(t.said, t.heard)]))])
+    lines.append(table(rows, ["config", "turn", "pause s", "cut-ins", "first audio ms",
+                              "WER"]))
+    return Sessions(figures, lines)
 
 
 def main() -> None:

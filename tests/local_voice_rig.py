@@ -19,6 +19,8 @@ ANSWERS = {
     "queue": "For the queue I would pick Kafka, partitioned by customer, with idempotent"
              " consumers.",
     "short": "Yes, that works for me.",
+    "ready": "Yes, I'm ready.",
+    "no_questions": "No questions from me, thank you.",
 }
 
 

@@ -164,6 +164,44 @@ def test_a_turn_waits_for_the_interviewer_then_the_reply_delay(tmp_path: Path) -
     run(body())
 
 
+def test_a_due_turn_waits_while_the_interviewer_is_still_busy(tmp_path: Path) -> None:
+    """After the acknowledgement has played, the reply it announced may still be on its
+    way: the turn waits for it instead of starting under the next question."""
+    write_wav(tmp_path / "1.wav", _tone(0.2), 16000)
+    mic = FileMicrophone(turn_files(tmp_path), reply_delay=0.0)
+    busy = [True]
+    mic.hold_while(lambda: busy[0])
+
+    async def body() -> None:
+        mic.interviewer_started()
+        mic.interviewer_finished()  # "Got it." has played; the question hasn't yet
+        held = await _frames(mic, 10)
+        assert not any(_loud(f) for f in held) and not mic.playing
+        mic.interviewer_started()  # the question
+        busy[0] = False
+        mic.interviewer_finished()
+        frames = await _frames(mic, 15)
+        assert sum(_loud(f) for f in frames) == 10
+        assert mic.cut_ins == 0
+
+    run(body())
+
+
+def test_a_hold_is_bounded(tmp_path: Path) -> None:
+    write_wav(tmp_path / "1.wav", _tone(0.2), 16000)
+    mic = FileMicrophone(turn_files(tmp_path), reply_delay=0.0)
+    mic.hold_while(lambda: True, at_most=0.2)  # an interviewer that never settles
+
+    async def body() -> None:
+        mic.interviewer_started()
+        mic.interviewer_finished()
+        frames = await _frames(mic, 25)
+        assert not any(_loud(f) for f in frames[:9])  # held for 0.2 s of audio
+        assert sum(_loud(f) for f in frames) == 10
+
+    run(body())
+
+
 def test_interviewer_speaking_over_a_turn_is_a_cut_in(tmp_path: Path) -> None:
     write_wav(tmp_path / "1.wav", _tone(0.3), 16000)
     write_wav(tmp_path / "2.wav", _tone(0.1), 16000)
@@ -325,3 +363,54 @@ def test_a_file_that_vanishes_before_its_turn_is_skipped_with_a_warning(
         assert sum(_loud(f) for f in frames) == 5  # the next turn still plays
 
     run(body())
+
+
+def test_a_paused_speaker_holds_its_place_and_the_file_keeps_the_gap(tmp_path: Path) -> None:
+    """LiveKit pauses the interviewer when the candidate may be interrupting and resumes
+    it if they weren't: playback ends only once all of it has been heard, and the wav has
+    the silence of the pause where it happened."""
+    path = tmp_path / "interviewer.wav"
+    clock = [0.0]
+
+    async def body() -> tuple[Any, Any]:
+        speaker = WavSpeaker(path, sample_rate=16000, now=lambda: clock[0])
+        assert speaker.can_pause
+        tone = _tone(1.0)
+        await speaker.capture_frame(rtc.AudioFrame(tone.tobytes(), 16000, 1, len(tone)))
+        speaker.flush()
+        clock[0] = 0.4
+        speaker.pause()  # 0.4 s heard
+        clock[0] = 3.0
+        speaker.resume()  # the rest, 0.6 s, from 3.0
+        clock[0] = 3.6  # what the loop's timer waits for in real time
+        finished = await speaker.wait_for_playout()
+        speaker.close()
+        return finished, speaker.segments[0]
+
+    finished, segment = run(body())
+    assert not finished.interrupted and finished.playback_position == pytest.approx(1.0)
+    assert segment.played == pytest.approx(1.0)
+    pcm = read_pcm(path)
+    assert len(pcm) / 16000 == pytest.approx(3.6, abs=0.01)
+    loud = np.abs(pcm) > 1000
+    assert loud[: int(0.39 * 16000)].mean() > 0.5  # before the pause
+    assert not loud[int(0.45 * 16000): int(2.95 * 16000)].any()  # the pause
+    assert loud[int(3.05 * 16000):].mean() > 0.5  # the rest, after it
+
+
+def test_a_paused_speaker_interrupted_reports_what_was_heard(tmp_path: Path) -> None:
+    clock = [0.0]
+
+    async def body() -> Any:
+        speaker = WavSpeaker(None, sample_rate=16000, now=lambda: clock[0])
+        tone = _tone(2.0)
+        await speaker.capture_frame(rtc.AudioFrame(tone.tobytes(), 16000, 1, len(tone)))
+        speaker.flush()
+        clock[0] = 0.5
+        speaker.pause()
+        clock[0] = 5.0  # a real interruption: LiveKit clears the paused speech
+        speaker.clear_buffer()
+        return await speaker.wait_for_playout()
+
+    finished = run(body())
+    assert finished.interrupted and finished.playback_position == pytest.approx(0.5)

@@ -133,3 +133,34 @@ def test_device_callbacks_feed_the_session_and_report_playback() -> None:
         assert not mic_stream.started
 
     run(body())
+
+
+def test_a_paused_speaker_plays_silence_and_resumes_where_it_was() -> None:
+    sd = _module([{"name": "Headset", "max_input_channels": 1, "max_output_channels": 1}])
+
+    async def body() -> None:
+        audio = ConsoleAudio(sounddevice=sd)
+        audio.start()
+        _, out_stream = sd.streams  # type: ignore[attr-defined]
+        speaker = audio.speaker
+        assert speaker is not None and speaker.can_pause
+        finished: list[Any] = []
+        speaker.on("playback_finished", finished.append)
+        tone = (np.sin(np.arange(BLOCK * 3) / 10) * 6000).astype(np.int16)
+        await speaker.capture_frame(rtc.AudioFrame(tone.tobytes(), RATE, 1, len(tone)))
+        speaker.flush()
+        played = np.zeros((BLOCK, 1), dtype=np.int16)
+        out_stream.callback(played, BLOCK, _Times(), None)
+        assert np.array_equal(played[:, 0], tone[:BLOCK])
+        speaker.pause()
+        out_stream.callback(played, BLOCK, _Times(), None)  # paused: silence, nothing lost
+        assert not played.any()
+        speaker.resume()
+        played = np.zeros((BLOCK * 2, 1), dtype=np.int16)
+        out_stream.callback(played, BLOCK * 2, _Times(), None)
+        assert np.array_equal(played[:, 0], tone[BLOCK:])
+        await asyncio.sleep(0)
+        assert len(finished) == 1 and not finished[0].interrupted
+        audio.close()
+
+    run(body())

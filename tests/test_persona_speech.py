@@ -45,7 +45,9 @@ def test_speech_has_silences_of_the_given_lengths(voice_audio: Any, tmp_path: Pa
     assert [p.kind for p in spoken.parts] == ["think", "filler", "think", "words", "mid",
                                               "words"]
     for pause in spoken.pauses:
-        segment = spoken.pcm[int(pause.start * rate):int(pause.end * rate)]
+        # the parts' times are sample counts / rate: round back, never truncate (a
+        # truncated start can land on the last sample of the words before)
+        segment = spoken.pcm[round(pause.start * rate):round(pause.end * rate)]
         assert not segment.any()  # digital silence, not synthesised
     mid = spoken.pauses[-1]
     assert mid.end - mid.start == pytest.approx(3.0, abs=1 / rate)

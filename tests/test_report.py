@@ -225,3 +225,21 @@ def test_a_report_shows_the_newest_scorecard_version(sessions: dict[str, Path],
                            ).text_by_id["overall"]
     (directory / "scorecard.v2.json").unlink()
     assert load_session(directory).scorecard["overall"]["score"] != 4.25
+
+
+def test_a_voice_session_that_talked_over_the_candidate_says_so(
+        tmp_path: Path, sessions: dict[str, Path]) -> None:
+    """session.json's voice block: cut-ins and audio warnings reach the reviewer."""
+    directory = tmp_path / "iv" / "spoken"
+    shutil.copytree(sessions["strong"], directory)
+    meta = json.loads((directory / SESSION_NAME).read_text())
+    meta["voice"] = {"input": "files", "output": "file", "cut_ins": 2, "turns_heard": 5,
+                     "turns": [], "warnings": ["1.wav: 44100 Hz, resampled to 16000 Hz"]}
+    (directory / SESSION_NAME).write_text(json.dumps(meta))
+    report = build_report(load_session(directory))  # the schema accepts the block
+    assert any(f.startswith("voice: the interviewer started speaking 2 time(s)")
+               for f in report.flags)
+    assert "audio: 1.wav: 44100 Hz, resampled to 16000 Hz" in report.flags
+    assert "started speaking 2 time(s)" in render_md(report)
+    clean = build_report(load_session(sessions["strong"]))
+    assert not [f for f in clean.flags if f.startswith(("voice:", "audio:"))]

@@ -71,6 +71,8 @@ EXIT_CODES: Mapping[str, ExitCode] = {
     "mockflow.results.invites.InviteStoreError": ExitCode.USAGE,
     "mockflow.web.assets.AssetsMissing": ExitCode.USAGE,
     "mockflow.web.origins.AddressError": ExitCode.USAGE,
+    "mockflow.live.local_voice.errors.LocalVoiceUnavailable": ExitCode.USAGE,
+    "mockflow.live.console_audio.SoundDeviceUnavailable": ExitCode.USAGE,
 }
 
 

@@ -71,6 +71,27 @@ def run_command(
              " less memory per interview; a crash, an out-of-memory kill or a runaway"
              " interview affects every interview in the worker). Env MOCKFLOW_EXECUTOR;"
              " see docs/deploy.md.")] = Executor.process,
+    voice: Annotated[bool, typer.Option(
+        "--voice", help="With --console: speak and listen (the local microphone and speakers,"
+                        " or --audio-in files) through the file's STT and TTS; with"
+                        " voice.stt/tts provider local, no server and no keys.")] = False,
+    audio_in: Annotated[str | None, typer.Option(
+        "--audio-in", metavar="DIR",
+        help="With --console: the candidate's turns are the .wav files in DIR, in name"
+             " order, played in real time (implies --voice).")] = None,
+    audio_out: Annotated[str | None, typer.Option(
+        "--audio-out", metavar="FILE.wav",
+        help="With --audio-in: write the interviewer's audio to this wav file.")] = None,
+    reply_delay: Annotated[float | None, typer.Option(
+        "--reply-delay", metavar="SECONDS",
+        help="With --audio-in: seconds between the interviewer finishing and the next"
+             " file's turn (default 1.0).")] = None,
+    input_device: Annotated[str | None, typer.Option(
+        help="With --console --voice: the microphone (a number or a name; default: the"
+             " system's).")] = None,
+    output_device: Annotated[str | None, typer.Option(
+        help="With --console --voice: the speaker (a number or a name; default: the"
+             " system's).")] = None,
     idle_processes: Annotated[int | None, typer.Option(
         min=0, max=1000, envvar="MOCKFLOW_IDLE_PROCESSES",
         help="Job runners (processes or threads) kept warm for the next interviews; LiveKit"
@@ -87,9 +108,24 @@ def run_command(
         missing_provider_keys,
         resolve_agent_name,
     )
+    voiced = voice or audio_in is not None or audio_out is not None
+    if (voiced or reply_delay is not None or input_device or output_device) and not console:
+        err("mockflow: error: --voice, --audio-in, --audio-out, --reply-delay and the device"
+            " options run the interview in this terminal: add --console (the worker is"
+            " always voice, in a LiveKit room)")
+        raise typer.Exit(ExitCode.USAGE)
     compiled, source = load_source_or_exit(path)
     env = os.environ
     target = _results_target_or_exit(compiled, results, env)
+    if console and (voiced or reply_delay is not None or input_device or output_device):
+        from mockflow.cli.voice import VoiceOptions, run_voice_console
+
+        run_voice_console(compiled, target, offline=offline or not env.get("OPENAI_API_KEY"),
+                          judge_offline=offline, candidate_name=candidate_name, seed=seed,
+                          source=source, options=VoiceOptions(
+                              audio_in=audio_in, audio_out=audio_out, reply_delay=reply_delay,
+                              input_device=input_device, output_device=output_device))
+        return
     if console:
         _run_console(compiled, target, offline=offline or not env.get(
             "OPENAI_API_KEY"), candidate_name=candidate_name, seed=seed, source=source,
@@ -185,12 +221,18 @@ def _run_console(compiled: CompiledInterview, target: ResultsTarget, *, offline:
         err(f"mockflow: error: {exc}")
         raise typer.Exit(ExitCode.USAGE) from None
     finally:
-        if uploads is not None:
-            left = uploads.stop(flush_timeout=30)
-            if left.remaining:
-                err(f"mockflow: {left.remaining} file(s) saved in {target.directory} but not"
-                    f" uploaded yet ({left.error}); run: mockflow results flush --results"
-                    f" {target.directory}")
+        stop_uploads(uploads, target)
+
+
+def stop_uploads(uploads: Any, target: ResultsTarget) -> None:
+    """A console's uploads, flushed within a bound; what is left is said, with the fix."""
+    if uploads is None:
+        return
+    left = uploads.stop(flush_timeout=30)
+    if left.remaining:
+        err(f"mockflow: {left.remaining} file(s) saved in {target.directory} but not"
+            f" uploaded yet ({left.error}); run: mockflow results flush --results"
+            f" {target.directory}")
 
 
 def _run_worker(path: str, source: bytes, target: ResultsTarget, agent_name: str, *,

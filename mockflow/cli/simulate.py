@@ -119,6 +119,17 @@ def _question_lines(card: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _voice_lines(directory: Path) -> list[str]:
+    """What a spoken run's persona said and the STT heard, turn by turn."""
+    data = json.loads((directory / "session.json").read_text("utf-8")).get("voice") or {}
+    lines = [f"voice: {data.get('turns_heard', 0)} turn(s) heard, cut-ins"
+             f" {data.get('cut_ins', 0)}, word error rate {data.get('wer')}"]
+    for turn in data.get("turns", []):
+        lines.append(f"  said:  {turn.get('said', '')}")
+        lines.append(f"  heard: {turn.get('heard', '')} (WER {turn.get('wer')})")
+    return lines
+
+
 def simulate_command(
     path: Annotated[str, typer.Argument(help="Interview file.")],
     persona: Annotated[str, typer.Option(help="strong, average, weak, or a persona file"
@@ -138,6 +149,20 @@ def simulate_command(
                                               " OPENAI_API_KEY).")] = False,
     persona_model: Annotated[str, typer.Option(help="With --llm-persona: the model.")]
     = "gpt-4o-mini",
+    voice: Annotated[bool, typer.Option(
+        "--voice", help="The persona speaks (the local Piper voice, with thinking pauses,"
+                        " fillers and mid-answer pauses) into the file's voice pipeline,"
+                        " in real time; session.json keeps what it said beside what the STT"
+                        " heard. Needs the local-voice extra.")] = False,
+    think_seconds: Annotated[float, typer.Option(
+        min=0, max=30, help="With --voice: the longest thinking pause before an answer.")]
+    = 2.0,
+    pause_seconds: Annotated[float, typer.Option(
+        min=0, max=30, help="With --voice: a pause this long in the middle of longer"
+                            " answers (0: none).")] = 2.0,
+    reply_delay: Annotated[float, typer.Option(
+        min=0, max=60, help="With --voice: seconds between the interviewer finishing and"
+                            " the persona starting.")] = 1.0,
 ) -> None:
     """A simulated candidate answers through the same session path as a real one."""
     import os
@@ -147,6 +172,15 @@ def simulate_command(
     _local_results_or_exit(results or os.environ.get("MOCKFLOW_RESULTS"))
     compiled = load_or_exit(path)
     spec = _persona_or_exit(persona)
+    if voice:
+        if llm_persona:
+            err("mockflow: error: --voice speaks the offline persona's words; leave"
+                " --llm-persona out")
+            raise typer.Exit(ExitCode.USAGE)
+        from mockflow.cli.voice import check_persona_voice, check_voice_setup
+
+        check_voice_setup(compiled, os.environ, offline=True)
+        check_persona_voice()
     if llm_persona and not os.environ.get("OPENAI_API_KEY"):
         err("mockflow: error: --llm-persona needs OPENAI_API_KEY (the persona is played by"
              f" {persona_model}); without it, leave --llm-persona out for the offline persona")
@@ -169,25 +203,39 @@ def simulate_command(
         progress.advance()
 
     async def main() -> None:
-        voice: Any = None
+        if voice:
+            from mockflow.simulate.runner import VoicePacing, simulate_voice
+
+            pacing = VoicePacing(think_seconds=think_seconds, pause_seconds=pause_seconds,
+                                 reply_delay=reply_delay)
+            for run_seed in seeds:
+                outcome = await simulate_voice(compiled, spec, seed=run_seed,
+                                               results_root=root, pacing=pacing)
+                finished(RunResult(spec.name, run_seed, outcome.scorecard,
+                                   outcome.recorder.directory, outcome.requests))
+            return
+        writer: Any = None
         if llm_persona:
             from mockflow.live.plugins import build_persona_llm
 
-            voice = build_persona_llm(persona_model)
+            writer = build_persona_llm(persona_model)
         try:
             await simulate_runs(compiled, [spec], seeds, results_root=root,
-                                persona_model=voice,
+                                persona_model=writer,
                                 on_done=finished)
         finally:
-            if voice is not None:
-                await voice.aclose()
+            if writer is not None:
+                await writer.aclose()
 
     try:
         with progress:
             asyncio.run(main())
     except MockflowError as exc:
+        from mockflow.cli.errors import exit_code
+
         err(f"mockflow: error: {exc}")
-        raise typer.Exit(ExitCode.USAGE) from None
+        code = exit_code(exc)
+        raise typer.Exit(ExitCode.USAGE if code == ExitCode.PROBLEMS else code) from None
     except Exception as exc:
         if not llm_persona:
             raise
@@ -214,6 +262,9 @@ def simulate_command(
     if len(done) == 1:
         card = done[0].scorecard
         out(f"seed {done[0].seed}; end: {card['end_reason']}")
+        if voice:
+            for line in _voice_lines(done[0].directory):
+                out(line)
         out()
         for line in _question_lines(card):
             out(line)

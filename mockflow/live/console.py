@@ -78,7 +78,8 @@ async def _settled(session: AgentSession[Any], timeout: float = 30.0) -> None:
         await asyncio.wait_for(wait(), timeout)
 
 
-def _prompt(engine: InterviewEngine) -> Prompt:
+def prompt_for(engine: InterviewEngine) -> Prompt:
+    """Where the interview is now, as a front end asks the candidate."""
     current = engine.current
     stage = None
     if current is not None:
@@ -151,7 +152,7 @@ async def run_interview(
         while not engine.ended:
             await _settled(session)
             agent.turn_begins()
-            answer = await answers(_prompt(engine))
+            answer = await answers(prompt_for(engine))
             if engine.ended:
                 break
             if answer is None:  # the candidate left: no one to confirm with

@@ -115,7 +115,7 @@ class ConsoleSpeaker(AudioOutput):
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__(label="mockflow-console-speaker",
-                         capabilities=AudioOutputCapabilities(pause=False), sample_rate=RATE)
+                         capabilities=AudioOutputCapabilities(pause=True), sample_rate=RATE)
         self._loop = loop
         self._lock = threading.Lock()
         self._buffer = bytearray()
@@ -123,12 +123,26 @@ class ConsoleSpeaker(AudioOutput):
         self._played = 0  # samples played in this segment
         self._playing = False
         self._flushed = False
+        self._paused = False
+
+    def pause(self) -> None:
+        """Hold the interviewer where it is (silence on the device) until ``resume``:
+        LiveKit pauses it when the candidate may be interrupting."""
+        super().pause()
+        with self._lock:
+            self._paused = True
+
+    def resume(self) -> None:
+        super().resume()
+        with self._lock:
+            self._paused = False
 
     async def capture_frame(self, frame: rtc.AudioFrame) -> None:
         await super().capture_frame(frame)
         with self._lock:
             if not self._playing:
                 self._playing, self._flushed, self._pushed, self._played = True, False, 0.0, 0
+                self._paused = False
                 self.on_playback_started(created_at=time.time())
             self._buffer += bytes(frame.data)
             self._pushed += frame.duration
@@ -160,6 +174,9 @@ class ConsoleSpeaker(AudioOutput):
         """Fill ``out`` (int16, one block) from the buffer: called on the device thread."""
         need = out.size * 2
         with self._lock:
+            if self._paused:
+                out[:] = 0
+                return
             chunk = bytes(self._buffer[:need])
             del self._buffer[:need]
             self._played += len(chunk) // 2

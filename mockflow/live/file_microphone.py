@@ -6,8 +6,9 @@ the whole session (STT and VAD lock to the first frame's rate). Frames go out at
 pace, 20 ms each, with silence between turns, because end of speech is only ever detected
 from silent frames. A turn starts ``reply_delay`` seconds after the interviewer stops
 speaking (``interviewer_finished``; ``follow(output)`` wires it to any audio output's
-playback events); the interviewer starting again before then postpones it. When the files
-run out the candidate is silent. Stereo and resampled files are played and noted in
+playback events); the interviewer starting again before then postpones it, and so does an
+interviewer still busy with a reply (``hold_while``). When the files run out the candidate
+is silent. Stereo and resampled files are played and noted in
 ``warnings``, and so is a file that fails while it plays (its turn ends there).
 
 Cut-ins: the microphone knows when candidate audio is playing, so it counts each time the
@@ -38,6 +39,7 @@ from mockflow.live.audio_files import (
     probe_turn,
 )
 
+MAX_HOLD_S = 10.0  # the longest a due turn waits for an interviewer still busy
 
 @dataclass(slots=True)
 class TurnTiming:
@@ -89,6 +91,9 @@ class FileMicrophone(AudioInput):
         self._closed = False
         self._replied_during_turn = False
         self._done_waiters: list[asyncio.Future[None]] = []
+        self._busy: Callable[[], bool] | None = None
+        self._max_hold = MAX_HOLD_S
+        self._held_since: float | None = None  # audio time a due turn began to wait
 
     # --------------------------------------------------------------- the session's side
 
@@ -100,7 +105,7 @@ class FileMicrophone(AudioInput):
     @property
     def exhausted(self) -> bool:
         """Every turn has been played to its end."""
-        return self._next >= len(self._turns) and self._source is None
+        return not self._has_next() and self._source is None
 
     @property
     def turns_total(self) -> int:
@@ -110,6 +115,7 @@ class FileMicrophone(AudioInput):
         """The interviewer began speaking: a cut-in if the candidate's audio is playing;
         otherwise the next turn waits for the interviewer to finish."""
         self._interviewer_speaking = True
+        self._held_since = None
         if self.playing:
             self.cut_ins += 1
             self.timings[-1].cut_ins += 1
@@ -121,8 +127,15 @@ class FileMicrophone(AudioInput):
         self._interviewer_speaking = False
         if self.playing:
             self._replied_during_turn = True  # it spoke over the turn: answer after it ends
-        elif self._next < len(self._turns):
+        elif self._has_next():
             self._start_at = self._now() + self.reply_delay
+
+    def hold_while(self, busy: Callable[[], bool], *, at_most: float = MAX_HOLD_S) -> None:
+        """A due turn waits while ``busy()`` says the interviewer is about to speak again
+        (a reply still on its way after the acknowledgement: on a busy machine the gap
+        between the two can outlast the reply delay), ``at_most`` seconds."""
+        self._busy = busy
+        self._max_hold = at_most
 
     def start_next_turn(self) -> None:
         """Start the next turn at the next frame (e.g. when the candidate speaks first)."""
@@ -151,11 +164,32 @@ class FileMicrophone(AudioInput):
     def _now(self) -> float:
         return asyncio.get_running_loop().time()
 
-    def _begin_turn(self) -> None:
+    def _has_next(self) -> bool:
+        """A turn is left to play (a subclass may make turns as the session goes)."""
+        return self._next < len(self._turns)
+
+    def _turn_due(self, due: float) -> bool:
+        """Whether the next turn starts at the frame due at ``due``."""
+        if not (self._has_next() and (self._start_now or (
+                self._start_at is not None and due >= self._start_at))):
+            return False
+        if self._busy is not None and self._busy():
+            if self._held_since is None:
+                self._held_since = due
+            if due - self._held_since < self._max_hold:
+                return False
+        self._held_since = None
+        return True
+
+    def _open_next(self) -> tuple[Path, Iterator[np.ndarray]]:
+        """The next turn's name and its PCM at the session's rate."""
         turn = self._turns[self._next]
-        self._source = decode_pcm(turn.path, rate=self.sample_rate,
-                                  max_seconds=self.max_turn_seconds)
-        self.timings.append(TurnTiming(index=self._next, path=turn.path, start=self._clock()))
+        return turn.path, decode_pcm(turn.path, rate=self.sample_rate,
+                                     max_seconds=self.max_turn_seconds)
+
+    def _begin_turn(self) -> None:
+        path, self._source = self._open_next()
+        self.timings.append(TurnTiming(index=self._next, path=path, start=self._clock()))
         self._next += 1
         self._start_at = None
         self._start_now = False
@@ -168,7 +202,7 @@ class FileMicrophone(AudioInput):
         # interviewer already spoke (over this turn) and has finished.
         self._start_at = None
         if (self._replied_during_turn and not self._interviewer_speaking
-                and self._next < len(self._turns)):
+                and self._has_next()):
             self._start_at = self._now() + self.reply_delay
         for fut in self._done_waiters:
             if not fut.done():
@@ -215,9 +249,7 @@ class FileMicrophone(AudioInput):
         samples = np.zeros(n, dtype=np.int16)
         # Scheduled on the audio's own timeline (the frame's due time), so a busy machine
         # that delivers frames late doesn't shorten the pause before a turn.
-        if (self._source is None and self._next < len(self._turns)
-                and (self._start_now or (self._start_at is not None
-                                         and due >= self._start_at))):
+        if self._source is None and self._turn_due(due):
             self._begin_turn()
         if self._source is not None:
             speech = self._speech(n)

@@ -166,6 +166,7 @@ def prepare_interview(
     kind: str = "live",
     simulation: Mapping[str, Any] | None = None,
     warnings: Sequence[str] = (),
+    voice: Callable[[], Mapping[str, Any]] | None = None,
 ) -> LiveInterview:
     """Build one session's parts and its interviewer (not started yet).
 
@@ -181,7 +182,8 @@ def prepare_interview(
     used). ``interview_source``: the file's bytes, kept with the session for
     ``rescore``. ``on_finished``: called once the final results are written. ``kind``
     (live, console, simulation) and ``simulation`` (persona and seed) go into
-    ``session.json``; a simulated candidate is not news for the webhook."""
+    ``session.json``; a simulated candidate is not news for the webhook. ``voice``: the
+    session's audio facts, read each time ``session.json`` is written (its ``voice``)."""
     speech_context()  # a LiveKit that can't run the interviewer: refused before any file
     recorder = results if isinstance(results, SessionRecorder) else None
     if clock is None:
@@ -199,7 +201,8 @@ def prepare_interview(
             compiled, recorder.session_id, kind, recorder.started_at, {},
             candidate_name=bounded.name, candidate_attributes=dict(bounded.attributes),
             simulation=simulation, warnings=list(cut),
-            webhook=None if kind == "simulation" else webhook_settings(compiled))
+            webhook=None if kind == "simulation" else webhook_settings(compiled),
+            voice=voice)
     try:
         engine = InterviewEngine(compiled, clock=clock,
                                  seed=secrets.randbits(31) if seed is None else seed,
@@ -267,15 +270,21 @@ def text_session(llm_model: llm.LLM[Any], compiled: CompiledInterview,
     )
 
 
-def voice_session(compiled: CompiledInterview, vad: Any) -> AgentSession[Any]:
-    """The voice pipeline from the file's ``voice`` section."""
+def voice_session(compiled: CompiledInterview, vad: Any, *, model: llm.LLM[Any] | None = None,
+                  stt: Any = None, handling: Mapping[str, Any] | None = None
+                  ) -> AgentSession[Any]:
+    """The voice pipeline from the file's ``voice`` section. ``model``: the interviewer
+    model instead of the file's (the offline one); ``stt`` and ``handling`` (LiveKit
+    ``turn_handling``) replace the file's: the benchmark's seed-style comparison."""
     voice = compiled.interview.voice
     return AgentSession(
-        stt=build_stt(voice.stt, compiled.interview.interviewer.language),
-        llm=build_llm(voice),
+        stt=stt if stt is not None else build_stt(voice.stt,
+                                                  compiled.interview.interviewer.language),
+        llm=model if model is not None else build_llm(voice),
         tts=build_tts(voice.tts),
         vad=vad,
-        turn_handling=turn_handling(voice.turn),  # type: ignore[arg-type]
+        turn_handling=dict(handling) if handling is not None  # type: ignore[arg-type]
+        else turn_handling(voice.turn),
         max_tool_steps=voice.max_tool_steps,
         conn_options=session_options(voice.llm.timeout_s),
     )

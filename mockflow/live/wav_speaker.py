@@ -3,8 +3,10 @@
 ``WavSpeaker`` is a LiveKit ``io.AudioOutput`` with no device: it "plays" the interviewer's
 audio in real time, reports playback started and finished with the position reached (an
 interruption reports how much was heard; without these reports a session waits forever),
+can pause and resume (LiveKit's handling of a false interruption),
 and writes what was heard to a wav file on the session's timeline (silence where the
-interviewer was silent), private (0600). ``segments`` says when each stretch was spoken,
+interviewer was silent), private (0600); with no path it keeps nothing (a session from
+files whose interviewer isn't recorded). ``segments`` says when each stretch was spoken,
 on the clock the session gives.
 """
 
@@ -17,6 +19,7 @@ import wave
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from livekit import rtc
@@ -38,31 +41,48 @@ class SpokenSegment:
 class WavSpeaker(AudioOutput):
     """The interviewer's audio played in real time to a wav file (see the module doc)."""
 
-    def __init__(self, path: Path, *, sample_rate: int = 24000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, path: Path | None, *, sample_rate: int = 24000,
+                 clock: Callable[[], float] = time.monotonic,
+                 now: Callable[[], float] | None = None) -> None:
+        """``clock``: the session's (segments' times); ``now``: the playback's own time
+        (default: the event loop's)."""
         super().__init__(label="mockflow-wav-speaker",
-                         capabilities=AudioOutputCapabilities(pause=False),
+                         capabilities=AudioOutputCapabilities(pause=True),
                          sample_rate=sample_rate)
         self.path = path
         self._rate = sample_rate
         self._clock = clock
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        self._raw = os.fdopen(fd, "wb")
-        self._wav = wave.open(self._raw, "wb")
-        self._wav.setnchannels(1)
-        self._wav.setsampwidth(2)
-        self._wav.setframerate(sample_rate)
+        self._raw: Any = None
+        self._wav: Any = None
+        if path is not None:  # None: played in real time, kept nowhere
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            self._raw = os.fdopen(fd, "wb")
+            self._wav = wave.open(self._raw, "wb")
+            self._wav.setnchannels(1)
+            self._wav.setsampwidth(2)
+            self._wav.setframerate(sample_rate)
         self._origin: float | None = None  # loop time of the file's first sample
         self._written = 0  # samples in the file
         self.segments: list[SpokenSegment] = []
         self._current: SpokenSegment | None = None
-        self._play_start = 0.0  # loop time the current segment began to play
+        # the current segment's playback: runs of (loop time, segment offset s, seconds)
+        # already played, the one playing now (None: paused) and the seconds before it
+        self._runs: list[tuple[float, float, float]] = []
+        self._run_start: float | None = None
+        self._played_before = 0.0
+        self._loop_now = now
         self._timer: asyncio.TimerHandle | None = None
         self._flushed = False
         self._closed = False
 
     def _now(self) -> float:
-        return asyncio.get_running_loop().time()
+        return self._loop_now() if self._loop_now is not None \
+            else asyncio.get_running_loop().time()
+
+    def _position(self, now: float) -> float:
+        """Seconds of the current segment heard by ``now``."""
+        running = 0.0 if self._run_start is None else max(0.0, now - self._run_start)
+        return self._played_before + running
 
     async def capture_frame(self, frame: rtc.AudioFrame) -> None:
         await super().capture_frame(frame)
@@ -71,7 +91,7 @@ class WavSpeaker(AudioOutput):
             if self._origin is None:
                 self._origin = now
             self._current = SpokenSegment(start=self._clock())
-            self._play_start = now
+            self._runs, self._run_start, self._played_before = [], now, 0.0
             self._flushed = False
             self.segments.append(self._current)
             self.on_playback_started(created_at=time.time())
@@ -87,9 +107,39 @@ class WavSpeaker(AudioOutput):
         if self._current is None or self._flushed:
             return
         self._flushed = True
-        left = self._play_start + self._current.audio - self._now()
+        self._schedule()
+
+    def _schedule(self) -> None:
+        """The current segment ends when its audio has played (not while paused)."""
+        if self._current is None or not self._flushed or self._run_start is None:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        left = self._current.audio - self._position(self._now())
         self._timer = asyncio.get_running_loop().call_later(
             max(0.0, left), self._finish, False)
+
+    def pause(self) -> None:
+        """Hold the current segment where it is (LiveKit pauses the interviewer when the
+        candidate may be interrupting, and resumes if they weren't)."""
+        super().pause()
+        if self._current is None or self._run_start is None:
+            return
+        now = self._now()
+        heard = min(self._current.audio, self._position(now)) - self._played_before
+        self._runs.append((self._run_start, self._played_before, max(0.0, heard)))
+        self._played_before += max(0.0, heard)
+        self._run_start = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def resume(self) -> None:
+        super().resume()
+        if self._current is None or self._run_start is not None:
+            return
+        self._run_start = self._now()
+        self._schedule()
 
     def clear_buffer(self) -> None:
         if self._current is not None:
@@ -104,23 +154,31 @@ class WavSpeaker(AudioOutput):
             self._timer = None
         played = segment.audio
         if interrupted:
-            played = min(segment.audio, max(0.0, self._now() - self._play_start))
+            played = min(segment.audio, self._position(self._now()))
+        if self._run_start is not None:
+            self._runs.append((self._run_start, self._played_before,
+                               max(0.0, played - self._played_before)))
+            self._run_start = None
         segment.played, segment.interrupted, segment.end = played, interrupted, self._clock()
         self._write(segment, played)
         self._current = None
         self.on_playback_finished(playback_position=played, interrupted=interrupted)
 
     def _write(self, segment: SpokenSegment, played: float) -> None:
-        if self._closed or self._origin is None:
+        if self._closed or self._origin is None or self._wav is None:
+            segment._pcm.clear()
             return
-        offset = int(round((self._play_start - self._origin) * self._rate))
-        if offset > self._written:  # the silence before it, so the file keeps real time
-            self._wav.writeframes(b"\x00\x00" * (offset - self._written))
-            self._written = offset
-        pcm = b"".join(segment._pcm)[: int(played * self._rate) * 2]
+        audio = b"".join(segment._pcm)[: int(played * self._rate) * 2]
         segment._pcm.clear()
-        self._wav.writeframes(pcm)
-        self._written += len(pcm) // 2
+        for started, at, seconds in self._runs:  # each stretch where it was heard
+            offset = int(round((started - self._origin) * self._rate))
+            if offset > self._written:  # the silence before it: the file keeps real time
+                self._wav.writeframes(b"\x00\x00" * (offset - self._written))
+                self._written = offset
+            first = int(round(at * self._rate)) * 2
+            pcm = audio[first: first + int(round(seconds * self._rate)) * 2]
+            self._wav.writeframes(pcm)
+            self._written += len(pcm) // 2
 
     def close(self) -> None:
         """Finish the file (an unfinished segment is written as heard so far)."""
@@ -128,5 +186,6 @@ class WavSpeaker(AudioOutput):
             self._finish(True)
         if not self._closed:
             self._closed = True
-            self._wav.close()
-            self._raw.close()
+            if self._wav is not None:
+                self._wav.close()
+                self._raw.close()

@@ -8,7 +8,7 @@ as ``interrupted`` once no process holds its writer lock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,6 +94,8 @@ class SessionInfo:
     simulation: Mapping[str, Any] | None = None
     webhook: Mapping[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
+    # a voice session's audio facts (``voice`` in session.json), read when it is written
+    voice: Callable[[], Mapping[str, Any]] | None = None
 
     def document(self, *, status: str = "running", ended_at: str | None = None,
                  duration: float | None = None, end_reason: str | None = None,
@@ -132,4 +134,5 @@ class SessionInfo:
             "warnings": [*self.warnings, *(w for w in warnings if w not in self.warnings)],
             "degraded": None if degraded is None else dict(degraded),
             "model": None if model is None else dict(model),
+            "voice": None if self.voice is None else dict(self.voice()),
         }

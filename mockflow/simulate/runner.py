@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from livekit.agents import llm
 
 from mockflow.format.compile import CompiledInterview
@@ -196,6 +197,133 @@ async def simulate(
         "behaviours": spec.behaviours,
         "seed": seed,
         "llm": None if persona_model is None else getattr(persona_model, "model", "llm"),
+        "turns": [t.to_dict() for t in actor.turns],
+    })
+    outcome.recorder.publish(persona_path)
+    return outcome
+
+
+VOICE_RUN_TIMEOUT = 1800.0  # real seconds for one spoken simulated interview (hang guard)
+SPOKEN = ("answer", "follow_up")  # steps said with thinking and mid-answer pauses
+
+
+@dataclass(frozen=True, slots=True)
+class VoicePacing:
+    """How a spoken persona paces its answers (``simulate --voice``): a thinking pause
+    (``think_seconds``, varied by the seed between half and the whole of it) before
+    each answer, a filler ("Um, let me think.") before every other one, and a pause of
+    ``pause_seconds`` in the middle of answers longer than ``pause_after_words``."""
+
+    think_seconds: float = 2.0
+    pause_seconds: float = 2.0
+    pause_after_words: int = 12
+    reply_delay: float = 1.0
+
+
+async def simulate_voice(
+    compiled: CompiledInterview,
+    persona: PersonaSpec | str,
+    *,
+    seed: int,
+    results_root: Path,
+    model: llm.LLM[Any] | None = None,
+    candidate: Candidate | None = None,
+    pacing: VoicePacing = VoicePacing(),
+    session_id: str | None = None,
+    timeout: float = VOICE_RUN_TIMEOUT,
+    on_line: Callable[[str, str], None] | None = None,
+) -> ConsoleResult:
+    """One simulated interview by voice, in real time: the persona's words (as
+    ``simulate`` chooses them) synthesised by the local TTS with thinking pauses, fillers
+    and mid-answer pauses (``mockflow.live.persona_speech``), played into the file's voice
+    pipeline (``mockflow.live.voice_console``); ``session.json``'s ``voice`` block keeps
+    what the persona said beside what the STT heard, with the word error rate. Needs the
+    ``local-voice`` extra (the persona's voice is Piper's, whatever the file's TTS)."""
+    import random
+    import tempfile
+
+    from mockflow.live.console import prompt_for
+    from mockflow.live.local_voice import LocalVoiceSettings, load_local_voice
+    from mockflow.live.persona_microphone import PersonaMicrophone, PersonaTurn
+    from mockflow.live.persona_speech import FILLERS, PersonaVoice, plan_answer
+    from mockflow.live.voice_console import VoiceIO, run_voice_interview
+    from mockflow.live.wav_speaker import WavSpeaker
+
+    spec = persona if isinstance(persona, PersonaSpec) else resolve_persona(persona)
+    view = view_of(compiled.interview)
+    actor = Persona(spec, view, seed)
+    models = load_local_voice(LocalVoiceSettings(stt_model=None))
+    assert models.tts is not None
+    voice = PersonaVoice(models.tts)
+    agents: list[InterviewerAgent] = []
+    spoken = 0  # turns made
+    answers = 0  # of them answers (every other one starts with a filler)
+
+    with tempfile.TemporaryDirectory(prefix="mockflow-persona-") as tmp:
+        async def supply() -> PersonaTurn | None:
+            nonlocal spoken, answers
+            if not agents or agents[0].engine.ended:
+                return None
+            engine = agents[0].engine
+            prompt = prompt_for(engine)
+            step = actor.plan(prompt)
+            if step.kind == "leave" and not step.text:
+                agents[0].take_request("stop", confirmed=True)  # it has gone: hang up
+                return None
+            turn = actor.timed(step, step.text, prompt)
+            text = turn.text if step.kind != "silent" else ""
+            rng = random.Random(f"{seed}/{spoken}")
+            if step.kind in SPOKEN and text:
+                long = len(text.split()) > pacing.pause_after_words
+                answers += 1
+                parts = plan_answer(
+                    text, think_seconds=pacing.think_seconds * rng.uniform(0.5, 1.0),
+                    filler=FILLERS[rng.randrange(len(FILLERS))] if answers % 2 else None,
+                    mid_pauses=(pacing.pause_seconds,) if long and pacing.pause_seconds
+                    else ())
+            else:
+                parts = plan_answer(text) if text else []
+            spoken += 1
+            path = Path(tmp) / f"persona-{spoken}.wav"
+            if parts:
+                audio = await asyncio.to_thread(voice.speak, parts)
+                said = audio.said
+            else:  # silent this turn: a moment of nothing, then it waits for the interviewer
+                from mockflow.live.persona_speech import PersonaAudio
+
+                audio = PersonaAudio(np.zeros(voice.sample_rate // 2, dtype=np.int16),
+                                     voice.sample_rate, ())
+                said = ""
+            await asyncio.to_thread(audio.write, path)
+            return path, said
+
+        mic = PersonaMicrophone(supply, reply_delay=pacing.reply_delay)
+        speaker = WavSpeaker(None)
+        io = VoiceIO(mic, speaker, "persona", "none", reply_delay=pacing.reply_delay,
+                     close=speaker.close)
+        own_model = model is None
+        interviewer: llm.LLM[Any] = model if model is not None else OfflineInterviewerLLM()
+        sid = session_id or f"{new_session_id()}-{spec.name}-seed{seed}-voice"
+        try:
+            outcome = await asyncio.wait_for(run_voice_interview(
+                compiled, io=io, model=interviewer, results_root=results_root, seed=seed,
+                candidate=candidate, kind="simulation",
+                simulation={"persona": spec.name, "seed": seed, "voice": True},
+                session_id=sid, on_line=on_line, on_agent=agents.append), timeout)
+        except TimeoutError:
+            raise SimulationError(f"the spoken simulated interview took longer than"
+                                  f" {timeout:g} s") from None
+        finally:
+            if own_model:
+                await interviewer.aclose()
+    persona_path = outcome.recorder.directory / "persona.json"
+    write_json_atomic(persona_path, {
+        "persona": spec.name, "grade": spec.grade, "source": spec.source,
+        "behaviours": spec.behaviours, "seed": seed, "llm": None, "voice": True,
+        "pacing": {"think_seconds": pacing.think_seconds,
+                   "pause_seconds": pacing.pause_seconds,
+                   "pause_after_words": pacing.pause_after_words,
+                   "reply_delay": pacing.reply_delay},
         "turns": [t.to_dict() for t in actor.turns],
     })
     outcome.recorder.publish(persona_path)

@@ -157,6 +157,7 @@ class PiperSynthesizer:
         self._voice = voice
         self.name = name
         self.sample_rate = int(voice.config.sample_rate)
+        self._lock = threading.Lock()
 
     def sentences(self, text: str, *, speed: float = 1.0,
                   deterministic: bool = False) -> Iterator[SpeechChunk]:
@@ -167,7 +168,15 @@ class PiperSynthesizer:
         config = SynthesisConfig(length_scale=1.0 / speed)
         if deterministic:
             config.noise_scale = config.noise_w_scale = 0.0
-        for chunk in self._voice.synthesize(text, syn_config=config):
+        chunks = iter(self._voice.synthesize(text, syn_config=config))
+        while True:
+            # one synthesis step at a time per voice: the interviewer's replies and a
+            # simulated candidate's speech (simulate --voice) may run in two threads, and
+            # espeak-ng's phonemizer keeps global state
+            with self._lock:
+                chunk = next(chunks, None)
+            if chunk is None:
+                return
             yield SpeechChunk(pcm=chunk.audio_int16_array, sample_rate=chunk.sample_rate)
 
     def synthesize(self, text: str, *, speed: float = 1.0,

@@ -177,6 +177,26 @@ def _segments(text: str, quotes: Sequence[tuple[str, str]]) -> tuple[Segment, ..
     return tuple(out)
 
 
+def voice_flags(voice: object) -> list[str]:
+    """What a reviewer must know about a voice session's audio (``session.json``'s
+    ``voice``): the interviewer talking over the candidate, and audio problems."""
+    if not isinstance(voice, Mapping):
+        return []
+    flags = []
+    cut_ins = voice.get("cut_ins")
+    if isinstance(cut_ins, int) and cut_ins > 0:
+        flags.append(f"voice: the interviewer started speaking {cut_ins} time(s) while the"
+                     " candidate was still speaking; an answer may have been cut short"
+                     " (compare the transcript with the audio)")
+    wer = voice.get("wer")
+    if isinstance(wer, int | float) and wer > 0.2:
+        flags.append(f"voice: the speech recogniser misheard {wer:.0%} of the simulated"
+                     " candidate's words; scores rest on what it heard")
+    for warning in voice.get("warnings") or []:
+        flags.append(f"audio: {warning}")
+    return flags
+
+
 def build_report(session: Session) -> Report:
     # the current scorecard with the reviews applied (``results.current``, the one place
     # reviews are applied): overrides and resolved flags, who and why
@@ -311,6 +331,7 @@ def build_report(session: Session) -> Report:
     unanswered = [r.number for r in rows if r.state == "not-answered"]
     if unanswered:
         top.append("not answered: question " + ", ".join(map(str, unanswered)))
+    top += voice_flags(meta.get("voice"))
     simulated = meta.get("kind") == "simulation"
     if simulated:
         top.insert(0, "simulated session: the candidate is a scripted persona")
