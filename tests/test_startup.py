@@ -21,7 +21,15 @@ from mockflow.cli.common import Format
 
 ROOT = Path(__file__).resolve().parent.parent
 VALID = [str(p) for p in sorted((ROOT / "interviews").glob("*.yaml"))]
-INVALID = str(next((ROOT / "tests" / "cases" / "invalid").glob("MF203-typo*.yaml")))
+CASES = ROOT / "tests" / "cases" / "invalid"
+INVALID = str(next(CASES.glob("MF203-typo*.yaml")))
+# a broken file from every stage of the front end: YAML, encoding, loader limits, schema,
+# cross-references, templates, fairness and readiness lints
+BROKEN = [str(CASES / name) for name in (
+    "MF001-unclosed-quote.yaml", "MF002-latin1.yaml", "MF009-empty-file.yaml",
+    "MF013-nan.yaml", "MF101-unknown-competency.yaml", "MF115-metadata-address.yaml",
+    "MF202-missing-top-level-key.yaml", "MF301-missing-endif.yaml", "MF303-unknown-variable.yaml",
+    "MF505-hint-religion.yaml", "MF509-drafted-not-reviewed.yaml")]
 MODULES = ("import sys; from mockflow.cli import run; sys.argv = ['mockflow', *{argv!r}]\n"
            "try:\n    run()\nexcept SystemExit as exc:\n    code = exc.code\n"
            "print('MODULES', sorted({{m.split('.')[0] for m in sys.modules}}"
@@ -48,6 +56,27 @@ def test_an_invalid_file_loads_the_reference_validator_for_its_messages() -> Non
     assert names == ["jsonschema"]
 
 
+# what validate left behind (benchmarks/startup.py): the schema is read beside its module,
+# not through importlib.resources (which imports zipfile, tempfile, shutil ...), and
+# pathlib is only a type on the way (a file with schema errors loads the reference validator,
+# jsonschema, which imports them itself: MF2xx, and MF115 whose check is in the schema)
+NOT_ON_VALIDATE = ("importlib.resources", "zipfile", "pathlib")
+LOADED = ("import sys; from mockflow.cli import run; sys.argv = ['mockflow', *{argv!r}]\n"
+          "try:\n    run()\nexcept SystemExit:\n    pass\n"
+          "print('LOADED', sorted(m for m in {names!r} if m in sys.modules))")
+
+
+@pytest.mark.parametrize("argv", [
+    [*VALID], ["--format", "json", *(b for b in BROKEN if "MF2" not in b and "MF115" not in b)]])
+def test_validate_leaves_out_what_it_does_not_need(argv: list[str]) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", LOADED.format(argv=["validate", *argv],
+                                             names=NOT_ON_VALIDATE)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    line = next(x for x in out.stdout.splitlines() if x.startswith("LOADED"))
+    assert line == "LOADED []"
+
+
 def test_help_and_unusual_arguments_go_to_the_full_command_line() -> None:
     names, _ = _imported(["validate", "--help"])
     assert "typer" in names
@@ -69,6 +98,10 @@ def test_help_and_unusual_arguments_go_to_the_full_command_line() -> None:
     ["--format=json", INVALID],
     ["--strict", VALID[0]],
     ["missing-file.yaml", VALID[0]],
+    [*BROKEN, VALID[0]],
+    ["--format", "json", *BROKEN],
+    ["--strict", "--format=json", *BROKEN[-2:], *VALID],
+    ["--", *BROKEN[:3]],
 ])
 def test_the_fast_path_says_exactly_what_the_full_command_line_says(argv: list[str]) -> None:
     fast = subprocess.run([sys.executable, "-m", "mockflow", "validate", *argv], cwd=ROOT,

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import sys
 from enum import IntEnum, StrEnum
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mockflow.format.compile import CompiledInterview
 from mockflow.format.errors import InputError
 from mockflow.format.validate import CheckResult, check_bytes, read_source
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class ExitCode(IntEnum):

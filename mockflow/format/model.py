@@ -71,6 +71,8 @@ PERSONAS: tuple[Grade, ...] = ("strong", "average", "weak")
 
 @dataclass(frozen=True, slots=True)
 class Role:
+    """``role``: the job the candidate interviews for."""
+
     title: str
     level: str
     company: str | None = None
@@ -79,6 +81,8 @@ class Role:
 
 @dataclass(frozen=True, slots=True)
 class Interviewer:
+    """``interviewer``: who asks, how they open and close, and in which language."""
+
     name: str
     greeting: str
     closing: str
@@ -89,6 +93,8 @@ class Interviewer:
 
 @dataclass(frozen=True, slots=True)
 class SttConfig:
+    """``voice.stt``: the speech-to-text provider and model."""
+
     provider: str = _STT_PROVIDER
     model: str | None = None
     language: str | None = None
@@ -97,6 +103,8 @@ class SttConfig:
 
 @dataclass(frozen=True, slots=True)
 class LlmModel:
+    """One interviewer model: provider, model, temperature and endpoint."""
+
     provider: str = _LLM_PROVIDER
     model: str = _LLM_MODEL
     temperature: float = _LLM_TEMPERATURE
@@ -105,6 +113,8 @@ class LlmModel:
 
 @dataclass(frozen=True, slots=True)
 class LlmConfig:
+    """``voice.llm``: the primary model, its fallbacks, and how long to wait for each."""
+
     primary: LlmModel = field(default_factory=LlmModel)
     fallback: tuple[LlmModel, ...] = ()
     timeout_s: float = DEFAULT_LLM_TIMEOUT_S  # first token / between tokens, per model
@@ -112,6 +122,8 @@ class LlmConfig:
 
 @dataclass(frozen=True, slots=True)
 class TtsConfig:
+    """``voice.tts``: the text-to-speech provider, model, voice and speed."""
+
     provider: str = _TTS_PROVIDER
     model: str | None = None
     voice: str = _TTS_VOICE
@@ -135,6 +147,8 @@ def _endpointing(data: Mapping[str, Json] | None, default: Mapping[str, Json]) -
 
 @dataclass(frozen=True, slots=True)
 class TurnConfig:
+    """``voice.turn``: how the end of a candidate's turn is detected and handled."""
+
     detector: str = _DETECTOR
     # while a question is being answered / everywhere else (greeting, confirmations,
     # wrap-up); the file's older min/max_endpointing_delay, when given, set both
@@ -163,6 +177,8 @@ class TurnConfig:
 
 @dataclass(frozen=True, slots=True)
 class VoiceConfig:
+    """``voice``: the pipeline a live interview runs on."""
+
     stt: SttConfig = field(default_factory=SttConfig)
     llm: LlmConfig = field(default_factory=LlmConfig)
     tts: TtsConfig = field(default_factory=TtsConfig)
@@ -201,6 +217,8 @@ class JudgeConfig:
 
 @dataclass(frozen=True, slots=True)
 class WebhookConfig:
+    """``results.webhook``: where session events are posted, signed with a secret."""
+
     url: str
     secret_env: str
     events: tuple[str, ...] = DEFAULT_WEBHOOK_EVENTS
@@ -235,6 +253,8 @@ class CandidateNotice:
 
 @dataclass(frozen=True, slots=True)
 class Timing:
+    """``timing``: the interview's length, its wrap-up and the default answer time."""
+
     total_minutes: float = DEFAULT_TOTAL_MINUTES
     wrap_up_minutes: float = DEFAULT_WRAP_UP_MINUTES
     default_answer_seconds: int = DEFAULT_ANSWER_SECONDS
@@ -251,6 +271,8 @@ class Timing:
 
 @dataclass(frozen=True, slots=True)
 class Scale:
+    """``scale``: the score range every question is marked on."""
+
     min: int
     max: int
 
@@ -260,12 +282,16 @@ class Scale:
 
 @dataclass(frozen=True, slots=True)
 class Anchor:
+    """What a score on a competency's scale looks like."""
+
     score: int
     behaviour: str
 
 
 @dataclass(frozen=True, slots=True)
 class Competency:
+    """A skill the interview assesses, with its anchors and weight."""
+
     id: str
     name: str
     anchors: tuple[Anchor, ...]
@@ -275,6 +301,8 @@ class Competency:
 
 @dataclass(frozen=True, slots=True)
 class Ladder:
+    """``ladder``: the levels questions step through, and when to step."""
+
     levels: tuple[str, ...]
     start: str
     step_up_at: float
@@ -294,6 +322,8 @@ class Scoring:
 
 @dataclass(frozen=True, slots=True)
 class Stage:
+    """A part of the interview: its questions (or a pick of them) and time."""
+
     id: str
     title: str | None = None
     questions: tuple[str, ...] = ()
@@ -320,6 +350,8 @@ class KeyPoint:
 
 @dataclass(frozen=True, slots=True)
 class Examples:
+    """Sample answers of each grade, for the judge and for calibration."""
+
     strong: str | None = None
     average: str | None = None
     weak: str | None = None
@@ -340,6 +372,8 @@ class FollowUp:
 
 @dataclass(frozen=True, slots=True)
 class Question:
+    """One question: its text, time, follow-ups, key points, hints and examples."""
+
     id: str
     competency: str
     level: str
@@ -367,6 +401,8 @@ class Question:
 
 @dataclass(frozen=True, slots=True)
 class HttpTool:
+    """An HTTP tool the interviewer may call, limited to its allowed hosts."""
+
     name: str
     description: str
     url: str
@@ -391,6 +427,8 @@ class HttpTool:
 
 @dataclass(frozen=True, slots=True)
 class ScoreRange:
+    """An expected score range (``expect``)."""
+
     min: float
     max: float
 
@@ -400,18 +438,24 @@ class ScoreRange:
 
 @dataclass(frozen=True, slots=True)
 class Expectation:
+    """``expect`` for one persona: its overall and per-competency ranges."""
+
     overall: ScoreRange | None = None
     competencies: Mapping[str, ScoreRange] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Expectations:
+    """``expect``: what each simulated persona should score."""
+
     personas: Mapping[str, Expectation] = field(default_factory=dict, hash=False)
     order: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Interview:
+    """A whole interview file, as checked and built by ``build_interview``."""
+
     id: str
     title: str
     role: Role

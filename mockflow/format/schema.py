@@ -8,10 +8,10 @@ did-you-mean), ``oneOf`` reduced to the branch that fits best.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
@@ -64,9 +64,22 @@ _PATTERN_HINTS = {
 
 
 def schema_text(name: str = "interview") -> str:
-    """The shipped schema, as text (what `mockflow schema` prints)."""
-    schemas = resources.files("mockflow.format").joinpath("schemas")
-    return schemas.joinpath(SCHEMA_FILES[name]).read_text("utf-8")
+    """The shipped schema, as text (what `mockflow schema` prints).
+
+    Read beside this module when the package is installed as files (the usual case:
+    ``importlib.resources`` costs ``validate`` its own import chain, tempfile, zipfile
+    and more, a few milliseconds of every start), through ``importlib.resources``
+    otherwise (a zip import)."""
+    filename = SCHEMA_FILES[name]
+    try:
+        with open(os.path.join(os.path.dirname(__file__), "schemas", filename),
+                  encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        from importlib import resources
+
+        schemas = resources.files("mockflow.format").joinpath("schemas")
+        return schemas.joinpath(filename).read_text("utf-8")
 
 
 @cache

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass, field
-from pathlib import Path as FsPath
+from typing import TYPE_CHECKING
 
 from mockflow.format.checks import semantic_problems
 from mockflow.format.compile import CompiledInterview, compile_interview
@@ -18,6 +18,9 @@ from mockflow.format.model import Interview, build_interview
 from mockflow.format.partial import usable_part
 from mockflow.format.schema import schema_errors, translate
 from mockflow.format.yaml_io import MAX_BYTES, load_bytes
+
+if TYPE_CHECKING:
+    from pathlib import Path as FsPath
 
 
 @dataclass(slots=True)

@@ -26,6 +26,7 @@ from mockflow.format.model import (
     VoiceConfig,
 )
 from mockflow.live.model_chain import ModelChain
+from mockflow.live.model_clients import with_shared_tls
 from mockflow.live.shared import shared
 
 DEFAULT_STT_MODELS = {"deepgram": "nova-3", "openai": "gpt-4o-mini-transcribe"}
@@ -41,7 +42,7 @@ def build_llm_model(cfg: LlmModel, *, api_key: str | None = None) -> lk_llm.LLM[
         kwargs["base_url"] = cfg.base_url
     if api_key is not None:
         kwargs["api_key"] = api_key
-    return openai.LLM(**kwargs)
+    return with_shared_tls(openai.LLM, **kwargs)
 
 
 def build_persona_llm(model: str) -> lk_llm.LLM[Any]:
@@ -105,7 +106,7 @@ def build_tts(cfg: TtsConfig, *, threads: int = 1) -> lk_tts.TTS[Any]:
     kwargs: dict[str, Any] = {"model": cfg.model or DEFAULT_TTS_MODEL, "voice": cfg.voice}
     if cfg.speed is not None:
         kwargs["speed"] = cfg.speed
-    return openai.TTS(**kwargs)
+    return with_shared_tls(openai.TTS, **kwargs)
 
 
 def plugin_modules(voice: VoiceConfig) -> list[str]:
