@@ -5,6 +5,9 @@ move (``propose`` on a typical answer turn, scoring included), scoring one answe
 Calibration: the offline scorer against the hand-scored answers in tests/calibration/
 (never the interviews' own examples): within-one agreement and Spearman rank correlation
 per interview, and over all of them. Prints a table, then ``key=value`` lines.
+
+``--smoke`` (from ``_common.add_smoke``): the smallest run, seconds; tests/test_benchmarks.py
+runs it so a format change can't break this benchmark unseen.
 """
 
 from __future__ import annotations

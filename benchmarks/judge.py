@@ -11,6 +11,9 @@ the judge's requests per judged question (1.0 when every verdict is valid first 
 Prints a table, then ``key=value`` lines: ``judge_calls_per_question``,
 ``judge_llm_calls_per_turn`` (with the judge), ``judge_llm_calls_per_turn_off``,
 ``judge_turn_latency_ratio`` (median with / without).
+
+``--smoke`` (from ``_common.add_smoke``): the smallest run, seconds; tests/test_benchmarks.py
+runs it so a format change can't break this benchmark unseen.
 """
 
 from __future__ import annotations

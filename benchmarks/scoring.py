@@ -16,6 +16,9 @@ all three; both sets of figures are printed.
 Also: every key-point list of every shipped question must score the scale minimum, no
 calibration answer may trip the list rule, and the time to score one answer (median over
 the calibration answers) and one 1,000-word answer. Prints a report, then ``key=value``.
+
+``--smoke`` (from ``_common.add_smoke``): the smallest run, seconds; tests/test_benchmarks.py
+runs it so a format change can't break this benchmark unseen.
 """
 
 from __future__ import annotations

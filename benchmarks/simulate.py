@@ -8,6 +8,9 @@ written and fsynced to a temporary directory) with the strong persona, seed 1, o
 virtual clock: a 40-minute interview in well under a second of real time.
 
 Prints a table, then ``key=value`` lines. Goal: ``simulate_s`` <= 2 s.
+
+``--smoke`` (from ``_common.add_smoke``): the smallest run, seconds; tests/test_benchmarks.py
+runs it so a format change can't break this benchmark unseen.
 """
 
 from __future__ import annotations

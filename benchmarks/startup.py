@@ -16,6 +16,9 @@ of CPU here). Besides wall time, the CPU time of floor and validate (user + syst
 ``getrusage``) is compared: on a machine other work is loading it moves far less.
 
 Prints a table, then ``key=value`` lines.
+
+``--smoke`` (from ``_common.add_smoke``): the smallest run, seconds; tests/test_benchmarks.py
+runs it so a format change can't break this benchmark unseen.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ audio path with preemptive generation on (a scripted STT sends preflight transcr
 before the final one), where drafted and delivered requests per turn differ.
 
 Prints tables, then ``key=value`` lines.
+
+``--smoke`` (from ``_common.add_smoke``): the smallest run, seconds; tests/test_benchmarks.py
+runs it so a format change can't break this benchmark unseen.
 """
 
 from __future__ import annotations

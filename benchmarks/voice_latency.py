@@ -26,6 +26,9 @@ Then 50 concurrent sessions (staggered, an answer every 4-12 s each) against one
 both with the model in a child process.
 
 Prints tables, then ``key=value`` lines.
+
+``--smoke`` (from ``_common.add_smoke``): the smallest run, seconds; tests/test_benchmarks.py
+runs it so a format change can't break this benchmark unseen.
 """
 
 from __future__ import annotations
