@@ -130,10 +130,14 @@ class WhisperRecognizer:
             options["initial_prompt"] = f"Glossary: {glossary}."
         elif glossary and bias == "hotwords":
             options["hotwords"] = glossary
+        # temperature 0 only: faster-whisper's default falls back to *sampling* at higher
+        # temperatures when a decode looks unsure, so the same audio could be heard two
+        # ways (and decoded up to six times, on the turn's critical path).
         with self._lock:
             segments, info = self._model.transcribe(
                 audio, language=language, beam_size=beam_size, vad_filter=False,
-                condition_on_previous_text=False, without_timestamps=True, **options)
+                temperature=0.0, condition_on_previous_text=False,
+                without_timestamps=True, **options)
             text = "".join(segment.text for segment in segments).strip()
         return Transcript(text=text, language=info.language, duration=len(audio) / WHISPER_RATE)
 
