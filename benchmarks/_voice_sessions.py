@@ -7,8 +7,9 @@ one of two configurations:
   (its ``voice.turn``: detector, endpointing, instant acknowledgement ...), and whatever
   keyterms the interviewer gives the STT as it asks each question;
 - ``seed``: a default LiveKit agent's turn handling (``AgentSession``'s own defaults:
-  LiveKit's end-of-turn model and endpointing delays, preemptive generation on), and an
-  STT without any keyterms.
+  LiveKit's end-of-turn model and endpointing delays, preemptive generation on, kept for
+  the whole interview: mockflow's turn-taking is taken out of the agent,
+  ``SeedTurnTaking``), and an STT without any keyterms.
 
 Both run the same interviewer (mockflow's agent with the offline, deterministic model: no
 LLM latency in either), the same Silero VAD, Whisper and Piper, and hear the very same
@@ -106,6 +107,23 @@ def seed_handling() -> dict[str, Any]:
     return {}
 
 
+class SeedTurnTaking:
+    """What a seed-style agent has in place of mockflow's turn-taking: nothing. The
+    session keeps LiveKit's default endpointing for the whole interview and the STT is
+    given no keyterms (mockflow's agent would otherwise set both at every move, and the
+    anchor would measure mockflow)."""
+
+    def start(self) -> None:
+        pass
+
+    def heard(self, partial: str) -> None:
+        pass
+
+
+def strip_turn_taking(agent: Any) -> None:
+    agent.turn_taking = SeedTurnTaking()
+
+
 async def run_session(compiled: Any, config: str, answers: dict[str, SpokenAnswer],
                       pauses: list[float], cache: AudioCache, results: Path, *,
                       snr_db: float | None = None, whisper: Any = None,
@@ -159,13 +177,18 @@ async def run_session(compiled: Any, config: str, answers: dict[str, SpokenAnswe
     def session_seen(session: Any) -> None:
         stts.append(session.stt)
 
+    def agent_seen(agent: Any) -> None:
+        if config == "seed":
+            strip_turn_taking(agent)
+        agents.append(agent)
+
     model = OfflineInterviewerLLM()
     try:
         outcome = await run_voice_interview(
             compiled, io=io, model=model, results_root=results, seed=seed, kind="simulation",
             simulation={"persona": "benchmark", "seed": seed, "voice": True},
             session_id=f"{config}-{random.randrange(1 << 30):x}", stt=stt, handling=handling,
-            on_agent=agents.append, on_session=session_seen)
+            on_agent=agent_seen, on_session=session_seen)
     finally:
         await model.aclose()
     import json
