@@ -364,3 +364,54 @@ def test_ctrl_c_ends_a_voice_interview_and_keeps_its_results(voice_audio: Any,
     session = json.loads((session_dir(results) / "session.json").read_text("utf-8"))
     assert session["close_reason"] == "SIGINT" and session["status"] == "dropped"
     assert session["voice"]["files_played"] >= 1 and session["voice"]["turns_heard"] >= 1
+
+
+# ------------------------------------------------------------------ --local-voice
+
+
+def _hosted_copy(tmp_path: Path, language: str | None = None) -> Path:
+    """The two-question interview as a team would write it for production: hosted STT and
+    TTS (keys needed), optionally in another language."""
+    text = INTERVIEW.read_text("utf-8")
+    assert "  stt: {provider: local}\n  tts: {provider: local}\n" in text
+    stt = "deepgram" if language is None else f"deepgram, language: {language}"
+    text = text.replace("  stt: {provider: local}\n  tts: {provider: local}\n",
+                        f"  stt: {{provider: {stt}}}\n  tts: {{provider: openai}}\n")
+    path = tmp_path / "hosted.yaml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_local_voice_practises_a_hosted_voice_file_with_no_keys(voice_audio: Any,
+                                                                tmp_path: Path) -> None:
+    hosted = _hosted_copy(tmp_path)
+    turns = tmp_path / "turns"
+    turns.mkdir()
+    for i, key in enumerate(SAID, 1):
+        shutil.copy(voice_audio.wav(key), turns / f"{i}.wav")
+    results = tmp_path / "results"
+    # without the flag, the file's hosted voice needs its keys
+    _refused(mockflow("run", str(hosted), "--console", "--offline", "--audio-in", str(turns),
+                      "--results", str(results)), "DEEPGRAM_API_KEY is not set")
+    run = mockflow("run", str(hosted), "--console", "--offline", "--local-voice",
+                   "--audio-in", str(turns), "--results", str(results))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "end: questions_exhausted" in run.stdout
+    voice = json.loads((session_dir(results) / "session.json").read_text("utf-8"))["voice"]
+    assert voice["files_played"] == 4 and voice["turns_heard"] >= 4
+    said = " ".join(ANSWERS[key] for key in SAID)
+    heard = " ".join(t["heard"] for t in voice["turns"])
+    assert word_error_rate(said, heard) <= 0.35, (said, heard)  # Whisper heard them
+
+
+def test_local_voice_refuses_an_interview_not_in_english(tmp_path: Path) -> None:
+    hosted = _hosted_copy(tmp_path, language="fr")
+    _refused(mockflow("run", str(hosted), "--console", "--offline", "--local-voice",
+                      "--results", str(tmp_path / "r")),
+             "--local-voice", "understands English only", "'fr'",
+             "leave out --local-voice")
+
+
+def test_voice_options_without_console_say_to_add_it(tmp_path: Path) -> None:
+    _refused(mockflow("run", str(INTERVIEW), "--local-voice", "--results", str(tmp_path)),
+             "--local-voice", "run the interview in this terminal", "add --console")

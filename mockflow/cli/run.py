@@ -75,6 +75,11 @@ def run_command(
         "--voice", help="With --console: speak and listen (the local microphone and speakers,"
                         " or --audio-in files) through the file's STT and TTS; with"
                         " voice.stt/tts provider local, no server and no keys.")] = False,
+    local_voice: Annotated[bool, typer.Option(
+        "--local-voice",
+        help="With --console: hear and speak with the local Whisper and Piper voice whatever"
+             " the file's voice.stt/tts say: practise by voice with no keys (English"
+             " interviews; the local-voice extra; implies --voice).")] = False,
     audio_in: Annotated[str | None, typer.Option(
         "--audio-in", metavar="DIR",
         help="With --console: the candidate's turns are the .wav files in DIR, in name"
@@ -108,18 +113,20 @@ def run_command(
         missing_provider_keys,
         resolve_agent_name,
     )
-    voiced = voice or audio_in is not None or audio_out is not None
+    voiced = voice or local_voice or audio_in is not None or audio_out is not None
     if (voiced or reply_delay is not None or input_device or output_device) and not console:
-        err("mockflow: error: --voice, --audio-in, --audio-out, --reply-delay and the device"
-            " options run the interview in this terminal: add --console (the worker is"
-            " always voice, in a LiveKit room)")
+        err("mockflow: error: --voice, --local-voice, --audio-in, --audio-out, --reply-delay"
+            " and the device options run the interview in this terminal: add --console (the"
+            " worker is always voice, in a LiveKit room)")
         raise typer.Exit(ExitCode.USAGE)
     compiled, source = load_source_or_exit(path)
     env = os.environ
     target = _results_target_or_exit(compiled, results, env)
     if console and (voiced or reply_delay is not None or input_device or output_device):
-        from mockflow.cli.voice import VoiceOptions, run_voice_console
+        from mockflow.cli.voice import VoiceOptions, run_voice_console, with_local_voice
 
+        if local_voice:
+            compiled = with_local_voice(compiled)
         run_voice_console(compiled, target, offline=offline or not env.get("OPENAI_API_KEY"),
                           judge_offline=offline, candidate_name=candidate_name, seed=seed,
                           source=source, options=VoiceOptions(

@@ -121,6 +121,32 @@ def check_audio_out(path: str) -> Path:
     return target
 
 
+def with_local_voice(compiled: CompiledInterview) -> CompiledInterview:
+    """``--local-voice``: the interview as written, heard by the local Whisper and spoken by
+    the local Piper voice whatever its ``voice.stt`` / ``voice.tts`` name (practice with
+    no keys); exit 2 when the interview isn't in English (the local STT's only language)."""
+    from dataclasses import replace
+
+    from mockflow.format.model import (
+        LOCAL_STT_MODELS,
+        LOCAL_TTS_MODELS,
+        LOCAL_TTS_VOICES,
+        TtsConfig,
+    )
+
+    interview = compiled.interview
+    voice = interview.voice
+    language = voice.stt.language or interview.interviewer.language
+    if language.split("-")[0].lower() != "en":
+        raise _fail(f"--local-voice: the local speech-to-text ({LOCAL_STT_MODELS[0]})"
+                    f" understands English only, but the interview's language is"
+                    f" '{language}': leave out --local-voice and use the file's own voice")
+    local = replace(voice, stt=replace(voice.stt, provider="local", model=LOCAL_STT_MODELS[0]),
+                    tts=TtsConfig(provider="local", model=LOCAL_TTS_MODELS[0],
+                                  voice=LOCAL_TTS_VOICES[0], speed=voice.tts.speed))
+    return replace(compiled, interview=replace(interview, voice=local))
+
+
 def run_voice_console(compiled: CompiledInterview, target: ResultsTarget, *, offline: bool,
                       judge_offline: bool, candidate_name: str | None, seed: int,
                       source: bytes | None, options: VoiceOptions) -> None:
