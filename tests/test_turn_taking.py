@@ -86,6 +86,29 @@ def test_an_answer_that_covers_the_question_ends_sooner_than_one_that_does_not(
     assert run(main()) == [(1.2, 1.2), (0.2, 0.2), (1.2, 1.2)]
 
 
+def test_a_turn_handed_back_ends_soon_and_words_that_end_open_keep_it_waiting(
+        tmp_path: Path) -> None:
+    async def main() -> list[tuple[float, float]]:
+        seen = []
+        async with voice_rig(tmp_path, variant(), settle=True) as rig:
+            await _to_first_question(rig)
+            current = rig.engine.current
+            assert current is not None
+            question = rig.engine.compiled.interview.questions_by_id[current.question_id]
+            labels = ", ".join(kp.label for kp in question.key_points)
+            speaker = rig.speaker
+            assert speaker is not None
+            await speaker.start()
+            await speaker.final(f"I would look at {labels}, and then")
+            seen.append(_endpointing(rig))  # every point, but mid-sentence: keep waiting
+            await speaker.final("I think I covered it; nothing more to add.")
+            seen.append(_endpointing(rig))  # says it is done, points or not
+            await speaker.end()
+        return seen
+
+    assert run(main()) == [(1.2, 1.2), (0.2, 0.2)]
+
+
 def test_an_answer_that_says_it_is_done_is_finished() -> None:
     from mockflow.interview.completeness import AnswerCheck, says_done
 
