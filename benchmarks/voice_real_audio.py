@@ -44,6 +44,11 @@ Printed, with the machine and its load average (the figures move with load):
   ``first_audio_answers_ratio``: none of them says it is done, and only some cover every
   key point) and for the other turns (``first_audio_other_ms``: "Yes, I'm ready.", "I
   think I covered that; nothing to add." to a follow-up, "No questions from me");
+  ``first_audio_over_delay_ms``: mockflow's median first audio minus the endpointing delay
+  that applied to the turn (``session.json``'s ``endpointing_s``; turns whose delay is
+  one number, i.e. answers), what the pipeline adds to the patience (the issue's bound:
+  the TTS first chunk + 150 ms; LiveKit counts the delay from the VAD's end of speech,
+  which Silero reports some 0.5 s into the silence);
   ``session_rss_mib`` / ``session_pss_mib`` after them (the turn detector loaded too).
 
 What synthetic speech doesn't prove: one synthetic voice, read speech without hesitation
@@ -449,6 +454,9 @@ async def sessions_phase(args: argparse.Namespace, voice: Any, whisper: Any) -> 
                    if pause is None or t.pause == pause)
 
     mine, seed = first_ms("mockflow"), first_ms("seed")
+    # what the pipeline adds to the patience: first audio minus the delay that applied
+    over = [t.first_audio - t.delay for run in results["mockflow"] for t in run.turns
+            if t.first_audio is not None and t.delay is not None]
     mine_answers, seed_answers = first_ms("mockflow", ("answer",)), first_ms("seed", ("answer",))
     mine_other, seed_other = (first_ms("mockflow", ("ready", "other")),
                               first_ms("seed", ("ready", "other")))
@@ -464,6 +472,8 @@ async def sessions_phase(args: argparse.Namespace, voice: Any, whisper: Any) -> 
         "seed_first_audio_answers_ms": fmt(seed_answers, 0),
         "first_audio_answers_ratio": fmt(mine_answers / seed_answers if seed_answers
                                          else float("nan")),
+        "first_audio_over_delay_ms": fmt(statistics.median(over) * 1000 if over
+                                         else float("nan"), 0),
         "first_audio_other_ms": fmt(mine_other, 0),
         "seed_first_audio_other_ms": fmt(seed_other, 0),
     }

@@ -19,6 +19,7 @@ FIGURES = ("stt_rtf", "stt_rtf_cpu", "tts_rtf", "tts_rtf_cpu", "tts_first_chunk_
            "keyterm_recall", "seed_keyterm_recall", "first_audio_ms", "seed_first_audio_ms",
            "first_audio_ratio", "first_audio_answers_ms", "seed_first_audio_answers_ms",
            "first_audio_answers_ratio", "first_audio_other_ms", "seed_first_audio_other_ms",
+           "first_audio_over_delay_ms",
            "session_rss_mib", "session_pss_mib")
 
 

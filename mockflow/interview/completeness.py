@@ -45,8 +45,9 @@ from mockflow.scoring.matching import Answer, Point, compile_points, match_point
 _END = r"[\s.!,]*$"
 _DONE = re.compile(
     r"(?:^|\b)(?:"
-    r"(?:and |so |yeah,? |yeah so |i think |i guess )?that(?:'?s| is) (?:it|all|about it|everything|"
-    r"pretty much it|pretty much everything|basically it|my answer|my take|"
+    r"(?:and |so |yeah,? |yeah so |i think |i guess )?that(?:'?s| is) "
+    r"(?:it|all|about it|everything|pretty much it|pretty much everything|basically it|"
+    r"my answer|my take|"
     r"all i (?:have|'?ve got|can think of|know|would say|'?d say)|"
     r"what i'?d do|what i would do|how i'?d do it|how i would do it|"
     r"how i'?d approach it|how i would approach it)"

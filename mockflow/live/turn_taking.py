@@ -107,9 +107,10 @@ class TurnTaking:
 
     def heard(self, partial: str) -> None:
         """A final transcript segment of the open turn: while answering, a finished
-        answer (``interview.completeness``: the whole turn so far) ends after ``answering.min_delay`` of silence,
-        an unfinished one after ``answering.max_delay``. LiveKit reads the delay when it
-        starts waiting for the end of the turn, just after this event."""
+        answer (``interview.completeness``, over the whole turn so far) ends after
+        ``answering.min_delay`` of silence, an unfinished one after
+        ``answering.max_delay``. LiveKit reads the delay when it starts waiting for the
+        end of the turn, just after this event."""
         if not self.enabled or self.mode != ANSWERING:
             return
         self._apply(ANSWERING, finished=self._check().finished(partial))
