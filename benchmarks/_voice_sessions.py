@@ -51,6 +51,7 @@ class TurnResult:
     pause: float | None  # the pause inside it (answers)
     cut_ins: int
     first_audio: float | None  # s from the end of its audio to the interviewer's next audio
+    delay: float | None = None  # the endpointing delay that applied (when min = max)
 
 
 @dataclass
@@ -208,8 +209,10 @@ async def run_session(compiled: Any, config: str, answers: dict[str, SpokenAnswe
         if timing.end is not None and not timing.cut_ins:
             after = [s for s in starts if s >= timing.end]
             first = after[0] - timing.end if after else None
+        pair = turn.get("endpointing_s")
+        delay = pair[0] if pair and pair[0] == pair[1] else None
         result.turns.append(TurnResult(kind, said, turn["heard"], spoken_terms, pause,
-                                       timing.cut_ins, first))
+                                       timing.cut_ins, first, delay))
     if stts:
         result.keyterms_given = list(getattr(stts[0], "keyterms", []) or [])
     return result

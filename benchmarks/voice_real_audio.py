@@ -38,7 +38,17 @@ Printed, with the machine and its load average (the figures move with load):
   audio still plays; ``cut_ins_<pause>s`` per pause), ``wer`` / ``seed_wer`` and
   ``keyterm_recall`` / ``seed_keyterm_recall`` (each session's words in order),
   ``first_audio_ms`` / ``seed_first_audio_ms`` (median, from the true end of a turn's audio
-  to the interviewer's next audio, turns without a cut-in) and ``first_audio_ratio``;
+  to the interviewer's next audio, turns without a cut-in, every turn) and
+  ``first_audio_ratio``; the same for the answers to the questions alone
+  (``first_audio_answers_ms``, ``seed_first_audio_answers_ms``,
+  ``first_audio_answers_ratio``: none of them says it is done, and only some cover every
+  key point) and for the other turns (``first_audio_other_ms``: "Yes, I'm ready.", "I
+  think I covered that; nothing to add." to a follow-up, "No questions from me");
+  ``first_audio_over_delay_ms``: mockflow's median first audio minus the endpointing delay
+  that applied to the turn (``session.json``'s ``endpointing_s``; turns whose delay is
+  one number, i.e. answers), what the pipeline adds to the patience (the issue's bound:
+  the TTS first chunk + 150 ms; LiveKit counts the delay from the VAD's end of speech,
+  which Silero reports some 0.5 s into the silence);
   ``session_rss_mib`` / ``session_pss_mib`` after them (the turn detector loaded too).
 
 What synthetic speech doesn't prove: one synthetic voice, read speech without hesitation
@@ -434,9 +444,9 @@ async def sessions_phase(args: argparse.Namespace, voice: Any, whisper: Any) -> 
                                 " ".join(t.heard for t in run.turns))
                                for run in picked(config)])
 
-    def first_ms(config: str) -> float:
+    def first_ms(config: str, kinds: tuple[str, ...] = ("ready", "answer", "other")) -> float:
         times = [t.first_audio for run in results[config] for t in run.turns
-                 if t.first_audio is not None]
+                 if t.first_audio is not None and t.kind in kinds]
         return statistics.median(times) * 1000 if times else float("nan")
 
     def cut_ins(config: str, pause: float | None = None) -> int:
@@ -444,6 +454,12 @@ async def sessions_phase(args: argparse.Namespace, voice: Any, whisper: Any) -> 
                    if pause is None or t.pause == pause)
 
     mine, seed = first_ms("mockflow"), first_ms("seed")
+    # what the pipeline adds to the patience: first audio minus the delay that applied
+    over = [t.first_audio - t.delay for run in results["mockflow"] for t in run.turns
+            if t.first_audio is not None and t.delay is not None]
+    mine_answers, seed_answers = first_ms("mockflow", ("answer",)), first_ms("seed", ("answer",))
+    mine_other, seed_other = (first_ms("mockflow", ("ready", "other")),
+                              first_ms("seed", ("ready", "other")))
     figures = {
         "cut_ins": str(cut_ins("mockflow")), "seed_cut_ins": str(cut_ins("seed")),
         **{f"cut_ins_{p:g}s": str(cut_ins("mockflow", p)) for p in pauses},
@@ -452,6 +468,14 @@ async def sessions_phase(args: argparse.Namespace, voice: Any, whisper: Any) -> 
         "keyterm_recall": fmt(recall("mockflow")), "seed_keyterm_recall": fmt(recall("seed")),
         "first_audio_ms": fmt(mine, 0), "seed_first_audio_ms": fmt(seed, 0),
         "first_audio_ratio": fmt(mine / seed if seed else float("nan")),
+        "first_audio_answers_ms": fmt(mine_answers, 0),
+        "seed_first_audio_answers_ms": fmt(seed_answers, 0),
+        "first_audio_answers_ratio": fmt(mine_answers / seed_answers if seed_answers
+                                         else float("nan")),
+        "first_audio_over_delay_ms": fmt(statistics.median(over) * 1000 if over
+                                         else float("nan"), 0),
+        "first_audio_other_ms": fmt(mine_other, 0),
+        "seed_first_audio_other_ms": fmt(seed_other, 0),
     }
     if not args.smoke:
         figures[f"wer_session_noisy_{SNR_DB:g}db"] = fmt(wer("mockflow", True))

@@ -318,3 +318,21 @@ def test_no_false_alarms_on_the_held_out_answers() -> None:
              for a in yaml.safe_load(path.read_text())["answers"]]
     assert len(texts) >= 30
     assert [screen([t]).removed for t in texts if screen([t]).flagged] == []
+
+
+TECHNICAL_WORDS = [  # everyday technical sentences near the override and role words
+    "Our system prompt for the support chatbot tells it to quote cached prices only.",
+    "We run the service in debug mode in staging to get the spans.",
+    "The system message in our LLM app sets the tone of the assistant.",
+    "A system update once changed our isolation level, so we test for it.",
+    "The cache entry should be given a five minute TTL at most.",
+    "It should be given a high priority in the backlog.",
+    "That must be rated for 10k requests per second.",
+    "Going forward, we treated every alert as a page until we tuned them.",
+    "We had a judge service that scored search results for relevance.",
+]
+
+
+@pytest.mark.parametrize("sentence", TECHNICAL_WORDS)
+def test_technical_words_that_sound_like_instructions_are_kept(sentence: str) -> None:
+    assert not screen([f"I'd cache it with a TTL. {sentence}"]).flagged

@@ -38,6 +38,18 @@ async def _to_first_question(rig: Rig) -> None:
     await rig.settle()
 
 
+async def _speaking_to_first_question(rig: Rig) -> tuple[list[str], Any]:
+    """At the first question: its key points' labels, and the scripted STT started."""
+    await _to_first_question(rig)
+    current = rig.engine.current
+    assert current is not None
+    question = rig.engine.compiled.interview.questions_by_id[current.question_id]
+    speaker = rig.speaker
+    assert speaker is not None
+    await speaker.start()
+    return [kp.label for kp in question.key_points], speaker
+
+
 def test_endpointing_follows_the_interviews_phase(tmp_path: Path) -> None:
     async def main() -> list[tuple[str | None, tuple[float, float]]]:
         seen = []
@@ -65,14 +77,7 @@ def test_an_answer_that_covers_the_question_ends_sooner_than_one_that_does_not(
     async def main() -> list[tuple[float, float]]:
         seen = []
         async with voice_rig(tmp_path, variant(), settle=True) as rig:
-            await _to_first_question(rig)
-            current = rig.engine.current
-            assert current is not None
-            question = rig.engine.compiled.interview.questions_by_id[current.question_id]
-            labels = [kp.label for kp in question.key_points]
-            speaker = rig.speaker
-            assert speaker is not None
-            await speaker.start()
+            labels, speaker = await _speaking_to_first_question(rig)
             await speaker.final(f"First I would think about {labels[0]}.")
             seen.append(_endpointing(rig))  # one point of several: keep waiting
             await speaker.final("Then " + ", ".join(labels[1:]) + ".")
@@ -84,6 +89,22 @@ def test_an_answer_that_covers_the_question_ends_sooner_than_one_that_does_not(
         return seen
 
     assert run(main()) == [(1.2, 1.2), (0.2, 0.2), (1.2, 1.2)]
+
+
+def test_a_turn_handed_back_ends_soon_and_words_that_end_open_keep_it_waiting(
+        tmp_path: Path) -> None:
+    async def main() -> list[tuple[float, float]]:
+        seen = []
+        async with voice_rig(tmp_path, variant(), settle=True) as rig:
+            labels, speaker = await _speaking_to_first_question(rig)
+            await speaker.final(f"I would look at {', '.join(labels)}, and then")
+            seen.append(_endpointing(rig))  # every point, but mid-sentence: keep waiting
+            await speaker.final("I think I covered it; nothing more to add.")
+            seen.append(_endpointing(rig))  # says it is done, points or not
+            await speaker.end()
+        return seen
+
+    assert run(main()) == [(1.2, 1.2), (0.2, 0.2)]
 
 
 def test_an_answer_that_says_it_is_done_is_finished() -> None:

@@ -17,7 +17,10 @@ FIGURES = ("stt_rtf", "stt_rtf_cpu", "tts_rtf", "tts_rtf_cpu", "tts_first_chunk_
            # whole sessions, mockflow against the seed-style configuration
            "cut_ins", "seed_cut_ins", "cut_ins_1s", "seed_cut_ins_1s", "wer", "seed_wer",
            "keyterm_recall", "seed_keyterm_recall", "first_audio_ms", "seed_first_audio_ms",
-           "first_audio_ratio", "session_rss_mib", "session_pss_mib")
+           "first_audio_ratio", "first_audio_answers_ms", "seed_first_audio_answers_ms",
+           "first_audio_answers_ratio", "first_audio_other_ms", "seed_first_audio_other_ms",
+           "first_audio_over_delay_ms",
+           "session_rss_mib", "session_pss_mib")
 
 
 def test_voice_real_audio_smoke() -> None:

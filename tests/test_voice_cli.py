@@ -21,6 +21,7 @@ import pytest
 from conftest import ROOT
 from local_voice_rig import ANSWERS
 
+from mockflow.format.validate import load_interview
 from mockflow.live.audio_files import read_pcm, write_wav
 from mockflow.live.speech_metrics import word_error_rate
 from mockflow.results.files import read_transcript
@@ -90,6 +91,15 @@ def test_a_two_question_interview_spoken_from_audio_files(voice_audio: Any,
     assert [t["file"] for t in turns] == ["1.wav", "2.wav", "3.wav", "4.wav"]
     for turn in turns:
         assert turn["heard"] and turn["start_s"] < turn["end_s"]
+    # the delays in force when each turn was heard: conversational for "ready" and the
+    # wrap-up, one delay chosen by the answer's words while a question was open
+    voice_turn = load_interview(INTERVIEW).interview.voice.turn
+    talk = [voice_turn.conversational.min_delay, voice_turn.conversational.max_delay]
+    answering = {voice_turn.answering.min_delay, voice_turn.answering.max_delay}
+    assert turns[0]["endpointing_s"] == talk and turns[3]["endpointing_s"] == talk
+    for turn in turns[1:3]:
+        low, high = turn["endpointing_s"]
+        assert low == high and low in answering, turn
     # what was heard is what was said (the unbiased local STT on synthetic speech),
     # the session's words in order
     said = " ".join(ANSWERS[key] for key in SAID)

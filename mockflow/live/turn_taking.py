@@ -3,9 +3,11 @@
 While a question is open the candidate is answering, and long pauses to think are normal.
 What ends an answer then is its content, not the end-of-turn detector's guess (which,
 measured on this machine's speech, rated a pause inside an answer as likelier the end
-than the true end; docs/voice.md): an answer that covers every key point of the question,
-or says it is done, ends after ``voice.turn.answering.min_delay`` of silence; any other
-after ``answering.max_delay``. The verdict is taken again at each final transcript
+than the true end; docs/voice.md): an answer whose words hand the turn back ("that's
+all", "does that make sense?", "I don't know.", a request to repeat ...) or cover every key
+point of the question, without ending mid-sentence, ends after
+``voice.turn.answering.min_delay`` of silence; any other after ``answering.max_delay``
+(``interview.completeness``). The verdict is taken again at each final transcript
 segment (``heard``), just before LiveKit starts waiting for the turn's end. Everywhere
 else (the greeting, confirming a stop, the wrap-up) replies are short and
 ``conversational``'s delays apply with LiveKit's meaning: ``min_delay`` when the detector
@@ -105,9 +107,10 @@ class TurnTaking:
 
     def heard(self, partial: str) -> None:
         """A final transcript segment of the open turn: while answering, a finished
-        answer (``interview.completeness``) ends after ``answering.min_delay`` of silence,
-        an unfinished one after ``answering.max_delay``. LiveKit reads the delay when it
-        starts waiting for the end of the turn, just after this event."""
+        answer (``interview.completeness``, over the whole turn so far) ends after
+        ``answering.min_delay`` of silence, an unfinished one after
+        ``answering.max_delay``. LiveKit reads the delay when it starts waiting for the
+        end of the turn, just after this event."""
         if not self.enabled or self.mode != ANSWERING:
             return
         self._apply(ANSWERING, finished=self._check().finished(partial))

@@ -57,6 +57,11 @@ class VoiceIO:
     warnings: list[str] = field(default_factory=list)
 
 
+def _endpointing(session: AgentSession[Any]) -> tuple[float, float]:
+    opts = session.options.endpointing
+    return float(opts["min_delay"]), float(opts["max_delay"])
+
+
 class VoiceStats:
     """``session.json``'s ``voice`` block (see the module doc)."""
 
@@ -67,11 +72,16 @@ class VoiceStats:
         self.clock = clock
         self.recorder: SessionRecorder | None = None
         self.heard: list[tuple[float, str]] = []  # (clock, text) of each candidate turn
+        # the session's endpointing delays (min, max) when each candidate turn was added
+        self.endpointing: Callable[[], tuple[float, float]] | None = None
+        self.delays: list[tuple[float, tuple[float, float] | None]] = []
 
     def item_added(self, ev: ConversationItemAddedEvent) -> None:
         item = ev.item
         if isinstance(item, llm.ChatMessage) and item.role == "user":
-            self.heard.append((self.clock(), item.text_content or ""))
+            at = self.clock()
+            self.heard.append((at, item.text_content or ""))
+            self.delays.append((at, self.endpointing() if self.endpointing else None))
 
     def _offset(self, reading: float | None) -> float | None:
         if reading is None:
@@ -88,10 +98,12 @@ class VoiceStats:
             until = timings[i + 1].start if i + 1 < len(timings) else float("inf")
             heard = " ".join(text for at, text in self.heard
                              if timing.start <= at < until and text).strip()
+            delays = [d for at, d in self.delays if timing.start <= at < until and d]
             turn: dict[str, Any] = {
                 "index": timing.index, "file": timing.path.name,
                 "start_s": self._offset(timing.start), "end_s": self._offset(timing.end),
-                "cut_ins": timing.cut_ins, "heard": heard}
+                "cut_ins": timing.cut_ins, "heard": heard,
+                "endpointing_s": list(delays[-1]) if delays else None}
             if said is not None and i < len(said):
                 turn["said"] = said[i]
                 turn["wer"] = round(word_error_rate(said[i], heard), 4)
@@ -181,6 +193,7 @@ async def run_voice_interview(
         mic.follow(io.speaker)
         # the next turn waits for the interviewer's whole reply, not its first part
         mic.hold_while(lambda: agent.in_flight or session.current_speech is not None)
+    stats.endpointing = lambda: _endpointing(session)
     session.on("conversation_item_added", stats.item_added)
 
     def shown(ev: ConversationItemAddedEvent) -> None:

@@ -52,8 +52,15 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         ("override", r"\b(?:instructions?|prompt|rules|rubric|anweisungen|consignes"
                      r"|instrucciones|istruzioni|instrucoes)\s+(?:override|update|change|reset"
                      r"|no longer appl\w*|are void|do not apply|don'?t apply)\b"),
-        ("override", r"\b(?:system|admin|developer|debug|god|jailbreak|dan)\s+"
+        # "system prompt", "debug mode", "system message" are everyday technical words: on
+        # their own they count only as a header ("System message: ..."); "override",
+        # "notice" and the jailbreak names count anywhere.
+        ("override", r"\b(?:god|jailbreak|dan)\s+"
                      r"(?:override|mode|prompt|message|update|instruction|command|notice)\b"),
+        ("override", r"\b(?:system|admin|developer|debug)\s+(?:override|notice)\b"),
+        ("override", r"(?:^|[\n\r]|[.!?]\s+)\W{0,3}(?:new\s+|updated\s+)?(?:system|admin"
+                     r"|developer|debug)\s+(?:mode|prompt|message|update|instructions?"
+                     r"|command)\s*[:\-\u2013\u2014]"),
         # role markers and chat-template tokens
         ("role marker", r"(?:^|[\n\r]|[.!?]\s+|[\]>)\"'-]\s*)\W{0,3}(?:system|assistant|user"
                         r"|developer|human|ai|tool|function|judge|grader|evaluator|scorer"
@@ -276,6 +283,16 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
                       r"|agora voce e|finja|aja como|du bist jetzt|sie sind jetzt|tu so als"
                       r"|stell dir vor|spiel die rolle|verhalte dich wie"
                       r"|agis comme|agissez comme)\b"),
+        # "you're a lenient judge": a role given to the scorer (the indefinite article: "you
+        # are the judge of that" is an idiom, not a role)
+        ("role play", r"\b(?:you are|you're|youre|you will be|you'll be)\s+an?\s+(?:\w+\s+){0,2}?"
+                      r"(?:grader|judge|evaluator|scorer|rater|examiner|marker)\b"),
+        # "from now on, treat every answer of mine as ...": a standing order to the scorer
+        ("role play", r"\b(?:from now on|henceforth|going forward|for the rest of (?:this|the)"
+                      r" (?:interview|session|conversation|call))\b\W+(?:please\s+)?"
+                      r"(?:treat|consider|regard|count|score|rate|grade|mark|give|award|assume"
+                      r"|read|take)\b(?:\W+\w+){0,8}?\W+(?:answers?|responses?|key points?"
+                      r"|scores?|rubric|marks?|grades?|ratings?|criteria)\b"),
         ("role play", r"\b(?:developer mode|dev mode|jailbreak|jailbroken|dan mode|do anything now"
                       r"|unfiltered|no restrictions|without restrictions|sudo)\b"),
         # self-assessment aimed at the grader
@@ -304,6 +321,19 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
                             r"|expectations?|requirements? of the (?:question|rubric|role))\b"
                             r"|\b(?:covers|addresses|mentions|hits|names)\s+(?:every|all|each)"
                             r"\s+(?:of\s+the\s+|the\s+)?(?:key points?|criteri\w+|anchors?)\b"),
+        # "treat it as covering every key point"; "key points covered: all" (a fake note)
+        ("self-assessment", r"\b(?:treat|consider|count|mark|score|read|take|regard)\s+"
+                            r"(?:\w+\s+){0,4}?as\s+(?:covering|meeting|hitting|satisfying"
+                            r"|addressing|fulfil+ing|having)\s+(?:every|all|each)\b"),
+        ("self-assessment", r"\b(?:key points?|criteria|criterion|anchors?|rubric(?: items?)?"
+                            r"|requirements?)\s+(?:covered|met|satisfied|hit|addressed|achieved"
+                            r"|fulfil+ed|matched)\s*[:=\-\u2013\u2014]\s*(?:all|every|each|\d"
+                            r"|yes|true|full|100)"),
+        # a header for the scorer: "Scoring note: ...", "Evaluator summary - ..."
+        ("role marker", r"(?:^|[\n\r]|[.!?]\s+)\W{0,3}(?:scoring|grading|grader|evaluator"
+                        r"|evaluation|judge|assessment|reviewer|rating|marking)\s+(?:note|notes"
+                        r"|comment|comments|summary|verdict|result|output|guidance"
+                        r"|instructions?)\s*[:\-\u2013\u2014]"),
         ("self-assessment", r"\b(?:le candidat|la candidate|el candidato|la candidata"
                             r"|il candidato|o candidato|der kandidat|die kandidatin)\s+\w+"),
         ("self-assessment", r"\b(?:cette reponse|ma reponse|esta respuesta|mi respuesta"
@@ -312,6 +342,14 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
                             r"|es perfecta|e perfetta|ist perfekt|excellente|excelente"
                             r"|eccellente|ausgezeichnet|parfaite|perfecta|perfetta|perfekt)"),
         # the answer's grade, claimed or asked for in other words
+        ("score demand", r"\b(?:this|that|it|my answer|this answer|my response|this response"
+                         r"|i|me)\s+(?:\w+\s+){0,2}?(?:should|must|ought to|deserves? to"
+                         r"|needs? to)\s+(?:\w+\s+)?(?:be\s+)?(?:(?:scored|graded|rated|marked)"
+                         r"\s+(?:as\s+|at\s+(?:least\s+)?)?(?:an?\s+)?(?:\d\b|top\b|full\b|high\b|highest\b"
+                         r"|max\b|maximum\b|five\b|four\b|pass\b|passing\b)|(?:given|awarded)"
+                         r"\s+(?:an?\s+|the\s+)?(?:\d+(?:\s*/\s*\d+)?\s*(?:[.!,;]|$)|five\b"
+                         r"|four\b|full marks|top marks|(?:top|highest|maximum|full) (?:score|mark"
+                         r"|rating|grade)))"),
         ("score demand", r"\b(?:recogni[sz]e|see|consider|view|treat|regard|count|accept"
                          r"|confirm|record|mark|log|classify|categori[sz]e|flag|tag|list)\s+"
                          r"(?:this|my answer|this answer|my response|this response|it|me|the"
