@@ -511,8 +511,10 @@ async def _run_phase(phase: Phase, args: argparse.Namespace, store: RecordingS3,
             accepted_at[job_id] = time.time()
             await asyncio.sleep(args.interval)
         dispatched_at = time.time()
-        await _wait_done(accepted, accepted_at, watcher, args.timeout)
+        stuck = await _wait_done(accepted, accepted_at, watcher, args.timeout)
         finished = time.time()
+        if stuck:
+            print(stuck_report(stuck, accepted, accepted_at, watcher), flush=True)
         # the restarted worker uploads what its killed predecessor left queued: wait for
         # it (as a supervisor would let it run), or the store looks worse than it is
         with contextlib.suppress(TimeoutError):
@@ -596,9 +598,11 @@ def _running(worker: Worker) -> int:
 
 
 async def _wait_done(accepted: dict[str, Worker], accepted_at: dict[str, float],
-                     watcher: Watcher, timeout: float, start_timeout: float = 120.0) -> None:
+                     watcher: Watcher, timeout: float, start_timeout: float = 120.0
+                     ) -> list[str]:
     """Until every session closed, except those in flight on the worker when it was killed
-    and jobs whose session never started within ``start_timeout`` (counted, not waited)."""
+    and jobs whose session never started within ``start_timeout`` (counted, not waited).
+    Returns the jobs still open when ``timeout`` ran out (none: every session settled)."""
     deadline = time.monotonic() + timeout
 
     def settled(job: str, worker: Worker) -> bool:
@@ -612,8 +616,9 @@ async def _wait_done(accepted: dict[str, Worker], accepted_at: dict[str, float],
 
     while time.monotonic() < deadline:
         if all(settled(j, w) for j, w in accepted.items()):
-            return
+            return []
         await asyncio.sleep(0.5)
+    return [job for job, worker in accepted.items() if not settled(job, worker)]
 
 
 async def _wait_uploaded(workers: list[Worker], timeout: float) -> None:
@@ -625,6 +630,40 @@ async def _wait_uploaded(workers: list[Worker], timeout: float) -> None:
         if all(len(UploadQueue(w.directory)) == 0 for w in workers if w.directory.exists()):
             return
         await asyncio.sleep(0.5)
+
+
+def stuck_report(stuck: list[str], accepted: dict[str, Worker],
+                 accepted_at: dict[str, float], watcher: Watcher) -> str:
+    """What a phase that did not finish left open: each open session (its worker, its
+    transcript lines, how long since the last), then each of those workers' thread stacks
+    (py-spy, when installed)."""
+    import shutil
+
+    now = time.time()
+    lines = [f"!! {len(stuck)} session(s) still open after --timeout:"]
+    for job in stuck:
+        worker = accepted[job]
+        seen = watcher.sessions.get(job)
+        written = seen.lines if seen is not None else []
+        last = f"{now - written[-1]:.0f} s ago" if written else "never"
+        lines.append(f"   {job} on worker {worker.slot} (pid"
+                     f" {worker.proc.pid if worker.proc else '-'}): accepted"
+                     f" {now - accepted_at[job]:.0f} s ago, {len(written)} transcript"
+                     f" line(s), the last {last}"
+                     + (f", {seen.directory}" if seen is not None else ""))
+    spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+    for worker in {accepted[job].slot: accepted[job] for job in stuck}.values():
+        if worker.proc is None or worker.proc.returncode is not None:
+            continue
+        cpu = cpu_seconds(worker.proc.pid)
+        lines.append(f"-- worker {worker.slot} (pid {worker.proc.pid}, CPU so far {cpu} s)")
+        if spy is None:
+            lines.append("   (install py-spy to see its threads' stacks here)")
+            continue
+        dump = subprocess.run([spy, "dump", "--pid", str(worker.proc.pid), "--locals"],
+                              capture_output=True, text=True, timeout=60, check=False)
+        lines.append(dump.stdout + dump.stderr)
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------ analysis
