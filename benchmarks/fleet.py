@@ -154,6 +154,7 @@ class Worker:
     killed_at: float | None = None
     jobs: list[str] = field(default_factory=list)
     refused: int = 0
+    first_job: int = 0  # index in ``jobs`` of the first job of the running process
 
     @property
     def alive(self) -> bool:
@@ -497,6 +498,7 @@ async def _run_phase(phase: Phase, args: argparse.Namespace, store: RecordingS3,
                 assert victim.proc is not None
                 victim.proc.send_signal(signal.SIGKILL)
                 victim.killed_at = time.time()
+                victim.first_job = len(victim.jobs)  # the restarted process starts empty
                 await victim.proc.wait()
                 victim.conn = None
                 restarts.append(asyncio.create_task(
@@ -515,6 +517,10 @@ async def _run_phase(phase: Phase, args: argparse.Namespace, store: RecordingS3,
         finished = time.time()
         if stuck:
             print(stuck_report(stuck, accepted, accepted_at, watcher), flush=True)
+            for worker in {accepted[job].slot: accepted[job] for job in stuck}.values():
+                if worker.proc is not None and worker.proc.returncode is None:
+                    worker.proc.kill()  # it won't drain or stop: don't wait for it below
+                    await worker.proc.wait()
         # the restarted worker uploads what its killed predecessor left queued: wait for
         # it (as a supervisor would let it run), or the store looks worse than it is
         with contextlib.suppress(TimeoutError):
@@ -593,8 +599,13 @@ def _statuses(worker: Worker) -> dict[str, int]:
 
 
 def _running(worker: Worker) -> int:
-    done = _statuses(worker)
-    return sum(1 for job in worker.jobs if job not in done)
+    """Jobs the worker's current process accepted and has not reported ended (a launched
+    job reports JS_RUNNING first: that is not an end)."""
+    from livekit.protocol import agent
+
+    ended = (agent.JobStatus.JS_SUCCESS, agent.JobStatus.JS_FAILED)
+    status = _statuses(worker)
+    return sum(1 for job in worker.jobs[worker.first_job:] if status.get(job) not in ended)
 
 
 async def _wait_done(accepted: dict[str, Worker], accepted_at: dict[str, float],
@@ -627,7 +638,8 @@ async def _wait_uploaded(workers: list[Worker], timeout: float) -> None:
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if all(len(UploadQueue(w.directory)) == 0 for w in workers if w.directory.exists()):
+        if all(len(UploadQueue(w.directory)) == 0 for w in workers if w.directory.exists()
+               and w.proc is not None and w.proc.returncode is None):
             return
         await asyncio.sleep(0.5)
 
