@@ -41,7 +41,7 @@ AFFECTED = sys.version_info < (3, 12)
 """Whether this interpreter has the deadlock (CPython gh-106883)."""
 
 _NAMES = ("_current_frames", "_current_exceptions")
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: a signal handler on the same thread may sample too
 _installed = False
 
 
