@@ -672,7 +672,7 @@ def stuck_report(stuck: list[str], accepted: dict[str, Worker],
         if spy is None:
             lines.append("   (install py-spy to see its threads' stacks here)")
             continue
-        dump = subprocess.run([spy, "dump", "--pid", str(worker.proc.pid), "--locals"],
+        dump = subprocess.run([spy, "dump", "--native", "--pid", str(worker.proc.pid)],
                               capture_output=True, text=True, timeout=60, check=False)
         lines.append(dump.stdout + dump.stderr)
     return "\n".join(lines)
