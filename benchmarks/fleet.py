@@ -373,6 +373,7 @@ class Outcome:
     dispatch_s: float
     run_s: float
     load: tuple[float, float]  # load average (1 min) at the start and the end
+    stuck: list[str] = field(default_factory=list)  # sessions still open at --timeout
 
 
 def _command(phase: Phase, args: argparse.Namespace, interview: Path, directory: Path,
@@ -542,7 +543,8 @@ async def _run_phase(phase: Phase, args: argparse.Namespace, store: RecordingS3,
         if phase.name != REFERENCE else {}
     return Outcome(phase, workers, accepted, accepted_at, watcher, samples, stored,
                    ready_s=ready - started, dispatch_s=dispatched_at - ready,
-                   run_s=finished - ready, load=(load_start, os.getloadavg()[0]))
+                   run_s=finished - ready, load=(load_start, os.getloadavg()[0]),
+                   stuck=stuck)
 
 
 def _with_fake_model(source: str, base_url: str, checkpoint_seconds: float) -> str:
@@ -814,8 +816,10 @@ def describe(outcome: Outcome, max_jobs: int) -> str:
         by_running.setdefault(sample.running, []).append(sample.pss_kib / 1024)
     lines.append("worker PSS (MiB, median) by interviews running: " + ", ".join(
         f"{n}: {statistics.median(v):.0f}" for n, v in sorted(by_running.items())))
+    ended = (f"{len(outcome.stuck)} session(s) still open after" if outcome.stuck
+             else "every session closed after")
     lines.append(f"workers registered in {outcome.ready_s:.1f} s; dispatch"
-                 f" {outcome.dispatch_s:.1f} s; every session closed after"
+                 f" {outcome.dispatch_s:.1f} s; {ended}"
                  f" {outcome.run_s:.1f} s; load average {outcome.load[0]:.1f} at the start,"
                  f" {outcome.load[1]:.1f} at the end")
     if outcome.store.get("lost_jobs"):
