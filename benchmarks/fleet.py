@@ -154,6 +154,7 @@ class Worker:
     killed_at: float | None = None
     jobs: list[str] = field(default_factory=list)
     refused: int = 0
+    first_job: int = 0  # index in ``jobs`` of the first job of the running process
 
     @property
     def alive(self) -> bool:
@@ -372,6 +373,7 @@ class Outcome:
     dispatch_s: float
     run_s: float
     load: tuple[float, float]  # load average (1 min) at the start and the end
+    stuck: list[str] = field(default_factory=list)  # sessions still open at --timeout
 
 
 def _command(phase: Phase, args: argparse.Namespace, interview: Path, directory: Path,
@@ -497,6 +499,7 @@ async def _run_phase(phase: Phase, args: argparse.Namespace, store: RecordingS3,
                 assert victim.proc is not None
                 victim.proc.send_signal(signal.SIGKILL)
                 victim.killed_at = time.time()
+                victim.first_job = len(victim.jobs)  # the restarted process starts empty
                 await victim.proc.wait()
                 victim.conn = None
                 restarts.append(asyncio.create_task(
@@ -511,8 +514,14 @@ async def _run_phase(phase: Phase, args: argparse.Namespace, store: RecordingS3,
             accepted_at[job_id] = time.time()
             await asyncio.sleep(args.interval)
         dispatched_at = time.time()
-        await _wait_done(accepted, accepted_at, watcher, args.timeout)
+        stuck = await _wait_done(accepted, accepted_at, watcher, args.timeout)
         finished = time.time()
+        if stuck:
+            print(stuck_report(stuck, accepted, accepted_at, watcher), flush=True)
+            for worker in {accepted[job].slot: accepted[job] for job in stuck}.values():
+                if worker.proc is not None and worker.proc.returncode is None:
+                    worker.proc.kill()  # it won't drain or stop: don't wait for it below
+                    await worker.proc.wait()
         # the restarted worker uploads what its killed predecessor left queued: wait for
         # it (as a supervisor would let it run), or the store looks worse than it is
         with contextlib.suppress(TimeoutError):
@@ -534,7 +543,8 @@ async def _run_phase(phase: Phase, args: argparse.Namespace, store: RecordingS3,
         if phase.name != REFERENCE else {}
     return Outcome(phase, workers, accepted, accepted_at, watcher, samples, stored,
                    ready_s=ready - started, dispatch_s=dispatched_at - ready,
-                   run_s=finished - ready, load=(load_start, os.getloadavg()[0]))
+                   run_s=finished - ready, load=(load_start, os.getloadavg()[0]),
+                   stuck=stuck)
 
 
 def _with_fake_model(source: str, base_url: str, checkpoint_seconds: float) -> str:
@@ -591,14 +601,21 @@ def _statuses(worker: Worker) -> dict[str, int]:
 
 
 def _running(worker: Worker) -> int:
-    done = _statuses(worker)
-    return sum(1 for job in worker.jobs if job not in done)
+    """Jobs the worker's current process accepted and has not reported ended (a launched
+    job reports JS_RUNNING first: that is not an end)."""
+    from livekit.protocol import agent
+
+    ended = (agent.JobStatus.JS_SUCCESS, agent.JobStatus.JS_FAILED)
+    status = _statuses(worker)
+    return sum(1 for job in worker.jobs[worker.first_job:] if status.get(job) not in ended)
 
 
 async def _wait_done(accepted: dict[str, Worker], accepted_at: dict[str, float],
-                     watcher: Watcher, timeout: float, start_timeout: float = 120.0) -> None:
+                     watcher: Watcher, timeout: float, start_timeout: float = 120.0
+                     ) -> list[str]:
     """Until every session closed, except those in flight on the worker when it was killed
-    and jobs whose session never started within ``start_timeout`` (counted, not waited)."""
+    and jobs whose session never started within ``start_timeout`` (counted, not waited).
+    Returns the jobs still open when ``timeout`` ran out (none: every session settled)."""
     deadline = time.monotonic() + timeout
 
     def settled(job: str, worker: Worker) -> bool:
@@ -612,8 +629,9 @@ async def _wait_done(accepted: dict[str, Worker], accepted_at: dict[str, float],
 
     while time.monotonic() < deadline:
         if all(settled(j, w) for j, w in accepted.items()):
-            return
+            return []
         await asyncio.sleep(0.5)
+    return [job for job, worker in accepted.items() if not settled(job, worker)]
 
 
 async def _wait_uploaded(workers: list[Worker], timeout: float) -> None:
@@ -622,9 +640,44 @@ async def _wait_uploaded(workers: list[Worker], timeout: float) -> None:
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if all(len(UploadQueue(w.directory)) == 0 for w in workers if w.directory.exists()):
+        if all(len(UploadQueue(w.directory)) == 0 for w in workers if w.directory.exists()
+               and w.proc is not None and w.proc.returncode is None):
             return
         await asyncio.sleep(0.5)
+
+
+def stuck_report(stuck: list[str], accepted: dict[str, Worker],
+                 accepted_at: dict[str, float], watcher: Watcher) -> str:
+    """What a phase that did not finish left open: each open session (its worker, its
+    transcript lines, how long since the last), then each of those workers' thread stacks
+    (py-spy, when installed)."""
+    import shutil
+
+    now = time.time()
+    lines = [f"!! {len(stuck)} session(s) still open after --timeout:"]
+    for job in stuck:
+        worker = accepted[job]
+        seen = watcher.sessions.get(job)
+        written = seen.lines if seen is not None else []
+        last = f"{now - written[-1]:.0f} s ago" if written else "never"
+        lines.append(f"   {job} on worker {worker.slot} (pid"
+                     f" {worker.proc.pid if worker.proc else '-'}): accepted"
+                     f" {now - accepted_at[job]:.0f} s ago, {len(written)} transcript"
+                     f" line(s), the last {last}"
+                     + (f", {seen.directory}" if seen is not None else ""))
+    spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+    for worker in {accepted[job].slot: accepted[job] for job in stuck}.values():
+        if worker.proc is None or worker.proc.returncode is not None:
+            continue
+        cpu = cpu_seconds(worker.proc.pid)
+        lines.append(f"-- worker {worker.slot} (pid {worker.proc.pid}, CPU so far {cpu} s)")
+        if spy is None:
+            lines.append("   (install py-spy to see its threads' stacks here)")
+            continue
+        dump = subprocess.run([spy, "dump", "--native", "--pid", str(worker.proc.pid)],
+                              capture_output=True, text=True, timeout=60, check=False)
+        lines.append(dump.stdout + dump.stderr)
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------ analysis
@@ -763,8 +816,10 @@ def describe(outcome: Outcome, max_jobs: int) -> str:
         by_running.setdefault(sample.running, []).append(sample.pss_kib / 1024)
     lines.append("worker PSS (MiB, median) by interviews running: " + ", ".join(
         f"{n}: {statistics.median(v):.0f}" for n, v in sorted(by_running.items())))
+    ended = (f"{len(outcome.stuck)} session(s) still open after" if outcome.stuck
+             else "every session closed after")
     lines.append(f"workers registered in {outcome.ready_s:.1f} s; dispatch"
-                 f" {outcome.dispatch_s:.1f} s; every session closed after"
+                 f" {outcome.dispatch_s:.1f} s; {ended}"
                  f" {outcome.run_s:.1f} s; load average {outcome.load[0]:.1f} at the start,"
                  f" {outcome.load[1]:.1f} at the end")
     if outcome.store.get("lost_jobs"):

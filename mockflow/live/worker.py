@@ -38,7 +38,7 @@ from mockflow.format.compile import CompiledInterview
 from mockflow.format.errors import InterviewInvalid, MockflowError
 from mockflow.format.templates import Candidate
 from mockflow.format.validate import check_bytes, read_source
-from mockflow.live import privacy
+from mockflow.live import frame_sampling, privacy
 from mockflow.live.invite import candidate_attributes
 from mockflow.live.plugins import build_vad, import_plugins, plugin_modules
 from mockflow.live.session import LiveInterview, prepare_interview, voice_session
@@ -121,7 +121,10 @@ def preload_from_environment() -> None:
 def prewarm(config: WorkerConfig, proc: JobProcess) -> None:
     """Once per job process (process executor) or per job thread (thread executor): the
     compiled interview (shared: compiled once per process, or by the forkserver) and the
-    job's own VAD (a plugin object is per session: it carries the session's metrics)."""
+    job's own VAD (a plugin object is per session: it carries the session's metrics).
+    Frame sampling is made safe before the job's loop monitor starts
+    (``mockflow.live.frame_sampling``)."""
+    frame_sampling.install()
     privacy.install()
     compiled = load_compiled(config.interview_source, config.interview_path)
     proc.userdata["config"] = config
@@ -277,6 +280,8 @@ def build_server(config: WorkerConfig, *, port: int | None = None,
         shared(interview_key(config.interview_source), compiled.warm)
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor '{executor}'; use one of: {', '.join(EXECUTORS)}")
+    # before any job thread's loop monitor samples frames (CPython 3.11 can deadlock)
+    frame_sampling.install()
     privacy.install()
     voice = _voice_settings(config)
     modules = plugin_modules(voice) if voice is not None else []
