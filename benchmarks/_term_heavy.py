@@ -38,7 +38,7 @@ CARRIERS = (
     "It came down to {} and {} in the end.",
 )
 SINGLE = "We also looked at {}."  # for the odd term out
-SENTENCES_PER_UTTERANCE = 4  # eight terms, about fifteen seconds of speech
+SENTENCES_PER_UTTERANCE = 6  # twelve terms, about twenty seconds of speech
 # (pcm, sample rate, stt) -> (what was heard, VAD pieces): ``voice_real_audio.hear``
 Hear = Callable[[Any, int, Any], Awaitable[tuple[str, int]]]
 

@@ -60,7 +60,7 @@ sessions with two-sentence answers (seven to ten minutes: the sessions run in re
 default: eight per interview (spread over its questions), eight paused and noisy,
 term-heavy speech from eight questions per interview at both speeds, whole answers in the
 sessions; ``--all``: every answer (86 today) and every question's terms. Budget about 15
-CPU-seconds per answer, 4 per term-heavy utterance and speed.
+CPU-seconds per answer, 4 per term-heavy utterance (twelve terms) and speed.
 """
 
 from __future__ import annotations
