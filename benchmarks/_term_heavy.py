@@ -18,6 +18,7 @@ carries more); "Kafka" said by a person with an accent.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,6 +183,7 @@ async def term_heavy_phase(voice: Any, whisper: Any, hear: Hear, paths: Sequence
     corpus: list[TermUtterance] = []
     for path in paths:
         corpus += build_corpus(load_interview(path).interview, questions, utterances)
+    wall, cpu = time.perf_counter(), time.process_time()
     for utterance in corpus:
         for speed in speeds:
             pcm = voice.synthesize(utterance.text, speed=speed)
@@ -189,6 +191,7 @@ async def term_heavy_phase(voice: Any, whisper: Any, hear: Hear, paths: Sequence
                 stt.update_options(keyterms=list(utterance.bias))
                 text, _ = await hear(pcm, voice.sample_rate, stt)
                 heard[name].append((utterance, text))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
 
     def wer(name: str, only: str | None = None) -> float:
         return corpus_wer([(u.text, h) for u, h in heard[name]
@@ -206,6 +209,8 @@ async def term_heavy_phase(voice: Any, whisper: Any, hear: Hear, paths: Sequence
         "term_heavy_wer": fmt(wer("biased")),
         "seed_term_heavy_wer": fmt(wer("seed")),
         "term_heavy_terms_said": str(sum(len(u.said) for u in corpus) * len(speeds)),
+        "term_heavy_wall_s": fmt(wall, 0),  # the phase: synthesis and both recognitions
+        "term_heavy_cpu_s": fmt(cpu, 0),
     }
     said_terms = {t for u in corpus for t in u.said}
     lines = [
