@@ -130,6 +130,22 @@ def test_long_audio_is_cut_into_whisper_windows_at_a_pause() -> None:
     assert [len(p) for p in windows(speech[: rate * 30])] == [rate * 30]
 
 
+def test_the_shipped_vocabulary_fits_whisper_s_prompt_whole(voice_audio: Any) -> None:
+    """Each shipped question's terms with the file's glossary fit in the 200-token prompt:
+    nothing mockflow means to bias toward is dropped (the glossary comes last)."""
+    from conftest import INTERVIEWS
+
+    from mockflow.format.validate import load_interview
+    from mockflow.interview.vocabulary import question_terms
+
+    for path in INTERVIEWS:
+        interview = load_interview(path).interview
+        assert interview.glossary, path
+        for question in interview.questions:
+            terms = question_terms(interview, question)
+            assert voice_audio.stt.bias_text(terms) == ", ".join(terms), question.id
+
+
 def test_whisper_audio_from_stereo_48k_is_16k_mono() -> None:
     from livekit import rtc
 
