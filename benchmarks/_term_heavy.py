@@ -7,8 +7,8 @@ the technical words of its text and follow-ups), and the file's glossary is deal
 the questions chosen, one term at a time, so every glossary term is said once (alternating
 with the question's own terms). The terms go two at a time into a small, fixed set of
 neutral carrier sentences ("In my last role we ran X behind Y."), in order, and a few
-sentences make one utterance. Nothing is chosen by
-how well a recogniser hears it: the same file always gives the same corpus.
+sentences make one utterance. Nothing is chosen by how well a recogniser hears it: the
+same file always gives the same corpus.
 
 What it is: read speech, one synthetic voice, terms in plain frames. What it isn't: how
 people talk about these things (the frames carry little context, and a real answer
@@ -105,6 +105,7 @@ def build_corpus(interview: Interview, questions: int | None = None,
         own = own_terms(interview, question)
         seen = {t.casefold() for t in own}
         terms = _alternate(own, [t for t in share if t.casefold() not in seen])
+        terms = [t for t in terms if words(t)]  # ("++" says nothing a matcher could find)
         bias = tuple(question_terms(interview, question))
         pairs = [terms[i:i + 2] for i in range(0, len(terms), 2)]
         step = SENTENCES_PER_UTTERANCE
