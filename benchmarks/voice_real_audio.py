@@ -56,7 +56,7 @@ say how the local models treat clean, well-formed technical English, not people.
 with one question and a 1 s pause (about a minute; the test suite runs it); ``--quick``:
 one answer per interview at two speeds, three of them paused and noisy, term-heavy speech
 from two questions per interview (and the whole glossary) at the first speed, and the
-sessions with two-sentence answers (about ten minutes on a quiet machine, eighteen at load
+sessions with two-sentence answers (nine and a half minutes at load 1, eighteen at load
 15: the sessions run in real time);
 default: eight per interview (spread over its questions), eight paused and noisy,
 term-heavy speech from eight questions per interview at both speeds, whole answers in the
