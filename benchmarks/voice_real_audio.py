@@ -5,7 +5,10 @@ candidate answers synthesised at run time, through LiveKit's Silero VAD and
 The corpus: each shipped interview's strong example answers (technical, dense with the
 questions' key points), spoken at several length scales (Piper has one voice shipped, so
 speed stands in for a second voice); the same answers with mid-answer pauses of 1, 3, 5 and
-8 s inserted as digital silence; and one variant with white noise at a stated SNR.
+8 s inserted as digital silence; one variant with white noise at a stated SNR; and
+term-heavy speech (``_term_heavy.py``): sentences dense with each interview's vocabulary
+(every question's terms as mockflow gives them to the STT, and the file's glossary), built
+from the file in neutral carrier sentences.
 
 Printed, with the machine and its load average (the figures move with load):
 - ``stt_rtf`` / ``tts_rtf``: wall time / audio time, one thread each, the whole process
@@ -22,6 +25,10 @@ Printed, with the machine and its load average (the figures move with load):
   Whisper's prompt, the default), ``seed_utterance_keyterm_recall`` (unbiased) and
   ``keyterm_recall_hotwords`` (faster-whisper's hotwords instead of the prompt): the share
   of key-point terms said that were heard;
+- term-heavy speech, each utterance heard biased with its question's terms
+  (``question_terms``) and unbiased, on the same audio: ``term_heavy_keyterm_recall`` /
+  ``seed_term_heavy_keyterm_recall`` (every term said), ``term_heavy_glossary_keyterm_recall``
+  / ``seed_...`` (the glossary's terms alone), ``term_heavy_wer`` / ``seed_term_heavy_wer``;
 - ``vad_segments_per_pause``: how many pieces the VAD cut a paused answer into, per pause
   (each piece is recognised on its own: endpointing must wait across them);
 - ``job_rss_mib`` / ``job_pss_mib``: this process with the models loaded; ``forked_pss_mib``:
@@ -55,12 +62,16 @@ What synthetic speech doesn't prove: one synthetic voice, read speech without he
 or accent, no room acoustics, no crosstalk; the noise is white, not a café. The figures
 say how the local models treat clean, well-formed technical English, not people.
 
-``--smoke``: one short answer, and one session per configuration with one question and a
-1 s pause (about a minute; the test suite runs it); ``--quick``: one answer per interview
-at two speeds, three of them paused and noisy, and the sessions with two-sentence answers
-(five to eight minutes: the sessions run in real time); default: eight per interview
-(spread over its questions), eight paused and noisy, whole answers in the sessions;
-``--all``: every answer (86 today). Budget about 15 CPU-seconds per answer.
+``--smoke``: one short answer, one term-heavy utterance, and one session per configuration
+with one question and a 1 s pause (about a minute; the test suite runs it); ``--quick``:
+one answer per interview at two speeds, three of them paused and noisy, term-heavy speech
+from two questions per interview (and the whole glossary) at the first speed, and the
+sessions with two-sentence answers (nine and a half minutes at load 1, eighteen at load
+15: the sessions run in real time);
+default: eight per interview (spread over its questions), eight paused and noisy,
+term-heavy speech from eight questions per interview at both speeds, whole answers in the
+sessions; ``--all``: every answer (86 today) and every question's terms. Budget about 15
+CPU-seconds per answer, 4 per term-heavy utterance (twelve terms) and speed.
 """
 
 from __future__ import annotations
@@ -80,6 +91,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import INTERVIEWS, fmt, machine_line, table  # noqa: E402
+from _term_heavy import term_heavy_phase  # noqa: E402
 from _voice_sessions import add_noise  # noqa: E402
 
 PAUSES = (1.0, 3.0, 5.0, 8.0)
@@ -298,6 +310,12 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
             pairs.append((said, h.heard))
         return keyterm_recall(pairs)
 
+    terms = await term_heavy_phase(
+        voice, whisper, lambda pcm, rate, stt: hear(pcm, rate, vad, stt),
+        [INTERVIEWS / "backend.yaml"] if args.smoke else sorted(INTERVIEWS.glob("*.yaml")),
+        questions=1 if args.smoke else 2 if args.quick else None if args.all else 8,
+        speeds=speeds[:1] if args.smoke or args.quick else speeds,
+        utterances=1 if args.smoke else None, verbose=args.verbose)
     sessions = await sessions_phase(args, voice, whisper)
     rss_after, pss_after = memory()
     load_avg = os.getloadavg()
@@ -344,6 +362,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, str]:
         for name, heard_list in runs.items():
             for h in heard_list:
                 print(f"[{name}] said: {h.said}\n[{name}] heard: {h.heard}")
+    figures.update(terms.figures)
+    print()
+    for line in terms.lines:
+        print(line)
     figures.update(sessions.figures)
     figures["session_rss_mib"] = fmt(rss_after, 0)
     figures["session_pss_mib"] = fmt(pss_after, 0)

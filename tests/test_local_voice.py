@@ -25,7 +25,13 @@ from mockflow.live.local_voice import (
     load_local_voice,
 )
 from mockflow.live.local_voice import weights as pins
-from mockflow.live.local_voice.models import MAX_PROMPT_TOKENS, PiperSynthesizer, SpeechChunk
+from mockflow.live.local_voice.models import (
+    MAX_PROMPT_TOKENS,
+    WHISPER_RATE,
+    PiperSynthesizer,
+    SpeechChunk,
+    windows,
+)
 from mockflow.live.local_voice.stt import LocalSTT, to_whisper_audio
 from mockflow.live.local_voice.tts import LocalTTS
 from mockflow.live.plugins import build_stt, build_tts
@@ -75,6 +81,69 @@ def test_session_keyterms_reach_whisper_and_are_bounded(voice_audio: Any) -> Non
         assert "term499" not in glossary
 
     run(body())
+
+
+def test_keyterms_bias_every_30_seconds_of_a_long_utterance(voice_audio: Any) -> None:
+    """An utterance longer than Whisper's 30 s window (a fluent answer with no pause the
+    VAD counts) is biased all through: faster-whisper gives the prompt to the first window
+    only, so the jargon at the end was heard as "eye-important" and "retook cash"."""
+    story = " ".join([
+        "Last year I moved our billing service off a shared database onto its own.",
+        "The hardest part was the reporting jobs, which read the same tables every night.",
+        "We agreed on a cut-over weekend with the finance team and wrote a runbook.",
+        "I paired with a newer engineer on the migration scripts and the checks.",
+        "On the night, two tables took longer than planned, so we paused the jobs.",
+        "Nothing was lost, and the service has been quieter to run ever since.",
+        "If I did it again I would rehearse on a full copy of the data first.",
+        "We also wrote down what each alert meant, so that on-call knew what to do.",
+        "Then we turned to the slow pricing page, which brings me to caching."])
+    jargon = ANSWERS["cache"] + " " + ANSWERS["queue"]
+    text = story + " " + jargon
+
+    async def body() -> str:
+        first = voice_audio.tts.synthesize(story, deterministic=True)
+        assert len(first) / voice_audio.tts.sample_rate > 31  # the terms come after 30 s
+        pcm = np.concatenate([first, voice_audio.tts.synthesize(jargon, deterministic=True)])
+        stt = LocalSTT(voice_audio.stt, keyterms=["read-through cache", "idempotent",
+                                                  "invalidation on write", "Kafka"])
+        event = await stt.recognize(_frames(pcm, voice_audio.tts.sample_rate))
+        return event.alternatives[0].text
+
+    heard = run(body())
+    assert all(keyterm_hits(["read-through cache", "idempotent", "invalidation on write"],
+                            heard)), heard
+    assert word_error_rate(text, heard) < 0.15, heard  # every window heard, in order
+
+
+def test_long_audio_is_cut_into_whisper_windows_at_a_pause() -> None:
+    rate = WHISPER_RATE
+    rng = np.random.default_rng(1)
+    speech = rng.normal(0, 0.3, rate * 70).astype(np.float32)
+    for pause in (27.0, 55.0):  # a quiet 0.3 s inside the last 5 s of each window
+        speech[int(pause * rate):int((pause + 0.3) * rate)] = 0.0
+    pieces = windows(speech)
+    cuts = np.cumsum([len(p) for p in pieces])[:-1] / rate
+    assert len(pieces) == 3 and 27.0 < cuts[0] < 27.3 and 55.0 < cuts[1] < 55.3
+    assert np.array_equal(np.concatenate(pieces), speech)  # nothing lost or repeated
+    assert all(len(p) <= 30 * rate for p in windows(rng.normal(0, 0.3, rate * 95)))
+    assert [len(p) for p in windows(np.zeros(0, np.float32))] == [0]
+    assert [len(p) for p in windows(speech[: rate * 30])] == [rate * 30]
+
+
+def test_the_shipped_vocabulary_fits_whisper_s_prompt_whole(voice_audio: Any) -> None:
+    """Each shipped question's terms with the file's glossary fit in the 200-token prompt:
+    nothing mockflow means to bias toward is dropped (the glossary comes last)."""
+    from conftest import INTERVIEWS
+
+    from mockflow.format.validate import load_interview
+    from mockflow.interview.vocabulary import question_terms
+
+    for path in INTERVIEWS:
+        interview = load_interview(path).interview
+        assert interview.glossary, path
+        for question in interview.questions:
+            terms = question_terms(interview, question)
+            assert voice_audio.stt.bias_text(terms) == ", ".join(terms), question.id
 
 
 def test_whisper_audio_from_stereo_48k_is_16k_mono() -> None:

@@ -281,6 +281,42 @@ def test_question_terms_come_from_the_interviews_own_vocabulary() -> None:
     assert question_terms(iv, None) == list(iv.glossary)
 
 
+def test_the_glossary_reaches_the_stt_and_never_the_interviewer_model(tmp_path: Path) -> None:
+    """The file's glossary biases recognition only: the keyterms hold it while questions
+    are open, and no request to the interviewer model (instructions, turns, tools) holds
+    any of it. The terms are made up so that no other part of the file can say them."""
+    import json
+
+    import yaml
+
+    from mockflow.format.validate import check_bytes
+
+    glossary = ["Zorblatt", "quuxbase", "Flimmer protocol"]
+    data = yaml.safe_load(BACKEND.read_text("utf-8"))
+    data["glossary"] = glossary
+    data.setdefault("voice", {}).setdefault("turn", {}).update(PAIRS)
+    checked = check_bytes(yaml.safe_dump(data).encode(), "glossary-variant.yaml")
+    assert checked.compiled is not None, checked.problems
+
+    async def main() -> tuple[Rig, list[list[str]]]:
+        given: list[list[str]] = []
+        async with voice_rig(tmp_path, checked.compiled, settle=True) as rig:
+            await _to_first_question(rig)
+            given.append(list(rig.agent.turn_taking.keyterms))
+            await rig.answer(ANSWER)
+            await until(lambda: len(rig.server.requests) >= 2)
+            await rig.settle()
+            given.append(list(rig.agent.turn_taking.keyterms))
+        return rig, given
+
+    rig, given = run(main())
+    assert all(set(glossary) <= set(terms) for terms in given)
+    sent = json.dumps([(r.messages, r.tools) for r in rig.server.requests]).casefold()
+    assert len(rig.server.requests) >= 2
+    for term in glossary:
+        assert term.casefold() not in sent
+
+
 def test_each_provider_gets_keyterms_only_the_way_it_takes_them() -> None:
     from livekit.plugins import deepgram, openai
 

@@ -2,7 +2,10 @@
 
 Text is compared after a light normalisation (case, punctuation, hyphens and apostrophes,
 runs of spaces), so "read-through" and "read through" are the same words and "Kafka." is
-"kafka". Used by the real-audio tests, the benchmark and the session's voice stats.
+"kafka". A keyterm is also found written with its words run together or split apart
+("tradeoff" for "trade-off", "use memo" for "useMemo", "Rabbit MQ" for "RabbitMQ"): the same
+words, spelt with other spacing. Used by the real-audio tests, the benchmark and the
+session's voice stats.
 """
 
 from __future__ import annotations
@@ -44,10 +47,34 @@ def corpus_wer(pairs: Sequence[tuple[str, str]]) -> float:
     return edits / total if total else 0.0
 
 
+def _spaced_as(heard: Sequence[str], start: int, letters: str) -> bool:
+    """Whether words from ``start`` on spell exactly ``letters`` when run together."""
+    spelt = ""
+    for word in heard[start:]:
+        spelt += word
+        if not letters.startswith(spelt):
+            return False
+        if spelt == letters:
+            return True
+    return False
+
+
+def keyterm_counts(terms: Sequence[str], hypothesis: str) -> list[int]:
+    """For each term (terms without a word are left out), how many times it appears in the
+    hypothesis: its words in order and adjacent, whatever the spacing between its letters
+    (whole words only: "pool" is not in "spool")."""
+    heard = words(hypothesis)
+    counts = []
+    for term in terms:
+        letters = "".join(words(term))
+        if letters:
+            counts.append(sum(_spaced_as(heard, i, letters) for i in range(len(heard))))
+    return counts
+
+
 def keyterm_hits(terms: Sequence[str], hypothesis: str) -> list[bool]:
-    """For each term, whether its words appear in order and adjacent in the hypothesis."""
-    heard = " " + " ".join(words(hypothesis)) + " "
-    return [(" " + " ".join(words(t)) + " ") in heard for t in terms if words(t)]
+    """For each term, whether it appears in the hypothesis (``keyterm_counts``)."""
+    return [count > 0 for count in keyterm_counts(terms, hypothesis)]
 
 
 def keyterm_recall(pairs: Sequence[tuple[Sequence[str], str]]) -> float:

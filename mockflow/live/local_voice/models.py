@@ -40,6 +40,8 @@ WHISPER_RATE = 16000  # Whisper hears 16 kHz mono
 # Whisper's prompt holds at most half its 448-token context; stay under it with room for
 # the special tokens faster-whisper adds.
 MAX_PROMPT_TOKENS = 200
+WINDOW_S = 30.0  # Whisper hears 30 s at a time
+CUT_SEARCH_S = 5.0  # a longer utterance is cut at its quietest point in a window's last 5 s
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,13 +135,36 @@ class WhisperRecognizer:
         # temperature 0 only: faster-whisper's default falls back to *sampling* at higher
         # temperatures when a decode looks unsure, so the same audio could be heard two
         # ways (and decoded up to six times, on the turn's critical path).
+        # Each 30 s window is decoded on its own call: faster-whisper gives the initial
+        # prompt to the first window only (without conditioning on previous text it resets
+        # the prompt after each window), so the glossary would stop biasing after 30 s.
+        texts = []
         with self._lock:
-            segments, info = self._model.transcribe(
-                audio, language=language, beam_size=beam_size, vad_filter=False,
-                temperature=0.0, condition_on_previous_text=False,
-                without_timestamps=True, **options)
-            text = "".join(segment.text for segment in segments).strip()
+            for piece in windows(audio):
+                segments, info = self._model.transcribe(
+                    piece, language=language, beam_size=beam_size, vad_filter=False,
+                    temperature=0.0, condition_on_previous_text=False,
+                    without_timestamps=True, **options)
+                texts.append("".join(segment.text for segment in segments).strip())
+        text = " ".join(t for t in texts if t)
         return Transcript(text=text, language=info.language, duration=len(audio) / WHISPER_RATE)
+
+
+def windows(audio: np.ndarray) -> list[np.ndarray]:
+    """16 kHz audio in pieces Whisper hears whole (at most ``WINDOW_S``), each longer
+    stretch cut at the quietest 20 ms in the last ``CUT_SEARCH_S`` of its window (between
+    words, where there is a pause). Empty audio is one empty piece."""
+    size, search, frame = (int(WHISPER_RATE * s) for s in (WINDOW_S, CUT_SEARCH_S, 0.02))
+    pieces = []
+    start = 0
+    while len(audio) - start > size:
+        tail = audio[start + size - search:start + size]
+        energy = (tail[:len(tail) // frame * frame].reshape(-1, frame) ** 2).sum(axis=1)
+        cut = start + size - search + int(np.argmin(energy)) * frame + frame // 2
+        pieces.append(audio[start:cut])
+        start = cut
+    pieces.append(audio[start:])
+    return pieces
 
 
 @dataclass(frozen=True, slots=True)
