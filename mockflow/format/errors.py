@@ -9,13 +9,15 @@ returns ``Problem`` values, and failures that stop work raise a ``MockflowError`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Literal
+
+from mockflow.format.frozen import frozen
 
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CodeInfo:
     title: str
     severity: Severity
@@ -96,7 +98,7 @@ CODES: dict[str, CodeInfo] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Problem:
     """One finding, located in the source file (1-based line and column)."""
 
