@@ -203,6 +203,13 @@ def test_what_a_class_writes_itself_is_kept_as_dataclass_keeps_it() -> None:
         counter: ClassVar[int] = 0
 
     assert repr(Shown("x")).endswith(".<locals>.Shown(name='x')")
+
+    @frozen
+    class Plain:
+        name: str
+        size: int = 0
+
+    assert Plain.__doc__ == "Plain(name: 'str', size: 'int' = 0)"
     assert Shown.__match_args__ == ("name", "notes")
 
 

@@ -30,6 +30,9 @@ def _number(value: float) -> int | float:
 
 @frozen
 class CompiledInterview:
+    """A checked interview, ready to run: the model, its templates compiled, its tools'
+    schemas, and the hash of its content."""
+
     interview: Interview
     content_hash: str
     templates: Mapping[str, CompiledTemplate] = field(repr=False)

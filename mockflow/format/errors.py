@@ -19,6 +19,8 @@ Severity = Literal["error", "warning"]
 
 @frozen
 class CodeInfo:
+    """What a code means (the README's error-code table) and whether it is an error."""
+
     title: str
     severity: Severity
 

@@ -88,6 +88,8 @@ def frozen(cls: type[T]) -> type[T]:
     if any(dataclasses.is_dataclass(base) for base in cls.__mro__[1:]):
         raise TypeError(f"@frozen class {name} cannot inherit from a dataclass")
     documented = cls.__doc__ is not None
+    if not documented:  # written below: @dataclass would describe object's signature
+        cls.__doc__ = name
     made: Any = dataclasses.dataclass(init=False, repr=False, eq=False, slots=True)(cls)
     fields = dataclasses.fields(made)
     for f in made.__dataclass_fields__.values():
