@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class CheckResult:
+    """One file's problems and, when it has no errors, its model and compiled form."""
+
     path: str
     problems: list[Problem] = field(default_factory=list)
     interview: Interview | None = None
