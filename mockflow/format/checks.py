@@ -254,18 +254,23 @@ def _placeholders(r: Reporter, iv: Interview) -> None:
     """MF508: text still holding a placeholder (``TODO ...``, as ``mockflow new`` writes)."""
     from mockflow.format.schema import describe, short
 
-    def walk(node: object, path: Path) -> Iterator[tuple[Path, str]]:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                yield from walk(value, (*path, key))
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                yield from walk(value, (*path, index))
-        elif isinstance(node, str) and _PLACEHOLDER.match(node):
-            yield path, node
+    found: list[tuple[Path, str]] = []
+    match = _PLACEHOLDER.match
+
+    def walk(items: Iterable[tuple[str | int, object]], path: Path) -> None:
+        # text is matched where it is met; only lists and mappings cost a call (and a path)
+        for step, value in items:
+            if isinstance(value, str):
+                if match(value):
+                    found.append(((*path, step), value))
+            elif isinstance(value, dict):
+                walk(value.items(), (*path, step))
+            elif isinstance(value, list):
+                walk(enumerate(value), (*path, step))
 
     data = r.doc.data or {}
-    for path, text in walk(data, ()):
+    walk(data.items(), ())
+    for path, text in found:
         line, column = r.doc.position(path)
         r.problems.append(Problem(
             "MF508", f"{describe(path, data)} is still a placeholder, {short(text, 90)};"
