@@ -29,6 +29,8 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
+from mockflow.format.errors import MockflowError
+
 Check = Callable[[Any], bool]
 
 # words that describe, not constrain ($defs holds what $ref names)
@@ -56,7 +58,7 @@ _HOLDS = {"object": {"object"}, "array": {"array"}, "string": {"string"},
           "null": {"null"}}
 
 
-class Unsupported(ValueError):
+class Unsupported(MockflowError):
     """The schema uses something this pass can't decide exactly (a new keyword, say)."""
 
 
