@@ -24,6 +24,7 @@ compares it with the compiled validator on every test case and on mutated files.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from functools import cache
@@ -56,6 +57,9 @@ _TYPE_TESTS: dict[str, Check] = {
 _HOLDS = {"object": {"object"}, "array": {"array"}, "string": {"string"},
           "integer": {"number"}, "number": {"number"}, "boolean": {"boolean"},
           "null": {"null"}}
+
+
+_TEXT = frozenset({"type", "minLength", "maxLength", "pattern"})
 
 
 class Unsupported(MockflowError):
@@ -162,9 +166,12 @@ class _Builder:
             return lambda v: True
         if schema is False or not isinstance(schema, Mapping):
             raise Unsupported(f"schema {schema!r}")
-        unknown = set(schema) - _KEYWORDS - _ANNOTATIONS
+        keywords = set(schema) - _ANNOTATIONS
+        unknown = keywords - _KEYWORDS
         if unknown:
             raise Unsupported(f"keywords {sorted(unknown)}")
+        if schema.get("type") == "string" and keywords <= _TEXT:
+            return self.text_leaf(schema)  # most of a file: one call, not one per keyword
         checks: list[Check] = []
         if "type" in schema:
             named = schema["type"]
@@ -191,6 +198,15 @@ class _Builder:
         if obj is not None:
             checks.append(lambda v: type(v) is not dict or obj(v))
         return _all(checks)
+
+    def text_leaf(self, schema: Mapping[str, Any]) -> Check:
+        """``type: string`` with its length and pattern, as one check."""
+        least: int = schema.get("minLength", 0)
+        most: float = schema.get("maxLength", math.inf)
+        if "pattern" not in schema:
+            return lambda v: type(v) is str and least <= len(v) <= most
+        pattern = _pattern(schema["pattern"])
+        return lambda v: type(v) is str and least <= len(v) <= most and pattern(v)
 
     def text(self, schema: Mapping[str, Any]) -> Check | None:
         checks: list[Check] = []
