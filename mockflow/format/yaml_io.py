@@ -346,6 +346,7 @@ class _Builder:
         scalar_event = yaml.ScalarEvent
         stack = self.stack
         positions = self.doc.positions
+        key_positions = self.doc.key_positions
         for event in events:
             kind = type(event)
             if self.skip_depth:
@@ -353,9 +354,6 @@ class _Builder:
                     self.skip_depth += 1
                 elif issubclass(kind, _CONTAINER_END):
                     self.skip_depth -= 1
-                continue
-            if issubclass(kind, _CONTAINER_END):
-                stack.pop()
                 continue
             if kind is scalar_event and stack:
                 frame = stack[-1]
@@ -373,8 +371,8 @@ class _Builder:
                             self.nodes += 1
                             frame[2] = text
                             mark = event.start_mark
-                            self.doc.key_positions[(*frame[1], text)] = (mark.line + 1,
-                                                                         mark.column + 1)
+                            key_positions[(*frame[1], text)] = (mark.line + 1,
+                                                                mark.column + 1)
                         else:
                             self.take_key(event)
                         continue
@@ -401,6 +399,9 @@ class _Builder:
                     frame[2] = None  # the mapping expects a key next
                 if style in ("|", ">"):
                     self.doc.block_scalars.add(path)
+                continue
+            if issubclass(kind, _CONTAINER_END):
+                stack.pop()
                 continue
             if issubclass(kind, _IGNORED):
                 continue
