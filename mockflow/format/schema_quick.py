@@ -97,6 +97,18 @@ def _pattern(pattern: str) -> Check:
     return lambda v: "\ufeff" not in v and search(v) is not None
 
 
+def _lengths(schema: Mapping[str, Any], shortest: str, longest: str) -> list[Check]:
+    """minLength and maxLength, or minItems and maxItems."""
+    checks: list[Check] = []
+    if shortest in schema:
+        least = schema[shortest]
+        checks.append(lambda v: len(v) >= least)
+    if longest in schema:
+        most = schema[longest]
+        checks.append(lambda v: len(v) <= most)
+    return checks
+
+
 def _unique(items: list[Any]) -> bool:
     """uniqueItems, decided for text and whole numbers only (False: not vouched for)."""
     for item in items:
@@ -209,13 +221,7 @@ class _Builder:
         return lambda v: type(v) is str and least <= len(v) <= most and pattern(v)
 
     def text(self, schema: Mapping[str, Any]) -> Check | None:
-        checks: list[Check] = []
-        if "minLength" in schema:
-            least = schema["minLength"]
-            checks.append(lambda v: len(v) >= least)
-        if "maxLength" in schema:
-            most = schema["maxLength"]
-            checks.append(lambda v: len(v) <= most)
+        checks = _lengths(schema, "minLength", "maxLength")
         if "pattern" in schema:
             checks.append(_pattern(schema["pattern"]))
         return _all(checks) if checks else None
@@ -237,13 +243,7 @@ class _Builder:
         return _all(checks) if checks else None
 
     def array(self, schema: Mapping[str, Any]) -> Check | None:
-        checks: list[Check] = []
-        if "minItems" in schema:
-            least = schema["minItems"]
-            checks.append(lambda v: len(v) >= least)
-        if "maxItems" in schema:
-            most = schema["maxItems"]
-            checks.append(lambda v: len(v) <= most)
+        checks = _lengths(schema, "minItems", "maxItems")
         if schema.get("uniqueItems") is True:
             checks.append(_unique)
         if "items" in schema:
