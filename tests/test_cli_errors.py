@@ -199,7 +199,7 @@ def test_the_fast_validate_path_has_the_same_guard() -> None:
     """``mockflow validate FILE`` runs without typer (the console script's fast path); a
     bug there also exits 3 with one line."""
     code = ("import sys, mockflow.cli.check as check\n"
-            "def broken(path):\n"
+            "def broken(path, **options):\n"
             "    raise AttributeError(\"'NoneType' object has no attribute 'line'\")\n"
             "check.check_file = broken\n"
             f"sys.argv = ['mockflow', 'validate', {str(BACKEND)!r}]\n"

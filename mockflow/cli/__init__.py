@@ -17,8 +17,15 @@ def run() -> None:
     """Console-script entry point."""
     argv = sys.argv[1:]
     if argv[:1] == ["validate"]:
+        # Python's cyclic garbage collector is paused while the checker is imported (the
+        # objects imports create are not garbage, and the passes over them cost about 5 %
+        # of the command) and again for the exit; each file's check pauses it itself
+        import gc
+
+        gc.disable()
         from mockflow.cli.check import plain_arguments, report
 
+        gc.enable()
         plain = plain_arguments(argv[1:])
         if plain is not None:
             paths, fmt, strict = plain
@@ -28,6 +35,7 @@ def run() -> None:
                 from mockflow.cli.errors import report_failure
 
                 code = report_failure(exc)
+            gc.disable()
             raise SystemExit(int(code))
     if argv[:1] == ["run"]:
         # the console's first screen before typer, pydantic and livekit load

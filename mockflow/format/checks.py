@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 
 from mockflow.format.errors import Problem
 from mockflow.format.hosts import tool_url_problems, webhook_url_problems
@@ -46,13 +47,24 @@ _FAIRNESS_TERMS: dict[str, str] = {
     r"\bhealth\b|\bmedical\b|\bmedication\b|\billness\b|\bsick\b": "health",
     r"\bpolitic\w*\b|\bvot(e|ed|ing)\b|\bparty affiliation\b|\bunion member\w*\b": "politics",
 }
-_FAIRNESS = [(re.compile(p, re.IGNORECASE), topic) for p, topic in _FAIRNESS_TERMS.items()]
 # One pass over each text to find the few that mention any topic (most mention none);
 # only those go through the topics in order, so the topic reported stays the first listed.
 # ASCII text is lower-cased for it (a case-sensitive search is about twice as fast; every
-# term is lower case); other text keeps Unicode case folding.
-_FAIRNESS_ANY = re.compile("|".join(f"(?:{p})" for p in _FAIRNESS_TERMS), re.IGNORECASE)
+# term is lower case); other text keeps Unicode case folding. The patterns only the rare
+# text needs are compiled when one does (about 2 ms of every `validate` otherwise).
 _FAIRNESS_ANY_LOWER = re.compile("|".join(f"(?:{p})" for p in _FAIRNESS_TERMS))
+
+
+@cache
+def _fairness_any() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in _FAIRNESS_TERMS), re.IGNORECASE)
+
+
+@cache
+def _fairness_topics() -> list[tuple[re.Pattern[str], str]]:
+    return [(re.compile(p, re.IGNORECASE), topic) for p, topic in _FAIRNESS_TERMS.items()]
+
+
 # Phrases that mention a topic legitimately (work authorisation; system health).
 _FAIRNESS_OK = re.compile(
     r"\bwork authori[sz]ation\b|\bauthori[sz]ed to work\b|\bhealth ?checks?\b|"
@@ -242,18 +254,23 @@ def _placeholders(r: Reporter, iv: Interview) -> None:
     """MF508: text still holding a placeholder (``TODO ...``, as ``mockflow new`` writes)."""
     from mockflow.format.schema import describe, short
 
-    def walk(node: object, path: Path) -> Iterator[tuple[Path, str]]:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                yield from walk(value, (*path, key))
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                yield from walk(value, (*path, index))
-        elif isinstance(node, str) and _PLACEHOLDER.match(node):
-            yield path, node
+    found: list[tuple[Path, str]] = []
+    match = _PLACEHOLDER.match
+
+    def walk(items: Iterable[tuple[str | int, object]], path: Path) -> None:
+        # text is matched where it is met; only lists and mappings cost a call (and a path)
+        for step, value in items:
+            if isinstance(value, str):
+                if match(value):
+                    found.append(((*path, step), value))
+            elif isinstance(value, dict):
+                walk(value.items(), (*path, step))
+            elif isinstance(value, list):
+                walk(enumerate(value), (*path, step))
 
     data = r.doc.data or {}
-    for path, text in walk(data, ()):
+    walk(data.items(), ())
+    for path, text in found:
         line, column = r.doc.position(path)
         r.problems.append(Problem(
             "MF508", f"{describe(path, data)} is still a placeholder, {short(text, 90)};"
@@ -310,9 +327,9 @@ def _fairness(r: Reporter, iv: Interview) -> None:
     for path, text in _texts(iv):
         cleaned = _FAIRNESS_OK.sub(" ", text)
         if not (_FAIRNESS_ANY_LOWER.search(cleaned.lower()) if cleaned.isascii()
-                else _FAIRNESS_ANY.search(cleaned)):
+                else _fairness_any().search(cleaned)):
             continue
-        for pattern, topic in _FAIRNESS:
+        for pattern, topic in _fairness_topics():
             match = pattern.search(cleaned)
             if match:
                 r.at(path, "MF505",

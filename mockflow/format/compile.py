@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from mockflow.format.frozen import frozen
 from mockflow.format.model import Interview, Question, Stage
 from mockflow.format.templates import Candidate, CompiledTemplate
 from mockflow.format.tools import tool_schemas
@@ -27,8 +28,11 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CompiledInterview:
+    """A checked interview, ready to run: the model, its templates compiled, its tools'
+    schemas, and the hash of its content."""
+
     interview: Interview
     content_hash: str
     templates: Mapping[str, CompiledTemplate] = field(repr=False)

@@ -6,17 +6,14 @@ editor shows and the behaviour of a file that leaves a key out cannot drift apar
 
 from __future__ import annotations
 
-import json
-from functools import cache
+import copy
 from typing import Any
 
-from mockflow.format.schema import schema_text
+from mockflow.format.schema import load_schema
 
 
-@cache
 def _schema() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(schema_text("interview"))
-    return data
+    return load_schema("interview")  # parsed once, shared with the validators (read only)
 
 
 def _resolve(node: dict[str, Any]) -> dict[str, Any]:
@@ -38,4 +35,6 @@ def schema_default(*path: str) -> Any:
         node = _resolve(node["items"] if step == "[]" else node["properties"][step])
     if "default" not in node:
         raise KeyError(f"the interview schema has no default at {'/'.join(path)}")
-    return node["default"]
+    value = node["default"]
+    # a list or mapping is copied: the schema it comes from is the validators' too
+    return copy.deepcopy(value) if isinstance(value, dict | list) else value

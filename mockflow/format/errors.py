@@ -9,14 +9,18 @@ returns ``Problem`` values, and failures that stop work raise a ``MockflowError`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Literal
+
+from mockflow.format.frozen import frozen
 
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CodeInfo:
+    """What a code means (the README's error-code table) and whether it is an error."""
+
     title: str
     severity: Severity
 
@@ -96,7 +100,7 @@ CODES: dict[str, CodeInfo] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Problem:
     """One finding, located in the source file (1-based line and column)."""
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
+
+from mockflow.format.frozen import frozen
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -22,7 +23,7 @@ _NUMERIC_LABEL = re.compile(r"^(?:0[xX][0-9a-fA-F]*|[0-9]+)$")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class HostEntry:
     """One ``allow_hosts`` entry: a host name or address, and optionally a port."""
 
@@ -188,7 +189,7 @@ def is_loopback_host(host: str) -> bool:
     return name_kind(host) == "loopback"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class UrlProblem:
     """One way a URL is unsafe as written. ``kind``: backslash, userinfo, notation,
     not_listed, address, loopback_name, private_name (a warning: only DNS can tell) or

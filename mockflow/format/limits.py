@@ -10,7 +10,9 @@ the same numbers.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from mockflow.format.frozen import frozen
 
 MAX_NAME_CHARS = 200
 MAX_ATTRIBUTES_BYTES = 4096  # keys and values, UTF-8
@@ -19,7 +21,7 @@ MAX_ATTRIBUTE_KEY_CHARS = 64
 MAX_SCORED_ANSWER_CHARS = 20_000  # per answer turn
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Bounded:
     """A candidate's name and attributes within the limits, and what was cut."""
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
 from mockflow.format import hosts
 from mockflow.format.defaults import schema_default as _d
+from mockflow.format.frozen import frozen
 
 Json = Any
 
@@ -69,7 +70,7 @@ Grade = Literal["strong", "average", "weak"]
 PERSONAS: tuple[Grade, ...] = ("strong", "average", "weak")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Role:
     """``role``: the job the candidate interviews for."""
 
@@ -79,7 +80,7 @@ class Role:
     summary: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Interviewer:
     """``interviewer``: who asks, how they open and close, and in which language."""
 
@@ -91,7 +92,7 @@ class Interviewer:
     instructions: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SttConfig:
     """``voice.stt``: the speech-to-text provider and model."""
 
@@ -101,7 +102,7 @@ class SttConfig:
     keyterms: bool = _STT_KEYTERMS  # bias recognition toward each question's vocabulary
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LlmModel:
     """One interviewer model: provider, model, temperature and endpoint."""
 
@@ -111,7 +112,7 @@ class LlmModel:
     base_url: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LlmConfig:
     """``voice.llm``: the primary model, its fallbacks, and how long to wait for each."""
 
@@ -120,7 +121,7 @@ class LlmConfig:
     timeout_s: float = DEFAULT_LLM_TIMEOUT_S  # first token / between tokens, per model
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TtsConfig:
     """``voice.tts``: the text-to-speech provider, model, voice and speed."""
 
@@ -130,7 +131,7 @@ class TtsConfig:
     speed: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Endpointing:
     """One phase's endpointing delays (seconds of silence that end the candidate's turn):
     ``min_delay`` when the end-of-turn detector thinks they have finished, ``max_delay``
@@ -145,7 +146,7 @@ def _endpointing(data: Mapping[str, Json] | None, default: Mapping[str, Json]) -
     return Endpointing(float(merged["min_delay"]), float(merged["max_delay"]))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TurnConfig:
     """``voice.turn``: how the end of a candidate's turn is detected and handled."""
 
@@ -175,7 +176,7 @@ class TurnConfig:
         return self.conversational.max_delay
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class VoiceConfig:
     """``voice``: the pipeline a live interview runs on."""
 
@@ -188,7 +189,7 @@ class VoiceConfig:
     record: bool = _RECORD
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class JudgeMember:
     """One judge model: a name and, optionally, its own OpenAI-compatible endpoint."""
 
@@ -196,7 +197,7 @@ class JudgeMember:
     base_url: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class JudgeConfig:
     """The file's ``judge`` section: one model, or a ``panel`` of several (median)."""
 
@@ -215,7 +216,7 @@ class JudgeConfig:
         return (JudgeMember(self.model or _LLM_MODEL, self.base_url),)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class WebhookConfig:
     """``results.webhook``: where session events are posted, signed with a secret."""
 
@@ -226,7 +227,7 @@ class WebhookConfig:
     allow_http: bool = False  # plain http to a host that is not loopback
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ResultsConfig:
     """``results``: the signed webhook, and an object store the session files are
     uploaded to (and how often a running session's files are checkpointed)."""
@@ -237,7 +238,7 @@ class ResultsConfig:
     checkpoint_seconds: float = DEFAULT_CHECKPOINT_SECONDS
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CandidateNotice:
     """``candidate_notice``: the organisation's part of what the candidate reads before
     and after the interview (the join page builds the rest from the file)."""
@@ -251,7 +252,7 @@ class CandidateNotice:
     next_steps: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Timing:
     """``timing``: the interview's length, its wrap-up and the default answer time."""
 
@@ -269,7 +270,7 @@ class Timing:
         return self.wrap_up_minutes * 60.0
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Scale:
     """``scale``: the score range every question is marked on."""
 
@@ -280,7 +281,7 @@ class Scale:
         return min(float(self.max), max(float(self.min), score))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Anchor:
     """What a score on a competency's scale looks like."""
 
@@ -288,7 +289,7 @@ class Anchor:
     behaviour: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Competency:
     """A skill the interview assesses, with its anchors and weight."""
 
@@ -299,7 +300,7 @@ class Competency:
     weight: float = DEFAULT_WEIGHT
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Ladder:
     """``ladder``: the levels questions step through, and when to step."""
 
@@ -313,14 +314,14 @@ class Ladder:
         return self.levels.index(level)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Scoring:
     """How the scorecard totals questions (``scoring:`` in the file)."""
 
     hint_penalty: float = DEFAULT_HINT_PENALTY  # points off per hint given, after adjustment
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Stage:
     """A part of the interview: its questions (or a pick of them) and time."""
 
@@ -337,7 +338,7 @@ class Stage:
         return self.pick is None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class KeyPoint:
     """One thing a good answer covers; ``phrases[0]`` is its label, the rest alternatives."""
 
@@ -348,7 +349,7 @@ class KeyPoint:
         return self.phrases[0]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Examples:
     """Sample answers of each grade, for the judge and for calibration."""
 
@@ -360,7 +361,7 @@ class Examples:
         return cast("str | None", getattr(self, persona, None))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FollowUp:
     """A follow-up question; ``probes`` name the key points it is about (a 0-based index
     into ``key_points`` or a key point's label), ``hint`` is given if asked during it."""
@@ -370,7 +371,7 @@ class FollowUp:
     hint: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Question:
     """One question: its text, time, follow-ups, key points, hints and examples."""
 
@@ -399,7 +400,7 @@ class Question:
         return frozenset(i for i in found if i is not None)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class HttpTool:
     """An HTTP tool the interviewer may call, limited to its allowed hosts."""
 
@@ -425,7 +426,7 @@ class HttpTool:
         return self.allow_hosts if self.hosts_given else ()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ScoreRange:
     """An expected score range (``expect``)."""
 
@@ -436,7 +437,7 @@ class ScoreRange:
         return isinstance(value, int | float) and self.min <= value <= self.max
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Expectation:
     """``expect`` for one persona: its overall and per-competency ranges."""
 
@@ -444,7 +445,7 @@ class Expectation:
     competencies: Mapping[str, ScoreRange] = field(default_factory=dict, hash=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Expectations:
     """``expect``: what each simulated persona should score."""
 
@@ -452,7 +453,7 @@ class Expectations:
     order: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Interview:
     """A whole interview file, as checked and built by ``build_interview``."""
 

@@ -11,12 +11,13 @@ recomputes the figures and fails when they drift from the scorer (docs/calibrati
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from mockflow.format.frozen import frozen
 
 GRADES: tuple[str, ...] = ("strong", "average", "weak")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Figures:
     """Agreement of the offline scorer with the hand scores (docs/calibration.md)."""
 

@@ -14,14 +14,13 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import jsonschema_rs
-
 if TYPE_CHECKING:  # the reference validator is imported only when a file is invalid
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
 from mockflow.format.colons import mapping_for_text
 from mockflow.format.errors import Problem, close_matches
+from mockflow.format.schema_quick import surely_valid
 from mockflow.format.yaml_io import Document, Path, pointer, value_kind
 
 SCHEMA_FILES = {"interview": "interview.schema.json", "scorecard": "scorecard.schema.json",
@@ -105,7 +104,10 @@ def fast_validator(name: str = "interview") -> Any:
 
     Valid files, the common case, never pay for the reference validator's detail
     (about 400x slower on a 500-question bank); a test keeps the two in agreement.
+    Imported on first use: a file ``schema_quick`` vouches for never loads it.
     """
+    import jsonschema_rs
+
     return jsonschema_rs.validator_for(load_schema(name))
 
 
@@ -377,8 +379,10 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[Problem]:
 
 
 def schema_errors(data: Any) -> list[ValidationError]:
-    """The reference validator's errors for some data (none, fast, when it is valid)."""
-    if fast_validator().is_valid(data):
+    """The reference validator's errors for some interview data (none, fast, when it is
+    valid: the quick pass vouches for most valid files, the compiled validator for the
+    rest)."""
+    if surely_valid(data) or fast_validator().is_valid(data):
         return []
     return list(validator().iter_errors(data))
 

@@ -58,6 +58,8 @@ def _dotted(node: nodes.Node) -> str:
 
 @dataclass
 class CostIssue:
+    """A template the analysis refuses: its code, why, and the template's line."""
+
     code: str
     message: str
     line: int
@@ -65,6 +67,8 @@ class CostIssue:
 
 @dataclass
 class Cost:
+    """An upper bound of what rendering writes (characters) and does (steps)."""
+
     out: int = 0
     work: int = 0
 

@@ -11,9 +11,10 @@ them from this interview's own data and the limits on what an invite may add
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from mockflow.format.frozen import frozen
 from mockflow.format.limits import (
     MAX_ATTRIBUTE_KEY_CHARS,
     MAX_ATTRIBUTES,
@@ -24,7 +25,7 @@ from mockflow.format.limits import (
 REPR_GROWTH = 10  # repr() of one character is at most '\U000e0001'
 
 
-@dataclass(frozen=True)
+@frozen
 class Val:
     """An abstract value. ``kind``: text, number, bool, none, list, map, record, loop,
     undefined, unknown. ``size``: most characters (text, number) or items (list, map)."""

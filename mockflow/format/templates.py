@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
 from jinja2 import Template, TemplateSyntaxError, Undefined, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from mockflow.format.errors import close_matches
+from mockflow.format.frozen import frozen
 from mockflow.format.limits import bound_candidate
 from mockflow.format.template_budget import GUARDED_FILTERS, render_within_budget
 from mockflow.format.template_cost import analyze_cost
@@ -87,7 +88,7 @@ def make_environment() -> ImmutableSandboxedEnvironment:
 ENV = make_environment()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TemplateIssue:
     """A static problem in one template; ``line`` is 1-based within the template and
     ``offset`` the character in it where the offending expression starts."""
@@ -362,7 +363,7 @@ def analyze(source: str, kind: str,
             for i in analyze_cost(tree, bounds)]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Candidate:
     """What the invite says about the candidate. Absent fields stay absent."""
 

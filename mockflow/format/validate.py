@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class CheckResult:
+    """One file's problems and, when it has no errors, its model and compiled form."""
+
     path: str
     problems: list[Problem] = field(default_factory=list)
     interview: Interview | None = None
@@ -42,9 +44,11 @@ class CheckResult:
         return not (self.problems if strict else self.errors)
 
 
-def check_bytes(raw: bytes, path: str = "<stdin>") -> CheckResult:
+def check_bytes(raw: bytes, path: str = "<stdin>", *, compile: bool = True) -> CheckResult:
     """Run the whole front end on a file's bytes. Never raises: bad input is reported as
     problems, and a failure inside mockflow itself as one ``MF000`` problem for the file.
+    ``compile=False`` stops after the checks (``compiled`` stays None): what ``mockflow
+    validate`` needs, which reports problems only.
 
     Python's cyclic garbage collector is paused meanwhile: the loaded data holds no
     cycles, and collections triggered by building it walk every object loaded so far
@@ -53,7 +57,7 @@ def check_bytes(raw: bytes, path: str = "<stdin>") -> CheckResult:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _check(raw, path)
+        return _check(raw, path, compile)
     except Exception as exc:  # a bug in mockflow: reported for this file, never a traceback
         import logging  # only here: `validate` starts without it
 
@@ -69,7 +73,7 @@ def check_bytes(raw: bytes, path: str = "<stdin>") -> CheckResult:
             gc.enable()
 
 
-def _check(raw: bytes, path: str) -> CheckResult:
+def _check(raw: bytes, path: str, compile: bool) -> CheckResult:
     result = CheckResult(path)
     doc = load_bytes(raw)
     if doc.problems or doc.data is None:
@@ -91,7 +95,7 @@ def _check(raw: bytes, path: str) -> CheckResult:
     interview = build_interview(doc.data)
     result.interview = interview
     result.problems = sorted(semantic_problems(interview, doc), key=Problem.sort_key)
-    if not result.errors:
+    if compile and not result.errors:
         result.compiled = compile_interview(interview, doc.data)
     return result
 
@@ -110,9 +114,9 @@ def read_source(path: str) -> bytes:
         raise InputError(f"cannot read '{path}': {reason}") from exc
 
 
-def check_file(path: str) -> CheckResult:
+def check_file(path: str, *, compile: bool = True) -> CheckResult:
     """Check one file; raises ``InputError`` when it can't be read."""
-    return check_bytes(read_source(path), path)
+    return check_bytes(read_source(path), path, compile=compile)
 
 
 def load_interview(path: str | FsPath) -> CompiledInterview:

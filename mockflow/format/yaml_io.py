@@ -346,6 +346,7 @@ class _Builder:
         scalar_event = yaml.ScalarEvent
         stack = self.stack
         positions = self.doc.positions
+        key_positions = self.doc.key_positions
         for event in events:
             kind = type(event)
             if self.skip_depth:
@@ -353,9 +354,6 @@ class _Builder:
                     self.skip_depth += 1
                 elif issubclass(kind, _CONTAINER_END):
                     self.skip_depth -= 1
-                continue
-            if issubclass(kind, _CONTAINER_END):
-                stack.pop()
                 continue
             if kind is scalar_event and stack:
                 frame = stack[-1]
@@ -373,8 +371,8 @@ class _Builder:
                             self.nodes += 1
                             frame[2] = text
                             mark = event.start_mark
-                            self.doc.key_positions[(*frame[1], text)] = (mark.line + 1,
-                                                                         mark.column + 1)
+                            key_positions[(*frame[1], text)] = (mark.line + 1,
+                                                                mark.column + 1)
                         else:
                             self.take_key(event)
                         continue
@@ -386,7 +384,11 @@ class _Builder:
                         or event.tag is not None):
                     self.nodes -= 1
                     self.check_node(event, path)
-                value = self.resolve(event, path)
+                value = event.value
+                style = event.style
+                if (style in _PLAIN and event.implicit[0]) and (
+                        not value or value[0] in _SCALAR_STARTS):
+                    value = self.resolve(event, path)  # may be a null, boolean or number
                 mark = event.start_mark
                 positions[path] = (mark.line + 1, mark.column + 1)
                 if type(container) is list:
@@ -395,8 +397,11 @@ class _Builder:
                     if type(key) is str and key not in container:
                         container[key] = value
                     frame[2] = None  # the mapping expects a key next
-                if event.style in ("|", ">"):
+                if style in ("|", ">"):
                     self.doc.block_scalars.add(path)
+                continue
+            if issubclass(kind, _CONTAINER_END):
+                stack.pop()
                 continue
             if issubclass(kind, _IGNORED):
                 continue
@@ -563,8 +568,12 @@ def load_text(text: str, doc: Document | None = None) -> Document:
     doc = doc if doc is not None else Document(data=None)
     doc.lines = text.splitlines()
     builder = _Builder(doc)
+    loader: Any = None
     try:
-        builder.run(yaml.parse(text, Loader=_Loader))
+        # the parser's events until it has none: yaml.parse() without its generator and
+        # check_event() call per event
+        loader = _Loader(text)
+        builder.run(iter(loader.get_event, None))
     except _Stop:
         pass
     except yaml.MarkedYAMLError as exc:
@@ -604,6 +613,9 @@ def load_text(text: str, doc: Document | None = None) -> Document:
                 column,
             )
         )
+    finally:
+        if loader is not None:
+            loader.dispose()
     if any(p.code in _FATAL for p in doc.problems):
         return doc
     root = builder.root
