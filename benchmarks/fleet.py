@@ -412,7 +412,9 @@ async def run_phase(phase: Phase, args: argparse.Namespace) -> Outcome:
     s3.create_bucket(Bucket=BUCKET)
     policy = "reference" if phase.name == REFERENCE else "mockflow"
     model = ServerProcess(policy, ttft=args.ttft, tokens_per_s=None)
-    source = (ROOT / "interviews" / "backend.yaml").read_text()
+    # each checkout interviews its own backend.yaml (an older checkout may not know a
+    # newer file's keys)
+    source = (phase.root / "interviews" / "backend.yaml").read_text()
     interview = tmp / "backend.yaml"
     interview.write_text(_with_fake_model(source, model.base_url, args.checkpoint_seconds))
     workers = [Worker(n, tmp / f"worker-{n}", tmp / f"worker-{n}.log",
