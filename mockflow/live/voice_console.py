@@ -71,17 +71,15 @@ class VoiceStats:
         self.turn_detection = turn_detection
         self.clock = clock
         self.recorder: SessionRecorder | None = None
-        self.heard: list[tuple[float, str]] = []  # (clock, text) of each candidate turn
-        # the session's endpointing delays (min, max) when each candidate turn was added
+        # (clock, text, the session's endpointing delays (min, max)) of each candidate turn
+        self.heard: list[tuple[float, str, tuple[float, float] | None]] = []
         self.endpointing: Callable[[], tuple[float, float]] | None = None
-        self.delays: list[tuple[float, tuple[float, float] | None]] = []
 
     def item_added(self, ev: ConversationItemAddedEvent) -> None:
         item = ev.item
         if isinstance(item, llm.ChatMessage) and item.role == "user":
-            at = self.clock()
-            self.heard.append((at, item.text_content or ""))
-            self.delays.append((at, self.endpointing() if self.endpointing else None))
+            self.heard.append((self.clock(), item.text_content or "",
+                               self.endpointing() if self.endpointing else None))
 
     def _offset(self, reading: float | None) -> float | None:
         if reading is None:
@@ -96,9 +94,10 @@ class VoiceStats:
         timings = mic.timings if mic is not None else []
         for i, timing in enumerate(timings):
             until = timings[i + 1].start if i + 1 < len(timings) else float("inf")
-            heard = " ".join(text for at, text in self.heard
-                             if timing.start <= at < until and text).strip()
-            delays = [d for at, d in self.delays if timing.start <= at < until and d]
+            during = [(text, delays) for at, text, delays in self.heard
+                      if timing.start <= at < until]
+            heard = " ".join(text for text, _ in during if text).strip()
+            delays = [d for _, d in during if d]
             turn: dict[str, Any] = {
                 "index": timing.index, "file": timing.path.name,
                 "start_s": self._offset(timing.start), "end_s": self._offset(timing.end),
@@ -114,7 +113,7 @@ class VoiceStats:
             "turn_detection": self.turn_detection,
             "reply_delay_s": self.io.reply_delay,
             "cut_ins": mic.cut_ins if mic is not None else 0,
-            "turns_heard": sum(1 for _, text in self.heard if text.strip()),
+            "turns_heard": sum(1 for _, text, _ in self.heard if text.strip()),
             "files_total": mic.turns_total if mic is not None and said is None else None,
             "files_played": len(timings) if files else None,
             "turns": turns,
